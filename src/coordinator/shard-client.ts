@@ -1,0 +1,180 @@
+/**
+ * One shard as the coordinator sees it: its worker thread, its rings, and the requests waiting
+ * for its replies. Owns request ids, deadlines and failure: when the worker dies, every waiting
+ * request fails at once with UNAVAILABLE; a request past its deadline fails with UNAVAILABLE
+ * too, so no request can hang forever.
+ */
+import { Worker } from 'node:worker_threads';
+import { HeliosError, unavailable, type ErrorData } from '../errors.js';
+import { CoordinatorPort, createShardRings, readRingStats, type Frame, type RingStats, type ShardRings } from '../ring/index.js';
+import { FrameKind, decodeJson, type ShardStatus } from '../shard/protocol.js';
+import type { ShardWorkerData } from '../shard/worker-main.js';
+
+export interface ShardClientOptions {
+  shard: number;
+  partitions: number[];
+  ringBytes: number;
+  statsBlock: SharedArrayBuffer;
+  dataDir: string;
+  walMode: 'sync' | 'async';
+  /** Called once when the worker exits, with whether the exit was asked for. */
+  onExit: (client: ShardClient, code: number, error: Error | undefined, expected: boolean) => void;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  txnId?: bigint;
+  statementId?: number;
+}
+
+interface Pending {
+  resolve: (payload: Uint8Array) => void;
+  reject: (e: HeliosError) => void;
+  deadline: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const SWEEP_INTERVAL_MS = 100;
+const WORKER_URL = new URL('../shard/worker-main.js', import.meta.url);
+
+export class ShardClient {
+  readonly shard: number;
+  private worker: Worker | undefined;
+  private port: CoordinatorPort | undefined;
+  private rings: ShardRings | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private sweeper: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private readyResolve: ((s: ShardStatus) => void) | undefined;
+  private readyReject: ((e: Error) => void) | undefined;
+  /** Resolves when the shard reports Ready (its partitions are recovered). */
+  ready: Promise<ShardStatus>;
+  isReady = false;
+
+  constructor(private readonly opts: ShardClientOptions) {
+    this.shard = opts.shard;
+    this.ready = this.newReadyPromise();
+  }
+
+  private newReadyPromise(): Promise<ShardStatus> {
+    const p = new Promise<ShardStatus>((res, rej) => {
+      this.readyResolve = res;
+      this.readyReject = rej;
+    });
+    p.catch(() => undefined); // observed through `ready` by whoever awaits it
+    return p;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.isReady = false;
+    this.rings = createShardRings(this.opts.ringBytes);
+    const data: ShardWorkerData = {
+      shard: this.opts.shard,
+      rings: this.rings,
+      statsBlock: this.opts.statsBlock,
+      partitions: this.opts.partitions,
+      dataDir: this.opts.dataDir,
+      walMode: this.opts.walMode,
+    };
+    const worker = new Worker(WORKER_URL, { workerData: data, name: `shard-${this.opts.shard}` });
+    this.worker = worker;
+    const port = new CoordinatorPort(this.rings);
+    this.port = port;
+    port.start((frames) => this.onFrames(frames));
+    let exitError: Error | undefined;
+    worker.on('error', (e) => {
+      exitError = e;
+    });
+    worker.on('exit', (code) => {
+      if (this.worker !== worker) return;
+      const expected = this.stopping;
+      this.worker = undefined;
+      this.isReady = false;
+      port.close();
+      const why = exitError ? `: ${exitError.message}` : ` with code ${code}`;
+      this.failAll(unavailable(`shard ${this.shard} exited${why}`));
+      this.readyReject?.(exitError ?? new Error(`shard ${this.shard} exited with code ${code} before it was ready`));
+      this.ready = this.newReadyPromise();
+      this.stopSweeper();
+      this.opts.onExit(this, code, exitError, expected);
+    });
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  /** Sends one request; resolves with the Ok payload, rejects with the shard's HeliosError. */
+  request(kind: number, payload: Uint8Array, o: RequestOptions = {}): Promise<Uint8Array> {
+    const port = this.port;
+    if (!port || !this.worker) return Promise.reject(unavailable(`shard ${this.shard} is not running`));
+    const requestId = this.nextId;
+    this.nextId = this.nextId >= 0xffff_fffe ? 1 : this.nextId + 1;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      try {
+        port.send({ requestId, kind, txnId: o.txnId ?? 0n, statementId: o.statementId ?? 0, flags: 0 }, payload);
+      } catch (e) {
+        reject(HeliosError.from(e));
+        return;
+      }
+      this.pending.set(requestId, { resolve, reject, deadline: Date.now() + (o.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
+    });
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  ringStats(): RingStats | undefined {
+    return this.rings ? readRingStats(this.rings) : undefined;
+  }
+
+  /** Asks the shard to stop after its current batch; resolves when the thread has exited. */
+  async stop(timeoutMs: number): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.stopping = true;
+    const exited = new Promise<void>((res) => worker.once('exit', () => res()));
+    this.request(FrameKind.Shutdown, new Uint8Array(0), { timeoutMs }).catch(() => undefined);
+    const timer = new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), timeoutMs).unref());
+    if ((await Promise.race([exited, timer])) === 'timeout') await worker.terminate();
+    await exited;
+  }
+
+  private onFrames(frames: Frame[]): void {
+    for (const f of frames) {
+      const { kind, requestId } = f.header;
+      if (kind === FrameKind.Ready) {
+        this.isReady = true;
+        this.readyResolve?.(decodeJson<ShardStatus>(f.payload));
+        continue;
+      }
+      const p = this.pending.get(requestId);
+      if (!p) continue; // timed out earlier; the late reply is dropped
+      this.pending.delete(requestId);
+      if (kind === FrameKind.Error) p.reject(HeliosError.fromData(decodeJson<ErrorData>(f.payload)));
+      else p.resolve(f.payload.slice());
+    }
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, p] of this.pending) {
+      if (p.deadline <= now) {
+        this.pending.delete(id);
+        p.reject(unavailable(`shard ${this.shard} did not answer in time`));
+      }
+    }
+  }
+
+  private failAll(e: HeliosError): void {
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of waiting) p.reject(e);
+  }
+
+  private stopSweeper(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+}

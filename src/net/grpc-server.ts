@@ -1,0 +1,118 @@
+/**
+ * The gRPC server (@grpc/grpc-js): the static `heliosdb.v1.Database` service of the contract and
+ * the standard `grpc.health.v1.Health` service. Database methods not implemented yet answer
+ * UNIMPLEMENTED (grpc-js does that for any method missing from the implementation); garbage
+ * bytes in a request fail to deserialize and get INTERNAL from grpc-js without reaching us.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Coordinator } from '../coordinator/index.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from './metrics.js';
+
+export const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
+
+export interface GrpcOptions {
+  host: string;
+  port: number;
+  maxRequestBytes: number;
+  tls?: { certPath: string; keyPath: string };
+}
+
+const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: false, oneofs: true, includeDirs: [PROTO_DIR] };
+
+enum Serving {
+  SERVING = 'SERVING',
+  NOT_SERVING = 'NOT_SERVING',
+  SERVICE_UNKNOWN = 'SERVICE_UNKNOWN',
+}
+
+const HEALTH_WATCH_INTERVAL_MS = 1000;
+
+export class GrpcServer {
+  private readonly server: grpc.Server;
+  readonly definitions: protoLoader.PackageDefinition;
+  port = 0;
+  private readonly watchers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly coordinator: Coordinator,
+    private readonly opts: GrpcOptions,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.server = new grpc.Server({
+      'grpc.max_receive_message_length': opts.maxRequestBytes,
+    });
+    this.definitions = protoLoader.loadSync(['heliosdb/v1/database.proto', 'grpc/health/v1/health.proto'], LOADER_OPTIONS);
+    const database = this.definitions['heliosdb.v1.Database'] as grpc.ServiceDefinition;
+    // Filled in by the API issue; until then every method answers UNIMPLEMENTED.
+    this.server.addService(database, {});
+    this.server.addService(this.definitions['grpc.health.v1.Health'] as grpc.ServiceDefinition, {
+      Check: (call: grpc.ServerUnaryCall<{ service?: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        const s = this.servingStatus(call.request.service ?? '');
+        this.count('grpc.health.v1.Health/Check', s === Serving.SERVICE_UNKNOWN ? 'NOT_FOUND' : 'OK');
+        if (s === Serving.SERVICE_UNKNOWN) cb({ code: grpc.status.NOT_FOUND, details: `unknown service ${JSON.stringify(call.request.service)}` });
+        else cb(null, { status: s });
+      },
+      Watch: (call: grpc.ServerWritableStream<{ service?: string }, unknown>) => {
+        let last: Serving | undefined;
+        const tick = () => {
+          const s = this.servingStatus(call.request.service ?? '');
+          if (s !== last) {
+            last = s;
+            call.write({ status: s });
+          }
+        };
+        tick();
+        const timer = setInterval(tick, HEALTH_WATCH_INTERVAL_MS);
+        this.watchers.add(timer);
+        const stop = () => {
+          clearInterval(timer);
+          this.watchers.delete(timer);
+        };
+        call.on('cancelled', stop);
+        call.on('close', stop);
+      },
+    });
+  }
+
+  private servingStatus(service: string): Serving {
+    if (service !== '' && service !== 'heliosdb.v1.Database') return Serving.SERVICE_UNKNOWN;
+    return this.coordinator.isReady() ? Serving.SERVING : Serving.NOT_SERVING;
+  }
+
+  private count(route: string, status: string): void {
+    this.metrics.requests.inc({ interface: 'grpc', route, status });
+  }
+
+  async listen(): Promise<number> {
+    const creds = this.opts.tls
+      ? grpc.ServerCredentials.createSsl(null, [{ private_key: readFileSync(this.opts.tls.keyPath), cert_chain: readFileSync(this.opts.tls.certPath) }], false)
+      : grpc.ServerCredentials.createInsecure();
+    const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
+    this.port = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(`${host}:${this.opts.port}`, creds, (err, port) => (err ? reject(err) : resolve(port)));
+    });
+    return this.port;
+  }
+
+  /** Stops accepting calls and waits for in-flight ones (forcing after `graceMs`). */
+  async close(graceMs = 3000): Promise<void> {
+    for (const t of this.watchers) clearInterval(t);
+    this.watchers.clear();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.log.warn('gRPC calls still running at shutdown: cancelling them');
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The REST server (hyper-express on uWebSockets.js): health, readiness, status and the SQL
+ * endpoints of the contract, with the contract's JSON errors for everything that goes wrong —
+ * unknown routes, bodies that are not JSON, bodies over `max_request_size_mb`, internal faults.
+ */
+import HyperExpress from 'hyper-express';
+import { randomBytes } from 'node:crypto';
+import { HeliosError, badRequest } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Coordinator } from '../coordinator/index.js';
+import { HTTP_STATUS, errorBody } from './error-map.js';
+import type { Metrics } from './metrics.js';
+
+export interface RestOptions {
+  host: string;
+  port: number;
+  maxRequestBytes: number;
+  enableCors: boolean;
+  tls?: { certPath: string; keyPath: string };
+}
+
+type Req = HyperExpress.Request;
+type Res = HyperExpress.Response;
+
+const idPrefix = randomBytes(3).toString('hex');
+let idCounter = 0;
+const nextRequestId = () => `${idPrefix}-${(++idCounter).toString(36)}`;
+
+export class RestServer {
+  private readonly app: HyperExpress.Server;
+  port = 0;
+
+  constructor(
+    private readonly coordinator: Coordinator,
+    private readonly opts: RestOptions,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.app = new HyperExpress.Server({
+      auto_close: false,
+      // hyper-express enforces this for bodies without Content-Length (chunked); declared
+      // lengths are checked first in `readJson` so the reply carries the contract's JSON error.
+      max_body_length: opts.maxRequestBytes,
+      ...(opts.tls ? { cert_file_name: opts.tls.certPath, key_file_name: opts.tls.keyPath } : {}),
+    });
+    this.routes();
+  }
+
+  async listen(): Promise<number> {
+    await this.app.listen(this.opts.port, this.opts.host);
+    this.port = this.app.port;
+    return this.port;
+  }
+
+  /** Stops accepting; resolves once in-flight requests have been answered. */
+  async close(): Promise<void> {
+    await this.app.shutdown();
+  }
+
+  private routes(): void {
+    const app = this.app;
+    if (this.opts.enableCors) {
+      app.use((req: Req, res: Res, next: () => void) => {
+        res.header('Access-Control-Allow-Origin', req.headers['origin'] ?? '*');
+        res.header('Vary', 'Origin');
+        if (req.method === 'OPTIONS') {
+          res.header('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE, OPTIONS');
+          res.header('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'content-type, authorization');
+          res.header('Access-Control-Max-Age', '600');
+          res.status(204).send();
+          return;
+        }
+        next();
+      });
+    }
+    this.get('/health', async () => ({ status: 200, body: { status: 'ok' } }));
+    this.get('/ready', async () =>
+      this.coordinator.isReady()
+        ? { status: 200, body: { status: 'ready' } }
+        : { status: 503, body: { error: { code: 'UNAVAILABLE', message: 'not ready: shards are recovering or the server is draining' } }, retryAfter: true },
+    );
+    this.get('/v1/status', async () => {
+      const shards = await this.coordinator.status();
+      return { status: 200, body: { ready: this.coordinator.isReady(), shards: shards.map((s) => ({ id: s.shard, partitions: s.partitions, queue_depth: this.queueDepth(s.shard), uptime_ms: s.uptimeMs, frames_processed: s.framesProcessed })) } };
+    });
+
+    // SQL: the body bytes go to the shard as they are; it parses, executes and encodes the reply.
+    this.postBytes('/v1/sql', async (_req, body) => ({ status: 200, raw: await this.coordinator.sql(body) }));
+    this.postBytes('/v1/batch', async (_req, body) => ({ status: 200, raw: await this.coordinator.batch(body) }));
+
+    app.set_not_found_handler((req: Req, res: Res) => {
+      this.sendError(res, new HeliosError('NOT_FOUND', `no route for ${req.method} ${req.path}`), req.path, performance.now(), 'unmatched');
+    });
+    app.set_error_handler((req: Req, res: Res, error: Error) => {
+      const id = nextRequestId();
+      this.log.error({ requestId: id, err: error.stack, path: req.path }, 'unhandled error in REST handler');
+      this.sendError(res, new HeliosError('INTERNAL', `internal error (request id ${id})`), req.path, performance.now(), req.path);
+    });
+  }
+
+  private queueDepth(shard: number): number {
+    const s = this.coordinator.runtimeStats()[shard];
+    return s ? s.inFlight : 0;
+  }
+
+  private get(path: string, handler: (req: Req) => Promise<Reply>): void {
+    this.app.get(path, (req: Req, res: Res) => this.run(path, req, res, handler));
+  }
+
+  /** Registers a JSON POST route; the body is parsed and size-checked before `handler` runs. */
+  post(path: string, handler: (req: Req, body: unknown) => Promise<Reply>): void {
+    this.app.post(path, (req: Req, res: Res) => this.run(path, req, res, async (r) => handler(r, await this.readJson(r))));
+  }
+
+  /** A JSON POST route whose body is forwarded as bytes (size and media type checked here). */
+  postBytes(path: string, handler: (req: Req, body: Uint8Array) => Promise<Reply>): void {
+    this.app.post(path, (req: Req, res: Res) => this.run(path, req, res, async (r) => handler(r, await this.readJsonBytes(r))));
+  }
+
+  private async run(route: string, req: Req, res: Res, handler: (req: Req) => Promise<Reply>): Promise<void> {
+    const t0 = performance.now();
+    let aborted = false;
+    res.once('abort', () => {
+      aborted = true;
+    });
+    try {
+      const reply = await handler(req);
+      if (aborted) return;
+      if (reply.retryAfter) res.header('Retry-After', '1');
+      res.status(reply.status);
+      if (reply.raw) res.type('json').send(reply.raw);
+      else res.json(reply.body);
+      this.observe(route, reply.status, t0);
+    } catch (e) {
+      if (aborted) return;
+      let err = HeliosError.from(e);
+      if (err.code === 'INTERNAL') {
+        const id = nextRequestId();
+        this.log.error({ requestId: id, err: e instanceof Error ? e.stack : String(e), route }, 'internal error');
+        err = new HeliosError('INTERNAL', `${err.message} (request id ${id})`);
+      }
+      this.sendError(res, err, route, t0, route);
+    }
+  }
+
+  private sendError(res: Res, err: HeliosError, _path: string, t0: number, route: string): void {
+    const status = HTTP_STATUS[err.code];
+    if (err.code === 'UNAVAILABLE') res.header('Retry-After', '1');
+    res.status(status).json(errorBody(err));
+    this.observe(route, status, t0);
+  }
+
+  private observe(route: string, status: number, t0: number): void {
+    this.metrics.requests.inc({ interface: 'rest', route, status: String(status) });
+    this.metrics.latency.observe({ interface: 'rest', route }, (performance.now() - t0) / 1000);
+  }
+
+  private async readJson(req: Req): Promise<unknown> {
+    const bytes = await this.readJsonBytes(req);
+    try {
+      return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as unknown;
+    } catch (e) {
+      throw badRequest(`request body is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+
+  /** The body of a JSON request, checked for size and media type (not yet parsed). */
+  private async readJsonBytes(req: Req): Promise<Uint8Array> {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > this.opts.maxRequestBytes) {
+      throw new HeliosError('PAYLOAD_TOO_LARGE', `request body of ${declared} bytes is over the limit of ${this.opts.maxRequestBytes} bytes (max_request_size_mb)`);
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json' && !type.endsWith('+json')) {
+      throw new HeliosError('UNSUPPORTED_MEDIA_TYPE', `expected Content-Type: application/json, got ${type === '' ? 'none' : JSON.stringify(type)}`);
+    }
+    const body = await req.buffer();
+    if (body.byteLength > this.opts.maxRequestBytes) {
+      throw new HeliosError('PAYLOAD_TOO_LARGE', `request body of ${body.byteLength} bytes is over the limit of ${this.opts.maxRequestBytes} bytes (max_request_size_mb)`);
+    }
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  }
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  /** Pre-encoded JSON bytes (encoded once, in the shard): forwarded as they are. */
+  raw?: Uint8Array;
+  retryAfter?: boolean;
+}

@@ -1,0 +1,79 @@
+/**
+ * The shard actor: turns one request frame into one response, with no I/O of its own (the ring,
+ * waiting and exiting live in `worker-main.ts`). Keeping it pure lets tests drive it directly.
+ */
+import { HeliosError } from '../errors.js';
+import type { Frame } from '../ring/index.js';
+import { EMPTY, FrameKind, encodeError, encodeJson, type ShardStatus } from './protocol.js';
+import type { ShardStatsRow } from './stats-block.js';
+import type { SqlHandler } from './sql-handler.js';
+
+export interface ShardReply {
+  kind: number;
+  payload: Uint8Array;
+}
+
+export interface ShardActorOptions {
+  shard: number;
+  partitions: readonly number[];
+  stats: ShardStatsRow;
+  /** Injected clock (ms), so tests control time. */
+  now: () => number;
+  /** Present on the shard that serves SQL (the one owning partition 0). */
+  sql?: SqlHandler;
+}
+
+export class ShardActor {
+  private readonly startedAt: number;
+  /** Set when a Shutdown frame arrived: the shell finishes the batch and exits. */
+  stopping = false;
+
+  constructor(private readonly opts: ShardActorOptions) {
+    this.startedAt = opts.now();
+    opts.stats.set('startedAtMs', this.startedAt);
+  }
+
+  status(): ShardStatus {
+    const s = this.opts.stats;
+    return {
+      shard: this.opts.shard,
+      partitions: [...this.opts.partitions],
+      uptimeMs: Math.max(0, this.opts.now() - this.startedAt),
+      framesProcessed: s.get('framesProcessed'),
+      lastBatchSize: s.get('lastBatchSize'),
+    };
+  }
+
+  /** Handles one request frame. Never throws: failures become Error replies. */
+  handle(frame: Frame): ShardReply {
+    try {
+      return this.dispatch(frame);
+    } catch (e) {
+      return { kind: FrameKind.Error, payload: encodeError(HeliosError.from(e).toData()) };
+    }
+  }
+
+  private sqlHandler(): SqlHandler {
+    if (!this.opts.sql) throw new HeliosError('INTERNAL', `shard ${this.opts.shard} does not serve SQL (it does not own partition 0)`);
+    return this.opts.sql;
+  }
+
+  private dispatch(frame: Frame): ShardReply {
+    switch (frame.header.kind) {
+      case FrameKind.Status:
+        return { kind: FrameKind.Ok, payload: encodeJson(this.status()) };
+      case FrameKind.Echo:
+        // The payload view is only valid until the next receive: copy it into the reply.
+        return { kind: FrameKind.Ok, payload: frame.payload.slice() };
+      case FrameKind.Exec:
+        return { kind: FrameKind.Ok, payload: this.sqlHandler().exec(frame.payload) };
+      case FrameKind.Batch:
+        return { kind: FrameKind.Ok, payload: this.sqlHandler().batch(frame.payload) };
+      case FrameKind.Shutdown:
+        this.stopping = true;
+        return { kind: FrameKind.Ok, payload: EMPTY };
+      default:
+        throw new HeliosError('INTERNAL', `shard ${this.opts.shard}: unknown frame kind ${frame.header.kind}`);
+    }
+  }
+}
