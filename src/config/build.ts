@@ -37,10 +37,17 @@ export function buildConfig(draft: Draft, c: Collector, ctx: BuildContext): Heli
   checkPorts(config, c);
   checkMethods(config, c);
   if (config.observability.tracing_enabled && config.observability.tracing_endpoint === '') {
-    c.at(['observability', 'tracing_endpoint'], 'required when observability.tracing_enabled = true; expected an http:// or https:// URL', ['observability', 'tracing_enabled']);
+    c.at(
+      ['observability', 'tracing_endpoint'],
+      'required when observability.tracing_enabled = true; expected an http:// or https:// URL',
+      ['observability', 'tracing_enabled'],
+    );
   }
   if (config.performance.use_io_uring) {
-    c.warn(['performance', 'use_io_uring'], 'has no effect: Node.js file I/O goes through libuv\'s thread pool, not io_uring; accepted for compatibility');
+    c.warn(
+      ['performance', 'use_io_uring'],
+      "has no effect: Node.js file I/O goes through libuv's thread pool, not io_uring; accepted for compatibility",
+    );
   }
   return deepFreeze(config);
 }
@@ -131,7 +138,12 @@ function checkMethods(config: HeliosConfig, c: Collector): void {
     const id = `${m.table}\u0000${m.name}`;
     const first = seen.get(id);
     if (first === undefined) seen.set(id, i);
-    else c.at(['api', 'methods', i, 'name'], `duplicate method "${m.name}" on table "${m.table}" (also api.methods[${first}]); expected a name unique per table`);
+    else {
+      c.at(
+        ['api', 'methods', i, 'name'],
+        `duplicate method "${m.name}" on table "${m.table}" (also api.methods[${first}]); expected a name unique per table`,
+      );
+    }
   });
 }
 

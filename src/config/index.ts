@@ -74,7 +74,13 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'is not readable' : `cannot be read (${code ?? String(e)})`;
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'is not readable'
+            : `cannot be read (${code ?? String(e)})`;
     throw new ConfigError([
       {
         file: abs,

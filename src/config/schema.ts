@@ -202,6 +202,14 @@ const checkHttpUrl: StringCheck = (v) => {
   }
 };
 
+const OPTIONAL_URL: LeafSpec = {
+  kind: 'string',
+  default: '',
+  allowEmpty: true,
+  what: 'an http:// or https:// URL, or ""',
+  check: checkHttpUrl,
+};
+
 /** PascalCase: an upper-case letter, then letters and digits. */
 export const PASCAL_CASE = /^[A-Z][A-Za-z0-9]*$/;
 
@@ -225,7 +233,13 @@ export const CONFIG_SCHEMA: TableSpec = table({
     max_connections: INT(1000, 1, 1_000_000, 'connections'),
   }),
   api: table({
-    bind_address: { kind: 'string', default: '127.0.0.1', allowEmpty: false, what: 'an IP address or a host name', check: checkBindAddress },
+    bind_address: {
+      kind: 'string',
+      default: '127.0.0.1',
+      allowEmpty: false,
+      what: 'an IP address or a host name',
+      check: checkBindAddress,
+    },
     grpc_port: PORT(50051),
     rest_port: PORT(8080),
     enable_cors: BOOL(false),
@@ -256,7 +270,7 @@ export const CONFIG_SCHEMA: TableSpec = table({
     metrics_enabled: BOOL(true),
     metrics_port: PORT(9090),
     tracing_enabled: BOOL(false),
-    tracing_endpoint: { kind: 'string', default: '', allowEmpty: true, what: 'an http:// or https:// URL, or ""', check: checkHttpUrl },
+    tracing_endpoint: OPTIONAL_URL,
     log_level: ENUM(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], 'info'),
   }),
   schema: table({
@@ -277,7 +291,7 @@ export const CONFIG_SCHEMA: TableSpec = table({
   edge: table(
     {
       enabled: BOOL(false),
-      sync_endpoint: { kind: 'string', default: '', allowEmpty: true, what: 'an http:// or https:// URL, or ""', check: checkHttpUrl },
+      sync_endpoint: OPTIONAL_URL,
       sync_interval_secs: INT(60, 1, 86_400, 's'),
     },
     true,

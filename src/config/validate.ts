@@ -18,7 +18,9 @@ import { closest } from './suggest.js';
 export type LeafValue = string | number | boolean;
 export type Draft = Record<string, unknown>;
 
-export type LeafResult = { readonly ok: true; readonly value: LeafValue } | { readonly ok: false; readonly message: string };
+export type LeafResult =
+  | { readonly ok: true; readonly value: LeafValue }
+  | { readonly ok: false; readonly message: string };
 
 /** What a leaf accepts, as the "expected …" half of a message. */
 export function expectedOf(spec: LeafSpec): string {
@@ -90,7 +92,8 @@ export function checkLeaf(spec: LeafSpec, v: unknown): LeafResult {
       if (typeof v !== 'string') return fail(spec, describe(v));
       if (v.trim() === '' && !spec.allowEmpty) return fail(spec, JSON.stringify(v));
       const wrong = spec.check?.(v);
-      return wrong === undefined ? { ok: true, value: v } : { ok: false, message: `expected ${wrong}, got ${JSON.stringify(v)}` };
+      if (wrong !== undefined) return { ok: false, message: `expected ${wrong}, got ${JSON.stringify(v)}` };
+      return { ok: true, value: v };
     }
     case 'path': {
       if (typeof v !== 'string') return fail(spec, describe(v));
@@ -152,7 +155,8 @@ function validateTable(spec: TableSpec, v: unknown, path: KeyPath, c: Collector)
             `(the section follows the product brief, whose later keys are accepted with a warning; see docs/config.md)`,
         );
       } else {
-        const accepted = path.length === 0 ? `the sections are ${known.join(', ')}` : `${tableName(path)} accepts ${known.join(', ')}`;
+        const accepted =
+          path.length === 0 ? `the sections are ${known.join(', ')}` : `${tableName(path)} accepts ${known.join(', ')}`;
         c.inFile([...path, key], `${path.length === 0 ? 'unknown section' : 'unknown key'}${guess}; ${accepted}`);
       }
       continue;
@@ -189,7 +193,12 @@ function validateTableArray(spec: TableArraySpec, v: unknown, path: KeyPath, c: 
   return out;
 }
 
-function validateStringMap(spec: StringMapSpec, v: unknown, path: KeyPath, c: Collector): Record<string, string> | undefined {
+function validateStringMap(
+  spec: StringMapSpec,
+  v: unknown,
+  path: KeyPath,
+  c: Collector,
+): Record<string, string> | undefined {
   if (!isTable(v)) {
     c.inFile(path, `expected a table [${formatKey(path)}] of name = "${spec.what}" pairs, got ${describe(v)}`);
     return undefined;
