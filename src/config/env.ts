@@ -9,6 +9,7 @@
  * `HELIOSDB_CONFIG` names the file itself and is read by `loadConfig` in index.ts.
  */
 
+import { assertionFailed } from '../errors.js';
 import type { Collector } from './collector.js';
 import { formatKey, type KeyPath } from './key-lines.js';
 import { CONFIG_SCHEMA, type LeafSpec, type Spec } from './schema.js';
@@ -35,12 +36,12 @@ export function leafAt(path: KeyPath): LeafSpec {
   let spec: Spec = CONFIG_SCHEMA;
   for (const seg of path) {
     if (spec.kind !== 'table' || typeof seg !== 'string' || !Object.hasOwn(spec.fields, seg)) {
-      throw new Error(`no config key ${formatKey(path)}`);
+      assertionFailed(`no config key ${formatKey(path)}`);
     }
     spec = spec.fields[seg]!;
   }
   if (spec.kind === 'table' || spec.kind === 'table-array' || spec.kind === 'string-map') {
-    throw new Error(`config key ${formatKey(path)} is not a scalar`);
+    assertionFailed(`config key ${formatKey(path)} is not a scalar`);
   }
   return spec;
 }
