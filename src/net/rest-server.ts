@@ -128,7 +128,7 @@ export class RestServer {
       if (aborted) return;
       if (reply.retryAfter) res.header('Retry-After', '1');
       res.status(reply.status);
-      if (reply.raw) res.type('json').send(reply.raw);
+      if (reply.raw) res.type('json').send(Buffer.from(reply.raw.buffer, reply.raw.byteOffset, reply.raw.byteLength));
       else res.json(reply.body);
       this.observe(route, reply.status, t0);
     } catch (e) {

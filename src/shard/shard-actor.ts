@@ -6,7 +6,12 @@ import { HeliosError } from '../errors.js';
 import type { Frame } from '../ring/index.js';
 import { EMPTY, FrameKind, encodeError, encodeJson, type ShardStatus } from './protocol.js';
 import type { ShardStatsRow } from './stats-block.js';
-import type { SqlHandler } from './sql-handler.js';
+
+/** Runs `/v1/sql` and `/v1/batch` bodies (implemented by `sql-handler.ts` over the SQL engine). */
+export interface SqlRequestHandler {
+  exec(body: Uint8Array): Uint8Array;
+  batch(body: Uint8Array): Uint8Array;
+}
 
 export interface ShardReply {
   kind: number;
@@ -20,7 +25,7 @@ export interface ShardActorOptions {
   /** Injected clock (ms), so tests control time. */
   now: () => number;
   /** Present on the shard that serves SQL (the one owning partition 0). */
-  sql?: SqlHandler;
+  sql?: SqlRequestHandler;
 }
 
 export class ShardActor {
@@ -53,7 +58,7 @@ export class ShardActor {
     }
   }
 
-  private sqlHandler(): SqlHandler {
+  private sqlHandler(): SqlRequestHandler {
     if (!this.opts.sql) throw new HeliosError('INTERNAL', `shard ${this.opts.shard} does not serve SQL (it does not own partition 0)`);
     return this.opts.sql;
   }
