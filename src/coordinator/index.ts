@@ -128,6 +128,16 @@ export class Coordinator {
     return this.request(SQL_SHARD, FrameKind.Batch, body);
   }
 
+  /** A protobuf `ExecuteRequest` → a protobuf `ExecuteResponse` (both as bytes, encoded by the shard). */
+  execProto(body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
+    return this.request(SQL_SHARD, FrameKind.ExecProto, body, timeoutMs);
+  }
+
+  /** A protobuf `BatchRequest` → a protobuf `BatchResponse`. */
+  batchProto(body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
+    return this.request(SQL_SHARD, FrameKind.BatchProto, body, timeoutMs);
+  }
+
   /** Cheap per-shard numbers for metrics, read from shared memory (no round trip). */
   runtimeStats(): ShardRuntimeStats[] {
     return this.supervisor.clients.map((c) => {

@@ -10,7 +10,24 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Coordinator } from '../coordinator/index.js';
 import type { Logger } from '../log.js';
+import { HeliosError } from '../errors.js';
+import { grpcStatusOf } from './error-map.js';
 import type { Metrics } from './metrics.js';
+
+/** A copy of a service definition whose methods take and return raw bytes. */
+function passthrough(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const out: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
+  for (const [name, m] of Object.entries(def)) {
+    out[name] = {
+      ...(m as grpc.MethodDefinition<unknown, unknown>),
+      requestDeserialize: (b: Buffer) => b,
+      requestSerialize: (b: Buffer) => b,
+      responseSerialize: (b: Buffer) => b,
+      responseDeserialize: (b: Buffer) => b,
+    };
+  }
+  return out as grpc.ServiceDefinition;
+}
 
 export const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
 
@@ -47,9 +64,13 @@ export class GrpcServer {
       'grpc.max_receive_message_length': opts.maxRequestBytes,
     });
     this.definitions = protoLoader.loadSync(['heliosdb/v1/database.proto', 'grpc/health/v1/health.proto'], LOADER_OPTIONS);
-    const database = this.definitions['heliosdb.v1.Database'] as grpc.ServiceDefinition;
-    // Filled in by the API issue; until then every method answers UNIMPLEMENTED.
-    this.server.addService(database, {});
+    // Requests and responses pass through as bytes: the shard decodes the request and encodes
+    // the response itself (encode once). Methods without a handler answer UNIMPLEMENTED.
+    const database = passthrough(this.definitions['heliosdb.v1.Database'] as grpc.ServiceDefinition);
+    this.server.addService(database, {
+      Execute: this.unary('heliosdb.v1.Database/Execute', (body, timeoutMs) => this.coordinator.execProto(body, timeoutMs)),
+      Batch: this.unary('heliosdb.v1.Database/Batch', (body, timeoutMs) => this.coordinator.batchProto(body, timeoutMs)),
+    });
     this.server.addService(this.definitions['grpc.health.v1.Health'] as grpc.ServiceDefinition, {
       Check: (call: grpc.ServerUnaryCall<{ service?: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         const s = this.servingStatus(call.request.service ?? '');
@@ -77,6 +98,37 @@ export class GrpcServer {
         call.on('close', stop);
       },
     });
+  }
+
+  /** A unary handler over raw bytes, with the call's deadline and the contract's status codes. */
+  private unary(route: string, run: (body: Uint8Array, timeoutMs: number | undefined) => Promise<Uint8Array>): grpc.handleUnaryCall<Buffer, Buffer> {
+    return (call, cb) => {
+      const t0 = performance.now();
+      const deadline = call.getDeadline();
+      const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? Number(deadline) - Date.now() : undefined;
+      if (ms !== undefined && ms <= 0) {
+        cb({ code: grpc.status.DEADLINE_EXCEEDED, details: 'deadline already passed' });
+        return;
+      }
+      run(call.request, ms).then(
+        (bytes) => {
+          this.observe(route, 'OK', t0);
+          cb(null, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        },
+        (e: unknown) => {
+          const err = HeliosError.from(e);
+          if (err.code === 'INTERNAL') this.log.error({ err: e instanceof Error ? e.stack : String(e), route }, 'internal error');
+          const code = grpcStatusOf(err);
+          this.observe(route, grpc.status[code], t0);
+          cb({ code, details: `${err.code}: ${err.message}` });
+        },
+      );
+    };
+  }
+
+  private observe(route: string, status: string, t0: number): void {
+    this.metrics.requests.inc({ interface: 'grpc', route, status });
+    this.metrics.latency.observe({ interface: 'grpc', route }, (performance.now() - t0) / 1000);
   }
 
   private servingStatus(service: string): Serving {

@@ -22,6 +22,10 @@ export const FrameKind = {
   Exec: 4,
   /** Payload: {@link BatchRequest} JSON. Response: the REST batch body as JSON bytes. */
   Batch: 5,
+  /** Payload: a protobuf `heliosdb.v1.ExecuteRequest`. Response: a protobuf `ExecuteResponse` (encoded once, in the shard). */
+  ExecProto: 6,
+  /** Payload: a protobuf `heliosdb.v1.BatchRequest`. Response: a protobuf `BatchResponse`. */
+  BatchProto: 7,
   // responses (shard → coordinator)
   Ok: 100,
   Error: 101,

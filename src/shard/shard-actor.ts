@@ -11,6 +11,8 @@ import type { ShardStatsRow } from './stats-block.js';
 export interface SqlRequestHandler {
   exec(body: Uint8Array): Uint8Array;
   batch(body: Uint8Array): Uint8Array;
+  execProto(body: Uint8Array): Uint8Array;
+  batchProto(body: Uint8Array): Uint8Array;
 }
 
 export interface ShardReply {
@@ -74,6 +76,10 @@ export class ShardActor {
         return { kind: FrameKind.Ok, payload: this.sqlHandler().exec(frame.payload) };
       case FrameKind.Batch:
         return { kind: FrameKind.Ok, payload: this.sqlHandler().batch(frame.payload) };
+      case FrameKind.ExecProto:
+        return { kind: FrameKind.Ok, payload: this.sqlHandler().execProto(frame.payload) };
+      case FrameKind.BatchProto:
+        return { kind: FrameKind.Ok, payload: this.sqlHandler().batchProto(frame.payload) };
       case FrameKind.Shutdown:
         this.stopping = true;
         return { kind: FrameKind.Ok, payload: EMPTY };
