@@ -42,7 +42,7 @@
  */
 export type { Frame, FrameHeader, RingStats, ShardRings } from './types.js';
 export { CoordinatorPort, DEFAULT_MAX_QUEUED_FRAMES, type CoordinatorPortOptions } from './coordinator-port.js';
-export { ShardPort, type ShardPortOptions } from './shard-port.js';
+export { DEFAULT_SPIN_MICROS, ShardPort, type ShardPortOptions } from './shard-port.js';
 export { readRingStats } from './stats.js';
 
 import { allocateRing, ringCapacity } from './layout.js';

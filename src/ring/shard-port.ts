@@ -24,12 +24,15 @@ import type { Frame, FrameHeader, ShardRings } from './types.js';
 
 export interface ShardPortOptions {
   /**
-   * Polls of WRITE before sleeping in `receive()`. A futex wake-up costs the sender a syscall
-   * and the receiver ~5–20 µs; a short spin catches back-to-back requests without it. The
-   * default (about 2–10 µs of polling) is a small fraction of one wake-up. 0 disables it.
+   * How long `receive()` polls WRITE before it sleeps, in microseconds (default 50; 0 never
+   * spins). Sleeping costs a futex wake-up on the next request: measured ~30 µs added to a
+   * single request's round trip here (bench/results/ring.md), against ~5 µs with the spin. The
+   * price is CPU: an idle shard burns up to this long after each batch before it sleeps.
    */
-  spinIterations?: number;
+  spinMicros?: number;
 }
+
+export const DEFAULT_SPIN_MICROS = 50;
 
 /**
  * How long one `Atomics.wait` slice lasts while `send()` waits for room. The coordinator
@@ -44,7 +47,8 @@ export class ShardPort {
   private readonly res: RingMemory;
   private readonly reader: RingReader;
   private readonly writer: RingWriter;
-  private readonly spin: number;
+  /** Spin budget in ms (performance.now units). */
+  private readonly spinMs: number;
   private closed = false;
 
   constructor(rings: ShardRings, opts: ShardPortOptions = {}) {
@@ -52,7 +56,11 @@ export class ShardPort {
     this.res = new RingMemory(rings.response, 'response');
     this.reader = new RingReader(this.req);
     this.writer = new RingWriter(this.res);
-    this.spin = opts.spinIterations ?? 2000;
+    const spin = opts.spinMicros ?? DEFAULT_SPIN_MICROS;
+    if (!(spin >= 0 && spin <= 1_000_000)) {
+      throw new HeliosError('INTERNAL', `ShardPort: spinMicros ${spin} must be from 0 to 1000000`);
+    }
+    this.spinMs = spin / 1000;
   }
 
   /** True once the coordinator has closed its end (its `close()` ran). */
@@ -88,8 +96,9 @@ export class ShardPort {
         throw unavailable('the coordinator closed the request ring');
       }
       this.flush();
-      if (timeoutMs > 0 && this.spinForData()) continue;
-      const left = deadline - performance.now();
+      let left = deadline - performance.now();
+      if (left > 0 && this.spinForData(Math.min(left, this.spinMs))) continue;
+      left = deadline - performance.now();
       if (left <= 0) return out;
       Atomics.store(ctrl, I_CONSUMER_SLEEPING, 1);
       const seen = Atomics.load(ctrl, I_WRITE);
@@ -140,10 +149,14 @@ export class ShardPort {
     if (this.reader.release()) Atomics.notify(this.req.ctrl, I_READ, 1);
   }
 
-  private spinForData(): boolean {
-    for (let i = 0; i < this.spin; i++) {
-      if (this.reader.hasData()) return true;
-    }
+  /** Polls WRITE for up to `ms`; true as soon as there is something to drain. */
+  private spinForData(ms: number): boolean {
+    if (ms <= 0) return false;
+    const end = performance.now() + ms;
+    do {
+      // performance.now() costs ~30 ns; poll a few times between clock reads.
+      for (let i = 0; i < 32; i++) if (this.reader.hasData()) return true;
+    } while (performance.now() < end);
     return false;
   }
 
