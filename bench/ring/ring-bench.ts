@@ -28,7 +28,8 @@ interface Result { transport: string; inflight: number; rps: number; p50us: numb
 
 interface Transport {
   send(id: number, payload: Uint8Array): void;
-  onReply(cb: (ids: number[]) => void): void;
+  /** `cb` runs once per reply, with the reply's request id. */
+  onReply(cb: (id: number) => void): void;
   stop(): Promise<void>;
 }
 
@@ -39,8 +40,8 @@ async function ringTransport(): Promise<Transport> {
   await new Promise((r) => worker.once('online', r));
   const port = new CoordinatorPort(rings, { maxQueuedFrames: 1 << 16 });
   const h: FrameHeader = { requestId: 0, kind: 1, txnId: 42n, statementId: 7, flags: 0 };
-  let cb: (ids: number[]) => void = () => {};
-  port.start((frames: Frame[]) => cb(frames.map((f) => f.header.requestId)));
+  let cb: (id: number) => void = () => {};
+  port.start((frames: Frame[]) => { for (const f of frames) cb(f.header.requestId); });
   return {
     send(id, payload) { h.requestId = id; port.send(h, payload); },
     onReply(f) { cb = f; },
@@ -57,9 +58,8 @@ async function portTransport(): Promise<Transport> {
   const data: EchoWorkerData = { transport: 'port', port: port2 };
   const worker = new Worker(WORKER, { workerData: data, transferList: [port2] });
   await new Promise((r) => worker.once('online', r));
-  let cb: (ids: number[]) => void = () => {};
-  const one = [0];
-  port1.on('message', (m: { requestId: number }) => { one[0] = m.requestId; cb(one); });
+  let cb: (id: number) => void = () => {};
+  port1.on('message', (m: { requestId: number }) => cb(m.requestId));
   return {
     // The same fields the ring header carries, plus the payload (structured clone copies it).
     send(id, payload) { port1.postMessage({ requestId: id, kind: 1, txnId: 42n, statementId: 7, flags: 0, payload }); },
@@ -72,12 +72,13 @@ async function portTransport(): Promise<Transport> {
 async function run(name: string, t: Transport, inflight: number, seconds: number): Promise<Result> {
   const payload = new Uint8Array(SIZE).fill(7);
   const sentAt = new Float64Array(1 << 16);
-  const lat: number[] = [];
+  // Preallocated: a growing JS array would charge its resizing and GC to the transport.
+  const lat = new Float64Array(Math.ceil(seconds * 6e6));
+  let completed = 0;
   let nextId = 0;
   let measuring = false;
   let stopping = false;
   let outstanding = 0;
-  let completed = 0;
   let finish!: () => void;
   const drained = new Promise<void>((r) => (finish = r));
   const sendOne = (): void => {
@@ -86,14 +87,11 @@ async function run(name: string, t: Transport, inflight: number, seconds: number
     outstanding++;
     t.send(id, payload);
   };
-  t.onReply((ids) => {
-    const now = performance.now();
-    for (const id of ids) {
-      outstanding--;
-      if (measuring) { lat.push(now - sentAt[id]!); completed++; }
-      if (!stopping) sendOne();
-    }
-    if (stopping && outstanding === 0) finish();
+  t.onReply((id) => {
+    outstanding--;
+    if (measuring && completed < lat.length) lat[completed++] = performance.now() - sentAt[id]!;
+    if (!stopping) sendOne();
+    else if (outstanding === 0) finish();
   });
   for (let i = 0; i < inflight; i++) sendOne();
   await sleep(300);
@@ -104,8 +102,8 @@ async function run(name: string, t: Transport, inflight: number, seconds: number
   const elapsed = (performance.now() - t0) / 1000;
   stopping = true;
   await drained;
-  lat.sort((a, b) => a - b);
-  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]! * 1000;
+  const sorted = lat.subarray(0, completed).sort();
+  const q = (p: number): number => sorted[Math.min(completed - 1, Math.floor(p * completed))]! * 1000;
   return { transport: name, inflight, rps: completed / elapsed, p50us: q(0.5), p99us: q(0.99), n: completed };
 }
 

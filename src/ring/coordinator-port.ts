@@ -26,7 +26,16 @@ import type { Frame, FrameHeader, RingStats, ShardRings } from './types.js';
 export interface CoordinatorPortOptions {
   /** Frames that may wait for room in the request ring before send() throws UNAVAILABLE. */
   maxQueuedFrames?: number;
+  /**
+   * After delivering a batch, how long (µs) the response loop keeps polling on event-loop
+   * turns (setImmediate) before it sleeps in waitAsync. 0 sleeps at once. Polling spares the
+   * shard a notify and us a cross-thread wake-up per batch under load; the price is main-thread
+   * CPU for that long after the last response.
+   */
+  pollMicros?: number;
 }
+
+export const DEFAULT_POLL_MICROS = 50;
 
 export const DEFAULT_MAX_QUEUED_FRAMES = 1024;
 
@@ -52,6 +61,9 @@ export class CoordinatorPort {
   private started = false;
   private onFrames: (frames: Frame[]) => void = () => {};
   private onPeerClosed: (() => void) | undefined;
+  /** When the loop last delivered frames (performance.now() ms). */
+  private lastDataAt = -Infinity;
+  private readonly pollMs: number;
 
   constructor(rings: ShardRings, opts: CoordinatorPortOptions = {}) {
     this.rings = rings;
@@ -65,6 +77,11 @@ export class CoordinatorPort {
       throw new HeliosError('INTERNAL', `CoordinatorPort: maxQueuedFrames ${max} must be an integer >= 1`);
     }
     this.maxQueued = max;
+    const poll = opts.pollMicros ?? DEFAULT_POLL_MICROS;
+    if (!(poll >= 0 && poll <= 1_000_000)) {
+      throw new HeliosError('INTERNAL', `CoordinatorPort: pollMicros ${poll} must be from 0 to 1000000`);
+    }
+    this.pollMs = poll / 1000;
   }
 
   /** True once the shard has closed its end (its `ShardPort.close()` ran). */
@@ -229,11 +246,15 @@ export class CoordinatorPort {
       }
       const frames: Frame[] = [];
       if (this.reader.drain(frames) > 0) {
+        this.lastDataAt = performance.now();
         try {
           this.onFrames(frames);
         } finally {
           this.releaseResponses();
         }
+        // Requests sent from onFrames go out now, not when the loop yields: the shard works
+        // on them while we drain the next batch.
+        if (this.publishScheduled) this.publishNow();
         continue;
       }
       this.releaseResponses();
@@ -241,6 +262,13 @@ export class CoordinatorPort {
         const cb = this.onPeerClosed;
         this.onPeerClosed = undefined;
         cb?.();
+        return;
+      }
+      // Recently busy: come back on the next event-loop turn instead of sleeping, so a
+      // steady stream of responses costs the shard no notify and us no wake-up. Sockets and
+      // timers still run between turns; the main thread never blocks.
+      if (performance.now() - this.lastDataAt < this.pollMs) {
+        setImmediate(this.loop);
         return;
       }
       Atomics.store(ctrl, I_CONSUMER_SLEEPING, 1);
