@@ -113,10 +113,13 @@ export class ShardPort {
    * Writes a response frame (one copy of the payload into the ring). Nothing is visible to the
    * coordinator until {@link flush} (or until this call has to wait for room, when it flushes
    * first). Blocks while the response ring is full; frames larger than a quarter of the ring
-   * go in chunks. Throws UNAVAILABLE if the coordinator closes meanwhile.
+   * go in chunks. Throws UNAVAILABLE once the coordinator has closed (nobody would read it).
    */
   send(header: FrameHeader, payload: Uint8Array): void {
     this.checkOpen('send');
+    if ((this.res.closedBits() & CONSUMER_CLOSED) !== 0) {
+      throw unavailable('the coordinator closed the response ring');
+    }
     checkHeader(header, payload);
     if (this.writer.tryWriteWhole(header, payload)) return;
     const f = new OutgoingFrame(header, payload);
