@@ -5,20 +5,23 @@
  * against a hand-written DataView encoding of the same fields.
  *
  *   npm run bench:ring                      # defaults
- *   node dist/bench/ring/ring-bench.js --seconds 3 --size 100 --inflight 256
+ *   node dist/bench/ring/ring-bench.js --seconds 1 --rounds 3 --size 100 --inflight 256
  *
  * Prints a table and ratios, and writes bench/results/ring.md (machine and versions included).
  */
 import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { CoordinatorPort, createShardRings, type Frame, type FrameHeader } from '../../src/ring/index.js';
+import {
+  CoordinatorPort, DEFAULT_POLL_MICROS, DEFAULT_SPIN_MICROS, createShardRings, type Frame, type FrameHeader,
+} from '../../src/ring/index.js';
 import * as flatbuffers from 'flatbuffers';
 import { HeaderDecoder, HeaderEncoder, encodeWithBuilder } from '../../src/ring/header-codec.js';
 import type { EchoWorkerData } from './echo-worker.js';
 
 const args = parseArgs(process.argv.slice(2));
-const SECONDS = Number(args['seconds'] ?? 2);
+const SECONDS = Number(args['seconds'] ?? 1);
+const ROUNDS = Number(args['rounds'] ?? 3);
 const SIZE = Number(args['size'] ?? 100);
 const BATCH = Number(args['inflight'] ?? 256);
 const CAPACITY = Number(args['capacity'] ?? 1 << 20);
@@ -33,12 +36,13 @@ interface Transport {
   stop(): Promise<void>;
 }
 
-async function ringTransport(): Promise<Transport> {
+/** The ring with the ports' defaults, or with the shard's spin / coordinator's poll set. */
+async function ringTransport(tune: { spinMicros?: number; pollMicros?: number } = {}): Promise<Transport> {
   const rings = createShardRings(CAPACITY);
-  const data: EchoWorkerData = { transport: 'ring', rings };
+  const data: EchoWorkerData = tune.spinMicros === undefined ? { transport: 'ring', rings } : { transport: 'ring', rings, spinMicros: tune.spinMicros };
   const worker = new Worker(WORKER, { workerData: data });
   await new Promise((r) => worker.once('online', r));
-  const port = new CoordinatorPort(rings, { maxQueuedFrames: 1 << 16 });
+  const port = new CoordinatorPort(rings, { maxQueuedFrames: 1 << 16, ...(tune.pollMicros === undefined ? {} : { pollMicros: tune.pollMicros }) });
   const h: FrameHeader = { requestId: 0, kind: 1, txnId: 42n, statementId: 7, flags: 0 };
   let cb: (id: number) => void = () => {};
   port.start((frames: Frame[]) => { for (const f of frames) cb(f.header.requestId); });
@@ -140,16 +144,42 @@ function codecBench(): { builderEncodeNs: number; fbEncodeNs: number; fbDecodeNs
 }
 
 async function main(): Promise<void> {
-  const results: Result[] = [];
-  for (const inflight of [BATCH, 1]) {
-    for (const [name, make] of [['ring', ringTransport], ['postMessage', portTransport]] as const) {
+  const configs: Array<[number, string, () => Promise<Transport>]> = [
+    [BATCH, 'ring', () => ringTransport()],
+    [BATCH, 'postMessage', portTransport],
+    [1, 'ring', () => ringTransport()],
+    [1, 'ring, no shard spin', () => ringTransport({ spinMicros: 0 })],
+    [1, 'ring, spin + poll', () => ringTransport({ pollMicros: 50 })],
+    [1, 'postMessage', portTransport],
+  ];
+  // Rounds interleave the transports, so a burst of load from other jobs on a shared machine
+  // hits both sides of a comparison; the table shows medians over rounds.
+  const perRound: Result[][] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const rs: Result[] = [];
+    for (const [inflight, name, make] of configs) {
       const t = await make();
       const r = await run(name, t, inflight, SECONDS);
       await t.stop();
-      results.push(r);
-      console.log(`${name.padEnd(12)} inflight ${String(inflight).padStart(4)}: ${fmt(r.rps)} rt/s  p50 ${r.p50us.toFixed(1)} µs  p99 ${r.p99us.toFixed(1)} µs`);
+      rs.push(r);
+      console.log(`round ${round + 1} ${name.padEnd(20)} inflight ${String(inflight).padStart(4)}: ${fmt(r.rps)} rt/s  p50 ${r.p50us.toFixed(1)} µs  p99 ${r.p99us.toFixed(1)} µs`);
     }
+    perRound.push(rs);
   }
+  const results: Result[] = configs.map((_, i) => ({
+    transport: perRound[0]![i]!.transport,
+    inflight: perRound[0]![i]!.inflight,
+    rps: median(perRound.map((rs) => rs[i]!.rps)),
+    p50us: median(perRound.map((rs) => rs[i]!.p50us)),
+    p99us: median(perRound.map((rs) => rs[i]!.p99us)),
+    n: perRound.reduce((a, rs) => a + rs[i]!.n, 0),
+  }));
+  /** Median over rounds of ring/postMessage throughput, both measured in the same round. */
+  const roundRatio = (a: string, b: string, inflight: number): number[] => perRound.map((rs) => {
+    const x = rs.find((r) => r.transport === a && r.inflight === inflight)!;
+    const y = rs.find((r) => r.transport === b && r.inflight === inflight)!;
+    return x.rps / y.rps;
+  });
   const codec = codecBench();
   const get = (t: string, i: number): Result => results.find((r) => r.transport === t && r.inflight === i)!;
   const lines: string[] = [];
@@ -157,7 +187,7 @@ async function main(): Promise<void> {
   md('# Ring benchmark');
   md();
   md(`Round trips coordinator → shard → coordinator (the worker echoes each frame), ${SIZE}-byte payloads,`);
-  md(`${SECONDS} s per run after a 0.3 s warm-up, ring capacity ${CAPACITY} bytes. The reference is the same`);
+  md(`${SECONDS} s per run after a 0.3 s warm-up, ${ROUNDS} interleaved rounds (medians shown), ring capacity ${CAPACITY} bytes. The reference is the same`);
   md('traffic over `MessagePort.postMessage` (header fields + payload in one structured-clone message).');
   md();
   md('| transport | in flight | round trips/s | p50 µs | p99 µs |');
@@ -166,8 +196,16 @@ async function main(): Promise<void> {
   md();
   for (const i of [BATCH, 1]) {
     const a = get('ring', i); const b = get('postMessage', i);
-    md(`- in flight ${i}: ring/postMessage throughput **${(a.rps / b.rps).toFixed(2)}×**, p50 latency ${(b.p50us / a.p50us).toFixed(2)}× lower, p99 ${(b.p99us / a.p99us).toFixed(2)}× lower`);
+    const ratios = roundRatio('ring', 'postMessage', i);
+    md(`- in flight ${i}: ring/postMessage throughput **${median(ratios).toFixed(2)}×** (median of rounds; per round ${ratios.map((r) => r.toFixed(2)).join(', ')}), ` +
+      `p50 latency ${(b.p50us / a.p50us).toFixed(2)}× lower, p99 ${(b.p99us / a.p99us).toFixed(2)}× lower`);
   }
+  const base = get('ring', 1);
+  const ns = get('ring, no shard spin', 1);
+  const sp = get('ring, spin + poll', 1);
+  md(`- in flight 1, defaults: the shard spins ${DEFAULT_SPIN_MICROS} µs before Atomics.wait, the coordinator sleeps in waitAsync at once (pollMicros ${DEFAULT_POLL_MICROS})`);
+  md(`- in flight 1, no shard spin (spinMicros 0): p50 ${ns.p50us.toFixed(1)} µs = ${(ns.p50us / base.p50us).toFixed(1)}× the default's (the futex wake-up the spin avoids)`);
+  md(`- in flight 1, shard spin + coordinator poll (pollMicros 50): p50 ${sp.p50us.toFixed(1)} µs = ${(sp.p50us / base.p50us).toFixed(1)}× the default's (helps on idle cores; two spinners starve each other when the cores are busy)`);
   md();
   md('FlatBuffers header codec vs. a hand-written DataView layout of the same fields (ns per header, one thread):');
   md();
@@ -186,6 +224,12 @@ async function main(): Promise<void> {
   const dir = new URL('../../../bench/results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
   writeFileSync(new URL('ring.md', dir), text);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

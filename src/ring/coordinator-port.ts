@@ -28,14 +28,18 @@ export interface CoordinatorPortOptions {
   maxQueuedFrames?: number;
   /**
    * After delivering a batch, how long (µs) the response loop keeps polling on event-loop
-   * turns (setImmediate) before it sleeps in waitAsync. 0 sleeps at once. Polling spares the
-   * shard a notify and us a cross-thread wake-up per batch under load; the price is main-thread
-   * CPU for that long after the last response.
+   * turns (setImmediate) before it sleeps in waitAsync. Default 0: sleep at once.
+   *
+   * Polling spares the shard a notify and us a cross-thread wake-up per batch: on an idle
+   * 2-core machine a single request's p50 went from ~3 µs to ~1.7 µs. But with the shard also
+   * spinning and other processes competing for the cores, the two spinners starved each other:
+   * p50 ~110 µs against ~13 µs with only one side spinning (bench/results/ring.md, docs/ring.md).
+   * Turn it on only where the coordinator has a core to itself.
    */
   pollMicros?: number;
 }
 
-export const DEFAULT_POLL_MICROS = 50;
+export const DEFAULT_POLL_MICROS = 0;
 
 export const DEFAULT_MAX_QUEUED_FRAMES = 1024;
 

@@ -41,7 +41,9 @@
  * `shard-port.ts` / `coordinator-port.ts` (the waiting shells), docs/ring.md (the tour).
  */
 export type { Frame, FrameHeader, RingStats, ShardRings } from './types.js';
-export { CoordinatorPort, DEFAULT_MAX_QUEUED_FRAMES, type CoordinatorPortOptions } from './coordinator-port.js';
+export {
+  CoordinatorPort, DEFAULT_MAX_QUEUED_FRAMES, DEFAULT_POLL_MICROS, type CoordinatorPortOptions,
+} from './coordinator-port.js';
 export { DEFAULT_SPIN_MICROS, ShardPort, type ShardPortOptions } from './shard-port.js';
 export { readRingStats } from './stats.js';
 

@@ -19,15 +19,16 @@ import {
   PRODUCER_CLOSED, RingMemory,
 } from './layout.js';
 import { RingReader } from './ring-reader.js';
+import { SpinPolicy } from './spin-policy.js';
 import { OutgoingFrame, RingWriter } from './ring-writer.js';
 import type { Frame, FrameHeader, ShardRings } from './types.js';
 
 export interface ShardPortOptions {
   /**
-   * How long `receive()` polls WRITE before it sleeps, in microseconds (default 50; 0 never
-   * spins). Sleeping costs a futex wake-up on the next request: measured ~30 µs added to a
-   * single request's round trip here (bench/results/ring.md), against ~5 µs with the spin. The
-   * price is CPU: an idle shard burns up to this long after each batch before it sleeps.
+   * The most `receive()` polls WRITE before it sleeps, in microseconds (default 50; 0 never
+   * spins). Adaptive (see spin-policy.ts): empty spins shrink the budget to nothing, so a shard
+   * on busy cores stops taking CPU from the coordinator. Sleeping costs a futex wake-up on the
+   * next request: ~35–50 µs per round trip on idle cores here, against ~3 µs with the spin.
    */
   spinMicros?: number;
 }
@@ -47,8 +48,7 @@ export class ShardPort {
   private readonly res: RingMemory;
   private readonly reader: RingReader;
   private readonly writer: RingWriter;
-  /** Spin budget in ms (performance.now units). */
-  private readonly spinMs: number;
+  private readonly spin: SpinPolicy;
   private closed = false;
 
   constructor(rings: ShardRings, opts: ShardPortOptions = {}) {
@@ -60,7 +60,7 @@ export class ShardPort {
     if (!(spin >= 0 && spin <= 1_000_000)) {
       throw new HeliosError('INTERNAL', `ShardPort: spinMicros ${spin} must be from 0 to 1000000`);
     }
-    this.spinMs = spin / 1000;
+    this.spin = new SpinPolicy(spin / 1000);
   }
 
   /** True once the coordinator has closed its end (its `close()` ran). */
@@ -97,7 +97,12 @@ export class ShardPort {
       }
       this.flush();
       let left = deadline - performance.now();
-      if (left > 0 && this.spinForData(Math.min(left, this.spinMs))) continue;
+      const budget = this.spin.next();
+      if (budget > 0 && left > budget) {
+        const hit = this.spinForData(budget);
+        this.spin.record(hit);
+        if (hit) continue;
+      }
       left = deadline - performance.now();
       if (left <= 0) return out;
       Atomics.store(ctrl, I_CONSUMER_SLEEPING, 1);
