@@ -26,7 +26,20 @@ import type { Frame, FrameHeader, RingStats, ShardRings } from './types.js';
 export interface CoordinatorPortOptions {
   /** Frames that may wait for room in the request ring before send() throws UNAVAILABLE. */
   maxQueuedFrames?: number;
+  /**
+   * After delivering a batch, how long (µs) the response loop keeps polling on event-loop
+   * turns (setImmediate) before it sleeps in waitAsync. Default 0: sleep at once.
+   *
+   * Polling spares the shard a notify and us a cross-thread wake-up per batch: on an idle
+   * 2-core machine a single request's p50 went from ~3 µs to ~1.7 µs. But with the shard also
+   * spinning and other processes competing for the cores, the two spinners starved each other:
+   * p50 ~110 µs against ~13 µs with only one side spinning (bench/results/ring.md, docs/ring.md).
+   * Turn it on only where the coordinator has a core to itself.
+   */
+  pollMicros?: number;
 }
+
+export const DEFAULT_POLL_MICROS = 0;
 
 export const DEFAULT_MAX_QUEUED_FRAMES = 1024;
 
@@ -52,6 +65,9 @@ export class CoordinatorPort {
   private started = false;
   private onFrames: (frames: Frame[]) => void = () => {};
   private onPeerClosed: (() => void) | undefined;
+  /** When the loop last delivered frames (performance.now() ms). */
+  private lastDataAt = -Infinity;
+  private readonly pollMs: number;
 
   constructor(rings: ShardRings, opts: CoordinatorPortOptions = {}) {
     this.rings = rings;
@@ -65,6 +81,11 @@ export class CoordinatorPort {
       throw new HeliosError('INTERNAL', `CoordinatorPort: maxQueuedFrames ${max} must be an integer >= 1`);
     }
     this.maxQueued = max;
+    const poll = opts.pollMicros ?? DEFAULT_POLL_MICROS;
+    if (!(poll >= 0 && poll <= 1_000_000)) {
+      throw new HeliosError('INTERNAL', `CoordinatorPort: pollMicros ${poll} must be from 0 to 1000000`);
+    }
+    this.pollMs = poll / 1000;
   }
 
   /** True once the shard has closed its end (its `ShardPort.close()` ran). */
@@ -229,11 +250,15 @@ export class CoordinatorPort {
       }
       const frames: Frame[] = [];
       if (this.reader.drain(frames) > 0) {
+        this.lastDataAt = performance.now();
         try {
           this.onFrames(frames);
         } finally {
           this.releaseResponses();
         }
+        // Requests sent from onFrames go out now, not when the loop yields: the shard works
+        // on them while we drain the next batch.
+        if (this.publishScheduled) this.publishNow();
         continue;
       }
       this.releaseResponses();
@@ -241,6 +266,13 @@ export class CoordinatorPort {
         const cb = this.onPeerClosed;
         this.onPeerClosed = undefined;
         cb?.();
+        return;
+      }
+      // Recently busy: come back on the next event-loop turn instead of sleeping, so a
+      // steady stream of responses costs the shard no notify and us no wake-up. Sockets and
+      // timers still run between turns; the main thread never blocks.
+      if (performance.now() - this.lastDataAt < this.pollMs) {
+        setImmediate(this.loop);
         return;
       }
       Atomics.store(ctrl, I_CONSUMER_SLEEPING, 1);

@@ -9,7 +9,7 @@
  *
  * ```
  *  coordinator (main thread, never blocks)            shard worker (may block)
- *  CoordinatorPort.send ──► request ring  (SAB) ──► ShardPort.receive   (spin, Atomics.wait)
+ *  CoordinatorPort.send ──► request ring  (SAB) ──► ShardPort.receive   (adaptive spin, Atomics.wait)
  *  CoordinatorPort.start ◄── response ring (SAB) ◄── ShardPort.send + flush
  *   (Atomics.waitAsync)
  * ```
@@ -38,11 +38,14 @@
  * blocked on a full response ring checks the flag at least every 50 ms.
  *
  * Read next: `layout.ts` (bytes), `ring-writer.ts` / `ring-reader.ts` (the pure ring core),
- * `shard-port.ts` / `coordinator-port.ts` (the waiting shells), docs/ring.md (the tour).
+ * `shard-port.ts` / `coordinator-port.ts` (the waiting shells, with `spin-policy.ts`), docs/ring.md
+ * (the tour).
  */
 export type { Frame, FrameHeader, RingStats, ShardRings } from './types.js';
-export { CoordinatorPort, DEFAULT_MAX_QUEUED_FRAMES, type CoordinatorPortOptions } from './coordinator-port.js';
-export { ShardPort, type ShardPortOptions } from './shard-port.js';
+export {
+  CoordinatorPort, DEFAULT_MAX_QUEUED_FRAMES, DEFAULT_POLL_MICROS, type CoordinatorPortOptions,
+} from './coordinator-port.js';
+export { DEFAULT_SPIN_MICROS, ShardPort, type ShardPortOptions } from './shard-port.js';
 export { readRingStats } from './stats.js';
 
 import { allocateRing, ringCapacity } from './layout.js';

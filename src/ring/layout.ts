@@ -90,6 +90,8 @@ export class RingMemory {
   readonly data: Uint8Array;
   /** The data area as u32 words, for record prefixes (records are 8-aligned). */
   readonly words: Uint32Array;
+  /** The data area as a DataView, for the header fields (little-endian, any alignment). */
+  readonly view: DataView;
   readonly capacity: number;
   readonly mask: number;
 
@@ -106,6 +108,7 @@ export class RingMemory {
     this.counters = new BigInt64Array(sab, 0, CONTROL_BYTES >>> 3);
     this.data = new Uint8Array(sab, CONTROL_BYTES, capacity);
     this.words = new Uint32Array(sab, CONTROL_BYTES, capacity >>> 2);
+    this.view = new DataView(sab, CONTROL_BYTES, capacity);
     this.capacity = capacity;
     this.mask = capacity - 1;
   }

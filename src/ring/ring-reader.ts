@@ -73,7 +73,7 @@ export class RingReader {
       const bodyLen = len - PREFIX_BYTES - align8(hl);
       switch (type) {
         case REC_WHOLE: {
-          const header = this.decoder.decode(off + PREFIX_BYTES);
+          const header = this.decoder.decode(off + PREFIX_BYTES, hl);
           if (this.decoder.payloadLength !== bodyLen || this.assembly !== null) {
             assertionFailed(`ring WHOLE record at ${off}: payload ${bodyLen} vs header ${this.decoder.payloadLength}`);
           }
@@ -82,7 +82,7 @@ export class RingReader {
           break;
         }
         case REC_FIRST: {
-          const header = this.decoder.decode(off + PREFIX_BYTES);
+          const header = this.decoder.decode(off + PREFIX_BYTES, hl);
           const total = this.decoder.payloadLength;
           if (this.assembly !== null || bodyLen >= total) {
             assertionFailed(`ring FIRST record at ${off}: ${bodyLen} of ${total} bytes`);

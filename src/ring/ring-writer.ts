@@ -11,7 +11,7 @@
  * the single producer, so frames never interleave.
  */
 import { invariant } from '../errors.js';
-import { HeaderEncoder, MAX_HEADER_BYTES } from './header-codec.js';
+import { HeaderEncoder } from './header-codec.js';
 import {
   B_FRAMES, I_CONSUMER_SLEEPING, I_READ, I_WRITE, PREFIX_BYTES,
   REC_FIRST, REC_LAST, REC_MIDDLE, REC_PAD, REC_WHOLE, align8, maxRecordBytes, type RingMemory,
@@ -62,12 +62,11 @@ export class RingWriter {
    * Returns false (writing nothing) otherwise; the caller then uses {@link writeFrame}.
    */
   tryWriteWhole(header: FrameHeader, payload: Uint8Array): boolean {
-    const hl = this.encoder.encode(header, payload.length);
-    const recLen = PREFIX_BYTES + align8(hl) + payload.length;
+    const recLen = PREFIX_BYTES + this.encoder.byteLength + payload.length;
     if (recLen > this.maxRecord) return false;
     const off = this.reserve(recLen);
     if (off < 0) return false;
-    this.putRecord(off, recLen, REC_WHOLE, hl, payload, 0, payload.length);
+    this.putRecord(off, recLen, REC_WHOLE, header, payload, 0, payload.length);
     this.frames++;
     return true;
   }
@@ -80,22 +79,22 @@ export class RingWriter {
   writeFrame(f: OutgoingFrame): boolean {
     const total = f.payload.length;
     if (!f.started) {
-      const hl = this.encoder.encode(f.header, total);
-      const room = this.maxRecord - PREFIX_BYTES - align8(hl);
+      const hl = this.encoder.byteLength;
+      const room = this.maxRecord - PREFIX_BYTES - hl;
       if (total <= room) {
-        const recLen = PREFIX_BYTES + align8(hl) + total;
+        const recLen = PREFIX_BYTES + hl + total;
         const off = this.reserve(recLen);
         if (off < 0) return false;
-        this.putRecord(off, recLen, REC_WHOLE, hl, f.payload, 0, total);
+        this.putRecord(off, recLen, REC_WHOLE, f.header, f.payload, 0, total);
         f.started = true;
         f.sent = total;
         this.frames++;
         return true;
       }
-      const recLen = PREFIX_BYTES + align8(hl) + room;
+      const recLen = PREFIX_BYTES + hl + room;
       const off = this.reserve(recLen);
       if (off < 0) return false;
-      this.putRecord(off, recLen, REC_FIRST, hl, f.payload, 0, room);
+      this.putRecord(off, recLen, REC_FIRST, f.header, f.payload, 0, room);
       f.started = true;
       f.sent = room;
     }
@@ -105,7 +104,7 @@ export class RingWriter {
       const last = f.sent + n === total;
       const off = this.reserve(PREFIX_BYTES + n);
       if (off < 0) return false;
-      this.putRecord(off, PREFIX_BYTES + n, last ? REC_LAST : REC_MIDDLE, 0, f.payload, f.sent, n);
+      this.putRecord(off, PREFIX_BYTES + n, last ? REC_LAST : REC_MIDDLE, null, f.payload, f.sent, n);
       f.sent += n;
     }
     this.frames++;
@@ -158,19 +157,23 @@ export class RingWriter {
     return off;
   }
 
+  /**
+   * Writes one record at `off`: prefix, the header if `header` is given (FIRST and WHOLE; it
+   * carries the frame's total payload length), then payload bytes `from..from+n`.
+   */
   private putRecord(
-    off: number, recLen: number, type: number, hl: number,
+    off: number, recLen: number, type: number, header: FrameHeader | null,
     payload: Uint8Array, from: number, n: number,
   ): void {
-    invariant(hl <= MAX_HEADER_BYTES, `encoded frame header of ${hl} bytes`);
-    const { words, data } = this.mem;
+    const { words, data, view } = this.mem;
+    const hl = header === null ? 0 : this.encoder.byteLength;
     const w = off >>> 2;
     words[w] = recLen;
     words[w + 1] = type | (hl << 16);
     let at = off + PREFIX_BYTES;
-    if (hl > 0) {
-      this.encoder.copyTo(data, at);
-      at += align8(hl);
+    if (header !== null) {
+      this.encoder.encodeInto(words, view, at, header, payload.length);
+      at += hl;
     }
     if (n > 0) {
       // The one copy a frame costs on the way in. subarray() of the whole payload is free.
