@@ -197,7 +197,7 @@ function indexAccess(table: TableInfo, p: IndexPlan): AccessPath {
         const v = evalProbe(p.lo, env);
         if (v.length === 0) return true;
         range.lo = { values: [...prefix, v[0]!], inclusive: p.lo.op.length === 2 };
-      } else if (p.hi && prefix.length === 0) {
+      } else if (p.hi && prefix.length === 0 && !p.ix.parts[0]!.desc) {
         // Skip the NULL entries: a comparison with NULL is never true.
         range.lo = { values: [null], inclusive: false };
       }

@@ -366,6 +366,7 @@ function compileCall(e: Extract<Expr, { kind: 'fn' }>, cx: ExprContext): CExpr {
     if (!cx.aggs) throw sqlError(`misuse of aggregate function ${name}()`, e.start);
     const def = AGGREGATES[name]!;
     if (!e.star && (nargs < def.min || nargs > def.max)) throw sqlError(`wrong number of arguments to function ${name}()`, e.start);
+    if (e.distinct && nargs !== 1) throw sqlError('DISTINCT aggregates must have exactly one argument', e.start);
     if (name === 'count' && nargs === 0 && !e.star) {
       // count() is count(*)
     }

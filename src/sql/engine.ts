@@ -174,7 +174,13 @@ class Session implements SqlSession {
         if (this.txn) throw sqlError('cannot VACUUM from within a transaction');
         this.engine.partition.vacuum();
         return this.result([], [], 0);
-      case 'analyze': case 'reindex':
+      case 'reindex':
+        // Indexes are always consistent here; REINDEX only checks that its target exists.
+        if (stmt.name && !this.engine.catalog.table(stmt.name) && !this.engine.catalog.indexes.has(stmt.name.toLowerCase()) && !['binary', 'nocase', 'rtrim'].includes(stmt.name.toLowerCase())) {
+          throw sqlError(`unable to identify the object to be reindexed: ${stmt.name}`);
+        }
+        return this.result([], [], 0);
+      case 'analyze':
         return this.result([], [], 0);
       default:
         return this.run(e, stmt, bound, sql);

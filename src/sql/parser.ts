@@ -71,7 +71,7 @@ class Parser extends ExprParser {
         return { kind: 'rollback', start, end: end() };
       case 'VACUUM': this.pos++; return { kind: 'vacuum', start, end: end() };
       case 'ANALYZE': this.pos++; if (this.isIdent()) this.qualifiedName(); return { kind: 'analyze', start, end: end() };
-      case 'REINDEX': this.pos++; if (this.isIdent()) this.qualifiedName(); return { kind: 'reindex', start, end: end() };
+      case 'REINDEX': { this.pos++; const name = this.isIdent() ? this.qualifiedName() : undefined; return { kind: 'reindex', start, end: end(), ...(name ? { name } : {}) }; }
       case 'EXPLAIN': {
         this.pos++;
         let queryPlan = false;

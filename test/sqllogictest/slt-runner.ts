@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Value } from '../../src/storage/api.js';
-import { SqlEngine } from '../../src/sql/index.js';
+import { SqlEngine, splitStatements } from '../../src/sql/index.js';
 import { openMemoryPartition } from '../../src/storage/memory/index.js';
 import { toInteger, toReal, toText } from '../../src/sql/value.js';
 import { parseSlt } from './slt-format.js';
@@ -17,9 +17,18 @@ export interface FileResult { passed: number; failed: number; failures: string[]
 
 function fmtReal(x: number): string {
   if (!Number.isFinite(x)) return x > 0 ? 'Inf' : x < 0 ? '-Inf' : 'NaN';
-  if (Math.abs(x) >= 1e21) return BigInt(Math.round(x)).toString() + '.000';
+  // SQLite's printf produces at most 16 significant digits; later digits print as 0.
   const s = x.toFixed(3);
-  return s === '-0.000' ? '-0.000' : s;
+  if (s.replace(/[-.]/g, '').replace(/^0+/, '').length <= 16) return s;
+  const p = x.toPrecision(16);
+  const m = /^(-?)(\d)(?:\.(\d+))?e\+(\d+)$/.exec(p);
+  if (m) {
+    const digits = m[2]! + (m[3] ?? '');
+    const exp = Number(m[4]);
+    return m[1] + (exp + 1 >= digits.length ? digits.padEnd(exp + 1, '0') + '.000' : digits.slice(0, exp + 1) + '.' + digits.slice(exp + 1).padEnd(3, '0').slice(0, 3));
+  }
+  const [ip, fp = ''] = p.split('.');
+  return `${ip}.${fp.padEnd(3, '0').slice(0, 3)}`;
 }
 
 export function formatValue(v: Value, type: string): string {
@@ -55,7 +64,7 @@ export function runSltText(text: string, opts: { maxFailures?: number } = {}): F
     if (r.kind === 'statement') {
       let ok = true;
       let err = '';
-      try { session.execute(r.sql); } catch (e) { ok = false; err = (e as Error).message; }
+      try { for (const one of splitStatements(r.sql)) session.execute(one); } catch (e) { ok = false; err = (e as Error).message; }
       if (ok !== r.expectError) res.passed++;
       else fail(r.line, r.expectError ? `expected an error: ${r.sql}` : `${err}: ${r.sql}`);
       continue;
