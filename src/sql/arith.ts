@@ -41,8 +41,9 @@ export function arith(op: string, a: Value, b: Value): Value {
     case '*': r = fx * fy; break;
     case '/': if (fy === 0) return null; r = fx / fy; break;
     default: {
-      const ia = realToI64(fx);
-      let ib = realToI64(fy);
+      // SQLite takes the integer values of the original operands (text by its integer prefix).
+      const ia = typeof a === 'number' ? realToI64(a) : toInteger(a)!;
+      let ib = typeof b === 'number' ? realToI64(b) : toInteger(b)!;
       if (ib === 0n) return null;
       if (ib === -1n) ib = 1n;
       r = Number(ia % ib);

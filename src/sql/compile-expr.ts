@@ -10,7 +10,7 @@ import type { Expr, Select } from './ast.js';
 import { AGGREGATES, countStar, isAggregateCall, type AggState } from './aggregates.js';
 import { collationOf } from './catalog.js';
 import { comparisonAffinity, comparisonCollation, makeCmp, type Cmp } from './compare.js';
-import { SCALAR_FUNCTIONS, type FnContext } from './functions.js';
+import { SCALAR_FUNCTIONS, cstr, type FnContext } from './functions.js';
 import { globMatcher, likeMatcher } from './like.js';
 import { arith, bitOp, concat, negate } from './arith.js';
 import type { Env, Scope } from './scope.js';
@@ -94,12 +94,14 @@ export function compileExpr(e: Expr, cx: ExprContext): CExpr {
         const s = l.ev(env);
         const p = r.ev(env);
         const ev = esc ? esc.ev(env) : undefined;
+        // SQLite's like()/glob() never match a BLOB operand (even against NULL).
+        if (s instanceof Uint8Array || p instanceof Uint8Array) return not ? 1n : 0n;
         if (s === null || p === null || ev === null) return null;
-        const ps = toText(p)!;
+        const ps = cstr(toText(p))!;
         const es = ev === undefined ? null : toText(ev)!;
         if (es !== null && [...es].length !== 1) throw sqlError('ESCAPE expression must be a single character');
         if (ps !== lastPat || es !== lastEsc || !matcher) { matcher = make(ps, es); lastPat = ps; lastEsc = es; }
-        const m = matcher!(toText(s)!);
+        const m = matcher!(cstr(toText(s))!);
         return (not ? !m : m) ? 1n : 0n;
       }, l.rowIndependent && r.rowIndependent && (!esc || esc.rowIndependent));
     }

@@ -8,7 +8,7 @@ import { sqlError } from '../errors.js';
 import { DATE_FUNCTIONS } from './date-functions.js';
 import { sqlPrintf } from './printf.js';
 import {
-  MIN_I64, blobToText, compareValues, real, realToText, textToBlob, toInteger, toNumeric, toReal, toText, typeName,
+  MIN_I64, blobToText, compareValues, textToNumberExact, real, realToText, textToBlob, toInteger, toNumeric, toReal, toText, typeName,
 } from './value.js';
 
 export interface FnContext {
@@ -21,22 +21,45 @@ export interface FnContext {
 
 export interface ScalarFn { readonly min: number; readonly max: number; readonly fn: (args: Value[], ctx: FnContext) => Value; readonly pure: boolean }
 
+/** Text as C code sees it: up to the first NUL (SQLite functions that use C strings stop there). */
+export function cstr(s: string | null): string | null {
+  if (s === null) return null;
+  const z = s.indexOf('\0');
+  return z >= 0 ? s.slice(0, z) : s;
+}
+
 const utf8Len = (s: string): number => [...s].length;
 
 function substr(args: Value[]): Value {
   const [x, ys, zs] = args;
   if (x === null || ys === null || (args.length > 2 && zs === null)) return null;
-  let y = Number(toInteger(ys!)!);
   const isBlob = x instanceof Uint8Array;
-  const chars: string[] | Uint8Array = isBlob ? x : [...toText(x!)!];
-  const len = chars.length;
-  let z = args.length > 2 ? Number(toInteger(zs!)!) : len + 1;
-  if (y < 0) { y = len + y; if (y < 0) { z += y; y = 0; } }
-  else if (y > 0) y--;
-  else if (z > 0) z--;
-  if (z < 0) { y += z; z = -z; if (y < 0) { z += y; y = 0; } }
-  const start = Math.max(0, y);
-  const end = Math.min(len, start + Math.max(0, z));
+  if (isBlob && x.length === 0) return null; // sqlite3_value_blob() of x'' is a NULL pointer
+  const chars: string[] | Uint8Array = isBlob ? x : [...cstr(toText(x!))!];
+  const len = BigInt(chars.length);
+  // A port of SQLite's substrFunc, including its 64-bit wrap-around on extreme arguments.
+  const w = (v: bigint): bigint => BigInt.asIntN(64, v);
+  let p1 = toInteger(ys!)!;
+  let p2 = 1_000_000_000n; // SQLITE_LIMIT_LENGTH
+  let negP2 = false;
+  if (args.length > 2) {
+    p2 = toInteger(zs!)!;
+    if (p2 < 0n) { p2 = w(-p2); negP2 = true; }
+  }
+  if (p1 < 0n) {
+    p1 = w(p1 + len);
+    if (p1 < 0n) { if (p2 < 0n) p2 = 0n; else p2 = w(p2 + p1); p1 = 0n; }
+  } else if (p1 > 0n) p1--;
+  else if (p2 > 0n) p2--;
+  if (negP2) {
+    p1 = w(p1 - p2);
+    if (p1 < 0n) { p2 = w(p2 + p1); p1 = 0n; }
+  }
+  if (p2 < 0n) p2 = 0n;
+  if (p1 > len) p1 = len;
+  if (p1 + p2 > len) p2 = len - p1;
+  const start = Number(p1);
+  const end = start + Number(p2);
   if (isBlob) return (chars as Uint8Array).slice(start, end);
   return (chars as string[]).slice(start, end).join('');
 }
@@ -87,7 +110,7 @@ function quoteFn(args: Value[]): Value {
   if (v === null) return 'NULL';
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') return realToText(v);
-  if (typeof v === 'string') return `'${v.replace(/'/g, "''")}'`;
+  if (typeof v === 'string') return `'${cstr(v)!.replace(/'/g, "''")}'`;
   return `X'${Buffer.from(v).toString('hex').toUpperCase()}'`;
 }
 
@@ -182,8 +205,13 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFn> = {
   printf: f(1, 1000, (a) => sqlPrintf(a)),
   format: f(1, 1000, (a) => sqlPrintf(a)),
   char: f(0, 1000, (a) => a.map((v) => String.fromCodePoint(Number(toInteger(v) ?? 0n))).join('')),
-  unicode: f(1, 1, (a) => { const s = toText(a[0]!); return s === null || s === '' ? null : BigInt(s.codePointAt(0)!); }),
-  sign: f(1, 1, (a) => { const n = a[0] === null ? null : toNumeric(a[0]!); if (n === null || typeof a[0] === 'string' || a[0] instanceof Uint8Array) return null; return n > 0 ? 1n : n < 0 ? -1n : 0n; }),
+  unicode: f(1, 1, (a) => { const s = cstr(toText(a[0]!)); return s === null || s === '' ? null : BigInt(s.codePointAt(0)!); }),
+  sign: f(1, 1, (a) => {
+    const v = a[0]!;
+    const n = typeof v === 'bigint' || typeof v === 'number' ? v : typeof v === 'string' ? textToNumberExact(v) : null;
+    if (n === null) return null;
+    return n > 0 ? 1n : n < 0 ? -1n : 0n;
+  }),
   likely: f(1, 1, (a) => a[0]!),
   unlikely: f(1, 1, (a) => a[0]!),
   likelihood: f(2, 2, (a) => a[0]!),

@@ -3,8 +3,10 @@
  * caller. LIKE: % and _, ASCII-only case folding (as SQLite without ICU), optional ESCAPE.
  * GLOB: * ? [abc] [a-z] [^x], case-sensitive, no escape character.
  */
-const RE_SPECIAL = /[\\^$.*+?()[\]{}|/-]/g;
+const RE_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;
 const esc = (c: string): string => c.replace(RE_SPECIAL, '\\$&');
+/** Escapes a character inside a [...] class. */
+const escClass = (c: string): string => c.replace(/[\\\]\[^-]/g, '\\$&');
 
 function foldAscii(s: string): string {
   return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
@@ -41,9 +43,9 @@ export function globMatcher(pattern: string): (s: string) => boolean {
       if (chars[j] === ']') { cls += '\\]'; j++; }
       while (j < chars.length && chars[j] !== ']') {
         if (chars[j + 1] === '-' && chars[j + 2] !== undefined && chars[j + 2] !== ']') {
-          cls += `${esc(chars[j]!)}-${esc(chars[j + 2]!)}`;
+          cls += `${escClass(chars[j]!)}-${escClass(chars[j + 2]!)}`;
           j += 3;
-        } else { cls += esc(chars[j]!); j++; }
+        } else { cls += escClass(chars[j]!); j++; }
       }
       if (j >= chars.length) return () => false;
       re += `[${cls}]`;

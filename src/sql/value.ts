@@ -44,7 +44,7 @@ export function realToText(x: number): string {
   if (Number.isNaN(x)) return '';
   if (x === Infinity) return 'Inf';
   if (x === -Infinity) return '-Inf';
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  if (x === 0) return '0.0'; // -0.0 prints as 0.0 too
   const exp = x.toExponential(14); // d.dddddddddddddde±X : 15 significant digits
   const m = /^(-?)(\d)\.(\d+)e([+-])(\d+)$/.exec(exp)!;
   const e = Number(m[5]) * (m[4] === '-' ? -1 : 1);
@@ -183,10 +183,7 @@ export function toReal(v: Value): number | null {
 export function toNumericCast(v: Value): bigint | number | null {
   if (v === null) return null;
   if (typeof v === 'bigint') return v;
-  if (typeof v === 'number') {
-    const i = realToExactInt(v);
-    return i !== null && Math.abs(v) < 9007199254740992 * 1024 ? i : v;
-  }
+  if (typeof v === 'number') return v; // CAST of a REAL to NUMERIC is a no-op
   const n = textToNumberPrefix(typeof v === 'string' ? v : blobToText(v));
   if (typeof n === 'number') {
     const i = realToExactInt(n);
