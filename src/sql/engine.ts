@@ -1,0 +1,283 @@
+/**
+ * The in-process SQL engine over one {@link Partition}: {@link SqlEngine} owns the catalog and
+ * the plan cache (compiled statements by SQL text, invalidated by schema version), and hands
+ * out {@link SqlSession}s — one per client connection — that run statements in auto-commit
+ * mode or inside BEGIN … COMMIT. A failed statement leaves no effect: in auto-commit its storage
+ * transaction aborts; inside a transaction its writes are undone through {@link UndoTxn}.
+ */
+import type { Partition, StorageTxn, Value } from '../storage/api.js';
+import { HeliosError, sqlError } from '../errors.js';
+import type { Statement } from './ast.js';
+import { Catalog, SCHEMA_TABLE, SEQUENCE_TABLE } from './catalog.js';
+import type { Runtime } from './compile-expr.js';
+import { ijdFromUnixMs } from './date-functions.js';
+import { alterTable, createIndex, createTable, createView, drop } from './ddl.js';
+import { compileDelete, compileInsert, compileUpdate, type CompiledStatement, type ExecRuntime } from './dml.js';
+import { indexDefOf } from './index-predicate.js';
+import { parse } from './parser.js';
+import { QueryCompiler } from './select.js';
+import { UndoTxn } from './undo-txn.js';
+
+export type Params = Value[] | Record<string, Value>;
+export interface ExecResult { columns: string[]; rows: Value[][]; rowsAffected: number; lastInsertId: bigint | null }
+
+export interface EngineOptions {
+  /** The clock for 'now' (ms since 1970); injectable for tests. */
+  readonly now?: () => number;
+  /** Source of random() values; injectable for tests. */
+  readonly random?: () => bigint;
+  readonly planCacheSize?: number;
+}
+
+interface CacheEntry { version: number; stmt: Statement; params: string[]; compiled: CompiledStatement | null; rt: ExecRuntime }
+
+const READ_ONLY = new Set(['select']);
+const CACHEABLE = new Set(['select', 'insert', 'update', 'delete']);
+
+function defaultRandom(): bigint {
+  const hi = BigInt(Math.floor(Math.random() * 0x100000000));
+  const lo = BigInt(Math.floor(Math.random() * 0x100000000));
+  return BigInt.asIntN(64, (hi << 32n) | lo);
+}
+
+export class SqlEngine {
+  readonly catalog = new Catalog();
+  private readonly cache = new Map<string, CacheEntry>();
+  readonly now: () => number;
+  readonly random: () => bigint;
+  private readonly cacheSize: number;
+
+  constructor(readonly partition: Partition, opts: EngineOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? defaultRandom;
+    this.cacheSize = opts.planCacheSize ?? 512;
+    const txn = partition.begin();
+    try {
+      try {
+        txn.rowCount(SCHEMA_TABLE);
+      } catch {
+        txn.createTable({ id: SCHEMA_TABLE, columns: ['text', 'text', 'text', 'integer', 'text'] });
+        txn.createTable({ id: SEQUENCE_TABLE, columns: ['integer'] });
+      }
+      this.catalog.load(txn);
+      txn.commit();
+    } catch (e) {
+      txn.abort();
+      throw e;
+    }
+  }
+
+  session(): SqlSession {
+    return new Session(this);
+  }
+
+  /** @internal the cached parse/compile state of a statement text. */
+  entry(sql: string): CacheEntry {
+    let e = this.cache.get(sql);
+    if (e && e.version !== this.catalog.version) { e.compiled = null; e.version = this.catalog.version; }
+    if (!e) {
+      const { stmt, params } = parse(sql);
+      const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null! };
+      e = { version: this.catalog.version, stmt, params, compiled: null, rt };
+      if (CACHEABLE.has(stmt.kind)) {
+        if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(sql, e);
+      }
+    }
+    return e;
+  }
+}
+
+export interface SqlSession {
+  /** Runs one statement; auto-commit unless inside BEGIN … COMMIT. */
+  execute(sql: string, params?: Params): ExecResult;
+  inTransaction(): boolean;
+  /** Rolls back the open transaction; a no-op outside one. */
+  rollback(): void;
+}
+
+function bindParams(names: string[], given: Params | undefined): Value[] {
+  const norm = (v: unknown): Value => {
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+    if (typeof v === 'boolean') return v ? 1n : 0n;
+    if (v === undefined) return null;
+    if (typeof v === 'number' && Number.isNaN(v)) return null;
+    return v as Value;
+  };
+  if (given === undefined) {
+    if (names.length > 0) throw sqlError(`statement expects ${names.length} parameter(s), none given`);
+    return [];
+  }
+  if (Array.isArray(given)) {
+    if (given.length !== names.length) throw sqlError(`statement expects ${names.length} parameter(s), ${given.length} given`);
+    return given.map(norm);
+  }
+  const out: Value[] = [];
+  const used = new Set<string>();
+  for (const [i, n] of names.entries()) {
+    if (n === '') throw sqlError(`parameter ?${i + 1} is positional but named parameters were given`);
+    const bare = n.slice(1);
+    const key = n in given ? n : bare in given ? bare : undefined;
+    if (key === undefined) throw sqlError(`missing value for parameter ${n}`);
+    used.add(key);
+    out.push(norm(given[key]));
+  }
+  for (const k of Object.keys(given)) if (!used.has(k)) throw sqlError(`unknown parameter ${k}`);
+  return out;
+}
+
+class Session implements SqlSession {
+  private txn: StorageTxn | null = null;
+  private lastInsertId: bigint | null = null;
+  private lastChanges = 0;
+  private gen = 0;
+
+  constructor(private readonly engine: SqlEngine) {}
+
+  inTransaction(): boolean { return this.txn !== null; }
+
+  rollback(): void {
+    if (!this.txn) return;
+    const t = this.txn;
+    this.txn = null;
+    t.abort();
+    this.reloadCatalog();
+  }
+
+  private reloadCatalog(): void {
+    const t = this.engine.partition.begin();
+    try { this.engine.catalog.load(t); } finally { t.commit(); }
+  }
+
+  execute(sql: string, params?: Params): ExecResult {
+    if (typeof sql !== 'string') throw sqlError('SQL must be a string');
+    const e = this.engine.entry(sql);
+    const stmt = e.stmt;
+    const bound = bindParams(e.params, params);
+    switch (stmt.kind) {
+      case 'begin':
+        if (this.txn) throw sqlError('cannot start a transaction within a transaction');
+        this.txn = this.engine.partition.begin();
+        return this.result([], [], 0);
+      case 'commit': {
+        if (!this.txn) throw sqlError('cannot commit - no transaction is active');
+        const t = this.txn;
+        this.txn = null;
+        t.commit();
+        return this.result([], [], 0);
+      }
+      case 'rollback':
+        if (!this.txn) throw sqlError('cannot rollback - no transaction is active');
+        this.rollback();
+        return this.result([], [], 0);
+      case 'vacuum':
+        if (this.txn) throw sqlError('cannot VACUUM from within a transaction');
+        this.engine.partition.vacuum();
+        return this.result([], [], 0);
+      case 'reindex':
+        // Indexes are always consistent here; REINDEX only checks that its target exists.
+        if (stmt.name && !this.engine.catalog.table(stmt.name) && !this.engine.catalog.indexes.has(stmt.name.toLowerCase()) && !['binary', 'nocase', 'rtrim'].includes(stmt.name.toLowerCase())) {
+          throw sqlError(`unable to identify the object to be reindexed: ${stmt.name}`);
+        }
+        return this.result([], [], 0);
+      case 'analyze':
+        return this.result([], [], 0);
+      default:
+        return this.run(e, stmt, bound, sql);
+    }
+  }
+
+  private result(columns: string[], rows: Value[][], n: number): ExecResult {
+    return { columns, rows, rowsAffected: n, lastInsertId: this.lastInsertId };
+  }
+
+  private run(e: CacheEntry, stmt: Statement, params: Value[], sql: string): ExecResult {
+    const auto = this.txn === null;
+    const txn = this.txn ?? this.engine.partition.begin();
+    const cat = this.engine.catalog;
+    const w = new UndoTxn(txn, (id) => {
+      for (const t of cat.tables.values()) for (const ix of t.indexes) if (ix.id === id) return indexDefOf(t, ix);
+      return undefined;
+    }, (tid) => {
+      for (const t of cat.tables.values()) if (t.id === tid) return t.indexes.map((ix) => indexDefOf(t, ix));
+      return [];
+    });
+    const versionBefore = cat.version;
+    const rt = e.rt;
+    rt.txn = txn;
+    rt.w = w;
+    rt.params = params;
+    rt.gen = ++this.gen;
+    rt.lastInsertId = this.lastInsertId;
+    const nowIjd = ijdFromUnixMs(this.engine.now());
+    const session = this;
+    rt.fn = {
+      now: nowIjd,
+      random: this.engine.random,
+      lastInsertId: () => session.lastInsertId ?? 0n,
+      changes: () => BigInt(session.lastChanges),
+    };
+    try {
+      const out = this.dispatch(e, stmt, sql, rt);
+      if (auto) txn.commit(); else w.commitStatement();
+      if (out.changes !== undefined) this.lastChanges = out.changes;
+      if (rt.lastInsertId !== null) this.lastInsertId = rt.lastInsertId;
+      return { columns: out.columns, rows: out.rows, rowsAffected: out.changes ?? 0, lastInsertId: this.lastInsertId };
+    } catch (err) {
+      try {
+        if (auto) txn.abort(); else w.rollbackStatement();
+      } finally {
+        if (cat.version !== versionBefore || stmt.kind.startsWith('create') || stmt.kind === 'drop' || stmt.kind === 'alterTable') {
+          if (auto) this.reloadCatalog(); else cat.load(txn);
+        }
+      }
+      throw toHelios(err);
+    }
+  }
+
+  private dispatch(e: CacheEntry, stmt: Statement, sql: string, rt: ExecRuntime): { columns: string[]; rows: Value[][]; changes?: number } {
+    const cat = this.engine.catalog;
+    if (READ_ONLY.has(stmt.kind) || stmt.kind === 'insert' || stmt.kind === 'update' || stmt.kind === 'delete') {
+      if (!e.compiled || e.version !== cat.version) {
+        e.compiled = compileStatement(new QueryCompiler(sql, cat, rt), stmt);
+        e.version = cat.version;
+      }
+      const r = e.compiled.run();
+      return stmt.kind === 'select' ? { columns: r.columns, rows: r.rows } : { columns: r.columns, rows: r.rows, changes: r.rowsAffected };
+    }
+    const qc = new QueryCompiler(sql, cat, rt);
+    switch (stmt.kind) {
+      case 'createTable': createTable(qc, cat, stmt); break;
+      case 'createIndex': createIndex(qc, cat, stmt); break;
+      case 'createView': createView(qc, cat, stmt); break;
+      case 'drop': drop(qc, cat, stmt); break;
+      case 'alterTable': alterTable(qc, cat, stmt); break;
+      case 'createTrigger': throw sqlError('triggers are not supported');
+      case 'explain': {
+        const c = compileStatement(qc, stmt.stmt);
+        return { columns: ['detail'], rows: c.explain.map((d) => [d]) };
+      }
+      default: throw sqlError(`cannot execute ${stmt.kind} here`);
+    }
+    return { columns: [], rows: [], changes: 0 };
+  }
+}
+
+function compileStatement(qc: QueryCompiler, stmt: Statement): CompiledStatement {
+  switch (stmt.kind) {
+    case 'select': {
+      const q = qc.compileSelect(stmt, null);
+      return { columns: q.columns, explain: [...qc.explain], run: () => ({ columns: q.columns, rows: q.run(null), rowsAffected: 0 }) };
+    }
+    case 'insert': return compileInsert(qc, stmt);
+    case 'update': return compileUpdate(qc, stmt);
+    case 'delete': return compileDelete(qc, stmt);
+    default: throw sqlError(`EXPLAIN of ${stmt.kind} is not supported`);
+  }
+}
+
+function toHelios(err: unknown): HeliosError {
+  if (err instanceof HeliosError) return err;
+  if (err instanceof RangeError && /call stack/i.test(err.message)) return sqlError('statement too complex (nesting too deep)');
+  return HeliosError.from(err);
+}

@@ -1,0 +1,608 @@
+/**
+ * The statement parser (recursive descent over the token stream; expressions in
+ * parser-expr.ts). `parse(sql)` parses exactly one statement (a trailing ';' is allowed) and
+ * returns it with the parameter names it uses.
+ */
+import type {
+  ColumnDef, ConflictAction, Cte, Expr, FromItem, IndexedColumn, OrderTerm, ResultColumn, Select, SelectCore,
+  Statement, TableConstraint, Upsert,
+} from './ast.js';
+import { ExprParser, RESERVED } from './parser-expr.js';
+
+export interface Parsed { readonly stmt: Statement; readonly params: string[] }
+
+export function parse(sql: string): Parsed {
+  const p = new Parser(sql);
+  const stmt = p.statement();
+  return { stmt, params: p.params };
+}
+
+class Parser extends ExprParser {
+  private atEnd(): boolean { return this.tok.kind === 'eof'; }
+
+  statement(): Statement {
+    while (this.acceptOp(';')) { /* empty statements before */ }
+    if (this.tok.kind === 'eof') this.error(this.tok, 'empty statement');
+    const s = this.parseStatement();
+    while (this.acceptOp(';')) { /* trailing */ }
+    if (!this.atEnd()) this.error();
+    return s;
+  }
+
+  private parseStatement(): Statement {
+    const start = this.tok.start;
+    const t = this.tok;
+    if (t.kind !== 'ident') return this.error();
+    const end = (): number => this.prevEnd;
+    switch (t.text) {
+      case 'SELECT': case 'VALUES': return this.parseSelect();
+      case 'WITH': {
+        const save = this.pos;
+        const sel = this.tryWithDml();
+        if (sel) return sel;
+        this.pos = save;
+        return this.parseSelect();
+      }
+      case 'INSERT': case 'REPLACE': return this.parseInsert(start, undefined);
+      case 'UPDATE': return this.parseUpdate(start, undefined);
+      case 'DELETE': return this.parseDelete(start, undefined);
+      case 'CREATE': return this.parseCreate(start);
+      case 'DROP': {
+        this.pos++;
+        const what = this.next().text;
+        if (what !== 'TABLE' && what !== 'INDEX' && what !== 'VIEW' && what !== 'TRIGGER') this.error(this.toks[this.pos - 1]);
+        let ifExists = false;
+        if (this.acceptKw('IF')) { this.expectKw('EXISTS'); ifExists = true; }
+        const name = this.qualifiedName();
+        return { kind: 'drop', what, name, ifExists, start, end: end() };
+      }
+      case 'ALTER': return this.parseAlter(start);
+      case 'BEGIN':
+        this.pos++;
+        if (this.acceptKw('DEFERRED') || this.acceptKw('IMMEDIATE') || this.acceptKw('EXCLUSIVE')) { /* all the same here */ }
+        this.acceptKw('TRANSACTION');
+        return { kind: 'begin', start, end: end() };
+      case 'COMMIT': case 'END':
+        this.pos++; this.acceptKw('TRANSACTION');
+        return { kind: 'commit', start, end: end() };
+      case 'ROLLBACK':
+        this.pos++; this.acceptKw('TRANSACTION');
+        if (this.isKw('TO')) this.error(this.tok, 'savepoints are not supported');
+        return { kind: 'rollback', start, end: end() };
+      case 'VACUUM': this.pos++; return { kind: 'vacuum', start, end: end() };
+      case 'ANALYZE': this.pos++; if (this.isIdent()) this.qualifiedName(); return { kind: 'analyze', start, end: end() };
+      case 'REINDEX': { this.pos++; const name = this.isIdent() ? this.qualifiedName() : undefined; return { kind: 'reindex', start, end: end(), ...(name ? { name } : {}) }; }
+      case 'EXPLAIN': {
+        this.pos++;
+        let queryPlan = false;
+        if (this.acceptKw('QUERY')) { this.expectKw('PLAN'); queryPlan = true; }
+        const stmt = this.parseStatement();
+        return { kind: 'explain', queryPlan, stmt, start, end: end() };
+      }
+    }
+    return this.error();
+  }
+
+  private tryWithDml(): Statement | undefined {
+    const start = this.tok.start;
+    const ctes = this.parseWith();
+    if (this.isKw('INSERT') || this.isKw('REPLACE')) return this.parseInsert(start, ctes);
+    if (this.isKw('UPDATE')) return this.parseUpdate(start, ctes);
+    if (this.isKw('DELETE')) return this.parseDelete(start, ctes);
+    return undefined;
+  }
+
+  private qualifiedName(): string {
+    const n = this.ident();
+    if (this.acceptOp('.')) {
+      if (n.toLowerCase() !== 'main') this.error(this.toks[this.pos - 2], `unknown database ${n}`);
+      return this.ident();
+    }
+    return n;
+  }
+
+  private parseWith(): Cte[] {
+    this.expectKw('WITH');
+    if (this.acceptKw('RECURSIVE')) { /* recursive CTEs are rejected when a CTE references itself */ }
+    const ctes: Cte[] = [];
+    do {
+      const name = this.ident();
+      let columns: string[] | undefined;
+      if (this.acceptOp('(')) { columns = this.identList(); }
+      this.expectKw('AS');
+      if (this.acceptKw('NOT')) this.expectKw('MATERIALIZED'); else this.acceptKw('MATERIALIZED');
+      this.expectOp('(');
+      const select = this.parseSelect();
+      this.expectOp(')');
+      ctes.push(columns ? { name, columns, select } : { name, select });
+    } while (this.acceptOp(','));
+    return ctes;
+  }
+
+  /** After '(' : ident, ident, ... ')' */
+  private identList(): string[] {
+    const out: string[] = [];
+    do out.push(this.ident()); while (this.acceptOp(','));
+    this.expectOp(')');
+    return out;
+  }
+
+  protected override parseSelect(): Select {
+    this.enter();
+    const start = this.tok.start;
+    const withs = this.isKw('WITH') ? this.parseWith() : undefined;
+    const cores: SelectCore[] = [this.parseCore()];
+    const ops: Select['ops'] = [];
+    for (;;) {
+      let op: Select['ops'][number] | undefined;
+      if (this.acceptKw('UNION')) op = this.acceptKw('ALL') ? 'UNION ALL' : 'UNION';
+      else if (this.acceptKw('INTERSECT')) op = 'INTERSECT';
+      else if (this.acceptKw('EXCEPT')) op = 'EXCEPT';
+      if (!op) break;
+      ops.push(op);
+      cores.push(this.parseCore());
+    }
+    let orderBy: OrderTerm[] | undefined;
+    if (this.acceptKw('ORDER')) { this.expectKw('BY'); orderBy = this.parseOrderTerms(); }
+    let limit: Expr | undefined;
+    let offset: Expr | undefined;
+    if (this.acceptKw('LIMIT')) {
+      limit = this.parseExpr();
+      if (this.acceptKw('OFFSET')) offset = this.parseExpr();
+      else if (this.acceptOp(',')) { offset = limit; limit = this.parseExpr(); }
+    }
+    this.leave();
+    return {
+      kind: 'select', cores, ops, start, end: this.prevEnd,
+      ...(withs ? { with: withs } : {}), ...(orderBy ? { orderBy } : {}), ...(limit ? { limit } : {}), ...(offset ? { offset } : {}),
+    };
+  }
+
+  private parseOrderTerms(): OrderTerm[] {
+    const out: OrderTerm[] = [];
+    do {
+      const expr = this.parseExpr();
+      let desc = false;
+      if (this.acceptKw('DESC')) desc = true; else this.acceptKw('ASC');
+      let nulls: 'first' | 'last' | undefined;
+      if (this.acceptKw('NULLS')) {
+        if (this.acceptKw('FIRST')) nulls = 'first'; else { this.expectKw('LAST'); nulls = 'last'; }
+      }
+      out.push(nulls ? { expr, desc, nulls } : { expr, desc });
+    } while (this.acceptOp(','));
+    return out;
+  }
+
+  private parseCore(): SelectCore {
+    if (this.acceptKw('VALUES')) {
+      const values: Expr[][] = [];
+      do {
+        this.expectOp('(');
+        const row: Expr[] = [];
+        do row.push(this.parseExpr()); while (this.acceptOp(','));
+        this.expectOp(')');
+        if (values.length > 0 && row.length !== values[0]!.length) this.error(this.toks[this.pos - 1], 'all VALUES must have the same number of terms');
+        values.push(row);
+      } while (this.acceptOp(','));
+      return { kind: 'core', distinct: false, columns: [], values };
+    }
+    this.expectKw('SELECT');
+    let distinct = false;
+    if (this.acceptKw('DISTINCT')) distinct = true; else this.acceptKw('ALL');
+    const columns = this.parseResultColumns();
+    let from: FromItem | undefined;
+    if (this.acceptKw('FROM')) from = this.parseFrom();
+    let where: Expr | undefined;
+    if (this.acceptKw('WHERE')) where = this.parseExpr();
+    let groupBy: Expr[] | undefined;
+    let having: Expr | undefined;
+    if (this.acceptKw('GROUP')) {
+      this.expectKw('BY');
+      groupBy = [];
+      do groupBy.push(this.parseExpr()); while (this.acceptOp(','));
+    }
+    if (this.acceptKw('HAVING')) having = this.parseExpr();
+    if (this.isKw('WINDOW')) this.error(this.tok, 'window functions are not supported');
+    return {
+      kind: 'core', distinct, columns,
+      ...(from ? { from } : {}), ...(where ? { where } : {}), ...(groupBy ? { groupBy } : {}), ...(having ? { having } : {}),
+    };
+  }
+
+  private parseResultColumns(): ResultColumn[] {
+    const cols: ResultColumn[] = [];
+    do {
+      const t = this.tok;
+      if (this.acceptOp('*')) { cols.push({ kind: 'star', start: t.start, end: t.end }); continue; }
+      if (this.isIdent() && this.isOp('.', 1) && this.isOp('*', 2)) {
+        const table = this.ident();
+        this.pos += 2;
+        cols.push({ kind: 'star', table, start: t.start, end: this.prevEnd });
+        continue;
+      }
+      const expr = this.parseExpr();
+      const alias = this.parseAlias();
+      cols.push(alias !== undefined ? { kind: 'expr', expr, alias } : { kind: 'expr', expr });
+    } while (this.acceptOp(','));
+    return cols;
+  }
+
+  private parseAlias(): string | undefined {
+    if (this.acceptKw('AS')) return this.ident(true);
+    if (this.isIdent() || this.tok.kind === 'string') return this.ident(true);
+    return undefined;
+  }
+
+  private parseFrom(): FromItem {
+    let left = this.parseFromAtom();
+    for (;;) {
+      const start = left.start;
+      if (this.acceptOp(',')) {
+        const right = this.parseFromAtom();
+        left = { kind: 'join', left, right, joinType: 'cross', natural: false, start, end: this.prevEnd };
+        continue;
+      }
+      const natural = this.acceptKw('NATURAL');
+      let joinType: 'inner' | 'left' | 'cross' | undefined;
+      if (this.acceptKw('LEFT')) { this.acceptKw('OUTER'); joinType = 'left'; }
+      else if (this.acceptKw('INNER')) joinType = 'inner';
+      else if (this.acceptKw('CROSS')) joinType = 'cross';
+      else if (this.isKw('RIGHT') || this.isKw('FULL')) this.error(this.tok, 'RIGHT and FULL OUTER JOIN are not supported');
+      if (joinType || natural) this.expectKw('JOIN');
+      else if (this.acceptKw('JOIN')) joinType = 'inner';
+      else break;
+      const right = this.parseFromAtom();
+      let on: Expr | undefined;
+      let using: string[] | undefined;
+      if (this.acceptKw('ON')) on = this.parseExpr();
+      else if (this.acceptKw('USING')) { this.expectOp('('); using = this.identList(); }
+      left = {
+        kind: 'join', left, right, joinType: joinType ?? 'inner', natural, start, end: this.prevEnd,
+        ...(on ? { on } : {}), ...(using ? { using } : {}),
+      };
+    }
+    return left;
+  }
+
+  private parseFromAtom(): FromItem {
+    const start = this.tok.start;
+    if (this.acceptOp('(')) {
+      if (this.isKw('SELECT') || this.isKw('VALUES') || this.isKw('WITH')) {
+        const select = this.parseSelect();
+        this.expectOp(')');
+        const alias = this.parseAlias();
+        return { kind: 'subquery', select, start, end: this.prevEnd, ...(alias !== undefined ? { alias } : {}) };
+      }
+      const inner = this.parseFrom();
+      this.expectOp(')');
+      return inner;
+    }
+    const name = this.qualifiedName();
+    if (this.isOp('(')) this.error(this.tok, 'table-valued functions are not supported');
+    const alias = this.parseAlias();
+    let indexedBy: string | undefined;
+    if (this.acceptKw('INDEXED')) { this.expectKw('BY'); indexedBy = this.ident(); }
+    else if (this.acceptKw('NOT')) this.expectKw('INDEXED');
+    return { kind: 'table', name, start, end: this.prevEnd, ...(alias !== undefined ? { alias } : {}), ...(indexedBy ? { indexedBy } : {}) };
+  }
+
+  private parseConflictClause(): ConflictAction | undefined {
+    if (!this.acceptKw('ON')) return undefined;
+    this.expectKw('CONFLICT');
+    return this.parseConflictAction();
+  }
+  private parseConflictAction(): ConflictAction {
+    const t = this.next();
+    if (t.kind === 'ident' && ['ABORT', 'FAIL', 'IGNORE', 'REPLACE', 'ROLLBACK'].includes(t.text)) return t.text as ConflictAction;
+    return this.error(t);
+  }
+
+  private parseReturning(): ResultColumn[] | undefined {
+    return this.acceptKw('RETURNING') ? this.parseResultColumns() : undefined;
+  }
+
+  private parseInsert(start: number, withs: Cte[] | undefined): Statement {
+    let or: ConflictAction | undefined;
+    if (this.acceptKw('REPLACE')) or = 'REPLACE';
+    else {
+      this.expectKw('INSERT');
+      if (this.acceptKw('OR')) or = this.parseConflictAction();
+    }
+    this.expectKw('INTO');
+    const table = this.qualifiedName();
+    let alias: string | undefined;
+    if (this.acceptKw('AS')) alias = this.ident();
+    let columns: string[] | undefined;
+    if (this.acceptOp('(')) columns = this.identList();
+    let select: Select | undefined;
+    let defaultValues = false;
+    if (this.acceptKw('DEFAULT')) { this.expectKw('VALUES'); defaultValues = true; }
+    else select = this.parseSelect();
+    const upsert: Upsert[] = [];
+    while (this.isKw('ON') && this.isKw('CONFLICT', 1)) {
+      this.pos += 2;
+      let target: string[] | undefined;
+      let targetWhere: Expr | undefined;
+      if (this.acceptOp('(')) {
+        target = [];
+        do { target.push(this.ident()); if (this.acceptKw('COLLATE')) this.ident(); this.acceptKw('ASC') || this.acceptKw('DESC'); } while (this.acceptOp(','));
+        this.expectOp(')');
+        if (this.acceptKw('WHERE')) targetWhere = this.parseExpr();
+      }
+      this.expectKw('DO');
+      if (this.acceptKw('NOTHING')) {
+        upsert.push({ action: 'nothing', ...(target ? { target } : {}), ...(targetWhere ? { targetWhere } : {}) });
+      } else {
+        this.expectKw('UPDATE');
+        this.expectKw('SET');
+        const set = this.parseSetList();
+        let where: Expr | undefined;
+        if (this.acceptKw('WHERE')) where = this.parseExpr();
+        upsert.push({ action: 'update', set, ...(target ? { target } : {}), ...(targetWhere ? { targetWhere } : {}), ...(where ? { where } : {}) });
+      }
+    }
+    const returning = this.parseReturning();
+    return {
+      kind: 'insert', table, defaultValues, upsert, start, end: this.prevEnd,
+      ...(withs ? { with: withs } : {}), ...(or ? { or } : {}), ...(alias ? { alias } : {}), ...(columns ? { columns } : {}),
+      ...(select ? { select } : {}), ...(returning ? { returning } : {}),
+    };
+  }
+
+  private parseSetList(): { columns: string[]; expr: Expr }[] {
+    const set: { columns: string[]; expr: Expr }[] = [];
+    do {
+      let columns: string[];
+      if (this.acceptOp('(')) columns = this.identList();
+      else columns = [this.ident()];
+      this.expectOp('=');
+      set.push({ columns, expr: this.parseExpr() });
+    } while (this.acceptOp(','));
+    return set;
+  }
+
+  private parseOrderLimit(): { orderBy?: OrderTerm[]; limit?: Expr; offset?: Expr } {
+    const out: { orderBy?: OrderTerm[]; limit?: Expr; offset?: Expr } = {};
+    if (this.acceptKw('ORDER')) { this.expectKw('BY'); out.orderBy = this.parseOrderTerms(); }
+    if (this.acceptKw('LIMIT')) {
+      out.limit = this.parseExpr();
+      if (this.acceptKw('OFFSET')) out.offset = this.parseExpr();
+      else if (this.acceptOp(',')) { out.offset = out.limit; out.limit = this.parseExpr(); }
+    }
+    return out;
+  }
+
+  private parseUpdate(start: number, withs: Cte[] | undefined): Statement {
+    this.expectKw('UPDATE');
+    let or: ConflictAction | undefined;
+    if (this.acceptKw('OR')) or = this.parseConflictAction();
+    const table = this.qualifiedName();
+    let alias: string | undefined;
+    if (this.acceptKw('AS')) alias = this.ident(); else if (this.isIdent() && !this.isKw('SET')) alias = this.ident();
+    this.expectKw('SET');
+    const set = this.parseSetList();
+    let from: FromItem | undefined;
+    if (this.acceptKw('FROM')) from = this.parseFrom();
+    let where: Expr | undefined;
+    if (this.acceptKw('WHERE')) where = this.parseExpr();
+    const returning = this.parseReturning();
+    const ol = this.parseOrderLimit();
+    return {
+      kind: 'update', table, set, start, end: this.prevEnd, ...ol,
+      ...(withs ? { with: withs } : {}), ...(or ? { or } : {}), ...(alias ? { alias } : {}), ...(from ? { from } : {}),
+      ...(where ? { where } : {}), ...(returning ? { returning } : {}),
+    };
+  }
+
+  private parseDelete(start: number, withs: Cte[] | undefined): Statement {
+    this.expectKw('DELETE');
+    this.expectKw('FROM');
+    const table = this.qualifiedName();
+    let alias: string | undefined;
+    if (this.acceptKw('AS')) alias = this.ident(); else if (this.isIdent()) alias = this.ident();
+    let where: Expr | undefined;
+    if (this.acceptKw('WHERE')) where = this.parseExpr();
+    const returning = this.parseReturning();
+    const ol = this.parseOrderLimit();
+    return {
+      kind: 'delete', table, start, end: this.prevEnd, ...ol,
+      ...(withs ? { with: withs } : {}), ...(alias ? { alias } : {}), ...(where ? { where } : {}), ...(returning ? { returning } : {}),
+    };
+  }
+
+  private parseCreate(start: number): Statement {
+    this.expectKw('CREATE');
+    const temp = this.acceptKw('TEMP') || this.acceptKw('TEMPORARY');
+    const unique = this.acceptKw('UNIQUE');
+    const ifNotExists = (): boolean => {
+      if (this.acceptKw('IF')) { this.expectKw('NOT'); this.expectKw('EXISTS'); return true; }
+      return false;
+    };
+    if (this.acceptKw('INDEX')) {
+      const ine = ifNotExists();
+      const name = this.qualifiedName();
+      this.expectKw('ON');
+      const table = this.ident();
+      this.expectOp('(');
+      const columns: IndexedColumn[] = [];
+      do {
+        const t = this.tok;
+        const name = this.ident();
+        if (this.isOp('(') || this.isOp('.')) this.error(t, 'indexes on expressions are not supported');
+        let collation: string | undefined;
+        if (this.acceptKw('COLLATE')) collation = this.ident(true).toUpperCase();
+        let desc = false;
+        if (this.acceptKw('DESC')) desc = true; else this.acceptKw('ASC');
+        columns.push(collation ? { name, desc, collation } : { name, desc });
+      } while (this.acceptOp(','));
+      this.expectOp(')');
+      let where: Expr | undefined;
+      if (this.acceptKw('WHERE')) where = this.parseExpr();
+      return { kind: 'createIndex', name, table, unique, ifNotExists: ine, columns, start, end: this.prevEnd, ...(where ? { where } : {}) };
+    }
+    if (unique) this.error();
+    if (this.acceptKw('VIEW')) {
+      const ine = ifNotExists();
+      const name = this.qualifiedName();
+      let columns: string[] | undefined;
+      if (this.acceptOp('(')) columns = this.identList();
+      this.expectKw('AS');
+      const select = this.parseSelect();
+      return { kind: 'createView', name, ifNotExists: ine, select, start, end: this.prevEnd, ...(columns ? { columns } : {}) };
+    }
+    if (this.acceptKw('TRIGGER')) {
+      const name = this.tok.kind === 'eof' ? '' : this.sql.slice(this.tok.start, this.tok.end);
+      this.error(this.toks[this.pos - 1], `triggers are not supported (${name})`);
+    }
+    this.expectKw('TABLE');
+    const ine = ifNotExists();
+    const name = this.qualifiedName();
+    if (this.acceptKw('AS')) {
+      const asSelect = this.parseSelect();
+      return { kind: 'createTable', name, ifNotExists: ine, temp, columns: [], constraints: [], withoutRowid: false, asSelect, start, end: this.prevEnd };
+    }
+    this.expectOp('(');
+    const columns: ColumnDef[] = [];
+    const constraints: TableConstraint[] = [];
+    do {
+      if (this.isKw('CONSTRAINT') || this.isKw('PRIMARY') || this.isKw('UNIQUE') || this.isKw('CHECK') || this.isKw('FOREIGN')) {
+        constraints.push(...this.parseTableConstraint());
+      } else {
+        columns.push(this.parseColumnDef());
+      }
+    } while (this.acceptOp(','));
+    this.expectOp(')');
+    let withoutRowid = false;
+    if (this.acceptKw('WITHOUT')) { const t = this.next(); if (t.text !== 'ROWID') this.error(t); withoutRowid = true; }
+    this.acceptKw('STRICT');
+    return { kind: 'createTable', name, ifNotExists: ine, temp, columns, constraints, withoutRowid, start, end: this.prevEnd };
+  }
+
+  private parseTableConstraint(): TableConstraint[] {
+    if (this.acceptKw('CONSTRAINT')) this.ident();
+    if (this.acceptKw('PRIMARY')) {
+      this.expectKw('KEY');
+      this.expectOp('(');
+      const cols = this.indexedNames();
+      const onConflict = this.parseConflictClause();
+      return [{ kind: 'primary', columns: cols, ...(onConflict ? { onConflict } : {}) }];
+    }
+    if (this.acceptKw('UNIQUE')) {
+      this.expectOp('(');
+      const cols = this.indexedNames();
+      const onConflict = this.parseConflictClause();
+      return [{ kind: 'unique', columns: cols, ...(onConflict ? { onConflict } : {}) }];
+    }
+    if (this.acceptKw('CHECK')) {
+      this.expectOp('(');
+      const expr = this.parseExpr();
+      this.expectOp(')');
+      return [{ kind: 'check', expr }];
+    }
+    this.expectKw('FOREIGN');
+    this.expectKw('KEY');
+    this.expectOp('(');
+    this.identList();
+    this.skipReferences();
+    return [];
+  }
+
+  private indexedNames(): string[] {
+    const out: string[] = [];
+    do {
+      out.push(this.ident());
+      if (this.acceptKw('COLLATE')) this.ident(true);
+      this.acceptKw('ASC') || this.acceptKw('DESC');
+    } while (this.acceptOp(','));
+    this.expectOp(')');
+    return out;
+  }
+
+  /** REFERENCES t(cols) [ON DELETE ...] — parsed and ignored (foreign keys are off, as SQLite's default). */
+  private skipReferences(): void {
+    this.expectKw('REFERENCES');
+    this.ident();
+    if (this.acceptOp('(')) this.identList();
+    while (this.isKw('ON') || this.isKw('MATCH') || this.isKw('DEFERRABLE') || (this.isKw('NOT') && this.isKw('DEFERRABLE', 1))) {
+      if (this.acceptKw('MATCH')) { this.ident(); continue; }
+      if (this.acceptKw('NOT') || this.acceptKw('DEFERRABLE')) {
+        this.acceptKw('DEFERRABLE');
+        if (this.acceptKw('INITIALLY')) this.next();
+        continue;
+      }
+      this.pos++;
+      this.next();
+      if (this.acceptKw('SET')) this.next(); else if (this.acceptKw('NO')) this.next(); else this.next();
+    }
+  }
+
+  private parseColumnDef(): ColumnDef {
+    const name = this.ident(true);
+    let type = '';
+    if (this.tok.kind === 'ident' && !RESERVED.has(this.tok.text) && !['CONSTRAINT'].includes(this.tok.text)) type = this.parseTypeName();
+    let primaryKey: ColumnDef['primaryKey'];
+    let notNull = false;
+    let unique = false;
+    let dflt: Expr | undefined;
+    const check: Expr[] = [];
+    let collation: string | undefined;
+    for (;;) {
+      if (this.acceptKw('CONSTRAINT')) this.ident();
+      if (this.acceptKw('PRIMARY')) {
+        this.expectKw('KEY');
+        let desc = false;
+        if (this.acceptKw('DESC')) desc = true; else this.acceptKw('ASC');
+        const onConflict = this.parseConflictClause();
+        const autoincrement = this.acceptKw('AUTOINCREMENT');
+        primaryKey = { desc, autoincrement, ...(onConflict ? { onConflict } : {}) };
+      } else if (this.acceptKw('NOT')) {
+        this.expectKw('NULL'); notNull = true; this.parseConflictClause();
+      } else if (this.acceptKw('NULL')) {
+        this.parseConflictClause();
+      } else if (this.acceptKw('UNIQUE')) {
+        unique = true; this.parseConflictClause();
+      } else if (this.acceptKw('DEFAULT')) {
+        const t = this.tok;
+        if (this.acceptOp('(')) { dflt = this.parseExpr(); this.expectOp(')'); }
+        else if (t.kind === 'op' && (t.text === '-' || t.text === '+')) { dflt = this.parseExpr(11); }
+        else if (t.kind === 'integer' || t.kind === 'float' || t.kind === 'string' || t.kind === 'blob' || (t.kind === 'ident' && ['NULL', 'TRUE', 'FALSE', 'CURRENT_TIME', 'CURRENT_DATE', 'CURRENT_TIMESTAMP'].includes(t.text))) dflt = this.parseExpr(11);
+        else if (t.kind === 'ident' || t.kind === 'qident') { this.pos++; dflt = { kind: 'lit', value: t.text === t.text.toUpperCase() && t.kind === 'ident' ? this.sql.slice(t.start, t.end) : t.text, start: t.start, end: t.end }; }
+        else this.error();
+      } else if (this.acceptKw('CHECK')) {
+        this.expectOp('('); check.push(this.parseExpr()); this.expectOp(')');
+      } else if (this.acceptKw('COLLATE')) {
+        collation = this.ident(true).toUpperCase();
+      } else if (this.isKw('REFERENCES')) {
+        this.skipReferences();
+      } else if (this.acceptKw('GENERATED') || this.isKw('AS')) {
+        this.error(this.tok, 'generated columns are not supported');
+      } else break;
+    }
+    return {
+      name, type, notNull, unique, check,
+      ...(primaryKey ? { primaryKey } : {}), ...(dflt ? { default: dflt } : {}), ...(collation ? { collation } : {}),
+    };
+  }
+
+  private parseAlter(start: number): Statement {
+    this.expectKw('ALTER');
+    this.expectKw('TABLE');
+    const table = this.qualifiedName();
+    if (this.acceptKw('RENAME')) {
+      if (this.acceptKw('TO')) return { kind: 'alterTable', table, action: { kind: 'rename', to: this.ident() }, start, end: this.prevEnd };
+      this.acceptKw('COLUMN');
+      const from = this.ident();
+      this.expectKw('TO');
+      return { kind: 'alterTable', table, action: { kind: 'renameColumn', from, to: this.ident() }, start, end: this.prevEnd };
+    }
+    if (this.acceptKw('ADD')) {
+      this.acceptKw('COLUMN');
+      return { kind: 'alterTable', table, action: { kind: 'addColumn', column: this.parseColumnDef() }, start, end: this.prevEnd };
+    }
+    if (this.acceptKw('DROP')) {
+      this.acceptKw('COLUMN');
+      return { kind: 'alterTable', table, action: { kind: 'dropColumn', name: this.ident() }, start, end: this.prevEnd };
+    }
+    return this.error();
+  }
+}

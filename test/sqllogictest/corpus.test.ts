@@ -1,0 +1,56 @@
+/**
+ * The sqllogictest corpus (../shared/sqllogictest, or $SLT_DIR) through the project's runner:
+ * prints "<file>: N passed, N failed" per file and "TOTAL: N passed, N failed", requires
+ * select1–3 to pass completely, and fails when any file's pass count drops below the committed
+ * baseline (baseline.json — a ratchet: raise it with UPDATE_SLT_BASELINE=1 after an improvement).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runSltFile } from './slt-runner.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../..');
+const corpus = process.env.SLT_DIR ?? resolve(repoRoot, '../shared/sqllogictest');
+const baselinePath = resolve(repoRoot, 'test/sqllogictest/baseline.json');
+
+function listTests(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listTests(p));
+    else if (name.endsWith('.test')) out.push(p);
+  }
+  return out;
+}
+
+test('sqllogictest corpus', { skip: !existsSync(corpus) && `corpus not found at ${corpus}` }, () => {
+  const baseline = JSON.parse(readFileSync(baselinePath, 'utf8')) as { total: number; files: Record<string, number> };
+  const files = listTests(corpus);
+  assert.ok(files.length > 0, 'the corpus has .test files');
+  let passed = 0;
+  let failed = 0;
+  const perFile: Record<string, number> = {};
+  const regressions: string[] = [];
+  for (const f of files) {
+    const name = relative(corpus, f);
+    const r = runSltFile(f, { maxFailures: 3 });
+    console.log(`${name}: ${r.passed} passed, ${r.failed} failed`);
+    for (const x of r.failures) console.log(`  ${x.split('\n')[0]!.slice(0, 200)}`);
+    passed += r.passed;
+    failed += r.failed;
+    perFile[name] = r.passed;
+    if (/^select[123]\.test$/.test(name)) assert.equal(r.failed, 0, `${name} must pass completely`);
+    const floor = baseline.files[name];
+    if (floor !== undefined && r.passed < floor) regressions.push(`${name}: ${r.passed} < baseline ${floor}`);
+  }
+  console.log(`TOTAL: ${passed} passed, ${failed} failed`);
+  if (process.env.UPDATE_SLT_BASELINE === '1') {
+    writeFileSync(baselinePath, JSON.stringify({ total: passed, files: perFile }, null, 2) + '\n');
+  }
+  assert.deepEqual(regressions, [], 'pass counts fell below the baseline');
+  assert.ok(passed >= baseline.total, `total passes ${passed} fell below the baseline ${baseline.total}`);
+  assert.ok(passed / (passed + failed) >= 0.99, 'at least 99% of the corpus passes');
+});
