@@ -50,7 +50,10 @@ function fromEnv(): void {
     const want = nth ? Number(nth) : 1;
     if (verb === 'kill') {
       armed.set(name, () => {
-        if (++hits >= want) process.kill(process.pid, 'SIGKILL');
+        if (++hits >= want) {
+          process.stderr.write(`failpoint ${name}: SIGKILL\n`);
+          process.kill(process.pid, 'SIGKILL');
+        }
       });
     }
   }
