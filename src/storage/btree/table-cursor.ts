@@ -1,0 +1,172 @@
+/**
+ * Table cursors: rowid-ordered scans over a {@link TableTree} that hand out whole leaf runs as
+ * {@link RowBatch}es, so the executor and the kernels work a page at a time.
+ *
+ * The current leaf stays pinned while its batch is in use (until the next `nextBatch` or
+ * `close`). When the table changes between batches (the tree's version moved), the cursor
+ * re-seeks just past the last rowid it returned, so splits and merges never make it skip or
+ * repeat rows. A forward batch that starts mid-page at a slot not divisible by 8 is cut at the next
+ * multiple of 8, so every later batch's null bitmap starts on a byte boundary (kernel-friendly).
+ */
+import type { FixedColumnView, RowBatch, RowidRange, TableCursor, Value } from '../api.js';
+import { TAG_INT } from './cell-codec.js';
+import type { PaxLayout } from './pax-leaf.js';
+import { type TableTree, rowidKey } from './table-tree.js';
+
+class PageBatch implements RowBatch {
+  constructor(
+    private readonly t: TableTree,
+    private readonly o: number,
+    private readonly l: PaxLayout,
+    private readonly from: number,
+    readonly length: number,
+    private readonly reverse: boolean,
+  ) {}
+  private slot(i: number): number {
+    return this.reverse ? this.from + this.length - 1 - i : this.from + i;
+  }
+  rowid(i: number): bigint {
+    return this.t.fmt.rowidAt(this.o, this.slot(i));
+  }
+  value(i: number, column: number): Value {
+    return this.t.value(this.o, this.l, this.slot(i), column);
+  }
+  fixedColumn(column: number): FixedColumnView | null {
+    const f = this.t.fmt.fixed[column];
+    if (!f || this.reverse || (this.from & 7) !== 0) return null;
+    if (!this.t.fmt.fixedClean(this.o, this.l, column, this.from, this.from + this.length)) return null;
+    return {
+      kind: f === TAG_INT ? 'i64' : 'f64',
+      memory: this.t.store.pool.memory,
+      byteOffset: this.o + this.l.col[column]! + 8 * this.from,
+      nullBitmapOffset: this.o + this.l.nul[column]! + (this.from >> 3),
+    };
+  }
+}
+
+export class PaxTableCursor implements TableCursor {
+  private frame = -1;
+  private o = 0;
+  /** Next slot to return (forward) or last slot to return (reverse) in the current leaf. */
+  private pos = 0;
+  private started = false;
+  private done = false;
+  private last: bigint | null = null;
+  private version: number;
+  private readonly reverse: boolean;
+
+  constructor(private readonly t: TableTree, private readonly range: RowidRange = {}, private readonly onClose?: () => void) {
+    this.reverse = range.reverse === true;
+    this.version = t.version;
+  }
+
+  private get pool() {
+    return this.t.store.pool;
+  }
+
+  private unpin(): void {
+    if (this.frame >= 0) this.pool.unpin(this.frame);
+    this.frame = -1;
+  }
+
+  /** Positions on the leaf holding `rowid` (or the first/last leaf). */
+  private seek(rowid: bigint | null, exclusive: boolean): void {
+    this.unpin();
+    const path = this.t.tree.descend(rowid === null ? null : rowidKey(rowid), this.reverse ? 'last' : 'first');
+    const leaf = path[path.length - 1]!;
+    this.frame = this.pool.fetch(this.t.store.owner, leaf.page);
+    this.t.tree.release(path);
+    this.o = this.pool.offset(this.frame);
+    const fmt = this.t.fmt;
+    const n = fmt.count(this.o);
+    if (!this.reverse) {
+      if (rowid === null) this.pos = 0;
+      else {
+        let i = fmt.lowerBound(this.o, rowid);
+        if (exclusive && i < n && fmt.rowidAt(this.o, i) === rowid) i++;
+        this.pos = i;
+      }
+    } else if (rowid === null) this.pos = n - 1;
+    else {
+      let i = fmt.lowerBound(this.o, rowid);
+      if (!(i < n && fmt.rowidAt(this.o, i) === rowid && !exclusive)) i--;
+      this.pos = i;
+    }
+  }
+
+  private step(next: number): boolean {
+    this.unpin();
+    if (next === 0) return false;
+    this.frame = this.pool.fetch(this.t.store.owner, next);
+    this.o = this.pool.offset(this.frame);
+    this.pos = this.reverse ? this.t.fmt.count(this.o) - 1 : 0;
+    return true;
+  }
+
+  nextBatch(): RowBatch | null {
+    if (this.done) return null;
+    const fmt = this.t.fmt;
+    if (!this.started || this.version !== this.t.version) {
+      this.version = this.t.version;
+      if (this.last !== null) this.seek(this.last, true);
+      else {
+        const b = this.reverse ? this.range.hi : this.range.lo;
+        this.seek(b ? b.rowid : null, b ? !b.inclusive : false);
+      }
+      this.started = true;
+    }
+    for (;;) {
+      const n = fmt.count(this.o);
+      if (!this.reverse) {
+        if (this.pos >= n) {
+          if (!this.step(fmt.next(this.o))) return this.finish();
+          continue;
+        }
+        let end = n;
+        const hi = this.range.hi;
+        if (hi && fmt.rowidAt(this.o, n - 1) >= hi.rowid) {
+          let j = fmt.lowerBound(this.o, hi.rowid);
+          if (hi.inclusive && j < n && fmt.rowidAt(this.o, j) === hi.rowid) j++;
+          end = j;
+          if (end <= this.pos) return this.finish();
+        }
+        const from = this.pos;
+        if ((from & 7) !== 0 && end > ((from + 8) & ~7)) end = (from + 8) & ~7;
+        this.pos = end;
+        this.last = fmt.rowidAt(this.o, end - 1);
+        return new PageBatch(this.t, this.o, fmt.layoutOf(this.o), from, end - from, false);
+      }
+      if (this.pos < 0) {
+        if (!this.step(fmt.prev(this.o))) return this.finish();
+        continue;
+      }
+      let start = 0;
+      const lo = this.range.lo;
+      if (lo && fmt.rowidAt(this.o, 0) <= lo.rowid) {
+        let j = fmt.lowerBound(this.o, lo.rowid);
+        if (!lo.inclusive && j < n && fmt.rowidAt(this.o, j) === lo.rowid) j++;
+        start = j;
+        if (start > this.pos) return this.finish();
+      }
+      const to = this.pos;
+      this.pos = start - 1;
+      this.last = fmt.rowidAt(this.o, start);
+      return new PageBatch(this.t, this.o, fmt.layoutOf(this.o), start, to - start + 1, true);
+    }
+  }
+
+  private finish(): null {
+    this.done = true;
+    this.unpin();
+    return null;
+  }
+
+  private closed = false;
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.done = true;
+    this.unpin();
+    this.onClose?.();
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * A table: a B+tree keyed by rowid whose leaves are PAX pages ({@link PaxLeafFormat}). Values
+ * over a quarter page go to overflow chains. This is the row-level API the transaction layer uses;
+ * it enforces nothing but rowid uniqueness (indexes and undo are the caller's).
+ */
+import { HeliosError } from '../../errors.js';
+import type { ColumnKind, Row, Value } from '../api.js';
+import { PageType } from '../pager/page-format.js';
+import { BTree, type LeafAdapter, type PageStore, type PathStep } from './btree.js';
+import { OVERFLOW_BIT, TAG_INT, checkValue, decodeCell, encodeCell } from './cell-codec.js';
+import { freeOverflow, readOverflow, writeOverflow } from './overflow.js';
+import { type LeafRow, PaxLeafFormat, type PaxLayout } from './pax-leaf.js';
+
+/** 8-byte order-preserving form of a rowid (big-endian, sign bit flipped). */
+export function rowidKey(rowid: bigint): Uint8Array {
+  const k = new Uint8Array(8);
+  new DataView(k.buffer).setBigUint64(0, BigInt.asUintN(64, rowid) ^ (1n << 63n), false);
+  return k;
+}
+
+export class TableTree {
+  readonly fmt: PaxLeafFormat;
+  readonly tree: BTree<LeafRow>;
+  private readonly maxInline: number;
+  /** Bumped by every write, so open cursors know to re-seek. */
+  version = 0;
+
+  constructor(readonly store: PageStore, readonly kinds: readonly ColumnKind[], root: number) {
+    const pool = store.pool;
+    const fmt = new PaxLeafFormat(kinds, pool);
+    this.fmt = fmt;
+    this.maxInline = pool.pageSize >> 2;
+    const adapter: LeafAdapter<LeafRow> = {
+      leafType: PageType.TABLE_LEAF,
+      interiorType: PageType.TABLE_INTERIOR,
+      init: (o) => fmt.init(o, pool.pageSize, 0),
+      count: (o) => fmt.count(o),
+      next: (o) => fmt.next(o),
+      prev: (o) => fmt.prev(o),
+      setNext: (o, p) => fmt.setNext(o, p),
+      setPrev: (o, p) => fmt.setPrev(o, p),
+      all: (o) => fmt.allRows(o),
+      insertAt: (o, i, e) => fmt.insertAt(o, i, e),
+      removeAt: (o, i) => fmt.removeAt(o, i),
+      write: (o, es) => fmt.write(o, es),
+      fits: (es) => fmt.fits(es),
+      usedBytes: (o) => fmt.usedBytes(o),
+      entryBytes: (e) => fmt.rowBytes(e),
+      separator: (e) => rowidKey(e.rowid),
+    };
+    this.tree = new BTree(store, adapter, root);
+  }
+
+  static create(store: PageStore, kinds: readonly ColumnKind[]): number {
+    const fmt = new PaxLeafFormat(kinds, store.pool);
+    return BTree.createRoot(store, (o) => fmt.init(o, store.pool.pageSize, 0));
+  }
+
+  get root(): number {
+    return this.tree.root;
+  }
+
+  /** Reads column c of slot i of the leaf at `o`. */
+  value(o: number, l: PaxLayout, i: number, c: number): Value {
+    const at = this.fmt.locate(o, l, i, c);
+    if (at === -1) return null;
+    const pool = this.store.pool;
+    if (at === -2) {
+      const slot = (o + l.col[c]!) / 8 + i;
+      return this.fmt.fixed[c] === TAG_INT ? pool.i64[slot]! : pool.f64[slot]!;
+    }
+    if (pool.bytes[at]! & OVERFLOW_BIT) return readOverflow(this.store, pool.bytes, at);
+    return decodeCell(pool.bytes, pool.dv, at);
+  }
+
+  rowAt(o: number, i: number): Row {
+    const l = this.fmt.layoutOf(o);
+    const row: Value[] = new Array(this.fmt.ncols);
+    for (let c = 0; c < this.fmt.ncols; c++) row[c] = this.value(o, l, i, c);
+    return row;
+  }
+
+  private find(rowid: bigint): { path: PathStep[]; i: number; found: boolean } {
+    const path = this.tree.descend(rowidKey(rowid));
+    const o = path[path.length - 1]!.o;
+    const i = this.fmt.lowerBound(o, rowid);
+    return { path, i, found: i < this.fmt.count(o) && this.fmt.rowidAt(o, i) === rowid };
+  }
+
+  get(rowid: bigint): Row | undefined {
+    const { path, i, found } = this.find(rowid);
+    try {
+      return found ? this.rowAt(path[path.length - 1]!.o, i) : undefined;
+    } finally {
+      this.tree.release(path);
+    }
+  }
+
+  has(rowid: bigint): boolean {
+    const { path, found } = this.find(rowid);
+    this.tree.release(path);
+    return found;
+  }
+
+  /** Encodes a row's cells; large TEXT/BLOB values go to new overflow chains. */
+  private cells(row: readonly Value[]): (Uint8Array | null)[] {
+    if (row.length !== this.fmt.ncols) {
+      throw new HeliosError('INTERNAL', `storage: row has ${row.length} values but the table has ${this.fmt.ncols} columns`);
+    }
+    const out: (Uint8Array | null)[] = new Array(row.length);
+    for (let c = 0; c < row.length; c++) {
+      const v = row[c]!;
+      checkValue(v);
+      if (v === null) {
+        out[c] = null;
+        continue;
+      }
+      const cell = encodeCell(v);
+      out[c] = cell.length > this.maxInline ? writeOverflow(this.store, cell) : cell;
+    }
+    return out;
+  }
+
+  /** Inserts a row whose rowid must be absent (the caller checked). */
+  insert(rowid: bigint, row: readonly Value[]): void {
+    if (row.length !== this.fmt.ncols) {
+      throw new HeliosError('INTERNAL', `storage: row has ${row.length} values but the table has ${this.fmt.ncols} columns`);
+    }
+    for (const v of row) checkValue(v);
+    const { path, i, found } = this.find(rowid);
+    if (found) {
+      this.tree.release(path);
+      throw new HeliosError('INTERNAL', `assertion failed: rowid ${rowid} already present`);
+    }
+    let cells: (Uint8Array | null)[];
+    try {
+      cells = this.cells(row);
+    } catch (e) {
+      this.tree.release(path);
+      throw e;
+    }
+    this.version++;
+    this.tree.insertAt(path, i, { rowid, cells });
+  }
+
+  /** Deletes the row and returns it, or undefined when absent. */
+  delete(rowid: bigint): Row | undefined {
+    const { path, i, found } = this.find(rowid);
+    if (!found) {
+      this.tree.release(path);
+      return undefined;
+    }
+    const o = path[path.length - 1]!.o;
+    let row: Row;
+    try {
+      row = this.rowAt(o, i);
+      const l = this.fmt.layoutOf(o);
+      const refs: Uint8Array[] = [];
+      for (let c = 0; c < this.fmt.ncols; c++) {
+        const at = this.fmt.locate(o, l, i, c);
+        if (at >= 0 && this.store.pool.bytes[at]! & OVERFLOW_BIT) refs.push(this.store.pool.bytes.slice(at, at + 9));
+      }
+      for (const r of refs) freeOverflow(this.store, r);
+    } catch (e) {
+      this.tree.release(path);
+      throw e;
+    }
+    this.version++;
+    this.tree.removeAt(path, i);
+    return row;
+  }
+
+  maxRowid(): bigint | null {
+    const path = this.tree.descend(null, 'last');
+    const pool = this.store.pool;
+    let f = -1;
+    try {
+      let o = path[path.length - 1]!.o;
+      for (;;) {
+        const n = this.fmt.count(o);
+        if (n > 0) return this.fmt.rowidAt(o, n - 1);
+        const prev = this.fmt.prev(o);
+        if (prev === 0) return null;
+        if (f >= 0) pool.unpin(f);
+        f = -1;
+        f = pool.fetch(this.store.owner, prev);
+        o = pool.offset(f);
+      }
+    } finally {
+      this.tree.release(path);
+      if (f >= 0) pool.unpin(f);
+    }
+  }
+
+  /** Frees every page of the table, overflow chains included. */
+  destroy(): void {
+    const pages = this.tree.pages();
+    const pool = this.store.pool;
+    for (const pg of pages) {
+      const f = pool.fetch(this.store.owner, pg);
+      const o = pool.offset(f);
+      const refs: Uint8Array[] = [];
+      if (pool.bytes[o + 4] === PageType.TABLE_LEAF) {
+        const l = this.fmt.layoutOf(o);
+        const n = this.fmt.count(o);
+        for (let i = 0; i < n; i++) {
+          for (let c = 0; c < this.fmt.ncols; c++) {
+            const at = this.fmt.locate(o, l, i, c);
+            if (at >= 0 && pool.bytes[at]! & OVERFLOW_BIT) refs.push(pool.bytes.slice(at, at + 9));
+          }
+        }
+      }
+      pool.unpin(f);
+      for (const r of refs) freeOverflow(this.store, r);
+    }
+    for (const pg of pages) this.store.freePage(pg);
+  }
+}

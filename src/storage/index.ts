@@ -1,0 +1,38 @@
+/**
+ * Storage: each partition's data, durable and crash-safe. Owns the pager (one data file per
+ * partition, checksummed pages), the buffer pool in a `WebAssembly.Memory` (shared with the scan
+ * kernels), B+tree tables with PAX leaves and B+tree indexes over order-preserving byte keys, the
+ * WAL (group commit, sync/async), checkpoints with a double-write file, recovery and VACUUM.
+ *
+ * May import: `src/errors.ts` only (a leaf layer). Used by: sql (through `api.ts` only), shard.
+ *
+ * Read next: `api.ts` (the interface), `partition/partition.ts` (life of a commit, checkpoints),
+ * `btree/pax-leaf.ts` (page layout), `wal/wal.ts` (record layout), `pager/pager.ts` (checkpoint
+ * protocol), and docs/storage.md for the guided tour.
+ */
+import type { Partition } from './api.js';
+import { BufferPool } from './buffer/buffer-pool.js';
+import { PagedPartition, type PagedStorageOptions } from './partition/partition.js';
+
+export * from './api.js';
+export { BufferPool, SCRATCH_BYTES } from './buffer/buffer-pool.js';
+export type { PageOwner } from './buffer/buffer-pool.js';
+export { PagedPartition } from './partition/partition.js';
+export type { PagedStorageOptions, RecoveryReport } from './partition/partition.js';
+export { type FileIO, type FileHandle, NodeFileIO } from './io/file-io.js';
+export { MemoryFileIO } from './io/memory-file-io.js';
+export { FaultFileIO, type FaultRule } from './io/fault-file-io.js';
+export { FAILPOINTS, armFailpoint, disarmFailpoints, type FailpointName } from './io/failpoint.js';
+
+/**
+ * A shard's buffer pool: `bytes` of page frames (e.g. `cache_size_mb` / shards) plus a kernel
+ * scratch region of at least 256 KiB at the start of `.memory` that pages never use.
+ */
+export function createBufferPool(opts: { bytes: number; pageSize?: number }): BufferPool {
+  return new BufferPool(opts);
+}
+
+/** Opens (creating if needed) and recovers partition `id` in `opts.dir`. Synchronous. */
+export function openPartition(id: number, opts: PagedStorageOptions, pool: BufferPool): PagedPartition & Partition {
+  return new PagedPartition(id, opts, pool);
+}

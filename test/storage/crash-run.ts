@@ -1,0 +1,25 @@
+/**
+ * Long SIGKILL run (not CI): `node dist/test/storage/crash-run.js --rounds 300 [--mode async]`.
+ */
+import { KILL_POINTS, crashRound } from './crash.js';
+import { rmDir, tmpDir } from './helpers.js';
+
+const arg = (n: string, d: string): string => {
+  const i = process.argv.indexOf(`--${n}`);
+  return i >= 0 ? process.argv[i + 1]! : d;
+};
+const rounds = Number(arg('rounds', '300'));
+const mode = arg('mode', 'sync') as 'sync' | 'async';
+const seed = Number(arg('seed', String(Date.now() >>> 0)));
+const dir = tmpDir('crash-run');
+console.log(`crash run: ${rounds} rounds, ${mode}, seed ${seed}, dir ${dir}`);
+try {
+  for (let i = 0; i < rounds; i++) {
+    const fp = i % 3 === 0 ? KILL_POINTS[1 + (i % (KILL_POINTS.length - 1))]! : '';
+    const r = await crashRound(dir, mode, seed, i, fp);
+    if (i % 10 === 0 || i === rounds - 1) console.log(`round ${i}: acked ${r.acked}, recovered ${r.recovered} (${r.killedBy})`);
+  }
+  console.log('ok');
+} finally {
+  rmDir(dir);
+}
