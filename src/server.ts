@@ -39,8 +39,14 @@ export async function startServer(config: HeliosConfig, log: Logger, o: StartOpt
   const coordinator = new Coordinator({
     shards: config.performance.worker_threads,
     partitions: config.storage.partitions,
-    dataDir: config.database.path,
-    walMode: config.database.wal_mode,
+    storage: {
+      dataDir: config.database.path,
+      walMode: config.database.wal_mode,
+      cacheBytes: Math.floor((config.database.cache_size_mb * 1024 * 1024) / config.performance.worker_threads),
+      asyncSyncIntervalMs: config.storage.async_sync_interval_ms,
+      checkpointWalBytes: config.storage.checkpoint_wal_mb * 1024 * 1024,
+      logLevel: config.observability.log_level,
+    },
     log: log.child({ component: 'coordinator' }),
     onFatal,
   });

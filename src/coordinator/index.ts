@@ -24,14 +24,15 @@ import type { RingStats } from '../ring/index.js';
 import { FrameKind, decodeJson, type ShardStatus } from '../shard/protocol.js';
 import { createStatsBlock, ShardStatsRow } from '../shard/stats-block.js';
 import { ShardSupervisor } from './shard-supervisor.js';
+import type { ShardStorageSettings } from './shard-client.js';
 
 export { partitionsOf } from './shard-supervisor.js';
 
 export interface CoordinatorOptions {
   shards: number;
   partitions: number;
-  dataDir: string;
-  walMode: 'sync' | 'async';
+  /** Storage settings handed to every shard (cacheBytes is per shard). */
+  storage: ShardStorageSettings;
   log: Logger;
   /** Bytes per ring (each shard has two). */
   ringBytes?: number;
@@ -66,8 +67,7 @@ export class Coordinator {
       partitions: opts.partitions,
       ringBytes: opts.ringBytes ?? DEFAULT_RING_BYTES,
       statsBlock: this.statsBlock,
-      dataDir: opts.dataDir,
-      walMode: opts.walMode,
+      storage: opts.storage,
       log: opts.log,
       onGiveUp: (_shard, reason) => opts.onFatal(reason),
     });

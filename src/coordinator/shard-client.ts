@@ -15,11 +15,13 @@ export interface ShardClientOptions {
   partitions: number[];
   ringBytes: number;
   statsBlock: SharedArrayBuffer;
-  dataDir: string;
-  walMode: 'sync' | 'async';
+  storage: ShardStorageSettings;
   /** Called once when the worker exits, with whether the exit was asked for. */
   onExit: (client: ShardClient, code: number, error: Error | undefined, expected: boolean) => void;
 }
+
+/** What every shard needs to open its partitions (from the configuration). */
+export type ShardStorageSettings = Pick<ShardWorkerData, 'dataDir' | 'walMode' | 'cacheBytes' | 'asyncSyncIntervalMs' | 'checkpointWalBytes' | 'logLevel'>;
 
 export interface RequestOptions {
   timeoutMs?: number;
@@ -75,8 +77,7 @@ export class ShardClient {
       rings: this.rings,
       statsBlock: this.opts.statsBlock,
       partitions: this.opts.partitions,
-      dataDir: this.opts.dataDir,
-      walMode: this.opts.walMode,
+      ...this.opts.storage,
     };
     const worker = new Worker(WORKER_URL, { workerData: data, name: `shard-${this.opts.shard}` });
     this.worker = worker;

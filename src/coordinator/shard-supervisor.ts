@@ -8,7 +8,7 @@
  * container's restart policy than by spinning here).
  */
 import type { Logger } from '../log.js';
-import { ShardClient, type ShardClientOptions } from './shard-client.js';
+import { ShardClient, type ShardClientOptions, type ShardStorageSettings } from './shard-client.js';
 import { ShardStatsRow } from '../shard/stats-block.js';
 
 export const MAX_CRASHES = 5;
@@ -19,8 +19,7 @@ export interface SupervisorOptions {
   partitions: number;
   ringBytes: number;
   statsBlock: SharedArrayBuffer;
-  dataDir: string;
-  walMode: 'sync' | 'async';
+  storage: ShardStorageSettings;
   log: Logger;
   onGiveUp: (shard: number, reason: string) => void;
 }
@@ -44,8 +43,7 @@ export class ShardSupervisor {
         partitions: partitionsOf(s, opts.shards, opts.partitions),
         ringBytes: opts.ringBytes,
         statsBlock: opts.statsBlock,
-        dataDir: opts.dataDir,
-        walMode: opts.walMode,
+        storage: opts.storage,
         onExit: (c, code, err, expected) => this.onExit(c, code, err, expected),
       };
       this.clients.push(new ShardClient(clientOpts));

@@ -44,5 +44,10 @@ export function grpcStatusOf(e: HeliosError): GrpcStatus {
 
 /** The JSON error body of the contract. */
 export function errorBody(e: HeliosError): { error: { code: ErrorCode; message: string } } {
-  return { error: { code: e.code, message: e.message } };
+  return { error: { code: e.code, message: errorMessage(e) } };
+}
+
+/** The message clients see: a syntax error always names its offset (the contract asks for where). */
+export function errorMessage(e: HeliosError): string {
+  return e.offset !== undefined && !/\boffset\b/.test(e.message) ? `${e.message} at offset ${e.offset}` : e.message;
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Coordinator } from '../coordinator/index.js';
 import type { Logger } from '../log.js';
 import { HeliosError } from '../errors.js';
-import { grpcStatusOf } from './error-map.js';
+import { errorMessage, grpcStatusOf } from './error-map.js';
 import type { Metrics } from './metrics.js';
 
 /** A copy of a service definition whose methods take and return raw bytes. */
@@ -120,7 +120,7 @@ export class GrpcServer {
           if (err.code === 'INTERNAL') this.log.error({ err: e instanceof Error ? e.stack : String(e), route }, 'internal error');
           const code = grpcStatusOf(err);
           this.observe(route, grpc.status[code], t0);
-          cb({ code, details: `${err.code}: ${err.message}` });
+          cb({ code, details: `${err.code}: ${errorMessage(err)}` });
         },
       );
     };

@@ -38,9 +38,10 @@ export class RestServer {
   ) {
     this.app = new HyperExpress.Server({
       auto_close: false,
-      // hyper-express enforces this for bodies without Content-Length (chunked); declared
-      // lengths are checked first in `readJson` so the reply carries the contract's JSON error.
-      max_body_length: opts.maxRequestBytes,
+      // hyper-express answers an empty 413 itself past this limit, before our handler runs.
+      // We check sizes first (`readJsonBytes`) so the reply carries the contract's JSON error;
+      // its own limit stays as a hard cap for bodies that lie about or omit their length.
+      max_body_length: opts.maxRequestBytes * 2 + 65536,
       ...(opts.tls ? { cert_file_name: opts.tls.certPath, key_file_name: opts.tls.keyPath } : {}),
     });
     this.routes();

@@ -1,18 +1,29 @@
 /**
  * The shard worker's entry point: the thin shell around {@link ShardActor} that owns the
- * blocking parts — sleeping on the request ring, writing replies, notifying once per batch.
+ * blocking parts — opening (recovering) the partitions, sleeping on the request ring, group
+ * commit, writing replies and notifying once per batch.
  *
  * The batch loop (design: "drain all, execute, group-commit once, reply, notify once"):
  *   1. `port.receive()` drains every complete frame, sleeping in Atomics.wait when there is none;
- *   2. each frame is handled in order by the actor;
- *   3. (storage) the WALs touched by the batch are made durable once — group commit;
+ *   2. each frame is handled in order by the actor; replies are held back;
+ *   3. the WALs the batch wrote are made durable once — group commit — so no reply can
+ *      acknowledge a commit before it is durable (in `sync` mode: fdatasync'ed);
  *   4. replies are written and the coordinator is notified once (`port.flush()`).
- * A Shutdown frame ends the loop after its batch; the thread then exits by returning.
+ * A Shutdown frame ends the loop after its batch; the partitions are checkpointed and closed and
+ * the thread exits by returning.
+ *
+ * IMPORTANT: Atomics.wait blocks this thread's event loop, so timers (the async-mode WAL
+ * fdatasync) only run when the loop yields; it yields at least every `asyncSyncIntervalMs`.
  */
 import { workerData } from 'node:worker_threads';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { createLogger } from '../log.js';
 import { ShardPort, type ShardRings } from '../ring/index.js';
-import { ShardActor } from './shard-actor.js';
+import { SqlEngine } from '../sql/index.js';
+import { PartitionHost } from './partition-host.js';
+import { ShardActor, type ShardReply } from './shard-actor.js';
 import { FrameKind, encodeJson } from './protocol.js';
+import { SqlHandler } from './sql-handler.js';
 import { ShardStatsRow } from './stats-block.js';
 
 export interface ShardWorkerData {
@@ -22,34 +33,72 @@ export interface ShardWorkerData {
   partitions: number[];
   dataDir: string;
   walMode: 'sync' | 'async';
+  cacheBytes: number;
+  asyncSyncIntervalMs: number;
+  checkpointWalBytes: number;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 }
 
+/** The partition that holds SQL data until tables are partitioned (the sharding issue). */
+const SQL_PARTITION = 0;
 const IDLE_WAIT_MS = 1000;
 
-function run(data: ShardWorkerData): void {
+async function run(data: ShardWorkerData): Promise<void> {
+  const log = createLogger(data.logLevel).child({ component: 'shard', shard: data.shard });
   const port = new ShardPort(data.rings);
   const stats = new ShardStatsRow(data.statsBlock, data.shard);
-  const actor = new ShardActor({ shard: data.shard, partitions: data.partitions, stats, now: () => Date.now() });
+  const host = new PartitionHost({
+    dataDir: data.dataDir,
+    partitions: data.partitions,
+    walMode: data.walMode,
+    cacheBytes: data.cacheBytes,
+    asyncSyncIntervalMs: data.asyncSyncIntervalMs,
+    checkpointWalBytes: data.checkpointWalBytes,
+    log: (event, fields) => log.info(fields, event),
+  });
+  const sqlPartition = host.get(SQL_PARTITION);
+  const actor = new ShardActor({
+    shard: data.shard,
+    partitions: data.partitions,
+    stats,
+    now: () => Date.now(),
+    ...(sqlPartition ? { sql: new SqlHandler(new SqlEngine(sqlPartition)) } : {}),
+  });
 
-  // Announce readiness once the partitions are open (recovery done).
   port.send({ requestId: 0, kind: FrameKind.Ready, txnId: 0n, statementId: 0, flags: 0 }, encodeJson(actor.status()));
   port.flush();
 
-  while (!actor.stopping) {
-    const frames = port.receive(IDLE_WAIT_MS);
-    if (frames.length === 0) continue;
-    const t0 = performance.now();
-    for (const frame of frames) {
-      const reply = actor.handle(frame);
-      port.send({ requestId: frame.header.requestId, kind: reply.kind, txnId: frame.header.txnId, statementId: frame.header.statementId, flags: 0 }, reply.payload);
+  const waitMs = data.walMode === 'async' ? Math.max(1, data.asyncSyncIntervalMs) : IDLE_WAIT_MS;
+  let lastYield = performance.now();
+  const replies: ShardReply[] = [];
+  try {
+    while (!actor.stopping) {
+      const frames = port.receive(waitMs);
+      if (frames.length > 0) {
+        const t0 = performance.now();
+        replies.length = 0;
+        for (const frame of frames) replies.push(actor.handle(frame));
+        host.syncAll(); // group commit before any acknowledgement leaves the shard
+        for (let i = 0; i < frames.length; i++) {
+          const h = frames[i]!.header;
+          const reply = replies[i]!;
+          port.send({ requestId: h.requestId, kind: reply.kind, txnId: h.txnId, statementId: h.statementId, flags: 0 }, reply.payload);
+        }
+        port.flush();
+        stats.add('framesProcessed', frames.length);
+        stats.add('batches', 1);
+        stats.set('lastBatchSize', frames.length);
+        stats.add('busyMs', performance.now() - t0);
+      }
+      if (performance.now() - lastYield >= waitMs) {
+        await yieldToEventLoop(); // lets the async-mode fdatasync timer run
+        lastYield = performance.now();
+      }
     }
-    stats.add('framesProcessed', frames.length);
-    stats.add('batches', 1);
-    stats.set('lastBatchSize', frames.length);
-    stats.add('busyMs', performance.now() - t0);
-    port.flush();
+  } finally {
+    host.closeAll();
+    port.close();
   }
-  port.close();
 }
 
-run(workerData as ShardWorkerData);
+await run(workerData as ShardWorkerData);

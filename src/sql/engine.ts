@@ -188,7 +188,7 @@ class Session implements SqlSession {
   }
 
   private result(columns: string[], rows: Value[][], n: number): ExecResult {
-    return { columns, rows, rowsAffected: n, lastInsertId: this.lastInsertId };
+    return { columns, rows, rowsAffected: n, lastInsertId: null };
   }
 
   private run(e: CacheEntry, stmt: Statement, params: Value[], sql: string): ExecResult {
@@ -208,7 +208,7 @@ class Session implements SqlSession {
     rt.w = w;
     rt.params = params;
     rt.gen = ++this.gen;
-    rt.lastInsertId = this.lastInsertId;
+    rt.lastInsertId = null; // per statement: the result names only a row this statement inserted
     const nowIjd = ijdFromUnixMs(this.engine.now());
     const session = this;
     rt.fn = {
@@ -222,7 +222,7 @@ class Session implements SqlSession {
       if (auto) txn.commit(); else w.commitStatement();
       if (out.changes !== undefined) this.lastChanges = out.changes;
       if (rt.lastInsertId !== null) this.lastInsertId = rt.lastInsertId;
-      return { columns: out.columns, rows: out.rows, rowsAffected: out.changes ?? 0, lastInsertId: this.lastInsertId };
+      return { columns: out.columns, rows: out.rows, rowsAffected: out.changes ?? 0, lastInsertId: rt.lastInsertId };
     } catch (err) {
       try {
         if (auto) txn.abort(); else w.rollbackStatement();

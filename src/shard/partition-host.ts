@@ -1,0 +1,71 @@
+/**
+ * The partitions a shard owns: one buffer pool (in WebAssembly memory, shared with the scan
+ * kernels) and the paged storage of each partition, opened — and so recovered from its WAL —
+ * when the shard starts. Group commit lives here: after each batch the shard calls
+ * {@link PartitionHost.syncAll}, one WAL flush (and fdatasync in `sync` mode) per partition the
+ * batch wrote, before any reply of that batch is sent.
+ */
+import { createBufferPool, openPartition, type BufferPool, type PagedPartition, type Partition } from '../storage/index.js';
+
+export interface PartitionHostOptions {
+  dataDir: string;
+  partitions: readonly number[];
+  walMode: 'sync' | 'async';
+  cacheBytes: number;
+  asyncSyncIntervalMs: number;
+  checkpointWalBytes: number;
+  log: (event: string, fields: Record<string, unknown>) => void;
+}
+
+export class PartitionHost {
+  readonly pool: BufferPool;
+  private readonly byId = new Map<number, PagedPartition & Partition>();
+
+  constructor(opts: PartitionHostOptions) {
+    this.pool = createBufferPool({ bytes: opts.cacheBytes });
+    try {
+      for (const id of opts.partitions) {
+        this.byId.set(
+          id,
+          openPartition(
+            id,
+            {
+              dir: opts.dataDir,
+              walMode: opts.walMode,
+              asyncSyncIntervalMs: opts.asyncSyncIntervalMs,
+              checkpointWalBytes: opts.checkpointWalBytes,
+              log: (event, fields) => opts.log(event, { partition: id, ...fields }),
+            },
+            this.pool,
+          ),
+        );
+      }
+    } catch (e) {
+      this.closeAll();
+      throw e;
+    }
+  }
+
+  get(id: number): Partition | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Group commit: makes every commit appended during the batch durable (per the WAL mode). */
+  syncAll(): void {
+    for (const p of this.byId.values()) p.sync();
+  }
+
+  /** Checkpoints and closes every partition (clean shutdown). */
+  closeAll(): void {
+    let first: unknown;
+    for (const p of this.byId.values()) {
+      try {
+        p.close();
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    this.byId.clear();
+    if (first) throw first;
+  }
+}
