@@ -205,7 +205,7 @@ async function main(): Promise<void> {
   const ns = get('ring, no shard spin', 1);
   const sp = get('ring, spin + poll', 1);
   md(`- in flight 1, defaults: the shard spins up to ${DEFAULT_SPIN_MICROS} µs (adaptive) before Atomics.wait, the coordinator sleeps in waitAsync at once (pollMicros ${DEFAULT_POLL_MICROS})`);
-  md(`- in flight 1, no shard spin (spinMicros 0): p50 ${ns.p50us.toFixed(1)} µs = ${(ns.p50us / base.p50us).toFixed(1)}× the default's (the futex wake-up the spin avoids)`);
+  md(`- in flight 1, no shard spin (spinMicros 0): p50 ${ns.p50us.toFixed(1)} µs = ${(ns.p50us / base.p50us).toFixed(1)}× the default's (on idle cores the spin saves a futex wake-up per request; on busy cores it backs off)`);
   md(`- in flight 1, shard spin + coordinator poll (pollMicros 50): p50 ${sp.p50us.toFixed(1)} µs = ${(sp.p50us / base.p50us).toFixed(1)}× the default's (helps on idle cores; two spinners starve each other when the cores are busy)`);
   md();
   md('FlatBuffers header codec vs. a hand-written DataView layout of the same fields (ns per header, one thread):');
