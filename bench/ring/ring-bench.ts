@@ -144,6 +144,7 @@ function codecBench(): { builderEncodeNs: number; fbEncodeNs: number; fbDecodeNs
 }
 
 async function main(): Promise<void> {
+  const load0 = os.loadavg();
   const configs: Array<[number, string, () => Promise<Transport>]> = [
     [BATCH, 'ring', () => ringTransport()],
     [BATCH, 'postMessage', portTransport],
@@ -203,8 +204,8 @@ async function main(): Promise<void> {
   const base = get('ring', 1);
   const ns = get('ring, no shard spin', 1);
   const sp = get('ring, spin + poll', 1);
-  md(`- in flight 1, defaults: the shard spins ${DEFAULT_SPIN_MICROS} µs before Atomics.wait, the coordinator sleeps in waitAsync at once (pollMicros ${DEFAULT_POLL_MICROS})`);
-  md(`- in flight 1, no shard spin (spinMicros 0): p50 ${ns.p50us.toFixed(1)} µs = ${(ns.p50us / base.p50us).toFixed(1)}× the default's (the futex wake-up the spin avoids)`);
+  md(`- in flight 1, defaults: the shard spins up to ${DEFAULT_SPIN_MICROS} µs (adaptive) before Atomics.wait, the coordinator sleeps in waitAsync at once (pollMicros ${DEFAULT_POLL_MICROS})`);
+  md(`- in flight 1, no shard spin (spinMicros 0): p50 ${ns.p50us.toFixed(1)} µs = ${(ns.p50us / base.p50us).toFixed(1)}× the default's (on idle cores the spin saves a futex wake-up per request; on busy cores it backs off)`);
   md(`- in flight 1, shard spin + coordinator poll (pollMicros 50): p50 ${sp.p50us.toFixed(1)} µs = ${(sp.p50us / base.p50us).toFixed(1)}× the default's (helps on idle cores; two spinners starve each other when the cores are busy)`);
   md();
   md('FlatBuffers header codec vs. a hand-written DataView layout of the same fields (ns per header, one thread):');
@@ -218,7 +219,8 @@ async function main(): Promise<void> {
   const fbVersion = (JSON.parse(readFileSync(new URL('../../../node_modules/flatbuffers/package.json', import.meta.url), 'utf8')) as { version: string }).version;
   md(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}; ` +
     `Node ${process.version} (V8 ${process.versions.v8}), flatbuffers ${fbVersion}. Run ${new Date().toISOString()}.`);
-  md('The machine is shared with other jobs: treat absolute numbers as rough, ratios as the result.');
+  md(`Load average at the start and end of the run: ${load0.map((x) => x.toFixed(2)).join(' ')} / ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} ` +
+    `(${os.cpus().length} cores). The machine is shared with other jobs: treat absolute numbers as rough, ratios within a round as the result.`);
   const text = lines.join('\n') + '\n';
   console.log('\n' + text);
   const dir = new URL('../../../bench/results/', import.meta.url);

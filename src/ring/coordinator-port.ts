@@ -138,8 +138,9 @@ export class CoordinatorPort {
   /**
    * Starts the response loop: `onFrames` receives every batch the shard published, in order.
    * Payloads that are views live until `onFrames` returns (see {@link Frame}). `onPeerClosed`
-   * runs once after the last batch when the shard closes its end. `onFrames` must not throw:
-   * a throw is a bug and propagates (out of start() or as an unhandled rejection).
+   * runs once after the last batch when the shard closes its end. Frames already in the ring
+   * are delivered synchronously, from inside start(). `onFrames` must not throw: a throw is a
+   * bug and propagates (out of start() or as an unhandled rejection).
    */
   start(onFrames: (frames: Frame[]) => void, onPeerClosed?: () => void): void {
     if (this.started) throw new HeliosError('INTERNAL', 'CoordinatorPort.start called twice');

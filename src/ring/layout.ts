@@ -144,3 +144,12 @@ export function ringCapacity(requested: number): number {
   while (cap < requested) cap *= 2;
   return cap;
 }
+
+/**
+ * Clears a doorbell flag (SLEEPING or WAITING) if it is set and says whether this caller did,
+ * i.e. whether it owes the sleeper one notify. Loads first: a compare-exchange would take the
+ * sleeper's cache line exclusively even when the flag is clear, which is the common case.
+ */
+export function claimDoorbell(ctrl: Int32Array, index: number): boolean {
+  return Atomics.load(ctrl, index) !== 0 && Atomics.compareExchange(ctrl, index, 1, 0) === 1;
+}

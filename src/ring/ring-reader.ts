@@ -11,7 +11,7 @@
 import { assertionFailed } from '../errors.js';
 import { HeaderDecoder } from './header-codec.js';
 import {
-  I_PRODUCER_WAITING, I_READ, I_WRITE, PREFIX_BYTES,
+  I_PRODUCER_WAITING, I_READ, I_WRITE, PREFIX_BYTES, claimDoorbell,
   REC_FIRST, REC_LAST, REC_MIDDLE, REC_PAD, REC_WHOLE, align8, type RingMemory,
 } from './layout.js';
 import type { Frame, FrameHeader } from './types.js';
@@ -128,6 +128,6 @@ export class RingReader {
     if (this.pos === this.releasedPos) return false;
     Atomics.store(this.mem.ctrl, I_READ, this.pos | 0);
     this.releasedPos = this.pos;
-    return Atomics.load(this.mem.ctrl, I_PRODUCER_WAITING) !== 0;
+    return claimDoorbell(this.mem.ctrl, I_PRODUCER_WAITING);
   }
 }

@@ -13,7 +13,7 @@
 import { invariant } from '../errors.js';
 import { HeaderEncoder } from './header-codec.js';
 import {
-  B_FRAMES, I_CONSUMER_SLEEPING, I_READ, I_WRITE, PREFIX_BYTES,
+  B_FRAMES, I_CONSUMER_SLEEPING, I_READ, I_WRITE, PREFIX_BYTES, claimDoorbell,
   REC_FIRST, REC_LAST, REC_MIDDLE, REC_PAD, REC_WHOLE, align8, maxRecordBytes, type RingMemory,
 } from './layout.js';
 import type { FrameHeader } from './types.js';
@@ -117,6 +117,9 @@ export class RingWriter {
    *
    * Why no lost wake-up: the consumer stores SLEEPING=1 then loads WRITE; we store WRITE then
    * load SLEEPING. Atomics are sequentially consistent, so at least one of us sees the other.
+   * Claiming the flag (1 → 0) means only the first publish after the consumer fell asleep
+   * notifies; a notify that lands before the consumer's wait is harmless, because wait
+   * compares WRITE with what the consumer saw and returns at once.
    */
   publish(): boolean {
     if (this.pos === this.publishedPos) return false;
@@ -128,7 +131,7 @@ export class RingWriter {
     }
     Atomics.store(ctrl, I_WRITE, this.pos | 0);
     this.publishedPos = this.pos;
-    return Atomics.load(ctrl, I_CONSUMER_SLEEPING) !== 0;
+    return claimDoorbell(ctrl, I_CONSUMER_SLEEPING);
   }
 
   /**
@@ -182,3 +185,4 @@ export class RingWriter {
     this.pos = (this.pos + align8(recLen)) >>> 0;
   }
 }
+

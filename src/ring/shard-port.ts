@@ -171,12 +171,13 @@ export class ShardPort {
   /** Sleeps until the coordinator frees room in the response ring, or throws if it closed. */
   private waitForRoom(): void {
     const ctrl = this.res.ctrl;
-    Atomics.store(ctrl, I_PRODUCER_WAITING, 1);
     try {
       for (;;) {
         if ((this.res.closedBits() & CONSUMER_CLOSED) !== 0) {
           throw unavailable('the coordinator closed the response ring');
         }
+        // Set on every round: the coordinator clears it when it claims the notify.
+        Atomics.store(ctrl, I_PRODUCER_WAITING, 1);
         const seen = Atomics.load(ctrl, I_READ);
         if ((seen >>> 0) !== this.writer.lastSeenRead) return;
         Atomics.wait(ctrl, I_READ, seen, SEND_WAIT_SLICE_MS);

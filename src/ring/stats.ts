@@ -10,8 +10,8 @@ import type { RingStats, ShardRings } from './types.js';
  * mid-batch) are not counted, and the consumer's drained-but-unreleased bytes are.
  */
 export function readRingStats(rings: ShardRings): RingStats {
-  const req = new RingMemory(rings.request, 'request');
-  const res = new RingMemory(rings.response, 'response');
+  const req = memoryOf(rings.request, 'request');
+  const res = memoryOf(rings.response, 'response');
   return {
     requestDepthBytes: depth(req),
     responseDepthBytes: depth(res),
@@ -19,6 +19,18 @@ export function readRingStats(rings: ShardRings): RingStats {
     framesFromShard: Number(Atomics.load(res.counters, B_FRAMES)),
     queuedSends: Atomics.load(req.ctrl, I_QUEUED),
   };
+}
+
+/** Views per buffer, made once: a scrape then costs only the atomic loads. */
+const views = new WeakMap<SharedArrayBuffer, RingMemory>();
+
+function memoryOf(sab: SharedArrayBuffer, what: string): RingMemory {
+  let m = views.get(sab);
+  if (m === undefined) {
+    m = new RingMemory(sab, what);
+    views.set(sab, m);
+  }
+  return m;
 }
 
 function depth(m: RingMemory): number {

@@ -144,3 +144,29 @@ test('bad headers, payloads, capacities and buffers are rejected with a HeliosEr
   assert.throws(() => new CoordinatorPort(rings, { maxQueuedFrames: 0 }), /maxQueuedFrames/);
   coord.close();
 });
+
+test('doorbells: publish asks for a notify only while the consumer sleeps, release only while the producer waits', () => {
+  const rings = createShardRings(4096);
+  const mem = new RingMemory(rings.request, 'request');
+  const writer = new RingWriter(mem);
+  const reader = new RingReader(mem);
+  const ctrl = new Int32Array(rings.request, 0, 64);
+  const CSLEEP = 17;
+  const PWAIT = 1;
+  assert.equal(writer.publish(), false, 'nothing written: no store, no notify');
+  assert.ok(writer.tryWriteWhole(hdr(1), payloadFor(1, 10)));
+  assert.ok(writer.tryWriteWhole(hdr(2), payloadFor(2, 10)));
+  assert.equal(writer.publish(), false, 'consumer awake: no notify');
+  Atomics.store(ctrl, CSLEEP, 1);
+  assert.ok(writer.tryWriteWhole(hdr(3), payloadFor(3, 10)));
+  assert.equal(writer.publish(), true, 'consumer asleep: one notify for the batch');
+  assert.equal(writer.publish(), false, 'nothing new since: no second notify');
+  const out: Frame[] = [];
+  assert.equal(reader.drain(out), 3);
+  assert.equal(reader.release(), false, 'producer not waiting');
+  assert.ok(writer.tryWriteWhole(hdr(4), payloadFor(4, 10)));
+  writer.publish();
+  reader.drain(out);
+  Atomics.store(ctrl, PWAIT, 1);
+  assert.equal(reader.release(), true, 'producer waiting for room: notify');
+});

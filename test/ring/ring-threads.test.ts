@@ -26,12 +26,15 @@ const hdr = (i: number): FrameHeader => ({
 test('a real worker receives and echoes random frames exactly once, in order, across wrap-arounds', async () => {
   const seed = testSeed('ring-threads');
   const rand = prng(seed);
-  const capacity = 4096;
+  const capacity = [1024, 4096, 16384][Math.floor(rand() * 3)]!;
   const rings = createShardRings(capacity);
   const total = Number(process.env['RING_FRAMES'] ?? 4000);
   const sizes = Array.from({ length: total }, () => frameSize(rand, capacity));
-  const coord = new CoordinatorPort(rings, { maxQueuedFrames: 64 });
-  const worker = startRingWorker({ rings, mode: 'echo' });
+  // Both waiting styles on each side: spinning or sleeping at once.
+  const spinMicros = rand() < 0.5 ? 0 : 50;
+  const pollMicros = rand() < 0.5 ? 0 : 50;
+  const coord = new CoordinatorPort(rings, { maxQueuedFrames: 64, pollMicros });
+  const worker = startRingWorker({ rings, mode: 'echo', spinMicros });
   const workerDone = once(worker, 'message');
   const workerExit = once(worker, 'exit');
 
@@ -78,7 +81,7 @@ test('a real worker receives and echoes random frames exactly once, in order, ac
   assert.equal(report.received, total, `worker report ${JSON.stringify(report)}`);
   assert.equal(report.error?.code, 'UNAVAILABLE', 'the worker learns that the coordinator closed');
   const bytes = sizes.reduce((a, b) => a + b, 0);
-  console.log(`# ${total} frames, ${bytes} bytes (${Math.round(bytes / capacity)} ring wraps each way), window ${window}, max queued ${maxQueued}`);
+  console.log(`# ${total} frames, ${bytes} bytes (${Math.round(bytes / capacity)} ring wraps each way), capacity ${capacity}, window ${window}, max queued ${maxQueued}, spin ${spinMicros} µs, poll ${pollMicros} µs`);
   assert.ok(bytes > 50 * capacity);
   await workerExit;
 });
