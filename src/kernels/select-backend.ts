@@ -1,0 +1,59 @@
+/**
+ * Choosing a backend from `[performance] simd_acceleration`. Each request names a preference
+ * chain; the first backend that loads wins, and every one skipped leaves a line in `log` saying
+ * why (no addon, CPU lacks the ISA, no wasm file, no SIMD). The scalar reference always loads,
+ * so the choice never fails and never changes results — only speed.
+ *
+ *   auto    wasm → none                 (see docs/kernels.md: at page-sized batches the WASM
+ *                                        call is cheaper than an N-API call; native is opt-in)
+ *   avx512  avx512 → avx2 → wasm → none
+ *   avx2    avx2 → wasm → none
+ *   neon    wasm → none                 (no NEON path is built; WASM SIMD maps onto NEON)
+ *   wasm    wasm → none
+ *   none    none
+ */
+import { HeliosError } from '../errors.js';
+import type { Backend, BackendName } from './backend.js';
+import { loadNativeBackend } from './native-backend.js';
+import { ScalarBackend } from './scalar-backend.js';
+import { loadWasmBackend } from './wasm-backend.js';
+
+export type SimdAcceleration = 'auto' | 'avx2' | 'avx512' | 'neon' | 'wasm' | 'none';
+
+export const SIMD_ACCELERATION_VALUES: readonly SimdAcceleration[] = ['auto', 'avx2', 'avx512', 'neon', 'wasm', 'none'];
+
+const CHAINS: Record<SimdAcceleration, readonly BackendName[]> = {
+  auto: ['wasm', 'none'],
+  avx512: ['avx512', 'avx2', 'wasm', 'none'],
+  avx2: ['avx2', 'wasm', 'none'],
+  neon: ['wasm', 'none'],
+  wasm: ['wasm', 'none'],
+  none: ['none'],
+};
+
+function load(name: BackendName, memory: WebAssembly.Memory): Backend {
+  switch (name) {
+    case 'avx512': case 'avx2': return loadNativeBackend(memory, name);
+    case 'wasm': return loadWasmBackend(memory);
+    case 'none': return new ScalarBackend(memory);
+  }
+}
+
+export function selectBackend(requested: SimdAcceleration, memory: WebAssembly.Memory, log: (msg: string) => void): Backend {
+  const chain = CHAINS[requested];
+  if (chain === undefined) {
+    throw new HeliosError('INTERNAL', `kernels: simd_acceleration must be one of ${SIMD_ACCELERATION_VALUES.join(', ')}, got ${JSON.stringify(requested)}`);
+  }
+  if (requested === 'neon') log('kernels: simd_acceleration = "neon": no native NEON backend is built; trying WASM SIMD');
+  for (const name of chain) {
+    try {
+      const b = load(name, memory);
+      log(`kernels: simd_acceleration = "${requested}" → backend "${b.name}"`);
+      return b;
+    } catch (e) {
+      log(`kernels: backend "${name}" unavailable (${e instanceof Error ? e.message : String(e)}); falling back`);
+    }
+  }
+  // Unreachable: the scalar backend cannot fail to load.
+  throw new HeliosError('INTERNAL', 'kernels: no backend could be loaded');
+}
