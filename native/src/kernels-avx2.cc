@@ -1,0 +1,265 @@
+// AVX2 kernels. The whole file is compiled for AVX2 by the pragma (no global -mavx2), so the
+// addon loads on any x86-64 and addon.cc calls these only when the CPU reports AVX2.
+#pragma GCC target("avx2,popcnt")
+#include <immintrin.h>
+
+#include "common.h"
+#include "kernels.h"
+
+namespace helios {
+namespace {
+
+// Lane masks for 4 selection bits: lane k = -1 when bit k is set.
+inline __m256i mask4(int bits) {
+  const __m256i sel = _mm256_set_epi64x(8, 4, 2, 1);
+  return _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_set1_epi64x(bits), sel), sel);
+}
+inline int bits4(__m256i m) { return _mm256_movemask_pd(_mm256_castsi256_pd(m)); }
+inline int bits4(__m256d m) { return _mm256_movemask_pd(m); }
+inline __m256i ld(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+inline __m256d ldd(const uint8_t* p) { return _mm256_loadu_pd(reinterpret_cast<const double*>(p)); }
+
+void rangeI64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, int64_t lo, int64_t hi, bool negate, uint64_t out) {
+  const __m256i vlo = _mm256_set1_epi64x(lo), vhi = _mm256_set1_epi64x(hi);
+  const int flip = negate ? 0xff : 0;
+  int32_t i = 0;
+  for (; i + 8 <= rows; i += 8) {
+    const uint8_t* p = base + col + uint64_t(i) * 8;
+    const __m256i a = ld(p), b = ld(p + 32);
+    // outside = lo > x | x > hi (AVX2 has only a signed greater-than).
+    const __m256i oa = _mm256_or_si256(_mm256_cmpgt_epi64(vlo, a), _mm256_cmpgt_epi64(a, vhi));
+    const __m256i ob = _mm256_or_si256(_mm256_cmpgt_epi64(vlo, b), _mm256_cmpgt_epi64(b, vhi));
+    const int inside = ~(bits4(oa) | (bits4(ob) << 4)) & 0xff;
+    base[out + (i >> 3)] = uint8_t((inside ^ flip) & ~base[nulls + (i >> 3)]);
+  }
+  rangeI64Tail(base, col, nulls, i, rows, lo, hi, negate, out);
+}
+
+inline __m256d rangeMaskF64(__m256d v, __m256d vlo, __m256d vhi, bool negate) {
+  const __m256d inside = _mm256_and_pd(_mm256_cmp_pd(v, vlo, _CMP_GE_OQ), _mm256_cmp_pd(v, vhi, _CMP_LE_OQ));
+  return negate ? _mm256_andnot_pd(inside, _mm256_cmp_pd(v, v, _CMP_ORD_Q)) : inside;
+}
+
+void rangeF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, double lo, double hi, bool negate, uint64_t out) {
+  const __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);
+  int32_t i = 0;
+  for (; i + 8 <= rows; i += 8) {
+    const uint8_t* p = base + col + uint64_t(i) * 8;
+    const int bits = bits4(rangeMaskF64(ldd(p), vlo, vhi, negate)) | (bits4(rangeMaskF64(ldd(p + 32), vlo, vhi, negate)) << 4);
+    base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)]);
+  }
+  rangeF64Tail(base, col, nulls, i, rows, lo, hi, negate, out);
+}
+
+void inI64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
+  for (int32_t i = 0; i < rows; i += 8) {
+    const int32_t m = rows - i < 8 ? rows - i : 8;
+    int bits = 0;
+    int32_t j = 0;
+    for (; j + 4 <= m; j += 4) {
+      const __m256i v = ld(base + col + uint64_t(i + j) * 8);
+      __m256i hit = _mm256_setzero_si256();
+      for (int32_t k = 0; k < setLen; k++) hit = _mm256_or_si256(hit, _mm256_cmpeq_epi64(v, _mm256_set1_epi64x(ld64(base + set + uint64_t(k) * 8))));
+      bits |= bits4(hit) << j;
+    }
+    for (; j < m; j++) {
+      const int64_t x = ld64(base + col + uint64_t(i + j) * 8);
+      for (int32_t k = 0; k < setLen; k++) if (ld64(base + set + uint64_t(k) * 8) == x) { bits |= 1 << j; break; }
+    }
+    if (negate) bits ^= 0xff;
+    base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)] & lowBits(m));
+  }
+}
+
+void inF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
+  for (int32_t i = 0; i < rows; i += 8) {
+    const int32_t m = rows - i < 8 ? rows - i : 8;
+    int bits = 0, valid = 0;
+    int32_t j = 0;
+    for (; j + 4 <= m; j += 4) {
+      const __m256d v = ldd(base + col + uint64_t(i + j) * 8);
+      __m256d hit = _mm256_setzero_pd();
+      for (int32_t k = 0; k < setLen; k++) hit = _mm256_or_pd(hit, _mm256_cmp_pd(v, _mm256_set1_pd(ldf(base + set + uint64_t(k) * 8)), _CMP_EQ_OQ));
+      bits |= bits4(hit) << j;
+      valid |= bits4(_mm256_cmp_pd(v, v, _CMP_ORD_Q)) << j;
+    }
+    for (; j < m; j++) {
+      const double x = ldf(base + col + uint64_t(i + j) * 8);
+      if (x == x) valid |= 1 << j;
+      for (int32_t k = 0; k < setLen; k++) if (ldf(base + set + uint64_t(k) * 8) == x) { bits |= 1 << j; break; }
+    }
+    if (negate) bits = ~bits & valid;
+    base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)] & lowBits(m));
+  }
+}
+
+void validF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t out) {
+  for (int32_t i = 0; i < rows; i += 8) {
+    const int32_t m = rows - i < 8 ? rows - i : 8;
+    int bits = 0;
+    int32_t j = 0;
+    for (; j + 4 <= m; j += 4) {
+      const __m256d v = ldd(base + col + uint64_t(i + j) * 8);
+      bits |= bits4(_mm256_cmp_pd(v, v, _CMP_ORD_Q)) << j;
+    }
+    for (; j < m; j++) if (ldf(base + col + uint64_t(i + j) * 8) == ldf(base + col + uint64_t(i + j) * 8)) bits |= 1 << j;
+    base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)] & lowBits(m));
+  }
+}
+
+void andBits(uint8_t* b, uint64_t x, uint64_t y, int32_t r, uint64_t o) { andBitsImpl(b, x, y, r, o); }
+void orBits(uint8_t* b, uint64_t x, uint64_t y, int32_t r, uint64_t o) { orBitsImpl(b, x, y, r, o); }
+void andNotBits(uint8_t* b, uint64_t x, uint64_t y, int32_t r, uint64_t o) { andNotBitsImpl(b, x, y, r, o); }
+void notBits(uint8_t* b, uint64_t x, int32_t r, uint64_t o) { notBitsImpl(b, x, r, o); }
+int64_t popcount(uint8_t* b, uint64_t x, int32_t r) { return popcountImpl(b, x, r); }
+
+void sumI64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows, uint64_t res) {
+  const __m256i zero = _mm256_setzero_si256(), lo32 = _mm256_set1_epi64x(0xffffffffLL);
+  __m256i posHi = zero, posLo = zero, negHiU = zero, negLo = zero, negCount = zero;
+  const int32_t full = rows & ~7;
+  for (int32_t i = 0; i < full; i += 8) {
+    const int bits = base[sel + (i >> 3)];
+    if (bits == 0) continue;
+    for (int k = 0; k < 8; k += 4) {
+      const __m256i v = _mm256_and_si256(ld(base + col + uint64_t(i + k) * 8), mask4(bits >> k));
+      const __m256i isNeg = _mm256_cmpgt_epi64(zero, v);
+      const __m256i pos = _mm256_andnot_si256(isNeg, v);
+      const __m256i neg = _mm256_and_si256(isNeg, v);
+      posHi = _mm256_add_epi64(posHi, _mm256_srli_epi64(pos, 32));
+      posLo = _mm256_add_epi64(posLo, _mm256_and_si256(pos, lo32));
+      // No 64-bit arithmetic shift in AVX2: add the logical one and subtract 2^32 per negative below.
+      negHiU = _mm256_add_epi64(negHiU, _mm256_srli_epi64(neg, 32));
+      negLo = _mm256_add_epi64(negLo, _mm256_and_si256(neg, lo32));
+      negCount = _mm256_sub_epi64(negCount, isNeg);
+    }
+  }
+  alignas(32) int64_t a[4], b[4], c[4], d[4], e[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(a), posHi);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(b), posLo);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(c), negHiU);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(d), negLo);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(e), negCount);
+  // Sums are taken modulo 2^64 (unsigned), which is exact because each true total fits.
+  uint64_t ph = 0, pl = 0, nh = 0, nl = 0;
+  for (int l = 0; l < 4; l++) { ph += uint64_t(a[l]); pl += uint64_t(b[l]); nh += uint64_t(c[l]) - (uint64_t(e[l]) << 32); nl += uint64_t(d[l]); }
+  for (int32_t i = full; i < rows; i++) {
+    if (!bitAt(base + sel, i)) continue;
+    const int64_t v = ld64(base + col + uint64_t(i) * 8);
+    if (v > 0) { ph += uint64_t(v >> 32); pl += uint64_t(v) & 0xffffffffu; }
+    else { nh += uint64_t(v >> 32); nl += uint64_t(v) & 0xffffffffu; }
+  }
+  st64(base + res, int64_t(ph));
+  st64(base + res + 8, int64_t(pl));
+  st64(base + res + 16, int64_t(nh));
+  st64(base + res + 24, int64_t(nl));
+}
+
+void sumF64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows, uint64_t res) {
+  const __m256d zero = _mm256_setzero_pd();
+  const __m256d signless = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+  __m256d s[2] = {zero, zero}, c[2] = {zero, zero};
+  const int32_t full = rows & ~7;
+  for (int32_t i = 0; i < full; i += 8) {
+    const int bits = base[sel + (i >> 3)];
+    if (bits == 0) continue;
+    for (int h = 0; h < 2; h++) {
+      const __m256d x = ldd(base + col + uint64_t(i + 4 * h) * 8);
+      const __m256d m = _mm256_castsi256_pd(mask4(bits >> (4 * h)));
+      const __m256d t = _mm256_add_pd(s[h], x);
+      const __m256d big = _mm256_cmp_pd(_mm256_and_pd(s[h], signless), _mm256_and_pd(x, signless), _CMP_GT_OQ);
+      const __m256d err = _mm256_blendv_pd(_mm256_add_pd(_mm256_sub_pd(x, t), s[h]), _mm256_add_pd(_mm256_sub_pd(s[h], t), x), big);
+      c[h] = _mm256_blendv_pd(c[h], _mm256_add_pd(c[h], err), m);
+      s[h] = _mm256_blendv_pd(s[h], t, m);
+    }
+  }
+  alignas(32) double ls[8], lc[8];
+  _mm256_store_pd(ls, s[0]); _mm256_store_pd(ls + 4, s[1]);
+  _mm256_store_pd(lc, c[0]); _mm256_store_pd(lc + 4, c[1]);
+  for (int32_t i = full; i < rows; i++) if (bitAt(base + sel, i)) kbn1(ls[i & 7], lc[i & 7], ldf(base + col + uint64_t(i) * 8));
+  for (int l = 0; l < 8; l++) { stf(base + res + 8 * l, ls[l]); stf(base + res + 64 + 8 * l, lc[l]); }
+}
+
+int64_t minI64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows) {
+  __m256i best = _mm256_set1_epi64x(INT64_MAX);
+  const int32_t full = rows & ~7;
+  for (int32_t i = 0; i < full; i += 8) {
+    const int bits = base[sel + (i >> 3)];
+    if (bits == 0) continue;
+    for (int k = 0; k < 8; k += 4) {
+      const __m256i v = ld(base + col + uint64_t(i + k) * 8);
+      best = _mm256_blendv_epi8(best, v, _mm256_and_si256(mask4(bits >> k), _mm256_cmpgt_epi64(best, v)));
+    }
+  }
+  alignas(32) int64_t l[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(l), best);
+  int64_t r = INT64_MAX;
+  for (int k = 0; k < 4; k++) if (l[k] < r) r = l[k];
+  for (int32_t i = full; i < rows; i++) if (bitAt(base + sel, i)) { const int64_t v = ld64(base + col + uint64_t(i) * 8); if (v < r) r = v; }
+  return r;
+}
+
+int64_t maxI64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows) {
+  __m256i best = _mm256_set1_epi64x(INT64_MIN);
+  const int32_t full = rows & ~7;
+  for (int32_t i = 0; i < full; i += 8) {
+    const int bits = base[sel + (i >> 3)];
+    if (bits == 0) continue;
+    for (int k = 0; k < 8; k += 4) {
+      const __m256i v = ld(base + col + uint64_t(i + k) * 8);
+      best = _mm256_blendv_epi8(best, v, _mm256_and_si256(mask4(bits >> k), _mm256_cmpgt_epi64(v, best)));
+    }
+  }
+  alignas(32) int64_t l[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(l), best);
+  int64_t r = INT64_MIN;
+  for (int k = 0; k < 4; k++) if (l[k] > r) r = l[k];
+  for (int32_t i = full; i < rows; i++) if (bitAt(base + sel, i)) { const int64_t v = ld64(base + col + uint64_t(i) * 8); if (v > r) r = v; }
+  return r;
+}
+
+double minF64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows) {
+  const __m256d inf = _mm256_set1_pd(INFINITY);
+  __m256d best = inf;
+  const int32_t full = rows & ~7;
+  for (int32_t i = 0; i < full; i += 8) {
+    const int bits = base[sel + (i >> 3)];
+    if (bits == 0) continue;
+    for (int k = 0; k < 8; k += 4) {
+      const __m256d v = _mm256_blendv_pd(inf, ldd(base + col + uint64_t(i + k) * 8), _mm256_castsi256_pd(mask4(bits >> k)));
+      best = _mm256_min_pd(best, v);
+    }
+  }
+  alignas(32) double l[4];
+  _mm256_store_pd(l, best);
+  double r = INFINITY;
+  for (int k = 0; k < 4; k++) if (l[k] < r) r = l[k];
+  for (int32_t i = full; i < rows; i++) if (bitAt(base + sel, i)) { const double v = ldf(base + col + uint64_t(i) * 8); if (v < r) r = v; }
+  return r;
+}
+
+double maxF64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows) {
+  const __m256d ninf = _mm256_set1_pd(-INFINITY);
+  __m256d best = ninf;
+  const int32_t full = rows & ~7;
+  for (int32_t i = 0; i < full; i += 8) {
+    const int bits = base[sel + (i >> 3)];
+    if (bits == 0) continue;
+    for (int k = 0; k < 8; k += 4) {
+      const __m256d v = _mm256_blendv_pd(ninf, ldd(base + col + uint64_t(i + k) * 8), _mm256_castsi256_pd(mask4(bits >> k)));
+      best = _mm256_max_pd(best, v);
+    }
+  }
+  alignas(32) double l[4];
+  _mm256_store_pd(l, best);
+  double r = -INFINITY;
+  for (int k = 0; k < 4; k++) if (l[k] > r) r = l[k];
+  for (int32_t i = full; i < rows; i++) if (bitAt(base + sel, i)) { const double v = ldf(base + col + uint64_t(i) * 8); if (v > r) r = v; }
+  return r;
+}
+
+}  // namespace
+
+const KernelSet kAvx2 = {rangeI64, rangeF64, inI64, inF64, validF64, andBits, orBits, andNotBits, notBits,
+                         popcount, sumI64, sumF64, minI64, maxI64, minF64, maxF64};
+
+}  // namespace helios
