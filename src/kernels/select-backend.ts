@@ -39,7 +39,12 @@ function load(name: BackendName, memory: WebAssembly.Memory): Backend {
   }
 }
 
-export function selectBackend(requested: SimdAcceleration, memory: WebAssembly.Memory, log: (msg: string) => void): Backend {
+/**
+ * The first backend of `requested`'s chain that loads. `loader` is replaceable so tests can make
+ * a backend fail to load.
+ */
+export function selectBackend(requested: SimdAcceleration, memory: WebAssembly.Memory, log: (msg: string) => void,
+  loader: (name: BackendName, memory: WebAssembly.Memory) => Backend = load): Backend {
   const chain = CHAINS[requested];
   if (chain === undefined) {
     throw new HeliosError('INTERNAL', `kernels: simd_acceleration must be one of ${SIMD_ACCELERATION_VALUES.join(', ')}, got ${JSON.stringify(requested)}`);
@@ -47,7 +52,7 @@ export function selectBackend(requested: SimdAcceleration, memory: WebAssembly.M
   if (requested === 'neon') log('kernels: simd_acceleration = "neon": no native NEON backend is built; trying WASM SIMD');
   for (const name of chain) {
     try {
-      const b = load(name, memory);
+      const b = loader(name, memory);
       log(`kernels: simd_acceleration = "${requested}" → backend "${b.name}"`);
       return b;
     } catch (e) {
