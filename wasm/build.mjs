@@ -4,7 +4,7 @@
 // and checks each output: its only import is env.memory and it has no data segment, so
 // instantiating it over a buffer pool writes nothing into the pool. Run: npm run build:wasm.
 import asc from 'assemblyscript/asc';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
 const common = ['wasm/assembly/index.ts', '-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert',
   '--importMemory', '--noExportMemory', '--use', 'abort='];
@@ -16,10 +16,12 @@ const variants = [
 
 mkdirSync('dist/wasm', { recursive: true });
 for (const v of variants) {
+  rmSync(v.out, { force: true });
   const { error, stderr } = await asc.main([...common, ...v.extra, '-o', v.out]);
-  if (error) {
+  // A compiler crash is printed but not always returned as `error`: a missing output says so too.
+  if (error || !existsSync(v.out)) {
     console.error(stderr.toString());
-    console.error(`build:wasm: ${v.out}: ${error.message}`);
+    console.error(`build:wasm: ${v.out}: ${error ? error.message : 'no output (compiler crashed?)'}`);
     process.exit(1);
   }
   const mod = new WebAssembly.Module(readFileSync(v.out));

@@ -180,39 +180,45 @@ void sumF64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows, uint64_t re
 }
 
 int64_t minI64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows) {
-  __m256i best = _mm256_set1_epi64x(INT64_MAX);
+  // Two accumulators (one per half of the byte) keep the compare-blend chains short.
+  __m256i best[2] = {_mm256_set1_epi64x(INT64_MAX), _mm256_set1_epi64x(INT64_MAX)};
   const int32_t full = rows & ~7;
   for (int32_t i = 0; i < full; i += 8) {
     const int bits = base[sel + (i >> 3)];
     if (bits == 0) continue;
     for (int k = 0; k < 8; k += 4) {
       const __m256i v = ld(base + col + uint64_t(i + k) * 8);
-      best = _mm256_blendv_epi8(best, v, _mm256_and_si256(mask4(bits >> k), _mm256_cmpgt_epi64(best, v)));
+      best[k >> 2] = _mm256_blendv_epi8(best[k >> 2], v, _mm256_and_si256(mask4(bits >> k), _mm256_cmpgt_epi64(best[k >> 2], v)));
     }
   }
   alignas(32) int64_t l[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(l), best);
+  alignas(32) int64_t l2[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(l), best[0]);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(l2), best[1]);
   int64_t r = INT64_MAX;
-  for (int k = 0; k < 4; k++) if (l[k] < r) r = l[k];
+  for (int k = 0; k < 4; k++) { if (l[k] < r) r = l[k]; if (l2[k] < r) r = l2[k]; }
   for (int32_t i = full; i < rows; i++) if (bitAt(base + sel, i)) { const int64_t v = ld64(base + col + uint64_t(i) * 8); if (v < r) r = v; }
   return r;
 }
 
 int64_t maxI64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows) {
-  __m256i best = _mm256_set1_epi64x(INT64_MIN);
+  // Two accumulators (one per half of the byte) keep the compare-blend chains short.
+  __m256i best[2] = {_mm256_set1_epi64x(INT64_MIN), _mm256_set1_epi64x(INT64_MIN)};
   const int32_t full = rows & ~7;
   for (int32_t i = 0; i < full; i += 8) {
     const int bits = base[sel + (i >> 3)];
     if (bits == 0) continue;
     for (int k = 0; k < 8; k += 4) {
       const __m256i v = ld(base + col + uint64_t(i + k) * 8);
-      best = _mm256_blendv_epi8(best, v, _mm256_and_si256(mask4(bits >> k), _mm256_cmpgt_epi64(v, best)));
+      best[k >> 2] = _mm256_blendv_epi8(best[k >> 2], v, _mm256_and_si256(mask4(bits >> k), _mm256_cmpgt_epi64(v, best[k >> 2])));
     }
   }
   alignas(32) int64_t l[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(l), best);
+  alignas(32) int64_t l2[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(l), best[0]);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(l2), best[1]);
   int64_t r = INT64_MIN;
-  for (int k = 0; k < 4; k++) if (l[k] > r) r = l[k];
+  for (int k = 0; k < 4; k++) { if (l[k] > r) r = l[k]; if (l2[k] > r) r = l2[k]; }
   for (int32_t i = full; i < rows; i++) if (bitAt(base + sel, i)) { const int64_t v = ld64(base + col + uint64_t(i) * 8); if (v > r) r = v; }
   return r;
 }

@@ -4,8 +4,8 @@
  * why (no addon, CPU lacks the ISA, no wasm file, no SIMD). The scalar reference always loads,
  * so the choice never fails and never changes results — only speed.
  *
- *   auto    wasm → none                 (see docs/kernels.md: at page-sized batches the WASM
- *                                        call is cheaper than an N-API call; native is opt-in)
+ *   auto    avx512 → avx2 → wasm → none (the fastest that loads: see docs/kernels.md for the
+ *                                        measurements behind this order)
  *   avx512  avx512 → avx2 → wasm → none
  *   avx2    avx2 → wasm → none
  *   neon    wasm → none                 (no NEON path is built; WASM SIMD maps onto NEON)
@@ -23,7 +23,7 @@ export type SimdAcceleration = 'auto' | 'avx2' | 'avx512' | 'neon' | 'wasm' | 'n
 export const SIMD_ACCELERATION_VALUES: readonly SimdAcceleration[] = ['auto', 'avx2', 'avx512', 'neon', 'wasm', 'none'];
 
 const CHAINS: Record<SimdAcceleration, readonly BackendName[]> = {
-  auto: ['wasm', 'none'],
+  auto: ['avx512', 'avx2', 'wasm', 'none'],
   avx512: ['avx512', 'avx2', 'wasm', 'none'],
   avx2: ['avx2', 'wasm', 'none'],
   neon: ['wasm', 'none'],

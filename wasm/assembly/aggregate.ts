@@ -7,29 +7,69 @@
 //            values, where v = hi·2^32 + lo with lo in [0, 2^32). Exact for rows < 2^31.
 //   sumF64 → 16 f64 at `res`: the Kahan–Babuška–Neumaier (s, c) of 8 lanes, lane = row & 7,
 //            s[0..7] then c[0..7], each lane summed in row order from (+0, +0).
-import { laneMask2 } from './shared';
+import { pairMask } from './shared';
 
 export function sumI64(col: usize, sel: usize, rows: i32, res: usize): void {
+  // Only logical shifts: i64x2.shr_s has no SSE instruction and V8 emulates it. A negative
+  // value's high word is taken unsigned and corrected by 2^32 per negative value at the end.
   const zero = i64x2.splat(0);
   const lo32 = i64x2.splat(0xffffffff);
-  let posHi = zero, posLo = zero, negHi = zero, negLo = zero;
+  let posHi = zero, posLo = zero, negHiU = zero, negLo = zero, negCount = zero;
   const full = rows & ~7;
   for (let i = 0; i < full; i += 8) {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
-    for (let k = 0; k < 8; k += 2) {
-      const v = v128.and(v128.load(col + (<usize>(i + k) << 3)), laneMask2(bits >> k));
-      const pos = v128.and(v, i64x2.gt_s(v, zero));
-      const neg = i64x2.sub(v, pos);
-      posHi = i64x2.add(posHi, i64x2.shr_s(pos, 32));
-      posLo = i64x2.add(posLo, v128.and(pos, lo32));
-      negHi = i64x2.add(negHi, i64x2.shr_s(neg, 32));
-      negLo = i64x2.add(negLo, v128.and(neg, lo32));
-    }
+    const splat = i64x2.splat(<i64>bits);
+    const p = col + (<usize>i << 3);
+      {
+        const v = v128.and(v128.load(p, 0), pairMask(splat, i64x2(1, 2)));
+        const isNeg = i64x2.lt_s(v, zero);
+        const pos = v128.andnot(v, isNeg);
+        const neg = v128.and(v, isNeg);
+        posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
+        posLo = i64x2.add(posLo, v128.and(pos, lo32));
+        negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
+        negLo = i64x2.add(negLo, v128.and(neg, lo32));
+        negCount = i64x2.sub(negCount, isNeg);
+      }
+      {
+        const v = v128.and(v128.load(p, 16), pairMask(splat, i64x2(4, 8)));
+        const isNeg = i64x2.lt_s(v, zero);
+        const pos = v128.andnot(v, isNeg);
+        const neg = v128.and(v, isNeg);
+        posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
+        posLo = i64x2.add(posLo, v128.and(pos, lo32));
+        negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
+        negLo = i64x2.add(negLo, v128.and(neg, lo32));
+        negCount = i64x2.sub(negCount, isNeg);
+      }
+      {
+        const v = v128.and(v128.load(p, 32), pairMask(splat, i64x2(16, 32)));
+        const isNeg = i64x2.lt_s(v, zero);
+        const pos = v128.andnot(v, isNeg);
+        const neg = v128.and(v, isNeg);
+        posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
+        posLo = i64x2.add(posLo, v128.and(pos, lo32));
+        negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
+        negLo = i64x2.add(negLo, v128.and(neg, lo32));
+        negCount = i64x2.sub(negCount, isNeg);
+      }
+      {
+        const v = v128.and(v128.load(p, 48), pairMask(splat, i64x2(64, 128)));
+        const isNeg = i64x2.lt_s(v, zero);
+        const pos = v128.andnot(v, isNeg);
+        const neg = v128.and(v, isNeg);
+        posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
+        posLo = i64x2.add(posLo, v128.and(pos, lo32));
+        negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
+        negLo = i64x2.add(negLo, v128.and(neg, lo32));
+        negCount = i64x2.sub(negCount, isNeg);
+      }
   }
   let ph = i64x2.extract_lane(posHi, 0) + i64x2.extract_lane(posHi, 1);
   let pl = i64x2.extract_lane(posLo, 0) + i64x2.extract_lane(posLo, 1);
-  let nh = i64x2.extract_lane(negHi, 0) + i64x2.extract_lane(negHi, 1);
+  let nh = i64x2.extract_lane(negHiU, 0) + i64x2.extract_lane(negHiU, 1)
+    - ((i64x2.extract_lane(negCount, 0) + i64x2.extract_lane(negCount, 1)) << 32);
   let nl = i64x2.extract_lane(negLo, 0) + i64x2.extract_lane(negLo, 1);
   for (let i = full; i < rows; i++) {
     if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
@@ -43,17 +83,15 @@ export function sumI64(col: usize, sel: usize, rows: i32, res: usize): void {
   store<i64>(res, nl, 24);
 }
 
-/** One KBN step on 2 lanes, applied only where `m` is set (unselected lanes keep their state). */
+/** The new c of one KBN step on 2 lanes (t = s + x), kept only where `m` is set. */
 // @ts-ignore: decorator
-@inline function kbn2(s: v128, c: v128, x: v128, m: v128, outC: usize): v128 {
-  const t = f64x2.add(s, x);
+@inline function kbnC(s: v128, c: v128, x: v128, t: v128, m: v128): v128 {
   const big = f64x2.gt(f64x2.abs(s), f64x2.abs(x));
   const err = v128.bitselect(f64x2.add(f64x2.sub(s, t), x), f64x2.add(f64x2.sub(x, t), s), big);
-  v128.store(outC, v128.bitselect(f64x2.add(c, err), c, m));
-  return v128.bitselect(t, s, m);
+  return v128.bitselect(f64x2.add(c, err), c, m);
 }
 
-/** Scalar KBN step on lane `lane` of the state at `res` — the same operations as kbn2. */
+/** Scalar KBN step on lane `lane` of the state at `res` — the same operations as kbnC. */
 // @ts-ignore: decorator
 @inline function kbn1(res: usize, lane: i32, x: f64): void {
   const ps = res + (<usize>lane << 3);
@@ -65,44 +103,79 @@ export function sumI64(col: usize, sel: usize, rows: i32, res: usize): void {
 }
 
 export function sumF64(col: usize, sel: usize, rows: i32, res: usize): void {
-  // The c lanes live in `res` (kbn2 stores them) so the loop carries only the s lanes.
   const zero = f64x2.splat(0);
-  for (let k = 0; k < 16; k += 2) v128.store(res + (<usize>k << 3), zero);
   let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
-  const c = res + 64;
+  let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
   const full = rows & ~7;
   for (let i = 0; i < full; i += 8) {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
+    const splat = i64x2.splat(<i64>bits);
     const p = col + (<usize>i << 3);
-    s0 = kbn2(s0, v128.load(c), v128.load(p), laneMask2(bits), c);
-    s1 = kbn2(s1, v128.load(c, 16), v128.load(p, 16), laneMask2(bits >> 2), c + 16);
-    s2 = kbn2(s2, v128.load(c, 32), v128.load(p, 32), laneMask2(bits >> 4), c + 32);
-    s3 = kbn2(s3, v128.load(c, 48), v128.load(p, 48), laneMask2(bits >> 6), c + 48);
+    let x = v128.load(p), m = pairMask(splat, i64x2(1, 2)), t = f64x2.add(s0, x);
+    c0 = kbnC(s0, c0, x, t, m); s0 = v128.bitselect(t, s0, m);
+    x = v128.load(p, 16); m = pairMask(splat, i64x2(4, 8)); t = f64x2.add(s1, x);
+    c1 = kbnC(s1, c1, x, t, m); s1 = v128.bitselect(t, s1, m);
+    x = v128.load(p, 32); m = pairMask(splat, i64x2(16, 32)); t = f64x2.add(s2, x);
+    c2 = kbnC(s2, c2, x, t, m); s2 = v128.bitselect(t, s2, m);
+    x = v128.load(p, 48); m = pairMask(splat, i64x2(64, 128)); t = f64x2.add(s3, x);
+    c3 = kbnC(s3, c3, x, t, m); s3 = v128.bitselect(t, s3, m);
   }
   v128.store(res, s0);
   v128.store(res, s1, 16);
   v128.store(res, s2, 32);
   v128.store(res, s3, 48);
+  v128.store(res, c0, 64);
+  v128.store(res, c1, 80);
+  v128.store(res, c2, 96);
+  v128.store(res, c3, 112);
   for (let i = full; i < rows; i++) {
     if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
     kbn1(res, i & 7, load<f64>(col + (<usize>i << 3)));
   }
 }
 
+// @ts-ignore: decorator
+@inline function minI64x2(a: v128, b: v128): v128 {
+  return v128.bitselect(b, a, i64x2.lt_s(b, a));
+}
+
+// @ts-ignore: decorator
+@inline function maxI64x2(a: v128, b: v128): v128 {
+  return v128.bitselect(b, a, i64x2.gt_s(b, a));
+}
+
 /** MIN of the selected values; i64.MAX_VALUE when none is selected (the caller counts first). */
 export function minI64(col: usize, sel: usize, rows: i32): i64 {
-  let best = i64x2.splat(i64.MAX_VALUE);
+  // Four independent accumulators (one per row pair) keep the compare-select chains short.
+  let best0 = i64x2.splat(i64.MAX_VALUE), best1 = best0, best2 = best0, best3 = best0;
   const full = rows & ~7;
   for (let i = 0; i < full; i += 8) {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
-    for (let k = 0; k < 8; k += 2) {
-      const v = v128.load(col + (<usize>(i + k) << 3));
-      const take = v128.and(laneMask2(bits >> k), i64x2.lt_s(v, best));
-      best = v128.bitselect(v, best, take);
+    const splat = i64x2.splat(<i64>bits);
+    {
+      const v = v128.load(col + (<usize>(i + 0) << 3));
+      const take = v128.and(pairMask(splat, i64x2(1, 2)), i64x2.lt_s(v, best0));
+      best0 = v128.bitselect(v, best0, take);
+    }
+    {
+      const v = v128.load(col + (<usize>(i + 2) << 3));
+      const take = v128.and(pairMask(splat, i64x2(4, 8)), i64x2.lt_s(v, best1));
+      best1 = v128.bitselect(v, best1, take);
+    }
+    {
+      const v = v128.load(col + (<usize>(i + 4) << 3));
+      const take = v128.and(pairMask(splat, i64x2(16, 32)), i64x2.lt_s(v, best2));
+      best2 = v128.bitselect(v, best2, take);
+    }
+    {
+      const v = v128.load(col + (<usize>(i + 6) << 3));
+      const take = v128.and(pairMask(splat, i64x2(64, 128)), i64x2.lt_s(v, best3));
+      best3 = v128.bitselect(v, best3, take);
     }
   }
+  const best = minI64x2(minI64x2(best0, best1), minI64x2(best2, best3));
   let r = min(i64x2.extract_lane(best, 0), i64x2.extract_lane(best, 1));
   for (let i = full; i < rows; i++) {
     if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
@@ -113,17 +186,35 @@ export function minI64(col: usize, sel: usize, rows: i32): i64 {
 
 /** MAX of the selected values; i64.MIN_VALUE when none is selected. */
 export function maxI64(col: usize, sel: usize, rows: i32): i64 {
-  let best = i64x2.splat(i64.MIN_VALUE);
+  // Four independent accumulators (one per row pair) keep the compare-select chains short.
+  let best0 = i64x2.splat(i64.MIN_VALUE), best1 = best0, best2 = best0, best3 = best0;
   const full = rows & ~7;
   for (let i = 0; i < full; i += 8) {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
-    for (let k = 0; k < 8; k += 2) {
-      const v = v128.load(col + (<usize>(i + k) << 3));
-      const take = v128.and(laneMask2(bits >> k), i64x2.gt_s(v, best));
-      best = v128.bitselect(v, best, take);
+    const splat = i64x2.splat(<i64>bits);
+    {
+      const v = v128.load(col + (<usize>(i + 0) << 3));
+      const take = v128.and(pairMask(splat, i64x2(1, 2)), i64x2.gt_s(v, best0));
+      best0 = v128.bitselect(v, best0, take);
+    }
+    {
+      const v = v128.load(col + (<usize>(i + 2) << 3));
+      const take = v128.and(pairMask(splat, i64x2(4, 8)), i64x2.gt_s(v, best1));
+      best1 = v128.bitselect(v, best1, take);
+    }
+    {
+      const v = v128.load(col + (<usize>(i + 4) << 3));
+      const take = v128.and(pairMask(splat, i64x2(16, 32)), i64x2.gt_s(v, best2));
+      best2 = v128.bitselect(v, best2, take);
+    }
+    {
+      const v = v128.load(col + (<usize>(i + 6) << 3));
+      const take = v128.and(pairMask(splat, i64x2(64, 128)), i64x2.gt_s(v, best3));
+      best3 = v128.bitselect(v, best3, take);
     }
   }
+  const best = maxI64x2(maxI64x2(best0, best1), maxI64x2(best2, best3));
   let r = max(i64x2.extract_lane(best, 0), i64x2.extract_lane(best, 1));
   for (let i = full; i < rows; i++) {
     if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
@@ -139,16 +230,31 @@ export function maxI64(col: usize, sel: usize, rows: i32): i64 {
  */
 export function minF64(col: usize, sel: usize, rows: i32): f64 {
   const inf = f64x2.splat(Infinity);
-  let best = inf;
+  // Four independent accumulators (one per row pair) keep the compare-select chains short.
+  let best0 = inf, best1 = best0, best2 = best0, best3 = best0;
   const full = rows & ~7;
   for (let i = 0; i < full; i += 8) {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
-    for (let k = 0; k < 8; k += 2) {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + k) << 3)), inf, laneMask2(bits >> k));
-      best = f64x2.pmin(best, v);
+    const splat = i64x2.splat(<i64>bits);
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 0) << 3)), inf, pairMask(splat, i64x2(1, 2)));
+      best0 = f64x2.pmin(best0, v);
+    }
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 2) << 3)), inf, pairMask(splat, i64x2(4, 8)));
+      best1 = f64x2.pmin(best1, v);
+    }
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 4) << 3)), inf, pairMask(splat, i64x2(16, 32)));
+      best2 = f64x2.pmin(best2, v);
+    }
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 6) << 3)), inf, pairMask(splat, i64x2(64, 128)));
+      best3 = f64x2.pmin(best3, v);
     }
   }
+  const best = f64x2.pmin(f64x2.pmin(best0, best1), f64x2.pmin(best2, best3));
   let r = min(f64x2.extract_lane(best, 0), f64x2.extract_lane(best, 1));
   for (let i = full; i < rows; i++) {
     if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
@@ -160,16 +266,31 @@ export function minF64(col: usize, sel: usize, rows: i32): f64 {
 /** MAX of the selected f64 values; -Infinity when none. Zero sign as for minF64. */
 export function maxF64(col: usize, sel: usize, rows: i32): f64 {
   const ninf = f64x2.splat(-Infinity);
-  let best = ninf;
+  // Four independent accumulators (one per row pair) keep the compare-select chains short.
+  let best0 = ninf, best1 = best0, best2 = best0, best3 = best0;
   const full = rows & ~7;
   for (let i = 0; i < full; i += 8) {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
-    for (let k = 0; k < 8; k += 2) {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + k) << 3)), ninf, laneMask2(bits >> k));
-      best = f64x2.pmax(best, v);
+    const splat = i64x2.splat(<i64>bits);
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 0) << 3)), ninf, pairMask(splat, i64x2(1, 2)));
+      best0 = f64x2.pmax(best0, v);
+    }
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 2) << 3)), ninf, pairMask(splat, i64x2(4, 8)));
+      best1 = f64x2.pmax(best1, v);
+    }
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 4) << 3)), ninf, pairMask(splat, i64x2(16, 32)));
+      best2 = f64x2.pmax(best2, v);
+    }
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 6) << 3)), ninf, pairMask(splat, i64x2(64, 128)));
+      best3 = f64x2.pmax(best3, v);
     }
   }
+  const best = f64x2.pmax(f64x2.pmax(best0, best1), f64x2.pmax(best2, best3));
   let r = max(f64x2.extract_lane(best, 0), f64x2.extract_lane(best, 1));
   for (let i = full; i < rows; i++) {
     if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
