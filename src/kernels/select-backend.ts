@@ -31,9 +31,25 @@ const CHAINS: Record<SimdAcceleration, readonly BackendName[]> = {
   none: ['none'],
 };
 
-function load(name: BackendName, memory: WebAssembly.Memory): Backend {
+/**
+ * Loads one backend by name. A native backend takes its bitmap algebra (and/or/andNot/not/
+ * popcount) from WASM when WASM loads: those kernels touch only ceil(rows/8) bytes, so per call
+ * the N-API transition (~50–100 ns) costs more than the work, and a WASM call costs ~10 ns
+ * (bench/kernels, page regime). Results are the same either way; only the column kernels are
+ * native.
+ */
+export function loadBackend(name: BackendName, memory: WebAssembly.Memory): Backend {
   switch (name) {
-    case 'avx512': case 'avx2': return loadNativeBackend(memory, name);
+    case 'avx512': case 'avx2': {
+      const native = loadNativeBackend(memory, name);
+      let wasm: Backend;
+      try { wasm = loadWasmBackend(memory); } catch { return native; }
+      return {
+        ...native,
+        andBits: wasm.andBits, orBits: wasm.orBits, andNotBits: wasm.andNotBits, notBits: wasm.notBits,
+        popcount: wasm.popcount,
+      };
+    }
     case 'wasm': return loadWasmBackend(memory);
     case 'none': return new ScalarBackend(memory);
   }
@@ -44,7 +60,7 @@ function load(name: BackendName, memory: WebAssembly.Memory): Backend {
  * a backend fail to load.
  */
 export function selectBackend(requested: SimdAcceleration, memory: WebAssembly.Memory, log: (msg: string) => void,
-  loader: (name: BackendName, memory: WebAssembly.Memory) => Backend = load): Backend {
+  loader: (name: BackendName, memory: WebAssembly.Memory) => Backend = loadBackend): Backend {
   const chain = CHAINS[requested];
   if (chain === undefined) {
     throw new HeliosError('INTERNAL', `kernels: simd_acceleration must be one of ${SIMD_ACCELERATION_VALUES.join(', ')}, got ${JSON.stringify(requested)}`);
