@@ -71,7 +71,7 @@ export const CASES: KernelCase[] = [
   { name: 'sum i64', bytes: col,
     run: (b, L, s, n) => b.sumI64(o8(L.i64, s), ob(L.selI, s), n, L.res),
     loop: (v, L, s, n) => { js.sumI64Loop(v, o8(L.i64, s), ob(L.selI, s), n); } },
-  { name: 'sum f64 (8-lane KBN)', bytes: col,
+  { name: 'sum f64 (8-lane TwoSum)', bytes: col,
     run: (b, L, s, n) => b.sumF64(o8(L.f64, s), ob(L.selF, s), n, L.res),
     loop: (v, L, s, n) => { js.sumF64Loop(v, o8(L.f64, s), ob(L.selF, s), n); } },
   { name: 'min i64', bytes: col, run: (b, L, s, n) => { b.minI64(o8(L.i64, s), ob(L.selI, s), n); }, loop: null },

@@ -1,7 +1,7 @@
 // Scalar pieces shared by kernels-avx2.cc and kernels-avx512.cc: the bitmap algebra (plain
 // loops the compiler vectorizes for the file's target) and the row-at-a-time tails of the
 // vector kernels. Included once per target file, so each copy is compiled for that target.
-// No FMA contraction (-ffp-contract=off) and no fast-math: the KBN steps must round exactly
+// No FMA contraction (-ffp-contract=off) and no fast-math: the TwoSum steps must round exactly
 // as the scalar JavaScript reference does.
 #pragma once
 #include <cmath>
@@ -75,11 +75,11 @@ inline void rangeF64Tail(uint8_t* base, uint64_t col, uint64_t nulls, int32_t i,
   base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)] & lowBits(rows - i));
 }
 
-// One KBN step on lane state (s, c); the vector code performs exactly these operations.
-inline void kbn1(double& s, double& c, double x) {
+// One TwoSum step on lane state (s, c); the vector code performs exactly these operations.
+inline void twoSum1(double& s, double& c, double x) {
   const double t = s + x;
-  const double err = std::fabs(s) > std::fabs(x) ? (s - t) + x : (x - t) + s;
-  c = c + err;
+  const double z = t - s;
+  c = c + ((s - (t - z)) + (x - z));
   s = t;
 }
 

@@ -155,27 +155,28 @@ void sumI64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows, uint64_t re
 }
 
 void sumF64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows, uint64_t res) {
+  // Masked TwoSum (see src/kernels/backend.ts): x is zeroed for unselected rows, and so is the
+  // error term, which leaves s and c bit-identical there.
   const __m256d zero = _mm256_setzero_pd();
-  const __m256d signless = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
   __m256d s[2] = {zero, zero}, c[2] = {zero, zero};
   const int32_t full = rows & ~7;
   for (int32_t i = 0; i < full; i += 8) {
     const int bits = base[sel + (i >> 3)];
     if (bits == 0) continue;
     for (int h = 0; h < 2; h++) {
-      const __m256d x = ldd(base + col + uint64_t(i + 4 * h) * 8);
       const __m256d m = _mm256_castsi256_pd(mask4(bits >> (4 * h)));
+      const __m256d x = _mm256_and_pd(ldd(base + col + uint64_t(i + 4 * h) * 8), m);
       const __m256d t = _mm256_add_pd(s[h], x);
-      const __m256d big = _mm256_cmp_pd(_mm256_and_pd(s[h], signless), _mm256_and_pd(x, signless), _CMP_GT_OQ);
-      const __m256d err = _mm256_blendv_pd(_mm256_add_pd(_mm256_sub_pd(x, t), s[h]), _mm256_add_pd(_mm256_sub_pd(s[h], t), x), big);
-      c[h] = _mm256_blendv_pd(c[h], _mm256_add_pd(c[h], err), m);
-      s[h] = _mm256_blendv_pd(s[h], t, m);
+      const __m256d z = _mm256_sub_pd(t, s[h]);
+      const __m256d err = _mm256_add_pd(_mm256_sub_pd(s[h], _mm256_sub_pd(t, z)), _mm256_sub_pd(x, z));
+      c[h] = _mm256_add_pd(c[h], _mm256_and_pd(err, m));
+      s[h] = t;
     }
   }
   alignas(32) double ls[8], lc[8];
   _mm256_store_pd(ls, s[0]); _mm256_store_pd(ls + 4, s[1]);
   _mm256_store_pd(lc, c[0]); _mm256_store_pd(lc + 4, c[1]);
-  for (int32_t i = full; i < rows; i++) if (bitAt(base + sel, i)) kbn1(ls[i & 7], lc[i & 7], ldf(base + col + uint64_t(i) * 8));
+  for (int32_t i = full; i < rows; i++) if (bitAt(base + sel, i)) twoSum1(ls[i & 7], lc[i & 7], ldf(base + col + uint64_t(i) * 8));
   for (int l = 0; l < 8; l++) { stf(base + res + 8 * l, ls[l]); stf(base + res + 64 + 8 * l, lc[l]); }
 }
 

@@ -105,8 +105,8 @@ void sumF64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows, uint64_t re
     if (m == 0) continue;
     const __m512d x = _mm512_maskz_loadu_pd(m, base + col + uint64_t(i) * 8);
     const __m512d t = _mm512_add_pd(s, x);
-    const __mmask8 big = _mm512_cmp_pd_mask(_mm512_abs_pd(s), _mm512_abs_pd(x), _CMP_GT_OQ);
-    const __m512d err = _mm512_mask_blend_pd(big, _mm512_add_pd(_mm512_sub_pd(x, t), s), _mm512_add_pd(_mm512_sub_pd(s, t), x));
+    const __m512d z = _mm512_sub_pd(t, s);
+    const __m512d err = _mm512_add_pd(_mm512_sub_pd(s, _mm512_sub_pd(t, z)), _mm512_sub_pd(x, z));
     c = _mm512_mask_add_pd(c, m, c, err);
     s = _mm512_mask_mov_pd(s, m, t);
   }

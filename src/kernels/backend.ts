@@ -40,9 +40,12 @@ export interface Backend {
    */
   sumI64(col: number, sel: number, rows: number, res: number): void;
   /**
-   * Writes 16 f64 at `res`: s[0..7] then c[0..7], the Kahan–Babuška–Neumaier state of 8 lanes
+   * Writes 16 f64 at `res`: s[0..7] then c[0..7], the compensated-sum state of 8 lanes
    * (lane = row & 7), each summing its selected values in row order from (+0, +0) with
-   * `t = s + x; c += |s| > |x| ? (s - t) + x : (x - t) + s; s = t`.
+   * `t = s + x; z = t - s; c += (s - (t - z)) + (x - z); s = t` (Knuth's TwoSum: the exact
+   * rounding error of s + x, the same value Kahan–Babuška–Neumaier's branch computes, without
+   * the branch). Invariant the vector code relies on: s and c are never -0 (a sum is -0 only if
+   * both addends are), so adding +0 for an unselected row leaves them bit-identical.
    */
   sumF64(col: number, sel: number, rows: number, res: number): void;
   /** i64 MAX when nothing is selected. */

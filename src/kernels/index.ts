@@ -29,7 +29,7 @@
  * (storage never stores NaN; a NaN found anyway is skipped, not propagated). Comparisons against
  * constants are exact across INTEGER/REAL (constants.ts). SUM/TOTAL/AVG go through
  * {@link SumAccumulator} (sum.ts), which reproduces SQLite's integer-overflow rule exactly and
- * sums REALs in a fixed 8-lane Kahan–Babuška–Neumaier order that every backend reproduces.
+ * sums REALs in a fixed 8-lane compensated order that every backend reproduces.
  *
  * Read next: kernels.ts (the object), constants.ts (predicate exactness), sum.ts (sum rules),
  * backend.ts (the backend contract), docs/kernels.md (the guided tour and measurements).

@@ -134,7 +134,8 @@ export class ScalarBackend implements Backend {
     this.forSelected(sel, rows, (i) => {
       const lane = i & 7, x = f64[base + i]!, sl = s[lane]!;
       const t = sl + x;
-      c[lane] = c[lane]! + (Math.abs(sl) > Math.abs(x) ? (sl - t) + x : (x - t) + sl);
+      const z = t - sl;
+      c[lane] = c[lane]! + ((sl - (t - z)) + (x - z));
       s[lane] = t;
     });
     f64.set(s, res >>> 3);

@@ -12,12 +12,13 @@
  *   negative values. Every running sum inside the batch lies between `acc + neg` and
  *   `acc + pos`, so when both fit in i64 no step could have overflowed and the exact total is
  *   SQLite's answer. Otherwise the caller replays the batch row by row ({@link stepInteger}).
- * - REAL batches (the one documented deviation from SQLite): a batch is summed in 8 KBN lanes
- *   (row i of the batch in lane i mod 8), then the lanes are folded into this state in lane order
- *   (KBN-add each lane's s, then add each lane's c to the error term). Every backend computes the
- *   lanes with the same IEEE operations, so results are bit-identical across backends; they can
- *   differ from SQLite's strictly sequential KBN in the last bits, and they depend on how rows
- *   are split into batches (pages), never on the backend.
+ * - REAL batches (the one documented deviation from SQLite): a batch is summed in 8 compensated
+ *   lanes (row i of the batch in lane i mod 8; each step adds the exact rounding error of s + x
+ *   to c — Knuth's TwoSum, which yields the same error term as KBN's branch), then the lanes are
+ *   folded into this state in lane order (KBN-add each lane's s, then add each lane's c to the
+ *   error term). Every backend computes the lanes with the same IEEE operations, so results are
+ *   bit-identical across backends; they can differ from SQLite's strictly sequential KBN in the
+ *   last bits, and they depend on how rows are split into batches (pages), never on the backend.
  */
 import { HeliosError } from '../errors.js';
 import { I64_MAX, I64_MIN } from './constants.js';

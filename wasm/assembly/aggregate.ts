@@ -5,8 +5,8 @@
 // TypeScript layer combines identically for every backend (see src/kernels/sum.ts):
 //   sumI64 → 4 i64 at `res`: Σhi and Σlo (as u64) of the positive values, then of the negative
 //            values, where v = hi·2^32 + lo with lo in [0, 2^32). Exact for rows < 2^31.
-//   sumF64 → 16 f64 at `res`: the Kahan–Babuška–Neumaier (s, c) of 8 lanes, lane = row & 7,
-//            s[0..7] then c[0..7], each lane summed in row order from (+0, +0).
+//   sumF64 → 16 f64 at `res`: the compensated (s, c) of 8 lanes, lane = row & 7, s[0..7]
+//            then c[0..7], each lane summed in row order from (+0, +0) with TwoSum steps.
 import { pairMask } from './shared';
 
 export function sumI64(col: usize, sel: usize, rows: i32, res: usize): void {
@@ -83,23 +83,27 @@ export function sumI64(col: usize, sel: usize, rows: i32, res: usize): void {
   store<i64>(res, nl, 24);
 }
 
-/** The new c of one KBN step on 2 lanes (t = s + x), kept only where `m` is set. */
+/**
+ * One TwoSum step on 2 lanes for rows whose mask `m` is set: x is zeroed where `m` is clear, so
+ * s + 0 = s exactly (s is never -0), and the error term is masked so c is untouched there even
+ * when s is infinite. Returns the new c; the caller sets s = t.
+ */
 // @ts-ignore: decorator
-@inline function kbnC(s: v128, c: v128, x: v128, t: v128, m: v128): v128 {
-  const big = f64x2.gt(f64x2.abs(s), f64x2.abs(x));
-  const err = v128.bitselect(f64x2.add(f64x2.sub(s, t), x), f64x2.add(f64x2.sub(x, t), s), big);
-  return v128.bitselect(f64x2.add(c, err), c, m);
+@inline function twoSumC(s: v128, c: v128, x: v128, t: v128, m: v128): v128 {
+  const z = f64x2.sub(t, s);
+  const err = f64x2.add(f64x2.sub(s, f64x2.sub(t, z)), f64x2.sub(x, z));
+  return f64x2.add(c, v128.and(err, m));
 }
 
-/** Scalar KBN step on lane `lane` of the state at `res` — the same operations as kbnC. */
+/** Scalar TwoSum step on lane `lane` of the state at `res` — the same operations as twoSumC. */
 // @ts-ignore: decorator
-@inline function kbn1(res: usize, lane: i32, x: f64): void {
+@inline function twoSum1(res: usize, lane: i32, x: f64): void {
   const ps = res + (<usize>lane << 3);
   const s = load<f64>(ps);
   const t = s + x;
-  const err = abs(s) > abs(x) ? (s - t) + x : (x - t) + s;
+  const z = t - s;
   store<f64>(ps, t);
-  store<f64>(ps + 64, load<f64>(ps + 64) + err);
+  store<f64>(ps + 64, load<f64>(ps + 64) + ((s - (t - z)) + (x - z)));
 }
 
 export function sumF64(col: usize, sel: usize, rows: i32, res: usize): void {
@@ -112,14 +116,14 @@ export function sumF64(col: usize, sel: usize, rows: i32, res: usize): void {
     if (bits == 0) continue;
     const splat = i64x2.splat(<i64>bits);
     const p = col + (<usize>i << 3);
-    let x = v128.load(p), m = pairMask(splat, i64x2(1, 2)), t = f64x2.add(s0, x);
-    c0 = kbnC(s0, c0, x, t, m); s0 = v128.bitselect(t, s0, m);
-    x = v128.load(p, 16); m = pairMask(splat, i64x2(4, 8)); t = f64x2.add(s1, x);
-    c1 = kbnC(s1, c1, x, t, m); s1 = v128.bitselect(t, s1, m);
-    x = v128.load(p, 32); m = pairMask(splat, i64x2(16, 32)); t = f64x2.add(s2, x);
-    c2 = kbnC(s2, c2, x, t, m); s2 = v128.bitselect(t, s2, m);
-    x = v128.load(p, 48); m = pairMask(splat, i64x2(64, 128)); t = f64x2.add(s3, x);
-    c3 = kbnC(s3, c3, x, t, m); s3 = v128.bitselect(t, s3, m);
+    let m = pairMask(splat, i64x2(1, 2)), x = v128.and(v128.load(p), m), t = f64x2.add(s0, x);
+    c0 = twoSumC(s0, c0, x, t, m); s0 = t;
+    m = pairMask(splat, i64x2(4, 8)); x = v128.and(v128.load(p, 16), m); t = f64x2.add(s1, x);
+    c1 = twoSumC(s1, c1, x, t, m); s1 = t;
+    m = pairMask(splat, i64x2(16, 32)); x = v128.and(v128.load(p, 32), m); t = f64x2.add(s2, x);
+    c2 = twoSumC(s2, c2, x, t, m); s2 = t;
+    m = pairMask(splat, i64x2(64, 128)); x = v128.and(v128.load(p, 48), m); t = f64x2.add(s3, x);
+    c3 = twoSumC(s3, c3, x, t, m); s3 = t;
   }
   v128.store(res, s0);
   v128.store(res, s1, 16);
@@ -131,7 +135,7 @@ export function sumF64(col: usize, sel: usize, rows: i32, res: usize): void {
   v128.store(res, c3, 112);
   for (let i = full; i < rows; i++) {
     if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
-    kbn1(res, i & 7, load<f64>(col + (<usize>i << 3)));
+    twoSum1(res, i & 7, load<f64>(col + (<usize>i << 3)));
   }
 }
 
