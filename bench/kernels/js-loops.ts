@@ -4,6 +4,8 @@
  * would run without kernels. Deliberately not the scalar reference backend, which is written
  * for obviousness and would flatter the SIMD backends.
  */
+import { hashKey } from '../../src/kernels/hash.js';
+
 export interface Views { u8: Uint8Array; u32: Uint32Array; i64: BigInt64Array; f64: Float64Array }
 
 export function views(mem: WebAssembly.Memory): Views {
@@ -101,4 +103,13 @@ export function maxI64Loop(v: Views, col: number, sel: number, rows: number): bi
     if ((u8[sel + (i >>> 3)]! >>> (i & 7)) & 1) { const x = i64[(col >>> 3) + i]!; if (x > r) r = x; }
   }
   return r;
+}
+
+/** murmur3 of each i64 key's two 32-bit words (read as Uint32), NULL → 0. */
+export function hashI64Loop(v: Views, col: number, nulls: number, rows: number, seed: number, out: number): void {
+  const { u8, u32 } = v;
+  const w = col >>> 2, o = out >>> 2;
+  for (let i = 0; i < rows; i++) {
+    u32[o + i] = (u8[nulls + (i >>> 3)]! >>> (i & 7)) & 1 ? 0 : hashKey(u32[w + 2 * i]!, u32[w + 2 * i + 1]!, seed);
+  }
 }

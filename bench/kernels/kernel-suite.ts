@@ -14,7 +14,7 @@ export const PAGE_ROWS = 1024;
 export interface Layout {
   rows: number;
   i64: number; f64: number; nulls: number; selI: number; selF: number; a: number; b: number;
-  out: number; res: number; setI: number; setF: number; copyDst: number;
+  out: number; res: number; setI: number; setF: number; copyDst: number; hashOut: number;
 }
 
 export interface Row {
@@ -74,6 +74,11 @@ export const CASES: KernelCase[] = [
   { name: 'sum f64 (8-lane TwoSum)', bytes: col,
     run: (b, L, s, n) => b.sumF64(o8(L.f64, s), ob(L.selF, s), n, L.res),
     loop: (v, L, s, n) => { js.sumF64Loop(v, o8(L.f64, s), ob(L.selF, s), n); } },
+  { name: 'hash i64 (GROUP BY keys)', bytes: col,
+    run: (b, L, s, n) => b.hashI64(o8(L.i64, s), ob(L.nulls, s), n, 42, L.hashOut + 4 * s),
+    loop: (v, L, s, n) => js.hashI64Loop(v, o8(L.i64, s), ob(L.nulls, s), n, 42, L.hashOut + 4 * s) },
+  { name: 'hash f64 (GROUP BY keys)', bytes: col,
+    run: (b, L, s, n) => b.hashF64(o8(L.f64, s), ob(L.nulls, s), n, 42, L.hashOut + 4 * s), loop: null },
   { name: 'min i64', bytes: col, run: (b, L, s, n) => { b.minI64(o8(L.i64, s), ob(L.selI, s), n); }, loop: null },
   { name: 'max i64', bytes: col,
     run: (b, L, s, n) => { b.maxI64(o8(L.i64, s), ob(L.selI, s), n); },

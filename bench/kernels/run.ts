@@ -26,7 +26,7 @@ function layout(rows: number): { pages: number; L: Layout } {
   const take = (bytes: number): number => { const p = at; at += Math.ceil(bytes / 64) * 64 + 64; return p; };
   const L: Layout = {
     rows, i64: take(rows * 8), f64: take(rows * 8), nulls: take(rows / 8), selI: take(rows / 8), selF: take(rows / 8),
-    a: take(rows / 8), b: take(rows / 8), out: take(rows / 8), res: take(256), setI: take(64), setF: take(64), copyDst: take(rows * 8 + rows),
+    a: take(rows / 8), b: take(rows / 8), out: take(rows / 8), res: take(256), setI: take(64), setF: take(64), copyDst: take(rows * 8 + rows), hashOut: take(rows * 4),
   };
   return { pages: Math.ceil(at / 65536) + 1, L };
 }

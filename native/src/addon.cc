@@ -29,6 +29,8 @@ class Kernels : public Napi::ObjectWrap<Kernels> {
       InstanceMethod<&Kernels::Popcount>("popcount"),
       InstanceMethod<&Kernels::SumI64>("sumI64"),
       InstanceMethod<&Kernels::SumF64>("sumF64"),
+      InstanceMethod<&Kernels::HashI64>("hashI64"),
+      InstanceMethod<&Kernels::HashF64>("hashF64"),
       InstanceMethod<&Kernels::MinI64>("minI64"),
       InstanceMethod<&Kernels::MaxI64>("maxI64"),
       InstanceMethod<&Kernels::MinF64>("minF64"),
@@ -165,6 +167,16 @@ class Kernels : public Napi::ObjectWrap<Kernels> {
     if (AggArgs(info, 128)) set_->sumF64(base_, U(info, 0), U(info, 1), I(info, 2), U(info, 3));
     return info.Env().Undefined();
   }
+  Napi::Value Hash(const Napi::CallbackInfo& info, bool f64) {
+    const uint64_t col = U(info, 0), nulls = U(info, 1), out = U(info, 4);
+    const int32_t rows = I(info, 2);
+    const uint32_t seed = info[3].As<Napi::Number>().Uint32Value();
+    if (RowsOk(rows) && In(col, uint64_t(rows) * 8, "column") && In(nulls, Bits(rows), "null bitmap") && In(out, uint64_t(rows) * 4, "output"))
+      (f64 ? set_->hashF64 : set_->hashI64)(base_, col, nulls, rows, seed, out);
+    return info.Env().Undefined();
+  }
+  Napi::Value HashI64(const Napi::CallbackInfo& info) { return Hash(info, false); }
+  Napi::Value HashF64(const Napi::CallbackInfo& info) { return Hash(info, true); }
   Napi::Value MinI64(const Napi::CallbackInfo& info) {
     if (!AggArgs(info, 0)) return info.Env().Undefined();
     return Napi::BigInt::New(info.Env(), set_->minI64(base_, U(info, 0), U(info, 1), I(info, 2)));

@@ -157,6 +157,6 @@ double maxF64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows) {
 }  // namespace
 
 const KernelSet kAvx512 = {rangeI64, rangeF64, inI64, inF64, validF64, andBits, orBits, andNotBits, notBits,
-                           popcount, sumI64, sumF64, minI64, maxI64, minF64, maxF64};
+                           popcount, sumI64, sumF64, hashI64Avx2, hashF64Avx2, minI64, maxI64, minF64, maxF64};
 
 }  // namespace helios

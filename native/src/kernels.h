@@ -20,11 +20,18 @@ struct KernelSet {
   int64_t (*popcount)(uint8_t* base, uint64_t a, int32_t rows);
   void (*sumI64)(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows, uint64_t res);
   void (*sumF64)(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows, uint64_t res);
+  void (*hashI64)(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out);
+  void (*hashF64)(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out);
   int64_t (*minI64)(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows);
   int64_t (*maxI64)(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows);
   double (*minF64)(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows);
   double (*maxF64)(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows);
 };
+
+// Key hashing (murmur3_x86_32 of the 64-bit key, src/kernels/hash.ts) is AVX2 code in both
+// sets: it works on 32-bit lanes, where AVX-512F adds nothing a 256-bit path lacks here.
+void hashI64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out);
+void hashF64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out);
 
 extern const KernelSet kAvx2;
 extern const KernelSet kAvx512;

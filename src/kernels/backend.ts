@@ -48,6 +48,15 @@ export interface Backend {
    * both addends are), so adding +0 for an unselected row leaves them bit-identical.
    */
   sumF64(col: number, sel: number, rows: number, res: number): void;
+  /**
+   * Writes `rows` u32 at `out` (4-aligned): the GROUP BY / join hash of each row's key with
+   * `seed` — murmur3_x86_32 of the key's 8 little-endian bytes. The key of an i64 is the value;
+   * the key of an f64 that is a whole number in [-2^63, 2^63) is that integer (so 1.0 groups
+   * with 1, -0 with 0, as SQLite's numeric equality wants), else its IEEE bits. NULL (and NaN)
+   * rows hash to 0; callers tell them apart by the null bitmap.
+   */
+  hashI64(col: number, nulls: number, rows: number, seed: number, out: number): void;
+  hashF64(col: number, nulls: number, rows: number, seed: number, out: number): void;
   /** i64 MAX when nothing is selected. */
   minI64(col: number, sel: number, rows: number): bigint;
   /** i64 MIN when nothing is selected. */

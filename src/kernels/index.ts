@@ -38,7 +38,8 @@ import { HeliosError } from '../errors.js';
 import { Kernels } from './kernels.js';
 import { selectBackend, SIMD_ACCELERATION_VALUES, type SimdAcceleration } from './select-backend.js';
 
-export { Kernels, type ColumnRef, type Selection } from './kernels.js';
+export { Kernels, type ColumnRef, type HashArray, type Selection } from './kernels.js';
+export { hashKey } from './hash.js';
 export { SumAccumulator } from './sum.js';
 export type { BackendName } from './backend.js';
 export type { CompareOp, SqlConstant } from './constants.js';

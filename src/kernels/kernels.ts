@@ -33,6 +33,12 @@ export interface Selection {
   readonly rows: number;
 }
 
+/** Per-row u32 hashes in the scratch region (4-aligned); valid until {@link Kernels.reset}. */
+export interface HashArray {
+  readonly byteOffset: number;
+  readonly rows: number;
+}
+
 /** Bytes at the start of scratch for kernel results (sumF64 writes 128). */
 const RESULT_BYTES = 256;
 /** Rows per call: 2^31 keeps i32 row indexes and the exact-sum bound of sumI64. */
@@ -262,6 +268,30 @@ export class Kernels {
     const o = this.output(out, a.rows, where);
     fn(a.byteOffset, b.byteOffset, a.rows, o.byteOffset);
     return o;
+  }
+
+  // ---- hashing ---------------------------------------------------------------------------
+
+  /**
+   * GROUP BY / hash-join hashes of the column's rows: `rows` u32 in scratch (see hash.ts for the
+   * function). Equal SQL values hash equally across i64 and f64 columns (1 and 1.0, -0 and 0);
+   * NULL and NaN rows hash to 0 — tell them apart with {@link notNull}.
+   */
+  hash(col: ColumnRef, rows: number, seed = 0): HashArray {
+    this.checkColumn(col, rows, 'hash');
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new HeliosError('INTERNAL', `kernels.hash: seed ${seed} is not a u32`);
+    }
+    const at = this.alloc(rows * 4, 'hash');
+    if (col.kind === 'i64') this.impl.hashI64(col.byteOffset, col.nullBitmapOffset, rows, seed, at);
+    else this.impl.hashF64(col.byteOffset, col.nullBitmapOffset, rows, seed, at);
+    return { byteOffset: at, rows };
+  }
+
+  /** A view of a hash array. IMPORTANT: invalid after memory.grow() and after reset(). */
+  hashValues(h: HashArray): Uint32Array {
+    this.checkRange(h.byteOffset, h.rows * 4, 'hash array', 'hashValues');
+    return new Uint32Array(this.memory.buffer, h.byteOffset, h.rows);
   }
 
   // ---- aggregates ------------------------------------------------------------------------

@@ -25,6 +25,8 @@ interface NativeKernels {
   popcount(a: number, rows: number): number;
   sumI64(col: number, sel: number, rows: number, res: number): void;
   sumF64(col: number, sel: number, rows: number, res: number): void;
+  hashI64(col: number, nulls: number, rows: number, seed: number, out: number): void;
+  hashF64(col: number, nulls: number, rows: number, seed: number, out: number): void;
   minI64(col: number, sel: number, rows: number): bigint;
   maxI64(col: number, sel: number, rows: number): bigint;
   minF64(col: number, sel: number, rows: number): number;
@@ -80,6 +82,8 @@ export function loadNativeBackend(memory: WebAssembly.Memory, isa: Isa): Backend
     popcount: (a2, rows) => bound().popcount(a2, rows),
     sumI64: (col, sel, rows, res) => bound().sumI64(col, sel, rows, res),
     sumF64: (col, sel, rows, res) => bound().sumF64(col, sel, rows, res),
+    hashI64: (col, nulls, rows, seed, out) => bound().hashI64(col, nulls, rows, seed, out),
+    hashF64: (col, nulls, rows, seed, out) => bound().hashF64(col, nulls, rows, seed, out),
     minI64: (col, sel, rows) => bound().minI64(col, sel, rows),
     maxI64: (col, sel, rows) => bound().maxI64(col, sel, rows),
     minF64: (col, sel, rows) => bound().minF64(col, sel, rows),

@@ -4,6 +4,7 @@
  * to exactly what this file computes. See {@link ./backend.ts} for the conventions.
  */
 import type { Backend } from './backend.js';
+import { f64Key, hashKey } from './hash.js';
 import { MemoryViews } from './memory-views.js';
 
 const LO32 = 0xffffffffn;
@@ -140,6 +141,27 @@ export class ScalarBackend implements Backend {
     });
     f64.set(s, res >>> 3);
     f64.set(c, (res >>> 3) + 8);
+  }
+
+  hashI64(col: number, nulls: number, rows: number, seed: number, out: number): void {
+    const { u8, dv } = this.views.refresh();
+    for (let i = 0; i < rows; i++) {
+      const h = this.bit(u8, nulls, i) ? 0 : hashKey(dv.getUint32(col + 8 * i, true), dv.getUint32(col + 8 * i + 4, true), seed);
+      dv.setUint32(out + 4 * i, h, true);
+    }
+  }
+
+  hashF64(col: number, nulls: number, rows: number, seed: number, out: number): void {
+    const { u8, dv, f64 } = this.views.refresh();
+    for (let i = 0; i < rows; i++) {
+      const x = f64[(col >>> 3) + i]!;
+      let h = 0;
+      if (!this.bit(u8, nulls, i) && !Number.isNaN(x)) {
+        const [lo, hi] = f64Key(x);
+        h = hashKey(lo, hi, seed);
+      }
+      dv.setUint32(out + 4 * i, h, true);
+    }
   }
 
   minI64(col: number, sel: number, rows: number): bigint {

@@ -23,6 +23,8 @@ interface WasmKernelExports {
   popcount(a: number, rows: number): number;
   sumI64(col: number, sel: number, rows: number, res: number): void;
   sumF64(col: number, sel: number, rows: number, res: number): void;
+  hashI64(col: number, nulls: number, rows: number, seed: number, out: number): void;
+  hashF64(col: number, nulls: number, rows: number, seed: number, out: number): void;
   minI64(col: number, sel: number, rows: number): bigint;
   maxI64(col: number, sel: number, rows: number): bigint;
   minF64(col: number, sel: number, rows: number): number;
@@ -74,6 +76,8 @@ export function loadWasmBackend(memory: WebAssembly.Memory): Backend {
     popcount: (a, rows) => k.popcount(a, rows),
     sumI64: (col, sel, rows, res) => k.sumI64(col, sel, rows, res),
     sumF64: (col, sel, rows, res) => k.sumF64(col, sel, rows, res),
+    hashI64: (col, nulls, rows, seed, out) => k.hashI64(col, nulls, rows, seed, out),
+    hashF64: (col, nulls, rows, seed, out) => k.hashF64(col, nulls, rows, seed, out),
     minI64: (col, sel, rows) => k.minI64(col, sel, rows),
     maxI64: (col, sel, rows) => k.maxI64(col, sel, rows),
     minF64: (col, sel, rows) => k.minF64(col, sel, rows),

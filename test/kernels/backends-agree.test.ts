@@ -129,6 +129,11 @@ test('every backend equals the scalar reference on every raw kernel', (t) => {
     check('notBits', (b, out) => b.notBits(A, rows, out));
     agreeOnValue(list, `popcount ${ctx}`, (b) => b.popcount(A, rows), (x, y) => x === y);
 
+    // Key hashes: 4 bytes per row.
+    const seed32 = r.u32();
+    agreeOnBytes(mem, list, rows * 4, `hashI64 seed ${seed32} ${ctx}`, (b, out) => b.hashI64(ci.byteOffset, ci.nullBitmapOffset, rows, seed32, out));
+    agreeOnBytes(mem, list, rows * 4, `hashF64 seed ${seed32} ${ctx}`, (b, out) => b.hashF64(cf.byteOffset, cf.nullBitmapOffset, rows, seed32, out));
+
     // Aggregates over an effective selection (random rows among the valid ones).
     const density = r.pick([0, 0.2, 1]);
     randomBitmap(mem, r, rows, A, density);

@@ -47,6 +47,7 @@ export const I64_EDGES: readonly bigint[] = [
 export const F64_EDGES: readonly number[] = [
   0, -0, 1, -1, 2.5, -2.5, 3, Infinity, -Infinity, NaN, Number.MAX_VALUE, -Number.MAX_VALUE,
   Number.MIN_VALUE, -Number.MIN_VALUE, 2 ** 53, 2 ** 63, -(2 ** 63), 0.1, 1e308, -1e308, 9007199254740993,
+  2 ** 51, -(2 ** 51), 2 ** 51 - 1, -(2 ** 51) + 1, 2 ** 51 - 0.5, 2 ** 62, -(2 ** 62) - 2048,
 ];
 
 /** A random i64: an edge value, a small number (so that equal values and IN hits occur), or any. */

@@ -7,3 +7,4 @@
 export { rangeI64, rangeF64, inI64, inF64, validF64 } from './compare';
 export { andBits, orBits, andNotBits, notBits, popcount } from './bitmap';
 export { sumI64, sumF64, minI64, maxI64, minF64, maxF64 } from './aggregate';
+export { hashI64, hashF64 } from './hash';
