@@ -7,7 +7,7 @@
  */
 import type { Backend } from '../../src/kernels/backend.js';
 import * as js from './js-loops.js';
-import { throughput } from './timing.js';
+import { throughputs } from './timing.js';
 
 export const PAGE_ROWS = 1024;
 
@@ -101,14 +101,17 @@ export function runSuite(mem: WebAssembly.Memory, L: Layout, list: Backend[], mi
   for (const regime of ['array', 'page'] as const) {
     for (const c of CASES) {
       const bytes = c.bytes(L.rows);
-      const memcpy = throughput(regimeCall(regime, L.rows, (s, n) => {
+      const copy = regimeCall(regime, L.rows, (s, n) => {
         const from = o8(L.i64, s), len = c.bytes(n);
         u8.copyWithin(L.copyDst, from, from + len);
-      }), bytes, minMs);
-      const jsLoop = c.loop === null ? null
-        : throughput(regimeCall(regime, L.rows, (s, n) => c.loop!(v, L, s, n)), bytes, minMs);
+      });
+      const loop = c.loop === null ? null : regimeCall(regime, L.rows, (s, n) => c.loop!(v, L, s, n));
+      const runs = list.map((b) => regimeCall(regime, L.rows, (s, n) => c.run(b, L, s, n)));
+      const t = throughputs([copy, ...(loop === null ? [] : [loop]), ...runs], bytes, minMs);
+      const memcpy = t[0]!;
+      const jsLoop = loop === null ? null : t[1]!;
       const backends: Record<string, number> = {};
-      for (const b of list) backends[b.name] = throughput(regimeCall(regime, L.rows, (s, n) => c.run(b, L, s, n)), bytes, minMs);
+      list.forEach((b, k) => { backends[b.name] = t[k + (loop === null ? 1 : 2)]!; });
       report({ regime, kernel: c.name, bytes, jsLoop, memcpy, backends });
     }
   }

@@ -19,7 +19,7 @@ import { machine } from './timing.js';
 
 const quick = process.argv.includes('--quick');
 const ROWS = quick ? 1 << 16 : 1 << 20; // 8 MiB per column in the full run: past L2, in L3 or DRAM
-const MIN_MS = quick ? 20 : 120;
+const MIN_MS = quick ? 10 : 40; // per candidate and round; 5 interleaved rounds
 
 function layout(rows: number): { pages: number; L: Layout } {
   let at = 0;
@@ -78,7 +78,7 @@ const lines: string[] = [];
 const say = (s: string): void => { console.log(s); lines.push(s); };
 const info = machine();
 say(`# kernels bench ${new Date().toISOString()}${quick ? ' (quick)' : ''}`);
-say(`${info['cpu']} · ${info['cores']} cores · ${info['os']} · node ${info['node']} · ${ROWS} rows (${(ROWS * 8) / 2 ** 20} MiB per column), page regime ${PAGE_ROWS} rows per call`);
+say(`${info['cpu']} · ${info['cores']} cores · load ${info['loadavg1m']} · ${info['os']} · node ${info['node']} · ${ROWS} rows (${(ROWS * 8) / 2 ** 20} MiB per column), page regime ${PAGE_ROWS} rows per call`);
 for (const suite of SUITES) {
   let header = false;
   const meta = suite.run((r) => {

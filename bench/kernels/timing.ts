@@ -2,29 +2,34 @@
  * Timing and provenance for the kernel bench: a best-of-N throughput measurement and the
  * machine/version record every results file carries.
  */
-import { cpus, totalmem, platform, arch, release } from 'node:os';
+import { cpus, totalmem, platform, arch, release, loadavg } from 'node:os';
 
 /**
- * Bytes per second of `fn`, which processes `bytes` bytes per call: calls it in rounds of at
- * least `minMs` and keeps the best round of `rounds` (the least disturbed by the other tenants
- * of a shared machine).
+ * Bytes per second of each of `fns`, which each process `bytes` bytes per call. The candidates
+ * are timed in interleaved rounds (round 1: a, b, c; round 2: a, b, c; ...) and each keeps its
+ * best round, so a burst of load from the machine's other tenants hits all of them alike and
+ * the ratios between them stay meaningful. Each round of a candidate lasts about `minMs`.
  */
-export function throughput(fn: () => void, bytes: number, minMs: number, rounds = 3): number {
-  fn(); // warm-up: compile, fault pages in
-  let calls = 1;
-  for (;;) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < calls; i++) fn();
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (ms >= minMs / 4) { calls = Math.max(1, Math.ceil((calls * minMs) / Math.max(ms, 1e-3))); break; }
-    calls *= 4;
-  }
-  let best = 0;
+export function throughputs(fns: (() => void)[], bytes: number, minMs: number, rounds = 5): number[] {
+  const calls = fns.map((fn) => {
+    fn(); // warm-up: compile, fault pages in
+    let n = 1;
+    for (;;) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) fn();
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (ms >= minMs / 4) return Math.max(1, Math.ceil((n * minMs) / Math.max(ms, 1e-3)));
+      n *= 4;
+    }
+  });
+  const best = fns.map(() => 0);
   for (let r = 0; r < rounds; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < calls; i++) fn();
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    best = Math.max(best, (bytes * calls) / s);
+    fns.forEach((fn, k) => {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < calls[k]!; i++) fn();
+      const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      best[k] = Math.max(best[k]!, (bytes * calls[k]!) / s);
+    });
   }
   return best;
 }
@@ -38,5 +43,7 @@ export function machine(): Record<string, unknown> {
     os: `${platform()} ${release()} ${arch}`,
     node: process.version,
     v8: process.versions.v8,
+    // Other tenants of the machine: on a loaded box absolute GB/s drop; the ratios hold better.
+    loadavg1m: Number(loadavg()[0]!.toFixed(2)),
   };
 }
