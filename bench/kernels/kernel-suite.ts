@@ -14,7 +14,7 @@ export const PAGE_ROWS = 1024;
 export interface Layout {
   rows: number;
   i64: number; f64: number; nulls: number; selI: number; selF: number; a: number; b: number;
-  out: number; res: number; setI: number; setF: number; copyDst: number; hashOut: number;
+  out: number; res: number; setI: number; setF: number; copyDst: number; hashOut: number; all: number;
 }
 
 export interface Row {
@@ -71,9 +71,12 @@ export const CASES: KernelCase[] = [
   { name: 'sum i64', bytes: col,
     run: (b, L, s, n) => b.sumI64(o8(L.i64, s), ob(L.selI, s), n, L.res),
     loop: (v, L, s, n) => { js.sumI64Loop(v, o8(L.i64, s), ob(L.selI, s), n); } },
-  { name: 'sum f64 (8-lane TwoSum)', bytes: col,
+  { name: 'sum f64 (half the rows)', bytes: col,
     run: (b, L, s, n) => b.sumF64(o8(L.f64, s), ob(L.selF, s), n, L.res),
     loop: (v, L, s, n) => { js.sumF64Loop(v, o8(L.f64, s), ob(L.selF, s), n); } },
+  { name: 'sum f64 (every row)', bytes: col,
+    run: (b, L, s, n) => b.sumF64(o8(L.f64, s), ob(L.all, s), n, L.res),
+    loop: (v, L, s, n) => { js.sumF64Loop(v, o8(L.f64, s), ob(L.all, s), n); } },
   { name: 'hash i64 (GROUP BY keys)', bytes: col,
     run: (b, L, s, n) => b.hashI64(o8(L.i64, s), ob(L.nulls, s), n, 42, L.hashOut + 4 * s),
     loop: (v, L, s, n) => js.hashI64Loop(v, o8(L.i64, s), ob(L.nulls, s), n, 42, L.hashOut + 4 * s) },

@@ -26,7 +26,7 @@ function layout(rows: number): { pages: number; L: Layout } {
   const take = (bytes: number): number => { const p = at; at += Math.ceil(bytes / 64) * 64 + 64; return p; };
   const L: Layout = {
     rows, i64: take(rows * 8), f64: take(rows * 8), nulls: take(rows / 8), selI: take(rows / 8), selF: take(rows / 8),
-    a: take(rows / 8), b: take(rows / 8), out: take(rows / 8), res: take(256), setI: take(64), setF: take(64), copyDst: take(rows * 8 + rows), hashOut: take(rows * 4),
+    a: take(rows / 8), b: take(rows / 8), out: take(rows / 8), res: take(256), setI: take(64), setF: take(64), copyDst: take(rows * 8 + rows), hashOut: take(rows * 4), all: take(rows / 8),
   };
   return { pages: Math.ceil(at / 65536) + 1, L };
 }
@@ -47,6 +47,7 @@ function fill(mem: WebAssembly.Memory, L: Layout): void {
   const scalar = new ScalarBackend(mem);
   scalar.andNotBits(L.a, L.nulls, L.rows, L.selI); // ~50% selected, no NULLs
   scalar.andNotBits(L.a, L.nulls, L.rows, L.selF);
+  new Uint8Array(mem.buffer, L.all, L.rows / 8).fill(0xff);
   [3n, 17n, 99n, 1000n, -5n].forEach((v, k) => dv.setBigInt64(L.setI + 8 * k, v, true));
   [3, 17.5, 99, 1000, -5].forEach((v, k) => dv.setFloat64(L.setF + 8 * k, v, true));
 }

@@ -21,50 +21,50 @@ export function sumI64(col: usize, sel: usize, rows: i32, res: usize): void {
     if (bits == 0) continue;
     const splat = i64x2.splat(<i64>bits);
     const p = col + (<usize>i << 3);
-      {
-        const v = v128.and(v128.load(p, 0), pairMask(splat, i64x2(1, 2)));
-        const isNeg = i64x2.lt_s(v, zero);
-        const pos = v128.andnot(v, isNeg);
-        const neg = v128.and(v, isNeg);
-        posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
-        posLo = i64x2.add(posLo, v128.and(pos, lo32));
-        negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
-        negLo = i64x2.add(negLo, v128.and(neg, lo32));
-        negCount = i64x2.sub(negCount, isNeg);
-      }
-      {
-        const v = v128.and(v128.load(p, 16), pairMask(splat, i64x2(4, 8)));
-        const isNeg = i64x2.lt_s(v, zero);
-        const pos = v128.andnot(v, isNeg);
-        const neg = v128.and(v, isNeg);
-        posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
-        posLo = i64x2.add(posLo, v128.and(pos, lo32));
-        negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
-        negLo = i64x2.add(negLo, v128.and(neg, lo32));
-        negCount = i64x2.sub(negCount, isNeg);
-      }
-      {
-        const v = v128.and(v128.load(p, 32), pairMask(splat, i64x2(16, 32)));
-        const isNeg = i64x2.lt_s(v, zero);
-        const pos = v128.andnot(v, isNeg);
-        const neg = v128.and(v, isNeg);
-        posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
-        posLo = i64x2.add(posLo, v128.and(pos, lo32));
-        negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
-        negLo = i64x2.add(negLo, v128.and(neg, lo32));
-        negCount = i64x2.sub(negCount, isNeg);
-      }
-      {
-        const v = v128.and(v128.load(p, 48), pairMask(splat, i64x2(64, 128)));
-        const isNeg = i64x2.lt_s(v, zero);
-        const pos = v128.andnot(v, isNeg);
-        const neg = v128.and(v, isNeg);
-        posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
-        posLo = i64x2.add(posLo, v128.and(pos, lo32));
-        negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
-        negLo = i64x2.add(negLo, v128.and(neg, lo32));
-        negCount = i64x2.sub(negCount, isNeg);
-      }
+    {
+      const v = v128.and(v128.load(p, 0), pairMask(splat, i64x2(1, 2)));
+      const isNeg = i64x2.lt_s(v, zero);
+      const pos = v128.andnot(v, isNeg);
+      const neg = v128.and(v, isNeg);
+      posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
+      posLo = i64x2.add(posLo, v128.and(pos, lo32));
+      negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
+      negLo = i64x2.add(negLo, v128.and(neg, lo32));
+      negCount = i64x2.sub(negCount, isNeg);
+    }
+    {
+      const v = v128.and(v128.load(p, 16), pairMask(splat, i64x2(4, 8)));
+      const isNeg = i64x2.lt_s(v, zero);
+      const pos = v128.andnot(v, isNeg);
+      const neg = v128.and(v, isNeg);
+      posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
+      posLo = i64x2.add(posLo, v128.and(pos, lo32));
+      negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
+      negLo = i64x2.add(negLo, v128.and(neg, lo32));
+      negCount = i64x2.sub(negCount, isNeg);
+    }
+    {
+      const v = v128.and(v128.load(p, 32), pairMask(splat, i64x2(16, 32)));
+      const isNeg = i64x2.lt_s(v, zero);
+      const pos = v128.andnot(v, isNeg);
+      const neg = v128.and(v, isNeg);
+      posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
+      posLo = i64x2.add(posLo, v128.and(pos, lo32));
+      negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
+      negLo = i64x2.add(negLo, v128.and(neg, lo32));
+      negCount = i64x2.sub(negCount, isNeg);
+    }
+    {
+      const v = v128.and(v128.load(p, 48), pairMask(splat, i64x2(64, 128)));
+      const isNeg = i64x2.lt_s(v, zero);
+      const pos = v128.andnot(v, isNeg);
+      const neg = v128.and(v, isNeg);
+      posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
+      posLo = i64x2.add(posLo, v128.and(pos, lo32));
+      negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
+      negLo = i64x2.add(negLo, v128.and(neg, lo32));
+      negCount = i64x2.sub(negCount, isNeg);
+    }
   }
   let ph = i64x2.extract_lane(posHi, 0) + i64x2.extract_lane(posHi, 1);
   let pl = i64x2.extract_lane(posLo, 0) + i64x2.extract_lane(posLo, 1);
@@ -83,19 +83,14 @@ export function sumI64(col: usize, sel: usize, rows: i32, res: usize): void {
   store<i64>(res, nl, 24);
 }
 
-/**
- * One TwoSum step on 2 lanes for rows whose mask `m` is set: x is zeroed where `m` is clear, so
- * s + 0 = s exactly (s is never -0), and the error term is masked so c is untouched there even
- * when s is infinite. Returns the new c; the caller sets s = t.
- */
+/** The exact rounding error of t = s + x on 2 lanes (Knuth's TwoSum, no branch). */
 // @ts-ignore: decorator
-@inline function twoSumC(s: v128, c: v128, x: v128, t: v128, m: v128): v128 {
+@inline function twoSumErr(s: v128, x: v128, t: v128): v128 {
   const z = f64x2.sub(t, s);
-  const err = f64x2.add(f64x2.sub(s, f64x2.sub(t, z)), f64x2.sub(x, z));
-  return f64x2.add(c, v128.and(err, m));
+  return f64x2.add(f64x2.sub(s, f64x2.sub(t, z)), f64x2.sub(x, z));
 }
 
-/** Scalar TwoSum step on lane `lane` of the state at `res` — the same operations as twoSumC. */
+/** Scalar TwoSum step on lane `lane` of the state at `res` — the same operations as twoSumErr. */
 // @ts-ignore: decorator
 @inline function twoSum1(res: usize, lane: i32, x: f64): void {
   const ps = res + (<usize>lane << 3);
@@ -107,6 +102,9 @@ export function sumI64(col: usize, sel: usize, rows: i32, res: usize): void {
 }
 
 export function sumF64(col: usize, sel: usize, rows: i32, res: usize): void {
+  // Partly selected bytes zero the unselected x and error terms (adding +0 leaves s and c
+  // bit-identical: neither is ever -0); fully selected bytes — every row of an unfiltered
+  // aggregate — skip the masking.
   const zero = f64x2.splat(0);
   let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
   let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
@@ -114,16 +112,27 @@ export function sumF64(col: usize, sel: usize, rows: i32, res: usize): void {
   for (let i = 0; i < full; i += 8) {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
-    const splat = i64x2.splat(<i64>bits);
     const p = col + (<usize>i << 3);
-    let m = pairMask(splat, i64x2(1, 2)), x = v128.and(v128.load(p), m), t = f64x2.add(s0, x);
-    c0 = twoSumC(s0, c0, x, t, m); s0 = t;
-    m = pairMask(splat, i64x2(4, 8)); x = v128.and(v128.load(p, 16), m); t = f64x2.add(s1, x);
-    c1 = twoSumC(s1, c1, x, t, m); s1 = t;
-    m = pairMask(splat, i64x2(16, 32)); x = v128.and(v128.load(p, 32), m); t = f64x2.add(s2, x);
-    c2 = twoSumC(s2, c2, x, t, m); s2 = t;
-    m = pairMask(splat, i64x2(64, 128)); x = v128.and(v128.load(p, 48), m); t = f64x2.add(s3, x);
-    c3 = twoSumC(s3, c3, x, t, m); s3 = t;
+    if (bits == 0xff) {
+      let x = v128.load(p), t = f64x2.add(s0, x);
+      c0 = f64x2.add(c0, twoSumErr(s0, x, t)); s0 = t;
+      x = v128.load(p, 16); t = f64x2.add(s1, x);
+      c1 = f64x2.add(c1, twoSumErr(s1, x, t)); s1 = t;
+      x = v128.load(p, 32); t = f64x2.add(s2, x);
+      c2 = f64x2.add(c2, twoSumErr(s2, x, t)); s2 = t;
+      x = v128.load(p, 48); t = f64x2.add(s3, x);
+      c3 = f64x2.add(c3, twoSumErr(s3, x, t)); s3 = t;
+    } else {
+      const splat = i64x2.splat(<i64>bits);
+      let m = pairMask(splat, i64x2(1, 2)), x = v128.and(v128.load(p), m), t = f64x2.add(s0, x);
+      c0 = f64x2.add(c0, v128.and(twoSumErr(s0, x, t), m)); s0 = t;
+      m = pairMask(splat, i64x2(4, 8)); x = v128.and(v128.load(p, 16), m); t = f64x2.add(s1, x);
+      c1 = f64x2.add(c1, v128.and(twoSumErr(s1, x, t), m)); s1 = t;
+      m = pairMask(splat, i64x2(16, 32)); x = v128.and(v128.load(p, 32), m); t = f64x2.add(s2, x);
+      c2 = f64x2.add(c2, v128.and(twoSumErr(s2, x, t), m)); s2 = t;
+      m = pairMask(splat, i64x2(64, 128)); x = v128.and(v128.load(p, 48), m); t = f64x2.add(s3, x);
+      c3 = f64x2.add(c3, v128.and(twoSumErr(s3, x, t), m)); s3 = t;
+    }
   }
   v128.store(res, s0);
   v128.store(res, s1, 16);
