@@ -11,6 +11,8 @@ import {
   type CompareOp, type F64Range, type I64Range, type SqlConstant,
 } from './constants.js';
 import { MemoryViews } from './memory-views.js';
+import { Scratch } from './scratch.js';
+import { Validator } from './validate.js';
 import type { SumAccumulator } from './sum.js';
 
 /** A fixed-width column on a page: {@link FixedColumnView} from storage fits as is. */
@@ -39,19 +41,12 @@ export interface HashArray {
   readonly rows: number;
 }
 
-/** Bytes at the start of scratch for kernel results (sumF64 writes 128). */
-const RESULT_BYTES = 256;
-/** Rows per call: 2^31 keeps i32 row indexes and the exact-sum bound of sumI64. */
-const MAX_ROWS = 2 ** 31 - 1;
-
 export class Kernels {
   /** The backend in use: 'avx512' | 'avx2' | 'wasm' | 'none' (the scalar reference). */
   readonly backend: BackendName;
   private readonly views: MemoryViews;
-  private readonly resultAt: number;
-  private readonly heapStart: number;
-  private readonly heapEnd: number;
-  private top: number;
+  private readonly scratch: Scratch;
+  private readonly check: Validator;
 
   constructor(
     private readonly impl: Backend,
@@ -60,90 +55,35 @@ export class Kernels {
   ) {
     this.backend = impl.name;
     this.views = new MemoryViews(memory);
-    const start = Math.ceil(scratch.byteOffset / 64) * 64;
-    const end = scratch.byteOffset + scratch.byteLength;
-    if (!Number.isSafeInteger(scratch.byteOffset) || !Number.isSafeInteger(scratch.byteLength) || scratch.byteOffset < 0
-      || end > memory.buffer.byteLength || end - start < RESULT_BYTES + 4096) {
-      throw new HeliosError('INTERNAL', `kernels: scratch region {byteOffset: ${scratch.byteOffset}, byteLength: ${scratch.byteLength}} must lie inside the memory (${memory.buffer.byteLength} bytes) and hold at least ${RESULT_BYTES + 4096 + 63} bytes`);
-    }
-    this.resultAt = start;
-    this.heapStart = this.top = start + RESULT_BYTES;
-    this.heapEnd = end;
+    this.scratch = new Scratch(memory, scratch);
+    this.check = new Validator(memory);
   }
 
   // ---- scratch ---------------------------------------------------------------------------
 
   /** A new selection for `rows` rows (contents undefined until a kernel writes it). */
   selection(rows: number): Selection {
-    this.checkRows(rows, 'selection');
-    return { byteOffset: this.alloc((rows + 7) >>> 3, 'selection'), rows };
+    this.check.rows(rows, 'selection');
+    return { byteOffset: this.scratch.alloc((rows + 7) >>> 3, 'selection'), rows };
   }
 
   /** The scratch position now; {@link release} frees everything allocated after it. */
   mark(): number {
-    return this.top;
+    return this.scratch.mark();
   }
 
   release(mark: number): void {
-    if (mark < this.heapStart || mark > this.top) throw new HeliosError('INTERNAL', `kernels.release: bad mark ${mark}`);
-    this.top = mark;
+    this.scratch.release(mark);
   }
 
-  /** Frees every selection (call between batches). */
+  /** Frees every selection and hash array (call between batches). */
   reset(): void {
-    this.top = this.heapStart;
-  }
-
-  private alloc(bytes: number, where: string): number {
-    const at = this.top;
-    const next = at + Math.ceil(Math.max(bytes, 1) / 64) * 64;
-    if (next > this.heapEnd) {
-      throw new HeliosError('INTERNAL', `kernels.${where}: scratch exhausted (${bytes} bytes wanted, ${this.heapEnd - at} free of ${this.heapEnd - this.heapStart}); call reset() between batches`);
-    }
-    this.top = next;
-    return at;
-  }
-
-  // ---- validation ------------------------------------------------------------------------
-
-  private checkRows(rows: number, where: string): void {
-    if (!Number.isInteger(rows) || rows < 0 || rows > MAX_ROWS) {
-      throw new HeliosError('INTERNAL', `kernels.${where}: row count ${rows} is not an integer in [0, ${MAX_ROWS}]`);
-    }
-  }
-
-  private checkRange(at: number, bytes: number, what: string, where: string): void {
-    const size = this.memory.buffer.byteLength;
-    if (!Number.isInteger(at) || at < 0 || at + bytes > size) {
-      throw new HeliosError('INTERNAL', `kernels.${where}: ${what} [${at}, ${at + bytes}) is outside the memory (${size} bytes)`);
-    }
-  }
-
-  private checkColumn(col: ColumnRef, rows: number, where: string): void {
-    this.checkRows(rows, where);
-    if (col.memory !== undefined && col.memory !== this.memory) {
-      throw new HeliosError('INTERNAL', `kernels.${where}: the column lives in a different WebAssembly.Memory than these kernels`);
-    }
-    if (col.kind !== 'i64' && col.kind !== 'f64') {
-      throw new HeliosError('INTERNAL', `kernels.${where}: column kind must be 'i64' or 'f64', got ${JSON.stringify(col.kind)}`);
-    }
-    if (col.byteOffset % 8 !== 0) {
-      throw new HeliosError('INTERNAL', `kernels.${where}: column byteOffset ${col.byteOffset} is not 8-aligned`);
-    }
-    this.checkRange(col.byteOffset, rows * 8, 'column values', where);
-    this.checkRange(col.nullBitmapOffset, (rows + 7) >>> 3, 'null bitmap', where);
-  }
-
-  private checkSelection(sel: Selection, rows: number, where: string): void {
-    if (sel.rows !== rows) {
-      throw new HeliosError('INTERNAL', `kernels.${where}: selection has ${sel.rows} rows, expected ${rows}`);
-    }
-    this.checkRange(sel.byteOffset, (rows + 7) >>> 3, 'selection', where);
+    this.scratch.reset();
   }
 
   private output(out: Selection | undefined, rows: number, where: string): Selection {
     if (out === undefined) return this.selection(rows);
-    this.checkSelection(out, rows, where);
+    this.check.selection(out, rows, where);
     return out;
   }
 
@@ -154,7 +94,7 @@ export class Kernels {
    * select nothing). `value` is an SQL constant after affinity; see constants.ts for exactness.
    */
   compare(col: ColumnRef, rows: number, op: CompareOp, value: SqlConstant, out?: Selection): Selection {
-    this.checkColumn(col, rows, 'compare');
+    this.check.column(col, rows, 'compare');
     checkOp(op);
     const sel = this.output(out, rows, 'compare');
     this.runRange(col, rows, col.kind === 'i64' ? i64Range(op, value) : f64Range(op, value), sel);
@@ -163,7 +103,7 @@ export class Kernels {
 
   /** Rows where `column BETWEEN lo AND hi` (or NOT BETWEEN, with `negate`) is TRUE. */
   between(col: ColumnRef, rows: number, lo: SqlConstant, hi: SqlConstant, negate = false, out?: Selection): Selection {
-    this.checkColumn(col, rows, 'between');
+    this.check.column(col, rows, 'between');
     const sel = this.output(out, rows, 'between');
     const plan = col.kind === 'i64' ? betweenPlan(i64Range, lo, hi, negate) : betweenPlan(f64Range, lo, hi, negate);
     if (plan !== null && 'op' in plan) return this.compare(col, rows, plan.op, plan.value, sel);
@@ -177,12 +117,12 @@ export class Kernels {
    * planner should hash longer ones.
    */
   inList(col: ColumnRef, rows: number, values: readonly SqlConstant[], negate = false, out?: Selection): Selection {
-    this.checkColumn(col, rows, 'inList');
+    this.check.column(col, rows, 'inList');
     const sel = this.output(out, rows, 'inList');
     const { set, hasNull } = col.kind === 'i64' ? i64Set(values) : f64Set(values);
     if (negate && hasNull) return this.fill(sel, false);
-    const mark = this.mark();
-    const at = this.alloc(set.length * 8, 'inList');
+    const mark = this.scratch.mark();
+    const at = this.scratch.alloc(set.length * 8, 'inList');
     const v = this.views.refresh();
     if (col.kind === 'i64') {
       v.i64.set(set as bigint[], at >>> 3);
@@ -191,13 +131,13 @@ export class Kernels {
       v.f64.set(set as number[], at >>> 3);
       this.impl.inF64(col.byteOffset, col.nullBitmapOffset, rows, at, set.length, negate, sel.byteOffset);
     }
-    this.release(mark);
+    this.scratch.release(mark);
     return sel;
   }
 
   /** Rows that are not NULL (and, for f64, not NaN): `column IS NOT NULL`. */
   notNull(col: ColumnRef, rows: number, out?: Selection): Selection {
-    this.checkColumn(col, rows, 'notNull');
+    this.check.column(col, rows, 'notNull');
     const sel = this.output(out, rows, 'notNull');
     if (col.kind === 'i64') this.impl.notBits(col.nullBitmapOffset, rows, sel.byteOffset);
     else this.impl.validF64(col.byteOffset, col.nullBitmapOffset, rows, sel.byteOffset);
@@ -243,7 +183,7 @@ export class Kernels {
 
   /** Bitwise complement over the selection's rows (not SQL NOT: see the note above). */
   not(a: Selection, out?: Selection): Selection {
-    this.checkSelection(a, a.rows, 'not');
+    this.check.selection(a, a.rows, 'not');
     const o = this.output(out, a.rows, 'not');
     this.impl.notBits(a.byteOffset, a.rows, o.byteOffset);
     return o;
@@ -251,20 +191,45 @@ export class Kernels {
 
   /** All `rows` rows selected. */
   all(rows: number, out?: Selection): Selection {
-    this.checkRows(rows, 'all');
+    this.check.rows(rows, 'all');
     return this.fill(this.output(out, rows, 'all'), true);
   }
 
   /** Number of selected rows: COUNT(*) over a filter. */
   popcount(sel: Selection): number {
-    this.checkSelection(sel, sel.rows, 'popcount');
+    this.check.selection(sel, sel.rows, 'popcount');
     return this.impl.popcount(sel.byteOffset, sel.rows);
+  }
+
+  /**
+   * The selected row numbers in ascending order, written into `out` (or a new array) — what the
+   * executor iterates to materialize result rows. Returns the filled prefix of `out`.
+   */
+  selectedRows(sel: Selection, out?: Uint32Array): Uint32Array {
+    this.check.selection(sel, sel.rows, 'selectedRows');
+    const u8 = this.views.refresh().u8;
+    const bytes = (sel.rows + 7) >>> 3;
+    let n = 0;
+    if (out === undefined) {
+      out = new Uint32Array(this.impl.popcount(sel.byteOffset, sel.rows));
+    } else if (out.length < sel.rows) {
+      throw new HeliosError('INTERNAL', `kernels.selectedRows: out holds ${out.length} rows, the selection ${sel.rows}`);
+    }
+    for (let j = 0; j < bytes; j++) {
+      let b = u8[sel.byteOffset + j]!;
+      while (b !== 0) {
+        const low = b & -b; // lowest set bit
+        out[n++] = (j << 3) + 31 - Math.clz32(low);
+        b ^= low;
+      }
+    }
+    return out.subarray(0, n);
   }
 
   private binary(a: Selection, b: Selection, out: Selection | undefined, where: string,
     fn: (a: number, b: number, rows: number, out: number) => void): Selection {
-    this.checkSelection(a, a.rows, where);
-    this.checkSelection(b, a.rows, where);
+    this.check.selection(a, a.rows, where);
+    this.check.selection(b, a.rows, where);
     const o = this.output(out, a.rows, where);
     fn(a.byteOffset, b.byteOffset, a.rows, o.byteOffset);
     return o;
@@ -278,11 +243,11 @@ export class Kernels {
    * NULL and NaN rows hash to 0 — tell them apart with {@link notNull}.
    */
   hash(col: ColumnRef, rows: number, seed = 0): HashArray {
-    this.checkColumn(col, rows, 'hash');
+    this.check.column(col, rows, 'hash');
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new HeliosError('INTERNAL', `kernels.hash: seed ${seed} is not a u32`);
     }
-    const at = this.alloc(rows * 4, 'hash');
+    const at = this.scratch.alloc(rows * 4, 'hash');
     if (col.kind === 'i64') this.impl.hashI64(col.byteOffset, col.nullBitmapOffset, rows, seed, at);
     else this.impl.hashF64(col.byteOffset, col.nullBitmapOffset, rows, seed, at);
     return { byteOffset: at, rows };
@@ -290,7 +255,7 @@ export class Kernels {
 
   /** A view of a hash array. IMPORTANT: invalid after memory.grow() and after reset(). */
   hashValues(h: HashArray): Uint32Array {
-    this.checkRange(h.byteOffset, h.rows * 4, 'hash array', 'hashValues');
+    this.check.range(h.byteOffset, h.rows * 4, 'hash array', 'hashValues');
     return new Uint32Array(this.memory.buffer, h.byteOffset, h.rows);
   }
 
@@ -298,8 +263,8 @@ export class Kernels {
 
   /** The selected rows that hold a value (not NULL, not NaN), in a fresh scratch selection. */
   private effective(col: ColumnRef, rows: number, sel: Selection | undefined, where: string): Selection {
-    this.checkColumn(col, rows, where);
-    if (sel !== undefined) this.checkSelection(sel, rows, where);
+    this.check.column(col, rows, where);
+    if (sel !== undefined) this.check.selection(sel, rows, where);
     const eff = this.selection(rows);
     if (col.kind === 'i64') {
       if (sel === undefined) this.impl.notBits(col.nullBitmapOffset, rows, eff.byteOffset);
@@ -313,10 +278,10 @@ export class Kernels {
 
   /** COUNT(column) over the selection (all rows when `sel` is omitted). */
   count(col: ColumnRef, rows: number, sel?: Selection): number {
-    const mark = this.mark();
+    const mark = this.scratch.mark();
     const eff = this.effective(col, rows, sel, 'count');
     const n = this.impl.popcount(eff.byteOffset, rows);
-    this.release(mark);
+    this.scratch.release(mark);
     return n;
   }
 
@@ -325,25 +290,25 @@ export class Kernels {
    * fast path when no running sum can overflow, else are stepped row by row exactly as SQLite.
    */
   sum(col: ColumnRef, rows: number, sel: Selection | undefined, acc: SumAccumulator): void {
-    const mark = this.mark();
+    const mark = this.scratch.mark();
     const eff = this.effective(col, rows, sel, 'sum');
     const n = this.impl.popcount(eff.byteOffset, rows);
     if (n > 0) {
       if (col.kind === 'i64') this.sumIntegers(col, rows, eff, n, acc);
       else {
-        this.impl.sumF64(col.byteOffset, eff.byteOffset, rows, this.resultAt);
+        this.impl.sumF64(col.byteOffset, eff.byteOffset, rows, this.scratch.resultAt);
         const v = this.views.refresh();
-        acc.addRealLanes(v.f64.slice(this.resultAt >>> 3, (this.resultAt >>> 3) + 16), n);
+        acc.addRealLanes(v.f64.slice(this.scratch.resultAt >>> 3, (this.scratch.resultAt >>> 3) + 16), n);
       }
     }
-    this.release(mark);
+    this.scratch.release(mark);
   }
 
   private sumIntegers(col: ColumnRef, rows: number, eff: Selection, n: number, acc: SumAccumulator): void {
     if (acc.exact) {
-      this.impl.sumI64(col.byteOffset, eff.byteOffset, rows, this.resultAt);
+      this.impl.sumI64(col.byteOffset, eff.byteOffset, rows, this.scratch.resultAt);
       const { i64, u64 } = this.views.refresh();
-      const r = this.resultAt >>> 3;
+      const r = this.scratch.resultAt >>> 3;
       const pos = (i64[r]! << 32n) + u64[r + 1]!;
       const neg = (i64[r + 2]! << 32n) + u64[r + 3]!;
       if (acc.addIntegerBatch(pos, neg, n)) return;
@@ -363,7 +328,7 @@ export class Kernels {
   }
 
   private extreme(col: ColumnRef, rows: number, sel: Selection | undefined, which: 'min' | 'max'): bigint | number | null {
-    const mark = this.mark();
+    const mark = this.scratch.mark();
     const eff = this.effective(col, rows, sel, which);
     let r: bigint | number | null = null;
     if (this.impl.popcount(eff.byteOffset, rows) > 0) {
@@ -375,7 +340,7 @@ export class Kernels {
         if (r === 0) r = this.firstZero(col, eff);
       }
     }
-    this.release(mark);
+    this.scratch.release(mark);
     return r;
   }
 

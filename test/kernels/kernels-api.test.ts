@@ -228,3 +228,19 @@ test('key hashes: equal SQL values hash equally across i64 and f64, NULL and NaN
   // published test vectors (e.g. 0x21436587/seed 0 → 0xF55B516B). A change must be deliberate.
   for (const got of results) assert.deepEqual(got, [789928013, 157956089, 2074948481, 0, 147966543, 1876051595, 4239459026]);
 });
+
+test('selectedRows lists the selected rows in order', () => {
+  const mem = new WebAssembly.Memory({ initial: 8 });
+  const values = Array.from({ length: 77 }, (_, i) => (i % 5 === 0 ? null : BigInt((i * 7) % 11)));
+  const c = column(mem, 'i64', 0, values);
+  for (const k of allKernels(mem)) {
+    const sel = k.compare(c, 77, '>=', 5n);
+    const want = values.flatMap((v, i) => (v !== null && v >= 5n ? [i] : []));
+    assert.deepEqual(Array.from(k.selectedRows(sel)), want, k.backend);
+    const buf = new Uint32Array(77);
+    assert.deepEqual(Array.from(k.selectedRows(sel, buf)), want, `${k.backend} into a caller's array`);
+    assert.equal(k.selectedRows(k.selection(0)).length, 0);
+    assert.throws(() => k.selectedRows(sel, new Uint32Array(3)), /out holds 3 rows/);
+    k.reset();
+  }
+});
