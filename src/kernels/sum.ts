@@ -26,6 +26,16 @@ import { I64_MAX, I64_MIN } from './constants.js';
 /** |i| at or above 2^52 is split before the KBN add, as SQLite does, so no bits are lost. */
 const SPLIT = 4503599627370496n;
 
+/** A SumAccumulator's state as plain data (for a partial aggregate crossing a ring). */
+export interface SumData {
+  readonly count: number;
+  readonly iSum: bigint;
+  readonly rSum: number;
+  readonly rErr: number;
+  readonly approx: boolean;
+  readonly overflow: boolean;
+}
+
 export class SumAccumulator {
   /** Number of non-NULL inputs. */
   count = 0;
@@ -92,6 +102,59 @@ export class SumAccumulator {
     }
     for (let l = 0; l < 8; l++) this.kbnStep(lanes[l]!);
     for (let l = 0; l < 8; l++) this.rErr += lanes[8 + l]!;
+  }
+
+  toData(): SumData {
+    return { count: this.count, iSum: this.iSum, rSum: this.rSum, rErr: this.rErr, approx: this.approx, overflow: this.overflow };
+  }
+
+  static fromData(d: SumData): SumAccumulator {
+    const a = new SumAccumulator();
+    a.count = d.count;
+    a.iSum = d.iSum;
+    a.rSum = d.rSum;
+    a.rErr = d.rErr;
+    a.approx = d.approx;
+    a.overflow = d.overflow;
+    return a;
+  }
+
+  /**
+   * Merges another partial sum (another shard's or partition's) into this one, as if its inputs
+   * came after this one's. Exact for everything but one corner that no merge can reproduce: when
+   * both parts are still exact INTEGER sums, only the *combined total* is checked for i64
+   * overflow — SQLite checks every running sum in rowid order, and rows of different partitions
+   * interleave in that order, which the parts no longer know (likewise an overflowed part is
+   * taken as overflowing after this part too). A part with a REAL input makes the result REAL
+   * and clears an earlier overflow, as a later REAL does in SQLite. The REAL values fold in as
+   * KBN steps of the part's (rSum, rErr), so the last bits depend on how the rows were split.
+   */
+  merge(other: SumAccumulator): void {
+    if (other.count === 0) return;
+    if (!other.approx) {
+      if (!this.approx) {
+        const x = this.iSum + other.iSum;
+        if (x >= I64_MIN && x <= I64_MAX) { this.iSum = x; this.count += other.count; return; }
+        this.overflow = true;
+        this.init(this.iSum);
+        this.approx = true;
+      }
+      this.kbnStepInt(other.iSum);
+      this.count += other.count;
+      return;
+    }
+    // `other` is approximate: it overflowed with no REAL input (other.overflow), or it saw a REAL.
+    // SQLite keeps an overflow only while no REAL follows it, and flags one only while exact.
+    if (!this.approx) {
+      this.init(this.iSum);
+      this.approx = true;
+      this.overflow = other.overflow;
+    } else {
+      this.overflow = this.overflow && other.overflow;
+    }
+    this.kbnStep(other.rSum);
+    if (Number.isFinite(other.rErr)) this.rErr += other.rErr; else this.rErr = other.rErr;
+    this.count += other.count;
   }
 
   /** sum(): NULL for no input, INTEGER while exact, else REAL; throws on integer overflow. */

@@ -244,3 +244,38 @@ test('selectedRows lists the selected rows in order', () => {
     k.reset();
   }
 });
+
+test('partial sums merge as if the parts ran one after the other', () => {
+  const step = (vals: (bigint | number)[]): SumAccumulator => {
+    const a = new SumAccumulator();
+    for (const v of vals) typeof v === 'bigint' ? a.stepInteger(v) : a.stepReal(v);
+    return a;
+  };
+  const roundTrip = (a: SumAccumulator): SumAccumulator => SumAccumulator.fromData(a.toData());
+  // Exact parts: same as one accumulator.
+  const a = step([1n, 2n, -5n]);
+  a.merge(roundTrip(step([10n, 20n])));
+  assert.equal(a.sum(), 28n);
+  assert.equal(a.count, 5);
+  assert.equal(a.avg(), 28 / 5);
+  // Totals that leave i64: integer overflow, and total() still answers.
+  const b = step([I64_MAX]);
+  b.merge(step([1n]));
+  assert.throws(() => b.sum(), /integer overflow/);
+  assert.equal(b.total(), 9223372036854775808);
+  // A REAL part after an overflow clears it (SQLite: a later REAL input does).
+  const c = step([I64_MAX, 1n]);
+  c.merge(step([0.5]));
+  assert.equal(typeof c.sum(), 'number');
+  // ... but an overflowed INTEGER-only part after a REAL one does not flag an overflow.
+  const d = step([0.5]);
+  d.merge(step([I64_MAX, 1n]));
+  assert.equal(typeof d.sum(), 'number');
+  // Empty parts change nothing.
+  const e = step([]);
+  e.merge(step([]));
+  assert.equal(e.sum(), null);
+  const f = step([3n]);
+  f.merge(new SumAccumulator());
+  assert.equal(f.sum(), 3n);
+});
