@@ -51,47 +51,62 @@ void rangeF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, double 
   rangeF64Tail(base, col, nulls, i, rows, lo, hi, negate, out);
 }
 
-void inI64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
-  for (int32_t i = 0; i < rows; i += 8) {
-    const int32_t m = rows - i < 8 ? rows - i : 8;
-    int bits = 0;
-    int32_t j = 0;
-    for (; j + 4 <= m; j += 4) {
-      const __m256i v = ld(base + col + uint64_t(i + j) * 8);
-      __m256i hit = _mm256_setzero_si256();
-      for (int32_t k = 0; k < setLen; k++) hit = _mm256_or_si256(hit, _mm256_cmpeq_epi64(v, _mm256_set1_epi64x(ld64(base + set + uint64_t(k) * 8))));
-      bits |= bits4(hit) << j;
+}  // namespace
+
+// IN: full 8-row chunks load their two vectors once and loop over the set.
+void inI64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
+  const int flip = negate ? 0xff : 0;
+  int32_t i = 0;
+  for (; i + 8 <= rows; i += 8) {
+    const uint8_t* p = base + col + uint64_t(i) * 8;
+    const __m256i a = ld(p), b = ld(p + 32);
+    __m256i ha = _mm256_setzero_si256(), hb = ha;
+    for (int32_t k = 0; k < setLen; k++) {
+      const __m256i v = _mm256_set1_epi64x(ld64(base + set + uint64_t(k) * 8));
+      ha = _mm256_or_si256(ha, _mm256_cmpeq_epi64(a, v));
+      hb = _mm256_or_si256(hb, _mm256_cmpeq_epi64(b, v));
     }
-    for (; j < m; j++) {
+    const int bits = bits4(ha) | (bits4(hb) << 4);
+    base[out + (i >> 3)] = uint8_t((bits ^ flip) & ~base[nulls + (i >> 3)]);
+  }
+  if (i < rows) {
+    int bits = 0;
+    for (int32_t j = 0; i + j < rows; j++) {
       const int64_t x = ld64(base + col + uint64_t(i + j) * 8);
       for (int32_t k = 0; k < setLen; k++) if (ld64(base + set + uint64_t(k) * 8) == x) { bits |= 1 << j; break; }
     }
-    if (negate) bits ^= 0xff;
-    base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)] & lowBits(m));
+    base[out + (i >> 3)] = uint8_t((bits ^ flip) & ~base[nulls + (i >> 3)] & lowBits(rows - i));
   }
 }
 
-void inF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
-  for (int32_t i = 0; i < rows; i += 8) {
-    const int32_t m = rows - i < 8 ? rows - i : 8;
-    int bits = 0, valid = 0;
-    int32_t j = 0;
-    for (; j + 4 <= m; j += 4) {
-      const __m256d v = ldd(base + col + uint64_t(i + j) * 8);
-      __m256d hit = _mm256_setzero_pd();
-      for (int32_t k = 0; k < setLen; k++) hit = _mm256_or_pd(hit, _mm256_cmp_pd(v, _mm256_set1_pd(ldf(base + set + uint64_t(k) * 8)), _CMP_EQ_OQ));
-      bits |= bits4(hit) << j;
-      valid |= bits4(_mm256_cmp_pd(v, v, _CMP_ORD_Q)) << j;
+void inF64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
+  int32_t i = 0;
+  for (; i + 8 <= rows; i += 8) {
+    const uint8_t* p = base + col + uint64_t(i) * 8;
+    const __m256d a = ldd(p), b = ldd(p + 32);
+    __m256d ha = _mm256_setzero_pd(), hb = ha;
+    for (int32_t k = 0; k < setLen; k++) {
+      const __m256d v = _mm256_set1_pd(ldf(base + set + uint64_t(k) * 8));
+      ha = _mm256_or_pd(ha, _mm256_cmp_pd(a, v, _CMP_EQ_OQ));
+      hb = _mm256_or_pd(hb, _mm256_cmp_pd(b, v, _CMP_EQ_OQ));
     }
-    for (; j < m; j++) {
+    int bits = bits4(ha) | (bits4(hb) << 4);
+    if (negate) bits = ~bits & (bits4(_mm256_cmp_pd(a, a, _CMP_ORD_Q)) | (bits4(_mm256_cmp_pd(b, b, _CMP_ORD_Q)) << 4));
+    base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)]);
+  }
+  if (i < rows) {
+    int bits = 0, valid = 0;
+    for (int32_t j = 0; i + j < rows; j++) {
       const double x = ldf(base + col + uint64_t(i + j) * 8);
       if (x == x) valid |= 1 << j;
       for (int32_t k = 0; k < setLen; k++) if (ldf(base + set + uint64_t(k) * 8) == x) { bits |= 1 << j; break; }
     }
     if (negate) bits = ~bits & valid;
-    base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)] & lowBits(m));
+    base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)] & lowBits(rows - i));
   }
 }
+
+namespace {
 
 void validF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t out) {
   for (int32_t i = 0; i < rows; i += 8) {
@@ -382,7 +397,7 @@ double maxF64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows) {
 
 }  // namespace
 
-const KernelSet kAvx2 = {rangeI64, rangeF64, inI64, inF64, validF64, andBits, orBits, andNotBits, notBits,
+const KernelSet kAvx2 = {rangeI64, rangeF64, inI64Avx2, inF64Avx2, validF64, andBits, orBits, andNotBits, notBits,
                          popcount, sumI64, sumF64, hashI64Avx2, hashF64Avx2, minI64, maxI64, minF64, maxF64};
 
 }  // namespace helios

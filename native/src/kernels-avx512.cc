@@ -36,30 +36,6 @@ void rangeF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, double 
   rangeF64Tail(base, col, nulls, i, rows, lo, hi, negate, out);
 }
 
-void inI64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
-  for (int32_t i = 0; i < rows; i += 8) {
-    const int32_t m = rows - i < 8 ? rows - i : 8;
-    const __mmask8 lanes = __mmask8(lowBits(m));
-    const __m512i v = _mm512_maskz_loadu_epi64(lanes, base + col + uint64_t(i) * 8);
-    int bits = 0;
-    for (int32_t k = 0; k < setLen; k++) bits |= _mm512_mask_cmpeq_epi64_mask(lanes, v, _mm512_set1_epi64(ld64(base + set + uint64_t(k) * 8)));
-    if (negate) bits ^= 0xff;
-    base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)] & lowBits(m));
-  }
-}
-
-void inF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
-  for (int32_t i = 0; i < rows; i += 8) {
-    const int32_t m = rows - i < 8 ? rows - i : 8;
-    const __mmask8 lanes = __mmask8(lowBits(m));
-    const __m512d v = _mm512_maskz_loadu_pd(lanes, base + col + uint64_t(i) * 8);
-    int bits = 0;
-    for (int32_t k = 0; k < setLen; k++) bits |= _mm512_mask_cmp_pd_mask(lanes, v, _mm512_set1_pd(ldf(base + set + uint64_t(k) * 8)), _CMP_EQ_OQ);
-    if (negate) bits = ~bits & _mm512_mask_cmp_pd_mask(lanes, v, v, _CMP_ORD_Q);
-    base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)] & lowBits(m));
-  }
-}
-
 void validF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t out) {
   for (int32_t i = 0; i < rows; i += 8) {
     const int32_t m = rows - i < 8 ? rows - i : 8;
@@ -156,7 +132,7 @@ double maxF64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows) {
 
 }  // namespace
 
-const KernelSet kAvx512 = {rangeI64, rangeF64, inI64, inF64, validF64, andBits, orBits, andNotBits, notBits,
+const KernelSet kAvx512 = {rangeI64, rangeF64, inI64Avx2, inF64Avx2, validF64, andBits, orBits, andNotBits, notBits,
                            popcount, sumI64, sumF64, hashI64Avx2, hashF64Avx2, minI64, maxI64, minF64, maxF64};
 
 }  // namespace helios

@@ -70,49 +70,69 @@ export function rangeF64(col: usize, nulls: usize, rows: i32, lo: f64, hi: f64, 
   }
 }
 
-/** x IN (set): `set` holds `setLen` i64 values (8-aligned). Negated: not NULL and in none. */
+/**
+ * x IN (set): `set` holds `setLen` i64 values (8-aligned). Negated: not NULL and in none.
+ * Full 8-row chunks load their 4 vectors once and loop over the set, so the loop overhead is
+ * paid per set value per 8 rows rather than per 2 rows.
+ */
 export function inI64(col: usize, nulls: usize, rows: i32, set: usize, setLen: i32, negate: i32, out: usize): void {
   const flip = negate ? 0xff : 0;
-  for (let i = 0; i < rows; i += 8) {
-    let bits = 0;
-    const m = min(8, rows - i);
-    let j = 0;
-    for (; j + 2 <= m; j += 2) {
-      const v = v128.load(col + (<usize>(i + j) << 3));
-      let hit = i64x2.splat(0);
-      for (let k = 0; k < setLen; k++) {
-        hit = v128.or(hit, i64x2.eq(v, v128.load64_splat(set + (<usize>k << 3))));
-      }
-      bits |= i64x2.bitmask(hit) << j;
+  let i = 0;
+  for (; i + 8 <= rows; i += 8) {
+    const p = col + (<usize>i << 3);
+    const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
+    let ha = i64x2.splat(0), hb = ha, hc = ha, hd = ha;
+    for (let k = 0; k < setLen; k++) {
+      const v = v128.load64_splat(set + (<usize>k << 3));
+      ha = v128.or(ha, i64x2.eq(a, v));
+      hb = v128.or(hb, i64x2.eq(b, v));
+      hc = v128.or(hc, i64x2.eq(c, v));
+      hd = v128.or(hd, i64x2.eq(d, v));
     }
-    if (j < m) {
+    const bits = i64x2.bitmask(ha) | (i64x2.bitmask(hb) << 2) | (i64x2.bitmask(hc) << 4) | (i64x2.bitmask(hd) << 6);
+    const n = <i32>load<u8>(nulls + (<usize>i >> 3));
+    store<u8>(out + (<usize>i >> 3), <u8>((bits ^ flip) & ~n));
+  }
+  if (i < rows) {
+    let bits = 0;
+    for (let j = 0; i + j < rows; j++) {
       const x = load<i64>(col + (<usize>(i + j) << 3));
       for (let k = 0; k < setLen; k++) {
         if (load<i64>(set + (<usize>k << 3)) == x) { bits |= 1 << j; break; }
       }
     }
     const n = <i32>load<u8>(nulls + (<usize>i >> 3));
-    store<u8>(out + (<usize>i >> 3), <u8>((bits ^ flip) & ~n & lowBits(m)));
+    store<u8>(out + (<usize>i >> 3), <u8>((bits ^ flip) & ~n & lowBits(rows - i)));
   }
 }
 
 /** x IN (set) over f64: equality is IEEE (-0 = +0, NaN equals nothing and is never selected). */
 export function inF64(col: usize, nulls: usize, rows: i32, set: usize, setLen: i32, negate: i32, out: usize): void {
-  for (let i = 0; i < rows; i += 8) {
+  let i = 0;
+  for (; i + 8 <= rows; i += 8) {
+    const p = col + (<usize>i << 3);
+    const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
+    let ha = i64x2.splat(0), hb = ha, hc = ha, hd = ha;
+    for (let k = 0; k < setLen; k++) {
+      const v = v128.load64_splat(set + (<usize>k << 3));
+      ha = v128.or(ha, f64x2.eq(a, v));
+      hb = v128.or(hb, f64x2.eq(b, v));
+      hc = v128.or(hc, f64x2.eq(c, v));
+      hd = v128.or(hd, f64x2.eq(d, v));
+    }
+    let bits = i64x2.bitmask(ha) | (i64x2.bitmask(hb) << 2) | (i64x2.bitmask(hc) << 4) | (i64x2.bitmask(hd) << 6);
+    if (negate) {
+      const valid = i64x2.bitmask(f64x2.eq(a, a)) | (i64x2.bitmask(f64x2.eq(b, b)) << 2)
+        | (i64x2.bitmask(f64x2.eq(c, c)) << 4) | (i64x2.bitmask(f64x2.eq(d, d)) << 6);
+      bits = ~bits & valid;
+    }
+    const n = <i32>load<u8>(nulls + (<usize>i >> 3));
+    store<u8>(out + (<usize>i >> 3), <u8>(bits & ~n));
+  }
+  if (i < rows) {
     let bits = 0;
     let valid = 0;
-    const m = min(8, rows - i);
-    let j = 0;
-    for (; j + 2 <= m; j += 2) {
-      const v = v128.load(col + (<usize>(i + j) << 3));
-      let hit = i64x2.splat(0);
-      for (let k = 0; k < setLen; k++) {
-        hit = v128.or(hit, f64x2.eq(v, v128.load64_splat(set + (<usize>k << 3))));
-      }
-      bits |= i64x2.bitmask(hit) << j;
-      valid |= i64x2.bitmask(f64x2.eq(v, v)) << j;
-    }
-    if (j < m) {
+    for (let j = 0; i + j < rows; j++) {
       const x = load<f64>(col + (<usize>(i + j) << 3));
       if (x == x) valid |= 1 << j;
       for (let k = 0; k < setLen; k++) {
@@ -121,7 +141,7 @@ export function inF64(col: usize, nulls: usize, rows: i32, set: usize, setLen: i
     }
     if (negate) bits = ~bits & valid;
     const n = <i32>load<u8>(nulls + (<usize>i >> 3));
-    store<u8>(out + (<usize>i >> 3), <u8>(bits & ~n & lowBits(m)));
+    store<u8>(out + (<usize>i >> 3), <u8>(bits & ~n & lowBits(rows - i)));
   }
 }
 
