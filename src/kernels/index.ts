@@ -6,7 +6,9 @@
  *   - `avx512` / `avx2`: the optional C++ addon in `native/` (native-backend.ts),
  *   - `wasm`: WASM SIMD built from `wasm/assembly/` (wasm-backend.ts),
  *   - `none`: the scalar JavaScript reference (scalar-backend.ts),
- * chosen by `[performance] simd_acceleration` (select-backend.ts). Results never depend on the
+ * chosen by `[performance] simd_acceleration` (select-backend.ts). Besides filters (comparisons,
+ * BETWEEN, IN, bitmap algebra) and aggregates (COUNT, SUM/TOTAL/AVG, MIN, MAX) it gives GROUP BY
+ * and join key hashes and the row numbers of a selection. Results never depend on the
  * backend: the property tests (test/kernels/) hold every backend bit-for-bit to the reference.
  *
  * What it may import: `src/errors.ts` only (a leaf layer). The SQL executor uses it; storage
@@ -40,7 +42,7 @@ import { selectBackend, SIMD_ACCELERATION_VALUES, type SimdAcceleration } from '
 
 export { Kernels, type ColumnRef, type HashArray, type Selection } from './kernels.js';
 export { hashKey } from './hash.js';
-export { SumAccumulator } from './sum.js';
+export { SumAccumulator, type SumData } from './sum.js';
 export type { BackendName } from './backend.js';
 export type { CompareOp, SqlConstant } from './constants.js';
 export { SIMD_ACCELERATION_VALUES, type SimdAcceleration } from './select-backend.js';
