@@ -27,6 +27,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/vendor ./vendor
+# The optional SIMD addon is a file: dependency (a link into native/), built in the build stage.
+COPY --from=build /app/native ./native
 COPY --from=build /app/dist ./dist
 COPY proto ./proto
 COPY config ./config

@@ -46,6 +46,7 @@ export async function startServer(config: HeliosConfig, log: Logger, o: StartOpt
       asyncSyncIntervalMs: config.storage.async_sync_interval_ms,
       checkpointWalBytes: config.storage.checkpoint_wal_mb * 1024 * 1024,
       logLevel: config.observability.log_level,
+      simd: config.performance.simd_acceleration,
     },
     log: log.child({ component: 'coordinator' }),
     onFatal,

@@ -49,6 +49,8 @@ export interface ShardRuntimeStats {
   batches: number;
   restarts: number;
   busyMs: number;
+  /** Scan-kernel backend, once the shard is Ready. */
+  kernels: string | undefined;
 }
 
 const DEFAULT_RING_BYTES = 1 << 20;
@@ -151,6 +153,7 @@ export class Coordinator {
         batches: row.get('batches'),
         restarts: row.get('restarts'),
         busyMs: row.get('busyMs'),
+        kernels: c.readyStatus?.kernels,
       };
     });
   }

@@ -21,7 +21,7 @@ export interface ShardClientOptions {
 }
 
 /** What every shard needs to open its partitions (from the configuration). */
-export type ShardStorageSettings = Pick<ShardWorkerData, 'dataDir' | 'walMode' | 'cacheBytes' | 'asyncSyncIntervalMs' | 'checkpointWalBytes' | 'logLevel'>;
+export type ShardStorageSettings = Pick<ShardWorkerData, 'dataDir' | 'walMode' | 'cacheBytes' | 'asyncSyncIntervalMs' | 'checkpointWalBytes' | 'logLevel' | 'simd'>;
 
 export interface RequestOptions {
   timeoutMs?: number;
@@ -53,6 +53,8 @@ export class ShardClient {
   /** Resolves when the shard reports Ready (its partitions are recovered). */
   ready: Promise<ShardStatus>;
   isReady = false;
+  /** The status the shard reported when it became Ready. */
+  readyStatus: ShardStatus | undefined;
 
   constructor(private readonly opts: ShardClientOptions) {
     this.shard = opts.shard;
@@ -147,7 +149,8 @@ export class ShardClient {
       const { kind, requestId } = f.header;
       if (kind === FrameKind.Ready) {
         this.isReady = true;
-        this.readyResolve?.(decodeJson<ShardStatus>(f.payload));
+        this.readyStatus = decodeJson<ShardStatus>(f.payload);
+        this.readyResolve?.(this.readyStatus);
         continue;
       }
       const p = this.pending.get(requestId);

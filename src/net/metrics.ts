@@ -93,6 +93,16 @@ export function createMetrics(coordinator: Coordinator): Metrics {
       for (const s of stats()) this.set({ shard: String(s.shard) }, s.ready ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'heliosdb_scan_kernels_info',
+    help: 'The scan-kernel backend each shard runs (simd_acceleration resolved against this CPU): 1 for the active backend.',
+    labelNames: ['shard', 'backend'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of stats()) if (s.kernels) this.set({ shard: String(s.shard), backend: s.kernels }, 1);
+    },
+  });
   new Counter({
     name: 'heliosdb_shard_restarts_total',
     help: 'Times a shard died and was restarted.',

@@ -5,6 +5,7 @@
  * {@link PartitionHost.syncAll}, one WAL flush (and fdatasync in `sync` mode) per partition the
  * batch wrote, before any reply of that batch is sent.
  */
+import { createKernels, type Kernels, type SimdAcceleration } from '../kernels/index.js';
 import { createBufferPool, openPartition, type BufferPool, type PagedPartition, type Partition } from '../storage/index.js';
 
 export interface PartitionHostOptions {
@@ -14,15 +15,19 @@ export interface PartitionHostOptions {
   cacheBytes: number;
   asyncSyncIntervalMs: number;
   checkpointWalBytes: number;
+  simd: SimdAcceleration;
   log: (event: string, fields: Record<string, unknown>) => void;
 }
 
 export class PartitionHost {
   readonly pool: BufferPool;
+  /** The scan kernels over the pool's memory (the backend chosen from `simd_acceleration`). */
+  readonly kernels: Kernels;
   private readonly byId = new Map<number, PagedPartition & Partition>();
 
   constructor(opts: PartitionHostOptions) {
     this.pool = createBufferPool({ bytes: opts.cacheBytes });
+    this.kernels = createKernels({ memory: this.pool.memory, scratch: this.pool.scratch, backend: opts.simd, log: (message) => opts.log('kernels', { message }) });
     try {
       for (const id of opts.partitions) {
         this.byId.set(

@@ -42,6 +42,8 @@ export interface ShardStatus {
   framesProcessed: number;
   /** Frames it took in its last batch (what "drain all" found). */
   lastBatchSize: number;
+  /** The scan-kernel backend (avx512, avx2, wasm or none). */
+  kernels: string;
 }
 
 /** A SQL statement with parameters as JSON values of the contract (integers beyond 2^53 as strings are not re-typed). */

@@ -26,6 +26,8 @@ export interface ShardActorOptions {
   stats: ShardStatsRow;
   /** Injected clock (ms), so tests control time. */
   now: () => number;
+  /** The scan-kernel backend this shard runs (reported in its status). */
+  kernels: string;
   /** Present on the shard that serves SQL (the one owning partition 0). */
   sql?: SqlRequestHandler;
 }
@@ -48,6 +50,7 @@ export class ShardActor {
       uptimeMs: Math.max(0, this.opts.now() - this.startedAt),
       framesProcessed: s.get('framesProcessed'),
       lastBatchSize: s.get('lastBatchSize'),
+      kernels: this.opts.kernels,
     };
   }
 

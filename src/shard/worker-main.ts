@@ -17,6 +17,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { SimdAcceleration } from '../kernels/index.js';
 import { createLogger } from '../log.js';
 import { ShardPort, type ShardRings } from '../ring/index.js';
 import { SqlEngine } from '../sql/index.js';
@@ -37,6 +38,7 @@ export interface ShardWorkerData {
   asyncSyncIntervalMs: number;
   checkpointWalBytes: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  simd: SimdAcceleration;
 }
 
 /** The partition that holds SQL data until tables are partitioned (the sharding issue). */
@@ -54,14 +56,17 @@ async function run(data: ShardWorkerData): Promise<void> {
     cacheBytes: data.cacheBytes,
     asyncSyncIntervalMs: data.asyncSyncIntervalMs,
     checkpointWalBytes: data.checkpointWalBytes,
+    simd: data.simd,
     log: (event, fields) => log.info(fields, event),
   });
+  log.info({ backend: host.kernels.backend }, 'scan kernels ready');
   const sqlPartition = host.get(SQL_PARTITION);
   const actor = new ShardActor({
     shard: data.shard,
     partitions: data.partitions,
     stats,
     now: () => Date.now(),
+    kernels: host.kernels.backend,
     ...(sqlPartition ? { sql: new SqlHandler(new SqlEngine(sqlPartition)) } : {}),
   });
 

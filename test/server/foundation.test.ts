@@ -75,6 +75,7 @@ describe('a server with worker_threads = 3', () => {
       assert.match(text, new RegExp(`heliosdb_shard_ring_depth_bytes\\{shard="${sh}",direction="request"\\} \\d+`));
       assert.match(text, new RegExp(`heliosdb_shard_frames_total\\{shard="${sh}"\\} \\d+`));
       assert.match(text, new RegExp(`heliosdb_shard_ready\\{shard="${sh}"\\} 1`));
+      assert.match(text, new RegExp(`heliosdb_scan_kernels_info\\{shard="${sh}",backend="(avx512|avx2|wasm|none)"\\} 1`));
     }
     assert.match(text, /heliosdb_requests_total\{interface="rest",route="\/health",status="200"\} \d+/);
     assert.match(text, /heliosdb_process_cpu_seconds_total/);

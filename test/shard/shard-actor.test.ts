@@ -7,7 +7,7 @@ import type { ErrorData } from '../../src/errors.js';
 
 function actor(now: () => number) {
   const stats = new ShardStatsRow(createStatsBlock(2), 1);
-  return { stats, a: new ShardActor({ shard: 1, partitions: [1, 3], stats, now }) };
+  return { stats, a: new ShardActor({ shard: 1, partitions: [1, 3], stats, now, kernels: 'none' }) };
 }
 const frame = (kind: number, payload = new Uint8Array(0)) => ({ header: { requestId: 7, kind, txnId: 0n, statementId: 0, flags: 0 }, payload });
 
@@ -19,7 +19,7 @@ test('Status reports the shard, its partitions and its uptime from the injected 
   const r = a.handle(frame(FrameKind.Status));
   assert.equal(r.kind, FrameKind.Ok);
   const s = decodeJson<ShardStatus>(r.payload);
-  assert.deepEqual(s, { shard: 1, partitions: [1, 3], uptimeMs: 250, framesProcessed: 3, lastBatchSize: 0 });
+  assert.deepEqual(s, { shard: 1, partitions: [1, 3], uptimeMs: 250, framesProcessed: 3, lastBatchSize: 0, kernels: 'none' });
 });
 
 test('Echo copies the payload (the ring view is reused after the batch)', () => {

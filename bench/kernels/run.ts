@@ -1,0 +1,107 @@
+/**
+ * The kernels bench: `node dist/bench/kernels/run.js [--quick]`.
+ *
+ * One run measures every scan kernel on every backend that loads here, as GB/s of bytes read,
+ * beside the plain-JS loop doing the same job and memcpy of the same bytes, and prints the ratios
+ * the issue's aims are stated in (kernel ≥ 4× the JS loop; kernel ≥ ½ memcpy). Results go to
+ * bench/results/kernels-<timestamp>.{json,md} with the machine and versions.
+ *
+ * Suites: `kernel` (kernel-suite.ts) today. The end-to-end SQL suite (scan + filter + aggregate
+ * queries through the executor, against the same queries with simd_acceleration = "none") plugs
+ * in as another entry of SUITES once the executor exists.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Backend } from '../../src/kernels/backend.js';
+import { ScalarBackend } from '../../src/kernels/scalar-backend.js';
+import { loadBackend } from '../../src/kernels/select-backend.js';
+import { runSuite, PAGE_ROWS, type Layout, type Row } from './kernel-suite.js';
+import { machine } from './timing.js';
+
+const quick = process.argv.includes('--quick');
+const ROWS = quick ? 1 << 16 : 1 << 20; // 8 MiB per column in the full run: past L2, in L3 or DRAM
+const MIN_MS = quick ? 10 : 40; // per candidate and round; 5 interleaved rounds
+
+function layout(rows: number): { pages: number; L: Layout } {
+  let at = 0;
+  const take = (bytes: number): number => { const p = at; at += Math.ceil(bytes / 64) * 64 + 64; return p; };
+  const L: Layout = {
+    rows, i64: take(rows * 8), f64: take(rows * 8), nulls: take(rows / 8), selI: take(rows / 8), selF: take(rows / 8),
+    a: take(rows / 8), b: take(rows / 8), out: take(rows / 8), res: take(256), setI: take(64), setF: take(64), copyDst: take(rows * 8 + rows), hashOut: take(rows * 4), all: take(rows / 8),
+  };
+  return { pages: Math.ceil(at / 65536) + 1, L };
+}
+
+function fill(mem: WebAssembly.Memory, L: Layout): void {
+  const dv = new DataView(mem.buffer);
+  let seed = 12345;
+  const rnd = (): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed; };
+  for (let i = 0; i < L.rows; i++) {
+    dv.setBigInt64(L.i64 + 8 * i, BigInt(rnd()) * BigInt(rnd() & 0xffff) - (1n << 40n), true);
+    dv.setFloat64(L.f64 + 8 * i, rnd() / 2 ** 31 - 1, true);
+  }
+  for (let j = 0; j < L.rows / 8; j++) {
+    dv.setUint8(L.nulls + j, (rnd() & 0xff) < 13 ? 1 << (rnd() & 7) : 0); // ~5% of bytes hold a NULL
+    dv.setUint8(L.a + j, rnd() & 0xff);
+    dv.setUint8(L.b + j, rnd() & 0xff);
+  }
+  const scalar = new ScalarBackend(mem);
+  scalar.andNotBits(L.a, L.nulls, L.rows, L.selI); // ~50% selected, no NULLs
+  scalar.andNotBits(L.a, L.nulls, L.rows, L.selF);
+  new Uint8Array(mem.buffer, L.all, L.rows / 8).fill(0xff);
+  [3n, 17n, 99n, 1000n, -5n].forEach((v, k) => dv.setBigInt64(L.setI + 8 * k, v, true));
+  [3, 17.5, 99, 1000, -5].forEach((v, k) => dv.setFloat64(L.setF + 8 * k, v, true));
+}
+
+const SUITES: { name: string; run: (report: (r: Row) => void) => { backends: string[]; missing: string[] } }[] = [
+  {
+    name: 'kernel',
+    run: (report) => {
+      const { pages, L } = layout(ROWS);
+      const mem = new WebAssembly.Memory({ initial: pages });
+      fill(mem, L);
+      const list: Backend[] = [new ScalarBackend(mem)];
+      const missing: string[] = [];
+      // The backends as the product loads them (native ones with WASM bitmap algebra).
+      for (const name of ['wasm', 'avx2', 'avx512'] as const) {
+        try { list.push(loadBackend(name, mem)); } catch (e) { missing.push(`${name}: ${(e as Error).message}`); }
+      }
+      runSuite(mem, L, list, MIN_MS, report);
+      return { backends: list.map((b) => b.name), missing };
+    },
+  },
+];
+
+const gb = (x: number): string => (x / 1e9).toFixed(2);
+const ratio = (x: number, y: number | null): string => (y === null ? '—' : `${(x / y).toFixed(1)}×`);
+
+const rows: Row[] = [];
+const lines: string[] = [];
+const say = (s: string): void => { console.log(s); lines.push(s); };
+const info = machine();
+say(`# kernels bench ${new Date().toISOString()}${quick ? ' (quick)' : ''}`);
+say(`${info['cpu']} · ${info['cores']} cores · load ${info['loadavg1m']} · ${info['os']} · node ${info['node']} · ${ROWS} rows (${(ROWS * 8) / 2 ** 20} MiB per column), page regime ${PAGE_ROWS} rows per call`);
+for (const suite of SUITES) {
+  let header = false;
+  const meta = suite.run((r) => {
+    rows.push(r);
+    const names = Object.keys(r.backends);
+    if (!header) {
+      say('');
+      say(`| regime | kernel | memcpy GB/s | JS loop GB/s | ${names.map((n) => `${n} GB/s`).join(' | ')} | ${names.filter((n) => n !== 'none').map((n) => `${n} ÷ JS loop | ${n} ÷ memcpy`).join(' | ')} |`);
+      say(`|${'---|'.repeat(4 + names.length + 2 * (names.length - 1))}`);
+      header = true;
+    }
+    const fast = names.filter((n) => n !== 'none');
+    say(`| ${r.regime} | ${r.kernel} | ${gb(r.memcpy)} | ${r.jsLoop === null ? '—' : gb(r.jsLoop)} | ${names.map((n) => gb(r.backends[n]!)).join(' | ')} | ${fast.map((n) => `${ratio(r.backends[n]!, r.jsLoop)} | ${ratio(r.backends[n]!, r.memcpy)}`).join(' | ')} |`);
+  });
+  say('');
+  say(`suite ${suite.name}: backends ${meta.backends.join(', ')}${meta.missing.length ? `; not loaded: ${meta.missing.join('; ')}` : ''}`);
+  say('"none" is the scalar reference backend (written for obviousness); "JS loop" is the tight plain-JS loop for the same job.');
+}
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+mkdirSync('bench/results', { recursive: true });
+const base = `bench/results/kernels-${stamp}${quick ? '-quick' : ''}`;
+writeFileSync(`${base}.json`, JSON.stringify({ machine: info, rows: ROWS, pageRows: PAGE_ROWS, quick, results: rows }, null, 2) + '\n');
+writeFileSync(`${base}.md`, lines.join('\n') + '\n');
+console.log(`\nwrote ${base}.json and ${base}.md`);

@@ -1,0 +1,313 @@
+// Aggregates over a selection. `sel` is the effective selection: the caller (src/kernels) has
+// already removed NULL rows (and NaN rows for f64), so these kernels read no null bitmap.
+//
+// COUNT is a popcount of `sel`. SUM results are not final values: they are the exact pieces the
+// TypeScript layer combines identically for every backend (see src/kernels/sum.ts):
+//   sumI64 → 4 i64 at `res`: Σhi and Σlo (as u64) of the positive values, then of the negative
+//            values, where v = hi·2^32 + lo with lo in [0, 2^32). Exact for rows < 2^31.
+//   sumF64 → 16 f64 at `res`: the compensated (s, c) of 8 lanes, lane = row & 7, s[0..7]
+//            then c[0..7], each lane summed in row order from (+0, +0) with TwoSum steps.
+import { pairMask } from './shared';
+
+export function sumI64(col: usize, sel: usize, rows: i32, res: usize): void {
+  // Only logical shifts: i64x2.shr_s has no SSE instruction and V8 emulates it. A negative
+  // value's high word is taken unsigned and corrected by 2^32 per negative value at the end.
+  const zero = i64x2.splat(0);
+  const lo32 = i64x2.splat(0xffffffff);
+  let posHi = zero, posLo = zero, negHiU = zero, negLo = zero, negCount = zero;
+  const full = rows & ~7;
+  for (let i = 0; i < full; i += 8) {
+    const bits = <i32>load<u8>(sel + (<usize>i >> 3));
+    if (bits == 0) continue;
+    const splat = i64x2.splat(<i64>bits);
+    const p = col + (<usize>i << 3);
+    {
+      const v = v128.and(v128.load(p, 0), pairMask(splat, i64x2(1, 2)));
+      const isNeg = i64x2.lt_s(v, zero);
+      const pos = v128.andnot(v, isNeg);
+      const neg = v128.and(v, isNeg);
+      posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
+      posLo = i64x2.add(posLo, v128.and(pos, lo32));
+      negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
+      negLo = i64x2.add(negLo, v128.and(neg, lo32));
+      negCount = i64x2.sub(negCount, isNeg);
+    }
+    {
+      const v = v128.and(v128.load(p, 16), pairMask(splat, i64x2(4, 8)));
+      const isNeg = i64x2.lt_s(v, zero);
+      const pos = v128.andnot(v, isNeg);
+      const neg = v128.and(v, isNeg);
+      posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
+      posLo = i64x2.add(posLo, v128.and(pos, lo32));
+      negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
+      negLo = i64x2.add(negLo, v128.and(neg, lo32));
+      negCount = i64x2.sub(negCount, isNeg);
+    }
+    {
+      const v = v128.and(v128.load(p, 32), pairMask(splat, i64x2(16, 32)));
+      const isNeg = i64x2.lt_s(v, zero);
+      const pos = v128.andnot(v, isNeg);
+      const neg = v128.and(v, isNeg);
+      posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
+      posLo = i64x2.add(posLo, v128.and(pos, lo32));
+      negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
+      negLo = i64x2.add(negLo, v128.and(neg, lo32));
+      negCount = i64x2.sub(negCount, isNeg);
+    }
+    {
+      const v = v128.and(v128.load(p, 48), pairMask(splat, i64x2(64, 128)));
+      const isNeg = i64x2.lt_s(v, zero);
+      const pos = v128.andnot(v, isNeg);
+      const neg = v128.and(v, isNeg);
+      posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
+      posLo = i64x2.add(posLo, v128.and(pos, lo32));
+      negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
+      negLo = i64x2.add(negLo, v128.and(neg, lo32));
+      negCount = i64x2.sub(negCount, isNeg);
+    }
+  }
+  let ph = i64x2.extract_lane(posHi, 0) + i64x2.extract_lane(posHi, 1);
+  let pl = i64x2.extract_lane(posLo, 0) + i64x2.extract_lane(posLo, 1);
+  let nh = i64x2.extract_lane(negHiU, 0) + i64x2.extract_lane(negHiU, 1)
+    - ((i64x2.extract_lane(negCount, 0) + i64x2.extract_lane(negCount, 1)) << 32);
+  let nl = i64x2.extract_lane(negLo, 0) + i64x2.extract_lane(negLo, 1);
+  for (let i = full; i < rows; i++) {
+    if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
+    const v = load<i64>(col + (<usize>i << 3));
+    if (v > 0) { ph += v >> 32; pl += v & 0xffffffff; }
+    else { nh += v >> 32; nl += v & 0xffffffff; }
+  }
+  store<i64>(res, ph);
+  store<i64>(res, pl, 8);
+  store<i64>(res, nh, 16);
+  store<i64>(res, nl, 24);
+}
+
+/** The exact rounding error of t = s + x on 2 lanes (Knuth's TwoSum, no branch). */
+// @ts-ignore: decorator
+@inline function twoSumErr(s: v128, x: v128, t: v128): v128 {
+  const z = f64x2.sub(t, s);
+  return f64x2.add(f64x2.sub(s, f64x2.sub(t, z)), f64x2.sub(x, z));
+}
+
+/** Scalar TwoSum step on lane `lane` of the state at `res` — the same operations as twoSumErr. */
+// @ts-ignore: decorator
+@inline function twoSum1(res: usize, lane: i32, x: f64): void {
+  const ps = res + (<usize>lane << 3);
+  const s = load<f64>(ps);
+  const t = s + x;
+  const z = t - s;
+  store<f64>(ps, t);
+  store<f64>(ps + 64, load<f64>(ps + 64) + ((s - (t - z)) + (x - z)));
+}
+
+export function sumF64(col: usize, sel: usize, rows: i32, res: usize): void {
+  // Partly selected bytes zero the unselected x and error terms (adding +0 leaves s and c
+  // bit-identical: neither is ever -0); fully selected bytes — every row of an unfiltered
+  // aggregate — skip the masking.
+  const zero = f64x2.splat(0);
+  let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+  let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+  const full = rows & ~7;
+  for (let i = 0; i < full; i += 8) {
+    const bits = <i32>load<u8>(sel + (<usize>i >> 3));
+    if (bits == 0) continue;
+    const p = col + (<usize>i << 3);
+    if (bits == 0xff) {
+      let x = v128.load(p), t = f64x2.add(s0, x);
+      c0 = f64x2.add(c0, twoSumErr(s0, x, t)); s0 = t;
+      x = v128.load(p, 16); t = f64x2.add(s1, x);
+      c1 = f64x2.add(c1, twoSumErr(s1, x, t)); s1 = t;
+      x = v128.load(p, 32); t = f64x2.add(s2, x);
+      c2 = f64x2.add(c2, twoSumErr(s2, x, t)); s2 = t;
+      x = v128.load(p, 48); t = f64x2.add(s3, x);
+      c3 = f64x2.add(c3, twoSumErr(s3, x, t)); s3 = t;
+    } else {
+      const splat = i64x2.splat(<i64>bits);
+      let m = pairMask(splat, i64x2(1, 2)), x = v128.and(v128.load(p), m), t = f64x2.add(s0, x);
+      c0 = f64x2.add(c0, v128.and(twoSumErr(s0, x, t), m)); s0 = t;
+      m = pairMask(splat, i64x2(4, 8)); x = v128.and(v128.load(p, 16), m); t = f64x2.add(s1, x);
+      c1 = f64x2.add(c1, v128.and(twoSumErr(s1, x, t), m)); s1 = t;
+      m = pairMask(splat, i64x2(16, 32)); x = v128.and(v128.load(p, 32), m); t = f64x2.add(s2, x);
+      c2 = f64x2.add(c2, v128.and(twoSumErr(s2, x, t), m)); s2 = t;
+      m = pairMask(splat, i64x2(64, 128)); x = v128.and(v128.load(p, 48), m); t = f64x2.add(s3, x);
+      c3 = f64x2.add(c3, v128.and(twoSumErr(s3, x, t), m)); s3 = t;
+    }
+  }
+  v128.store(res, s0);
+  v128.store(res, s1, 16);
+  v128.store(res, s2, 32);
+  v128.store(res, s3, 48);
+  v128.store(res, c0, 64);
+  v128.store(res, c1, 80);
+  v128.store(res, c2, 96);
+  v128.store(res, c3, 112);
+  for (let i = full; i < rows; i++) {
+    if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
+    twoSum1(res, i & 7, load<f64>(col + (<usize>i << 3)));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function minI64x2(a: v128, b: v128): v128 {
+  return v128.bitselect(b, a, i64x2.lt_s(b, a));
+}
+
+// @ts-ignore: decorator
+@inline function maxI64x2(a: v128, b: v128): v128 {
+  return v128.bitselect(b, a, i64x2.gt_s(b, a));
+}
+
+/** MIN of the selected values; i64.MAX_VALUE when none is selected (the caller counts first). */
+export function minI64(col: usize, sel: usize, rows: i32): i64 {
+  // Four independent accumulators (one per row pair) keep the compare-select chains short.
+  let best0 = i64x2.splat(i64.MAX_VALUE), best1 = best0, best2 = best0, best3 = best0;
+  const full = rows & ~7;
+  for (let i = 0; i < full; i += 8) {
+    const bits = <i32>load<u8>(sel + (<usize>i >> 3));
+    if (bits == 0) continue;
+    const splat = i64x2.splat(<i64>bits);
+    {
+      const v = v128.load(col + (<usize>(i + 0) << 3));
+      const take = v128.and(pairMask(splat, i64x2(1, 2)), i64x2.lt_s(v, best0));
+      best0 = v128.bitselect(v, best0, take);
+    }
+    {
+      const v = v128.load(col + (<usize>(i + 2) << 3));
+      const take = v128.and(pairMask(splat, i64x2(4, 8)), i64x2.lt_s(v, best1));
+      best1 = v128.bitselect(v, best1, take);
+    }
+    {
+      const v = v128.load(col + (<usize>(i + 4) << 3));
+      const take = v128.and(pairMask(splat, i64x2(16, 32)), i64x2.lt_s(v, best2));
+      best2 = v128.bitselect(v, best2, take);
+    }
+    {
+      const v = v128.load(col + (<usize>(i + 6) << 3));
+      const take = v128.and(pairMask(splat, i64x2(64, 128)), i64x2.lt_s(v, best3));
+      best3 = v128.bitselect(v, best3, take);
+    }
+  }
+  const best = minI64x2(minI64x2(best0, best1), minI64x2(best2, best3));
+  let r = min(i64x2.extract_lane(best, 0), i64x2.extract_lane(best, 1));
+  for (let i = full; i < rows; i++) {
+    if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
+    r = min(r, load<i64>(col + (<usize>i << 3)));
+  }
+  return r;
+}
+
+/** MAX of the selected values; i64.MIN_VALUE when none is selected. */
+export function maxI64(col: usize, sel: usize, rows: i32): i64 {
+  // Four independent accumulators (one per row pair) keep the compare-select chains short.
+  let best0 = i64x2.splat(i64.MIN_VALUE), best1 = best0, best2 = best0, best3 = best0;
+  const full = rows & ~7;
+  for (let i = 0; i < full; i += 8) {
+    const bits = <i32>load<u8>(sel + (<usize>i >> 3));
+    if (bits == 0) continue;
+    const splat = i64x2.splat(<i64>bits);
+    {
+      const v = v128.load(col + (<usize>(i + 0) << 3));
+      const take = v128.and(pairMask(splat, i64x2(1, 2)), i64x2.gt_s(v, best0));
+      best0 = v128.bitselect(v, best0, take);
+    }
+    {
+      const v = v128.load(col + (<usize>(i + 2) << 3));
+      const take = v128.and(pairMask(splat, i64x2(4, 8)), i64x2.gt_s(v, best1));
+      best1 = v128.bitselect(v, best1, take);
+    }
+    {
+      const v = v128.load(col + (<usize>(i + 4) << 3));
+      const take = v128.and(pairMask(splat, i64x2(16, 32)), i64x2.gt_s(v, best2));
+      best2 = v128.bitselect(v, best2, take);
+    }
+    {
+      const v = v128.load(col + (<usize>(i + 6) << 3));
+      const take = v128.and(pairMask(splat, i64x2(64, 128)), i64x2.gt_s(v, best3));
+      best3 = v128.bitselect(v, best3, take);
+    }
+  }
+  const best = maxI64x2(maxI64x2(best0, best1), maxI64x2(best2, best3));
+  let r = max(i64x2.extract_lane(best, 0), i64x2.extract_lane(best, 1));
+  for (let i = full; i < rows; i++) {
+    if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
+    r = max(r, load<i64>(col + (<usize>i << 3)));
+  }
+  return r;
+}
+
+/**
+ * MIN of the selected f64 values (no NaN among them); +Infinity when none. The sign of a zero
+ * result is not meaningful here: the caller re-reads the first selected zero (SQLite keeps the
+ * first of equal values).
+ */
+export function minF64(col: usize, sel: usize, rows: i32): f64 {
+  const inf = f64x2.splat(Infinity);
+  // Four independent accumulators (one per row pair) keep the compare-select chains short.
+  let best0 = inf, best1 = best0, best2 = best0, best3 = best0;
+  const full = rows & ~7;
+  for (let i = 0; i < full; i += 8) {
+    const bits = <i32>load<u8>(sel + (<usize>i >> 3));
+    if (bits == 0) continue;
+    const splat = i64x2.splat(<i64>bits);
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 0) << 3)), inf, pairMask(splat, i64x2(1, 2)));
+      best0 = f64x2.pmin(best0, v);
+    }
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 2) << 3)), inf, pairMask(splat, i64x2(4, 8)));
+      best1 = f64x2.pmin(best1, v);
+    }
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 4) << 3)), inf, pairMask(splat, i64x2(16, 32)));
+      best2 = f64x2.pmin(best2, v);
+    }
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 6) << 3)), inf, pairMask(splat, i64x2(64, 128)));
+      best3 = f64x2.pmin(best3, v);
+    }
+  }
+  const best = f64x2.pmin(f64x2.pmin(best0, best1), f64x2.pmin(best2, best3));
+  let r = min(f64x2.extract_lane(best, 0), f64x2.extract_lane(best, 1));
+  for (let i = full; i < rows; i++) {
+    if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
+    r = min(r, load<f64>(col + (<usize>i << 3)));
+  }
+  return r;
+}
+
+/** MAX of the selected f64 values; -Infinity when none. Zero sign as for minF64. */
+export function maxF64(col: usize, sel: usize, rows: i32): f64 {
+  const ninf = f64x2.splat(-Infinity);
+  // Four independent accumulators (one per row pair) keep the compare-select chains short.
+  let best0 = ninf, best1 = best0, best2 = best0, best3 = best0;
+  const full = rows & ~7;
+  for (let i = 0; i < full; i += 8) {
+    const bits = <i32>load<u8>(sel + (<usize>i >> 3));
+    if (bits == 0) continue;
+    const splat = i64x2.splat(<i64>bits);
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 0) << 3)), ninf, pairMask(splat, i64x2(1, 2)));
+      best0 = f64x2.pmax(best0, v);
+    }
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 2) << 3)), ninf, pairMask(splat, i64x2(4, 8)));
+      best1 = f64x2.pmax(best1, v);
+    }
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 4) << 3)), ninf, pairMask(splat, i64x2(16, 32)));
+      best2 = f64x2.pmax(best2, v);
+    }
+    {
+      const v = v128.bitselect(v128.load(col + (<usize>(i + 6) << 3)), ninf, pairMask(splat, i64x2(64, 128)));
+      best3 = f64x2.pmax(best3, v);
+    }
+  }
+  const best = f64x2.pmax(f64x2.pmax(best0, best1), f64x2.pmax(best2, best3));
+  let r = max(f64x2.extract_lane(best, 0), f64x2.extract_lane(best, 1));
+  for (let i = full; i < rows; i++) {
+    if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
+    r = max(r, load<f64>(col + (<usize>i << 3)));
+  }
+  return r;
+}
