@@ -40,6 +40,8 @@ export interface LeafAdapter<E> {
   removeAt(o: number, i: number): void;
   write(o: number, es: E[]): boolean;
   fits(es: readonly E[]): boolean;
+  /** Bytes a page holding exactly `es` would have free (negative: does not fit). */
+  roomFor(es: readonly E[]): number;
   usedBytes(o: number): number;
   entryBytes(e: E): number;
   separator(e: E): Uint8Array;
@@ -126,7 +128,9 @@ export class BTree<E> {
       if (L.insertAt(leaf.o, i, e)) return;
       const es = L.all(leaf.o);
       es.splice(i, 0, e);
-      if (L.write(leaf.o, es)) return;
+      // Rewrite in place (compacting the heap, re-choosing the PAX capacity) only when that
+      // leaves real room; a page that is merely full splits (no rewrite per insert near full).
+      if (L.roomFor(es) >= this.pool.pageSize >> 4 && L.write(leaf.o, es)) return;
       // split
       let k: number;
       if (i === n && L.next(leaf.o) === 0 && path.length > 1) k = n;

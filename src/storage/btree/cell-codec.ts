@@ -46,9 +46,30 @@ export function encodeCell(v: Value): Uint8Array {
     new DataView(c.buffer).setFloat64(1, v, true);
     return c;
   }
-  if (typeof v === 'string') return lenCell(TAG_TEXT, enc.encode(v));
+  if (typeof v === 'string') return textCell(v);
   if (v instanceof Uint8Array) return lenCell(TAG_BLOB, v);
   throw new HeliosError('INTERNAL', `storage: cannot store a value of type ${v === null ? 'null' : typeof v}`);
+}
+
+/** A TEXT cell, encoded straight into the cell (ASCII without TextEncoder, the common case). */
+function textCell(v: string): Uint8Array {
+  const n = v.length;
+  let ascii = true;
+  for (let i = 0; i < n; i++) {
+    if (v.charCodeAt(i) > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (!ascii) return lenCell(TAG_TEXT, enc.encode(v));
+  const c = new Uint8Array(5 + n);
+  c[0] = TAG_TEXT;
+  c[1] = n & 0xff;
+  c[2] = (n >>> 8) & 0xff;
+  c[3] = (n >>> 16) & 0xff;
+  c[4] = n >>> 24;
+  for (let i = 0; i < n; i++) c[5 + i] = v.charCodeAt(i);
+  return c;
 }
 
 export function lenCell(tag: number, payload: Uint8Array): Uint8Array {

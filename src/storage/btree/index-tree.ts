@@ -39,6 +39,11 @@ export class IndexTree {
       removeAt: (o, i) => fmt.removeAt(o, i),
       write: (o, es) => fmt.write(o, es),
       fits: (es) => fmt.fits(es),
+      roomFor: (es) => {
+        let n = 24;
+        for (const k of es) n += 4 + k.length;
+        return store.pool.pageSize - n;
+      },
       usedBytes: (o) => fmt.usedBytes(o),
       entryBytes: (e) => fmt.entryBytes(e),
       separator: (e) => e,

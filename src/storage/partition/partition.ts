@@ -23,7 +23,7 @@ import type { BufferPool } from '../buffer/buffer-pool.js';
 import { type FileIO, NodeFileIO } from '../io/file-io.js';
 import { failpoint } from '../io/failpoint.js';
 import { Pager } from '../pager/pager.js';
-import { type Op, ByteReader, ByteWriter, readOp, writeOp } from '../wal/wal-ops.js';
+import { type Op, ByteReader, readOp, writeOp } from '../wal/wal-ops.js';
 import { RecordKind, Wal } from '../wal/wal.js';
 import { Applier } from './apply.js';
 import { Catalog } from './catalog.js';
@@ -145,7 +145,8 @@ export class PagedPartition implements Partition {
     for (const [txnId, s] of stash) {
       const t = new PagedTxn(this, txnId);
       for (const op of s.ops) this.applier.apply(op, t.undo);
-      t.redo.push(...s.ops);
+      for (const op of s.ops) writeOp(t.redo, op);
+      t.redoOps += s.ops.length;
       t.gid = s.gid;
       t.state = 'prepared';
       this.open.add(t);
@@ -215,19 +216,15 @@ export class PagedPartition implements Partition {
         this.wal.append(++this.lsn, RecordKind.RESOLVE_COMMIT, t.id, t.gid, null);
         return this.lsn;
       }
-      if (t.redo.length === 0) return this.lsn;
-      const w = new ByteWriter(1024);
-      for (const op of t.redo) writeOp(w, op);
-      this.wal.append(++this.lsn, RecordKind.COMMIT, t.id, '', w);
+      if (t.redoOps === 0) return this.lsn;
+      this.wal.append(++this.lsn, RecordKind.COMMIT, t.id, '', t.redo);
       return this.lsn;
     });
   }
 
   logPrepare(t: PagedTxn, gid: string): void {
     this.guard('prepare', () => {
-      const w = new ByteWriter(1024);
-      for (const op of t.redo) writeOp(w, op);
-      this.wal.append(++this.lsn, RecordKind.PREPARE, t.id, gid, w);
+      this.wal.append(++this.lsn, RecordKind.PREPARE, t.id, gid, t.redo);
       // A PREPARE promises the coordinator durability, whatever the WAL mode.
       this.wal.sync();
     });

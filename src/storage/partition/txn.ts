@@ -11,8 +11,8 @@ import type { IndexCursor, IndexDef, IndexRange, Row, Rowid, RowidRange, Storage
 import { checkValue } from '../btree/cell-codec.js';
 import { PaxTableCursor } from '../btree/table-cursor.js';
 import { decodeEntry, encodeEntry, encodePrefix, hasNull, prefixSuccessor } from '../keys/key-codec.js';
-import type { Op } from '../wal/wal-ops.js';
-import type { Undo } from './apply.js';
+import { ByteWriter, type Op, writeOp } from '../wal/wal-ops.js';
+import { type Undo, UndoLog } from './apply.js';
 import type { IndexMeta, TableMeta } from './catalog.js';
 import { PagedIndexCursor } from './index-cursor.js';
 import type { PagedPartition } from './partition.js';
@@ -33,8 +33,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export class PagedTxn implements StorageTxn {
   state: 'active' | 'prepared' | 'done' = 'active';
   gid = '';
-  readonly redo: Op[] = [];
-  readonly undo: Undo = [];
+  /** Redo operations, encoded as they happen (the WAL record's body at commit). */
+  readonly redo = new ByteWriter(256);
+  redoOps = 0;
+  readonly undo: Undo = new UndoLog();
   private readonly deferred: (() => void)[] = [];
   private readonly cursors = new Set<{ close(): void }>();
 
@@ -56,7 +58,12 @@ export class PagedTxn implements StorageTxn {
 
   private op(op: Op): void {
     this.p.applier.apply(op, this.undo);
-    this.redo.push(op);
+    this.log(op);
+  }
+
+  private log(op: Op): void {
+    writeOp(this.redo, op);
+    this.redoOps++;
   }
 
   // --- DDL ---
@@ -72,12 +79,12 @@ export class PagedTxn implements StorageTxn {
     const t = cat.table(table);
     this.change(() => {
       cat.removeTable(table);
-      this.undo.push(() => {
+      this.undo.fn(() => {
         cat.addTable(t);
         for (const i of t.indexes) cat.indexes.set(i.id, i);
       });
       this.deferred.push(() => this.p.applier.destroyTable(t));
-      this.redo.push({ k: 'dropTable', id: table });
+      this.log({ k: 'dropTable', id: table });
     });
   }
 
@@ -90,7 +97,8 @@ export class PagedTxn implements StorageTxn {
       if (part.column < 0 || part.column >= t.columns.length) throw new HeliosError('INTERNAL', `storage: index ${def.id} names column ${part.column}; table ${def.table} has ${t.columns.length}`);
     }
     const mark = this.undo.length;
-    const redoMark = this.redo.length;
+    const redoMark = this.redo.len;
+    const redoOpsMark = this.redoOps;
     this.change(() => {
       this.op({ k: 'createIndex', id: def.id, table: def.table, parts: def.parts.map((x) => ({ ...x })), unique: def.unique, partial: def.predicate !== undefined });
       cat.index(def.id).predicate = def.predicate;
@@ -120,8 +128,9 @@ export class PagedTxn implements StorageTxn {
       }
       if (conflict) {
         // roll back just this statement: the index disappears as if never created
-        while (this.undo.length > mark) this.undo.pop()!();
-        this.redo.length = redoMark;
+        this.undo.rollBack((op) => this.p.applier.apply(op, null), mark);
+        this.redo.len = redoMark;
+        this.redoOps = redoOpsMark;
       }
     });
     if (conflict) throw conflict;
@@ -133,9 +142,9 @@ export class PagedTxn implements StorageTxn {
     const ix = cat.index(index);
     this.change(() => {
       cat.removeIndex(index);
-      this.undo.push(() => cat.addIndex(ix));
+      this.undo.fn(() => cat.addIndex(ix));
       this.deferred.push(() => ix.tree.destroy());
-      this.redo.push({ k: 'dropIndex', id: index });
+      this.log({ k: 'dropIndex', id: index });
     });
   }
 
@@ -185,16 +194,26 @@ export class PagedTxn implements StorageTxn {
     this.active();
     const t = this.p.catalog.table(table);
     this.checkRow(t, row);
-    if (t.tree.has(rowid)) throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
-    const es = this.entries(t, rowid, row);
-    for (const e of es) {
-      const c = this.uniqueConflict(e, rowid);
-      if (c) throw c;
+    let es: KeyedEntry[] = [];
+    if (t.indexes.length > 0) {
+      if (t.tree.has(rowid)) throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
+      es = this.entries(t, rowid, row);
+      for (const e of es) {
+        const c = this.uniqueConflict(e, rowid);
+        if (c) throw c;
+      }
     }
+    // Hot path: one descent that inserts only when the rowid is absent (nothing changes if not).
+    let inserted = false;
     this.change(() => {
-      this.op({ k: 'rowPut', table, rowid, row: [...row] });
+      inserted = t.tree.insertNew(rowid, row);
+      if (!inserted) return;
+      t.rows++;
+      this.undo.op({ k: 'rowDel', table, rowid });
+      this.log({ k: 'rowPut', table, rowid, row: row as Row });
       for (const e of es) this.op({ k: 'idxPut', index: e.ix.id, entry: e.entry });
     });
+    if (!inserted) throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
   }
 
   update(table: number, rowid: Rowid, row: readonly Value[]): void {
@@ -295,7 +314,7 @@ export class PagedTxn implements StorageTxn {
     this.p.live();
     this.closeCursors();
     this.change(() => {
-      for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
+      this.undo.rollBack((op) => this.p.applier.apply(op, null));
     });
     if (this.state === 'prepared') this.p.logAbort(this);
     this.finish();
@@ -310,7 +329,7 @@ export class PagedTxn implements StorageTxn {
     this.closeCursors();
     if (this.state === 'prepared') this.p.prepared.delete(this.gid);
     this.state = 'done';
-    this.undo.length = 0;
+    this.undo.clear();
     this.p.ended(this);
   }
 }

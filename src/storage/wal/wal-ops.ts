@@ -16,7 +16,7 @@
  */
 import { HeliosError } from '../../errors.js';
 import type { Collation, ColumnKind, IndexKeyPart, Row, Value } from '../api.js';
-import { TAG_BLOB, TAG_INT, TAG_NULL, TAG_REAL, TAG_TEXT, decodeText, encodeText } from '../btree/cell-codec.js';
+import { TAG_BLOB, TAG_INT, TAG_NULL, TAG_REAL, TAG_TEXT, decodeText } from '../btree/cell-codec.js';
 
 export type Op =
   | { k: 'createTable'; id: number; columns: ColumnKind[] }
@@ -28,6 +28,7 @@ export type Op =
   | { k: 'idxPut'; index: number; entry: Uint8Array }
   | { k: 'idxDel'; index: number; entry: Uint8Array };
 
+const textEncoder = new TextEncoder();
 const KINDS: ColumnKind[] = ['integer', 'real', 'text', 'blob', 'any'];
 const COLLS: Collation[] = ['binary', 'nocase', 'rtrim'];
 
@@ -89,10 +90,12 @@ export class ByteWriter {
       this.u8(TAG_REAL);
       this.f64(v);
     } else if (typeof v === 'string') {
-      const b = encodeText(v);
-      this.u8(TAG_TEXT);
-      this.u32(b.length);
-      this.bytes(b);
+      // encode in place: at most 3 bytes per UTF-16 unit
+      this.ensure(5 + 3 * v.length);
+      this.buf[this.len] = TAG_TEXT;
+      const { written } = textEncoder.encodeInto(v, this.buf.subarray(this.len + 5));
+      this.dv.setUint32(this.len + 1, written, true);
+      this.len += 5 + written;
     } else {
       this.u8(TAG_BLOB);
       this.u32(v.length);
