@@ -70,7 +70,14 @@ export class BTree<E> {
     return { page, frame, o: this.pool.offset(frame), idx: 0 };
   }
 
+  /**
+   * Bumped whenever pages join or leave the tree (splits, merges, root changes): hints that
+   * remember a page (the table's append hint) are valid only while it is unchanged.
+   */
+  structVersion = 0;
+
   private fresh(): PathStep {
+    this.structVersion++;
     const page = this.store.allocPage();
     const frame = this.pool.create(this.store.owner, page);
     return { page, frame, o: this.pool.offset(frame), idx: 0 };
@@ -313,6 +320,7 @@ export class BTree<E> {
 
   /** Frees a page once the operation has released its pins (it may be pinned more than once). */
   private dropPage(s: PathStep, _extra: PathStep[]): void {
+    this.structVersion++;
     this.pendingFree.push(s.page);
   }
   private pendingFree: number[] = [];
@@ -334,6 +342,11 @@ export class BTree<E> {
       this.leaf.setPrev(root.o, 0);
     }
     this.dropPage(c, extra);
+  }
+
+  /** Called before the tree's pages are freed wholesale (drop). */
+  invalidate(): void {
+    this.structVersion++;
   }
 
   /** Every page of the tree, root included (for drop, check and vacuum accounting). */

@@ -157,6 +157,7 @@ export class IndexTree {
   }
 
   destroy(): void {
+    this.tree.invalidate();
     for (const pg of this.tree.pages()) this.store.freePage(pg);
   }
 }

@@ -162,9 +162,45 @@ export class TableTree {
     this.tree.insertAt(path, i, { rowid, cells });
   }
 
+  /** The rightmost leaf as of {@link BTree.structVersion} `hintVersion` (append fast path). */
+  private hintPage = 0;
+  private hintVersion = -1;
+
+  /**
+   * Appends past the largest rowid straight into the remembered rightmost leaf, skipping the
+   * descent; false when the hint is stale, the rowid is not past the end, or the leaf is full.
+   */
+  private tryAppend(rowid: bigint, row: readonly Value[]): boolean {
+    if (this.hintVersion !== this.tree.structVersion || this.hintPage === 0) return false;
+    const pool = this.store.pool;
+    const f = pool.fetch(this.store.owner, this.hintPage);
+    try {
+      const o = pool.offset(f);
+      const n = this.fmt.count(o);
+      if (pool.bytes[o + 4] !== PageType.TABLE_LEAF || this.fmt.next(o) !== 0 || n === 0 || this.fmt.rowidAt(o, n - 1) >= rowid) return false;
+      for (const v of row) {
+        if (typeof v === 'string' || v instanceof Uint8Array) {
+          if ((typeof v === 'string' ? v.length * 3 : v.length) + 5 > this.maxInline) return false;
+        }
+      }
+      if (!this.fmt.insertAt(o, n, { rowid, cells: this.cells(row) })) return false;
+      pool.markDirty(f);
+      this.version++;
+      return true;
+    } finally {
+      pool.unpin(f);
+    }
+  }
+
   /** Inserts the row when its rowid is absent (one descent); false, untouched, when present. */
   insertNew(rowid: bigint, row: readonly Value[]): boolean {
+    if (this.tryAppend(rowid, row)) return true;
     const { path, i, found } = this.find(rowid);
+    const leaf = path[path.length - 1]!;
+    if (this.fmt.next(leaf.o) === 0 && path.length > 1) {
+      this.hintPage = leaf.page;
+      this.hintVersion = this.tree.structVersion;
+    }
     if (found) {
       this.tree.release(path);
       return false;
@@ -268,6 +304,7 @@ export class TableTree {
 
   /** Frees every page of the table, overflow chains included. */
   destroy(): void {
+    this.tree.invalidate();
     const pages = this.tree.pages();
     const pool = this.store.pool;
     for (const pg of pages) {
