@@ -313,11 +313,14 @@ export class PagedPartition implements Partition {
       const tmpOpts: PagedStorageOptions = { dir: this.opts.dir, walMode: 'sync', fileIO: this.io, stem };
       for (const ext of ['db', 'wal', 'dw', 'spill']) this.io.unlink(path.join(this.opts.dir, `${stem}.${ext}`));
       const copy = new PagedPartition(this.id, tmpOpts, this.pool);
-      copyPartition(this, copy);
-      copy.lsn = this.lsn;
-      copy.nextTxn = this.nextTxn;
-      copy.runCheckpoint();
-      copy.closeFiles();
+      try {
+        copyPartition(this, copy);
+        copy.lsn = this.lsn;
+        copy.nextTxn = this.nextTxn;
+        copy.runCheckpoint();
+      } finally {
+        copy.closeFiles();
+      }
       failpoint('vacuum.before-rename');
       this.closeFiles(false);
       this.io.rename(path.join(this.opts.dir, `${stem}.db`), this.pager.file);
