@@ -51,24 +51,20 @@ export function encodeCell(v: Value): Uint8Array {
   throw new HeliosError('INTERNAL', `storage: cannot store a value of type ${v === null ? 'null' : typeof v}`);
 }
 
-/** A TEXT cell, encoded straight into the cell (ASCII without TextEncoder, the common case). */
+/**
+ * A TEXT cell, encoded straight into the cell. Sized for ASCII first: if every UTF-16 unit was
+ * consumed into `length` bytes the text was ASCII and the cell is exact; otherwise re-encode.
+ */
 function textCell(v: string): Uint8Array {
   const n = v.length;
-  let ascii = true;
-  for (let i = 0; i < n; i++) {
-    if (v.charCodeAt(i) > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  if (!ascii) return lenCell(TAG_TEXT, enc.encode(v));
   const c = new Uint8Array(5 + n);
+  const { read } = enc.encodeInto(v, c.subarray(5));
+  if (read !== n) return lenCell(TAG_TEXT, enc.encode(v));
   c[0] = TAG_TEXT;
   c[1] = n & 0xff;
   c[2] = (n >>> 8) & 0xff;
   c[3] = (n >>> 16) & 0xff;
   c[4] = n >>> 24;
-  for (let i = 0; i < n; i++) c[5 + i] = v.charCodeAt(i);
   return c;
 }
 

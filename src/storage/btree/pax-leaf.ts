@@ -25,9 +25,10 @@
 import type { ColumnKind } from '../api.js';
 import type { BufferPool } from '../buffer/buffer-pool.js';
 import { PageType } from '../pager/page-format.js';
-import { TAG_INT, TAG_REAL, cellLength } from './cell-codec.js';
+import { TAG_INT, TAG_REAL, TAG_TEXT, cellLength } from './cell-codec.js';
 
-export type Cell = Uint8Array | bigint | number | null;
+/** A string is a TEXT value not yet encoded: insertAt writes its UTF-8 straight into the heap. */
+export type Cell = Uint8Array | bigint | number | string | null;
 
 export interface LeafRow {
   rowid: bigint;
@@ -200,8 +201,9 @@ export class PaxLeafFormat {
     let n = 0;
     for (let c = 0; c < this.ncols; c++) {
       const cell = r.cells[c];
-      if (cell === null || typeof cell !== 'object') continue;
-      n += cell.length;
+      if (cell === null) continue;
+      if (typeof cell === 'string') n += 5 + Buffer.byteLength(cell, 'utf8');
+      else if (typeof cell === 'object') n += cell.length;
     }
     return n;
   }
@@ -312,13 +314,12 @@ export class PaxLeafFormat {
           this.setBit(nu, i, 0);
           this.setBit(ex, i, 0);
           this.pool.f64[(co >> 3) + i] = cell;
-        } else if (cell[0] === f) {
+        } else if (typeof cell !== 'string' && cell[0] === f) {
           this.setBit(nu, i, 0);
           this.setBit(ex, i, 0);
           b.set(cell.subarray(1, 9), co + 8 * i);
         } else {
-          top -= cell.length;
-          b.set(cell, o + top);
+          top -= this.putHeap(o + top, cell);
           this.setBit(nu, i, 0);
           this.setBit(ex, i, 1);
           b.fill(0, co + 8 * i, co + 8 * i + 8);
@@ -326,11 +327,10 @@ export class PaxLeafFormat {
         }
       } else if (cell === null) {
         dv.setUint16(co + 2 * i, 0, true);
-      } else if (typeof cell !== 'object') {
+      } else if (typeof cell === 'bigint' || typeof cell === 'number') {
         throw new Error('pax insert: a native value in a heap column');
       } else {
-        top -= cell.length;
-        b.set(cell, o + top);
+        top -= this.putHeap(o + top, cell);
         dv.setUint16(co + 2 * i, top, true);
       }
     }
@@ -338,6 +338,20 @@ export class PaxLeafFormat {
     dv.setUint32(o + 24, dv.getUint32(o + 24, true) + need, true);
     dv.setUint16(o + 6, n + 1, true);
     return true;
+  }
+
+  /** Writes a cell (or a TEXT value as a cell) ending just below absolute `end`; returns its size. */
+  private putHeap(end: number, cell: Uint8Array | string): number {
+    if (typeof cell !== 'string') {
+      this.pool.bytes.set(cell, end - cell.length);
+      return cell.length;
+    }
+    const n = Buffer.byteLength(cell, 'utf8');
+    const at = end - 5 - n;
+    this.pool.bytes[at] = TAG_TEXT;
+    this.pool.dv.setUint32(at + 1, n, true);
+    this.pool.buf.write(cell, at + 5, n, 'utf8');
+    return 5 + n;
   }
 
   /** Removes slot i (its heap cells become garbage until the next rewrite). */

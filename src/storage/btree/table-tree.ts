@@ -134,6 +134,10 @@ export class TableTree {
         out[c] = v;
         continue;
       }
+      if (typeof v === 'string' && v.length * 3 + 5 <= this.maxInline) {
+        out[c] = v; // encoded straight into the page heap
+        continue;
+      }
       const cell = encodeCell(v);
       out[c] = cell.length > this.maxInline ? writeOverflow(this.store, cell) : cell;
     }

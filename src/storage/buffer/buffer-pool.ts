@@ -38,6 +38,8 @@ export class BufferPool {
   readonly frameCount: number;
   /** Views over the whole memory (valid for the pool's life: the memory never grows). */
   readonly bytes: Uint8Array;
+  /** The same memory as a node Buffer, for encoding UTF-8 straight into pages. */
+  readonly buf: Buffer;
   readonly dv: DataView;
   readonly i64: BigInt64Array;
   readonly f64: Float64Array;
@@ -66,6 +68,7 @@ export class BufferPool {
     this.scratch = { byteOffset: 0, byteLength: this.base };
     const buf = this.memory.buffer as ArrayBuffer;
     this.bytes = new Uint8Array(buf);
+    this.buf = Buffer.from(buf);
     this.dv = new DataView(buf);
     this.i64 = new BigInt64Array(buf);
     this.f64 = new Float64Array(buf);

@@ -28,24 +28,23 @@ export type Op =
   | { k: 'idxPut'; index: number; entry: Uint8Array }
   | { k: 'idxDel'; index: number; entry: Uint8Array };
 
-const textEncoder = new TextEncoder();
 const KINDS: ColumnKind[] = ['integer', 'real', 'text', 'blob', 'any'];
 const COLLS: Collation[] = ['binary', 'nocase', 'rtrim'];
 
 export class ByteWriter {
-  buf: Uint8Array;
+  buf: Buffer;
   dv: DataView;
   len = 0;
   constructor(size = 256) {
-    this.buf = new Uint8Array(size);
-    this.dv = new DataView(this.buf.buffer);
+    this.buf = Buffer.alloc(size);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
   ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
-    this.dv = new DataView(next.buffer);
+    this.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
   u8(v: number): void {
     this.ensure(1);
@@ -93,7 +92,7 @@ export class ByteWriter {
       // encode in place: at most 3 bytes per UTF-16 unit
       this.ensure(5 + 3 * v.length);
       this.buf[this.len] = TAG_TEXT;
-      const { written } = textEncoder.encodeInto(v, this.buf.subarray(this.len + 5));
+      const written = this.buf.write(v, this.len + 5, 'utf8');
       this.dv.setUint32(this.len + 1, written, true);
       this.len += 5 + written;
     } else {
