@@ -133,15 +133,25 @@ export class BTree<E> {
       this.dirty(leaf);
       const n = L.count(leaf.o);
       if (L.insertAt(leaf.o, i, e)) return;
+      if (i === n && n > 0 && L.next(leaf.o) === 0 && path.length > 1) {
+        // Append past the end of the tree: the full page stays as it is (no rewrite), the new
+        // entry starts the next page. Rowid-ordered loads pack pages full this way.
+        const r = this.fresh();
+        extra.push(r);
+        L.init(r.o);
+        this.mustWrite(r.o, [e]);
+        L.setPrev(r.o, leaf.page);
+        L.setNext(leaf.o, r.page);
+        this.insertInterior(path, path.length - 2, L.separator(e), r.page, extra);
+        return;
+      }
       const es = L.all(leaf.o);
       es.splice(i, 0, e);
       // Rewrite in place (compacting the heap, re-choosing the PAX capacity) only when that
       // leaves real room; a page that is merely full splits (no rewrite per insert near full).
       if (L.roomFor(es) >= this.pool.pageSize >> 4 && L.write(leaf.o, es)) return;
       // split
-      let k: number;
-      if (i === n && L.next(leaf.o) === 0 && path.length > 1) k = n;
-      else k = this.splitPoint(es);
+      const k = this.splitPoint(es);
       const left = es.slice(0, k);
       const right = es.slice(k);
       const sep = L.separator(right[0]!);

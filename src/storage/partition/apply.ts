@@ -11,7 +11,7 @@ import type { Row } from '../api.js';
 import type { PageStore } from '../btree/btree.js';
 import { IndexTree } from '../btree/index-tree.js';
 import { TableTree } from '../btree/table-tree.js';
-import { ByteReader, ByteWriter, type Op, readOp, writeOp } from '../wal/wal-ops.js';
+import { ByteReader, ByteWriter, type Op, readOp, writeOp, writeRowDel } from '../wal/wal-ops.js';
 import type { Catalog, IndexMeta, TableMeta } from './catalog.js';
 
 /**
@@ -30,6 +30,10 @@ export class UndoLog {
   op(op: Op): void {
     this.offs.push(this.w.len);
     writeOp(this.w, op);
+  }
+  rowDel(table: number, rowid: bigint): void {
+    this.offs.push(this.w.len);
+    writeRowDel(this.w, table, rowid);
   }
   fn(f: () => void): void {
     this.fns.set(this.offs.length, f);

@@ -11,7 +11,7 @@ import type { IndexCursor, IndexDef, IndexRange, Row, Rowid, RowidRange, Storage
 import { checkValue } from '../btree/cell-codec.js';
 import { PaxTableCursor } from '../btree/table-cursor.js';
 import { decodeEntry, encodeEntry, encodePrefix, hasNull, prefixSuccessor } from '../keys/key-codec.js';
-import { ByteWriter, type Op, writeOp } from '../wal/wal-ops.js';
+import { ByteWriter, type Op, writeOp, writeRowPut } from '../wal/wal-ops.js';
 import { type Undo, UndoLog } from './apply.js';
 import type { IndexMeta, TableMeta } from './catalog.js';
 import { PagedIndexCursor } from './index-cursor.js';
@@ -23,6 +23,8 @@ interface KeyedEntry {
   readonly prefixLen: number;
   readonly values: readonly Value[];
 }
+
+const NO_ENTRIES: KeyedEntry[] = [];
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -194,7 +196,7 @@ export class PagedTxn implements StorageTxn {
     this.active();
     const t = this.p.catalog.table(table);
     this.checkRow(t, row);
-    let es: KeyedEntry[] = [];
+    let es: KeyedEntry[] = NO_ENTRIES;
     if (t.indexes.length > 0) {
       if (t.tree.has(rowid)) throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
       es = this.entries(t, rowid, row);
@@ -204,16 +206,18 @@ export class PagedTxn implements StorageTxn {
       }
     }
     // Hot path: one descent that inserts only when the rowid is absent (nothing changes if not).
-    let inserted = false;
-    this.change(() => {
-      inserted = t.tree.insertNew(rowid, row);
-      if (!inserted) return;
+    try {
+      if (!t.tree.insertNew(rowid, row)) {
+        throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
+      }
       t.rows++;
-      this.undo.op({ k: 'rowDel', table, rowid });
-      this.log({ k: 'rowPut', table, rowid, row: row as Row });
+      this.undo.rowDel(table, rowid);
+      writeRowPut(this.redo, table, rowid, row);
+      this.redoOps++;
       for (const e of es) this.op({ k: 'idxPut', index: e.ix.id, entry: e.entry });
-    });
-    if (!inserted) throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
+    } catch (e) {
+      throw this.p.poison(e, `transaction ${this.id}`);
+    }
   }
 
   update(table: number, rowid: Rowid, row: readonly Value[]): void {

@@ -103,6 +103,21 @@ export class ByteWriter {
   }
 }
 
+/** ROW_PUT without building an {@link Op} (the insert hot path). */
+export function writeRowPut(w: ByteWriter, table: number, rowid: bigint, row: readonly Value[]): void {
+  w.u8(5);
+  w.u32(table);
+  w.i64(rowid);
+  w.u16(row.length);
+  for (let i = 0; i < row.length; i++) w.value(row[i]!);
+}
+
+export function writeRowDel(w: ByteWriter, table: number, rowid: bigint): void {
+  w.u8(6);
+  w.u32(table);
+  w.i64(rowid);
+}
+
 export function writeOp(w: ByteWriter, op: Op): void {
   switch (op.k) {
     case 'createTable':
