@@ -44,7 +44,7 @@ export class Pager {
   readonly file: string;
   readonly dwFile: string;
   readonly spillFile: string;
-  private data: FileHandle;
+  private data!: FileHandle;
   private spill: FileHandle | null = null;
   private readonly spillSlots = new Map<number, number>();
   private spillFree: number[] = [];
@@ -62,13 +62,14 @@ export class Pager {
     this.dwFile = path.join(dir, `${stem}.dw`);
     this.spillFile = path.join(dir, `${stem}.spill`);
     this.scratch = new Uint8Array(pageSize);
-    const fresh = !io.exists(this.file);
+    // A new data file appears atomically (written aside, fsynced, renamed), so a crash while
+    // creating a partition never leaves a half-written header behind.
+    if (!io.exists(this.file)) this.initFile();
     try {
-      this.data = io.open(this.file, true);
+      this.data = io.open(this.file, false);
     } catch (e) {
       throw ioFail(this.file, 'open', e);
     }
-    if (fresh || this.data.size() === 0) this.initFile();
     this.recoverDoubleWrite();
     this.readHeader();
     this.loadFreeList();
@@ -79,8 +80,16 @@ export class Pager {
     const p = new Uint8Array(this.pageSize);
     this.writeHeaderInto(p, 0);
     sealPage(p, 0);
-    this.guard(this.file, 'write', () => this.data.write(p, 0, p.length, 0));
-    this.guard(this.file, 'fdatasync', () => this.data.datasync());
+    const tmp = `${this.file}.new`;
+    const fh = this.guard(tmp, 'open', () => this.io.open(tmp, true));
+    try {
+      this.guard(tmp, 'ftruncate', () => fh.truncate(0));
+      this.guard(tmp, 'write', () => fh.write(p, 0, p.length, 0));
+      this.guard(tmp, 'fdatasync', () => fh.datasync());
+    } finally {
+      fh.close();
+    }
+    this.guard(this.file, 'rename', () => this.io.rename(tmp, this.file));
     this.guard(this.file, 'fsync dir', () => this.io.syncDir(path.dirname(this.file)));
   }
 
