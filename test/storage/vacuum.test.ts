@@ -78,3 +78,31 @@ test('a crash in the middle of VACUUM leaves the old, complete partition', () =>
   verify(q);
   q.close();
 });
+
+test('long index keys spill to overflow pages; keys sharing too long a prefix are refused cleanly', () => {
+  const io = new MemoryFileIO();
+  const p = openPartition(0, { dir: '/long', walMode: 'sync', fileIO: io }, pool);
+  const t = p.begin();
+  t.createTable({ id: 1, columns: ['text'] });
+  t.createIndex({ id: 2, table: 1, parts: [{ column: 0, desc: false, collation: 'binary' }], unique: true });
+  const key = (i: number): string => `${String(i).padStart(5, '0')}:${'x'.repeat(1500 + (i % 7) * 900)}`;
+  for (let i = 0; i < 400; i++) t.insert(1, BigInt(i), [key((i * 37) % 400)]);
+  const at123 = [...Array(400).keys()].find((i) => (i * 37) % 400 === 123)!;
+  assert.deepEqual(t.indexLookup(2, [key(123)]), [BigInt(at123)]);
+  const all = t.indexScan(2).next(1000);
+  assert.equal(all.length, 400);
+  for (let i = 0; i < 400; i++) assert.equal(all[i]!.key[0], key(i));
+  for (let i = 0; i < 400; i += 3) t.delete(1, BigInt(i));
+  t.commit();
+  p.check();
+  // a duplicate long value in a non-unique index: the entries differ only after 3000+ bytes
+  const u = p.begin();
+  u.createTable({ id: 3, columns: ['text'] });
+  u.createIndex({ id: 4, table: 3, parts: [{ column: 0, desc: false, collation: 'binary' }], unique: false });
+  u.insert(3, 1n, ['y'.repeat(3000)]);
+  assert.throws(() => u.insert(3, 2n, ['y'.repeat(3000)]), (e: Error) => /shares its first \d+ bytes/.test(e.message));
+  assert.equal(u.rowCount(3), 1, 'the refused insert left nothing behind');
+  u.commit();
+  p.check();
+  p.close();
+});

@@ -44,7 +44,12 @@ export interface LeafAdapter<E> {
   roomFor(es: readonly E[]): number;
   usedBytes(o: number): number;
   entryBytes(e: E): number;
-  separator(e: E): Uint8Array;
+  /** A separator s with key(left) < s <= key(right) (as short as the format likes). */
+  separator(left: E, right: E): Uint8Array;
+  /** The separator for a new page holding just `e`, appended after the leaf at `o`. */
+  appendSeparator(o: number, e: E): Uint8Array;
+  /** The entry's complete key (for the consistency check). */
+  keyOf(e: E): Uint8Array;
 }
 
 export interface PathStep {
@@ -142,7 +147,7 @@ export class BTree<E> {
         this.mustWrite(r.o, [e]);
         L.setPrev(r.o, leaf.page);
         L.setNext(leaf.o, r.page);
-        this.insertInterior(path, path.length - 2, L.separator(e), r.page, extra);
+        this.insertInterior(path, path.length - 2, L.appendSeparator(leaf.o, e), r.page, extra);
         return;
       }
       const es = L.all(leaf.o);
@@ -154,7 +159,7 @@ export class BTree<E> {
       const k = this.splitPoint(es);
       const left = es.slice(0, k);
       const right = es.slice(k);
-      const sep = L.separator(right[0]!);
+      const sep = L.separator(left[left.length - 1]!, right[0]!);
       if (path.length === 1) {
         const a = this.fresh();
         const b = this.fresh();
@@ -301,7 +306,7 @@ export class BTree<E> {
         return;
       }
       const k = this.splitPoint(all);
-      const sep = L.separator(all[k]!);
+      const sep = L.separator(all[k - 1]!, all[k]!);
       const pc = I.content(parent.o);
       pc.keys[leftIdx] = sep;
       if (!I.fits(pc)) return;

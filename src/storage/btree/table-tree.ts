@@ -60,7 +60,9 @@ export class TableTree {
       roomFor: (es) => fmt.roomFor(es),
       usedBytes: (o) => fmt.usedBytes(o),
       entryBytes: (e) => fmt.rowBytes(e),
-      separator: (e) => rowidKey(e.rowid),
+      separator: (_l, r) => rowidKey(r.rowid),
+      appendSeparator: (_o, e) => rowidKey(e.rowid),
+      keyOf: (e) => rowidKey(e.rowid),
     };
     this.tree = new BTree(store, adapter, root);
   }

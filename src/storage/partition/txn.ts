@@ -118,7 +118,14 @@ export class PagedTxn implements StorageTxn {
             rows.push([b.rowid(i), row]);
           }
           for (const [rowid, row] of rows) {
-            const e = this.entryFor(ix, rowid, row);
+            let e: KeyedEntry | null;
+            try {
+              e = this.entryFor(ix, rowid, row);
+              if (e) ix.tree.checkSize(e.entry);
+            } catch (err) {
+              conflict = HeliosError.from(err);
+              break;
+            }
             if (!e) continue;
             conflict = this.uniqueConflict(e, rowid);
             if (conflict) break;
@@ -168,7 +175,6 @@ export class PagedTxn implements StorageTxn {
     }
     const values = ix.parts.map((p) => row[p.column]!);
     const { entry, prefixLen } = encodeEntry(values, ix.parts, rowid);
-    ix.tree.checkSize(entry);
     return { ix, entry, prefixLen, values };
   }
 
@@ -203,6 +209,7 @@ export class PagedTxn implements StorageTxn {
       for (const e of es) {
         const c = this.uniqueConflict(e, rowid);
         if (c) throw c;
+        e.ix.tree.checkSize(e.entry);
       }
     }
     // Hot path: one descent that inserts only when the rowid is absent (nothing changes if not).
@@ -233,6 +240,7 @@ export class PagedTxn implements StorageTxn {
     for (const e of added) {
       const c = this.uniqueConflict(e, rowid);
       if (c) throw c;
+      e.ix.tree.checkSize(e.entry);
     }
     this.change(() => {
       for (const e of gone) this.op({ k: 'idxDel', index: e.ix.id, entry: e.entry });
