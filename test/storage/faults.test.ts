@@ -260,3 +260,27 @@ test('2PC: a PREPAREd transaction survives a crash in doubt, then commits or abo
   p.check();
   p.close();
 });
+
+test('async mode: a failing timed fdatasync poisons the partition; reopening keeps what was written', async () => {
+  const seed = seedFrom('async fsync');
+  const r = rng(seed);
+  const mem = new MemoryFileIO();
+  const io = new FaultFileIO(mem);
+  let p = openPartition(0, opts(io, { walMode: 'async', asyncSyncIntervalMs: 2 }), pool);
+  setup(p);
+  const acked = work(p, seed, 5, r);
+  io.inject({ op: 'datasync', file: '.wal', code: 'EIO' });
+  const t = p.begin();
+  applyTransfer(t, seed, acked + 1);
+  t.commit();
+  p.sync(); // async: written to the OS, acknowledged
+  await new Promise((res) => setTimeout(res, 30));
+  assert.ok(io.fired > 0, 'the timer fdatasync ran and failed');
+  expectInternal(() => p.begin(), 'refuses', 'EIO');
+  io.clear();
+  p.closeFiles();
+  // the process survived (no power loss): the OS still has every written byte
+  p = openPartition(0, opts(io), pool);
+  verifyBank(p, seed, acked + 1);
+  p.close();
+});

@@ -79,7 +79,7 @@ export class DoubleWrite {
       failpoint('checkpoint.after-dw-write');
       this.guard(this.dwFile, 'fdatasync', () => dw.datasync());
       failpoint('checkpoint.after-dw-sync');
-      this.apply(dw);
+      this.apply(dw, count);
       this.guard(this.dwFile, 'truncate', () => dw.truncate(0));
       this.guard(this.dwFile, 'fdatasync', () => dw.datasync());
     } finally {
@@ -93,7 +93,7 @@ export class DoubleWrite {
     const dw = this.guard(this.dwFile, 'open', () => this.io.open(this.dwFile, false));
     try {
       const count = this.guard(this.dwFile, 'read', () => this.validate(dw));
-      if (count >= 0) this.apply(dw);
+      if (count >= 0) this.apply(dw, count);
       this.guard(this.dwFile, 'truncate', () => dw.truncate(0));
       this.guard(this.dwFile, 'fdatasync', () => dw.datasync());
     } finally {
@@ -125,10 +125,9 @@ export class DoubleWrite {
     return count;
   }
 
-  private apply(dw: FileHandle): void {
+  /** Writes the (validated or just written) images in place and syncs the data file. */
+  private apply(dw: FileHandle, count: number): void {
     const P = this.pageSize;
-    const count = this.guard(this.dwFile, 'read', () => this.validate(dw));
-    if (count < 0) throw new HeliosError('INTERNAL', `storage corruption in '${this.dwFile}': double-write file failed validation right after writing`);
     const rec = new Uint8Array(8 + P);
     const rdv = new DataView(rec.buffer);
     let pages = -1;
