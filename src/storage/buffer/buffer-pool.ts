@@ -64,6 +64,9 @@ export class BufferPool {
     this.frameCount = Math.max(MIN_FRAMES, Math.floor(opts.bytes / pageSize));
     this.base = Math.ceil(SCRATCH_BYTES / pageSize) * pageSize;
     const total = this.base + this.frameCount * pageSize;
+    if (total > 65536 * 65535) {
+      throw new HeliosError('INTERNAL', `buffer pool: ${total} bytes exceed a WebAssembly memory's 4 GiB; lower cache_size_mb or add shards`);
+    }
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(total / WASM_PAGE) });
     this.scratch = { byteOffset: 0, byteLength: this.base };
     const buf = this.memory.buffer as ArrayBuffer;
