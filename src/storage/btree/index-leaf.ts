@@ -88,16 +88,57 @@ export class IndexLeafFormat {
   }
 
   compareAt(o: number, i: number, key: Uint8Array): number {
-    const dv = this.pool.dv;
+    const b = this.pool.bytes;
     const s = o + HDR + 4 * i;
-    const off = dv.getUint16(s, true);
-    const len = dv.getUint16(s + 2, true);
-    if ((len & SPILL) === 0) return compareBytes(this.pool.bytes, o + off, len, key);
+    const off = b[s]! | (b[s + 1]! << 8);
+    const len = b[s + 2]! | (b[s + 3]! << 8);
+    if ((len & SPILL) === 0) {
+      const at = o + off;
+      const n = len < key.length ? len : key.length;
+      for (let j = 0; j < n; j++) {
+        const d = b[at + j]! - key[j]!;
+        if (d !== 0) return d;
+      }
+      return len - key.length;
+    }
     const pl = this.prefixLen;
     const c = compareBytes(this.pool.bytes, o + off, pl, key.length < pl ? key : key.subarray(0, pl));
     if (c !== 0 || key.length <= pl) return c === 0 ? 1 : c; // the full entry is longer than pl
     const full = this.keyAt(o, i);
     return compareBytes(full, 0, full.length, key);
+  }
+
+  /** True when the entry at slot i starts with `prefix`. */
+  startsWithAt(o: number, i: number, prefix: Uint8Array): boolean {
+    const b = this.pool.bytes;
+    const s = o + HDR + 4 * i;
+    const off = b[s]! | (b[s + 1]! << 8);
+    const len = b[s + 2]! | (b[s + 3]! << 8);
+    const local = len & SPILL ? this.prefixLen : len;
+    if (prefix.length > local) {
+      if (!(len & SPILL)) return false;
+      const full = this.keyAt(o, i);
+      if (full.length < prefix.length) return false;
+      for (let j = 0; j < prefix.length; j++) if (full[j] !== prefix[j]) return false;
+      return true;
+    }
+    for (let j = 0; j < prefix.length; j++) if (b[o + off + j] !== prefix[j]) return false;
+    return true;
+  }
+
+  /** The 8 bytes at `at` of the entry at slot i equal `want[at..at+8)` (rowid comparison). */
+  sameBytesAt(o: number, i: number, at: number, want: Uint8Array): boolean {
+    const b = this.pool.bytes;
+    const s = o + HDR + 4 * i;
+    const len = b[s + 2]! | (b[s + 3]! << 8);
+    if (len & SPILL) {
+      const full = this.keyAt(o, i);
+      for (let j = 0; j < 8; j++) if (full[at + j] !== want[at + j]) return false;
+      return true;
+    }
+    const off = o + (b[s]! | (b[s + 1]! << 8));
+    for (let j = 0; j < 8; j++) if (b[off + at + j] !== want[at + j]) return false;
+    return true;
   }
 
   /** First slot whose key is >= `key`. */

@@ -206,6 +206,43 @@ export class IndexTree {
     return out;
   }
 
+  /**
+   * True when an entry other than `entry` starts with `entry[0..prefixLen)` (the key parts):
+   * the UNIQUE probe, done in place without copying entries out of pages.
+   */
+  hasOther(entry: Uint8Array, prefixLen: number): boolean {
+    const prefix = entry.subarray(0, prefixLen);
+    const pool = this.store.pool;
+    const path = this.tree.descend(prefix);
+    const leaf = path[path.length - 1]!;
+    let frame = pool.fetch(this.store.owner, leaf.page);
+    this.tree.release(path);
+    const f = this.fmt;
+    try {
+      let o = pool.offset(frame);
+      let i = f.lowerBound(o, prefix);
+      for (let seen = 0; seen < 2; ) {
+        if (i >= f.count(o)) {
+          const nx = f.next(o);
+          pool.unpin(frame);
+          frame = -1;
+          if (nx === 0) return false;
+          frame = pool.fetch(this.store.owner, nx);
+          o = pool.offset(frame);
+          i = 0;
+          continue;
+        }
+        if (!f.startsWithAt(o, i, prefix)) return false;
+        if (!f.sameBytesAt(o, i, prefixLen, entry)) return true;
+        seen++;
+        i++;
+      }
+      return false;
+    } finally {
+      if (frame >= 0) pool.unpin(frame);
+    }
+  }
+
   /** Overflow pages of spilled entries, by visiting every leaf (destroy, check). */
   spilledChains(): number[] {
     const pool = this.store.pool;

@@ -187,15 +187,10 @@ export class PagedTxn implements StorageTxn {
     return out;
   }
 
-  private uniqueConflict(e: KeyedEntry, rowid: bigint): HeliosError | null {
+  private uniqueConflict(e: KeyedEntry, _rowid: bigint): HeliosError | null {
     if (!e.ix.unique || hasNull(e.values)) return null;
-    const prefix = e.entry.subarray(0, e.prefixLen);
-    const found = e.ix.tree.read({ from: prefix, after: null, stop: prefixSuccessor(prefix), reverse: false, max: 2 });
-    for (const f of found) {
-      const other = decodeEntry(f, e.ix.parts).rowid;
-      if (other !== rowid) return constraintError('unique', `UNIQUE constraint failed: index ${e.ix.id} already holds this key (rowid ${other})`);
-    }
-    return null;
+    if (!e.ix.tree.hasOther(e.entry, e.prefixLen)) return null;
+    return constraintError('unique', `UNIQUE constraint failed: index ${e.ix.id} already holds this key`);
   }
 
   insert(table: number, rowid: Rowid, row: readonly Value[]): void {
