@@ -171,6 +171,38 @@ report(`batch insert, 100k rows per transaction (median of ${oursRates.length})`
   if (chk !== chk2) throw new Error('lookup mismatch');
   report('point lookups by rowid (random, warm cache)', oursGet, sqliteGet, 'lookups/s', '>= 0.5');
 }
+// ---------- indexed writes and unique lookups (info: no aim in the issue) ----------
+{
+  sdb.exec('CREATE TABLE x (id INTEGER PRIMARY KEY, a INTEGER, b REAL, c TEXT); CREATE INDEX xa ON x(a); CREATE UNIQUE INDEX xc ON x(c COLLATE NOCASE)');
+  const insx = sdb.prepare('INSERT INTO x VALUES (?, ?, ?, ?)');
+  const N = Math.min(BATCH, ROWS);
+  let t0 = now();
+  sdb.transaction(() => {
+    for (let i = 1; i <= N; i++) insx.run(i, (i * 7919) % 1000003, i / 3, text(i));
+  })();
+  const sqliteIdx = N / (now() - t0);
+  const t = p.begin();
+  t.createTable({ id: 2, columns: ['integer', 'real', 'text'] });
+  t.createIndex({ id: 3, table: 2, parts: [{ column: 0, desc: false, collation: 'binary' }], unique: false });
+  t.createIndex({ id: 4, table: 2, parts: [{ column: 2, desc: false, collation: 'nocase' }], unique: true });
+  t.commit();
+  t0 = now();
+  const u = p.begin();
+  for (let i = 1; i <= N; i++) u.insert(2, BigInt(i), [BigInt((i * 7919) % 1000003), i / 3, text(i)]);
+  u.commit();
+  p.sync();
+  report('batch insert, 100k rows, 2 indexes (one UNIQUE NOCASE)', N / (now() - t0), sqliteIdx, 'rows/s', 'info');
+  const q = sdb.prepare('SELECT id FROM x WHERE c = ? COLLATE NOCASE').pluck();
+  const M = Math.min(LOOKUPS, 100_000);
+  t0 = now();
+  for (let i = 0; i < M; i++) q.get(text(1 + ((i * 13) % N)).toUpperCase());
+  const sqliteLk = M / (now() - t0);
+  const v = p.begin();
+  t0 = now();
+  for (let i = 0; i < M; i++) v.indexLookup(4, [text(1 + ((i * 13) % N)).toUpperCase()]);
+  report('unique index lookups (NOCASE TEXT)', M / (now() - t0), sqliteLk, 'lookups/s', 'info');
+  v.abort();
+}
 sdb.close();
 p.close();
 

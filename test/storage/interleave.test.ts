@@ -22,6 +22,8 @@ test('interleaved transactions on disjoint rows: aborts undo exactly their own w
     const txns = Array.from({ length: W }, () => p.begin());
     const mine = Array.from({ length: W }, () => new Map<bigint, string | null>());
     for (let step = 0; step < 300; step++) {
+      // checkpoints while every writer has uncommitted work (taken out and put back around it)
+      if (r() < 0.01) p.checkpoint();
       const w = randInt(r, W);
       // writer w owns rowids congruent to w mod W
       const rowid = BigInt(randInt(r, 200) * W + w);

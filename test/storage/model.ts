@@ -312,10 +312,12 @@ export function drive(o: DriveOptions): { ops: number; reopens: number; checks: 
       model = committed.clone();
       txn = p.begin();
     } else if (dice < 0.953) {
-      txn.commit();
-      committed = model.clone();
-      p.checkpoint();
-      txn = p.begin();
+      if (r() < 0.5) {
+        txn.commit();
+        committed = model.clone();
+        p.checkpoint();
+        txn = p.begin();
+      } else p.checkpoint(); // with the transaction's writes still uncommitted
     } else if (dice < 0.956) {
       verifyAll();
       txn.commit();

@@ -7,9 +7,10 @@
  * write(2) and, in 'sync' mode, one fdatasync (group commit). In 'async' mode a timer fdatasyncs
  * every `asyncSyncIntervalMs`.
  *
- * Checkpoints run when no transaction is open (the trees then hold only committed data): at
- * `checkpoint()`, when the WAL passes `checkpointWalBytes` at a `sync()`, and at `close()`. An
- * explicit checkpoint requested while transactions are open runs when the last one ends.
+ * Checkpoints run at `checkpoint()`, when the WAL passes `checkpointWalBytes` at a `sync()`, and
+ * at `close()`. Open transactions' writes are taken out of the pages around a checkpoint (see
+ * {@link PagedPartition.runCheckpoint}); one that ran DDL or is PREPAREd makes it wait until it
+ * ends.
  *
  * Faults: any I/O error or corruption met while changing state poisons the partition — every
  * later call throws until it is reopened (after a failed fsync the kernel may have dropped the
@@ -236,7 +237,17 @@ export class PagedPartition implements Partition {
 
   ended(t: PagedTxn): void {
     this.open.delete(t);
-    if (this.open.size === 0 && this.checkpointWanted && !this.poisoned) this.checkpoint();
+    if (this.checkpointWanted && !this.poisoned && this.canCheckpoint()) this.checkpoint();
+  }
+
+  /**
+   * A checkpoint may run with transactions open (their writes are taken out around it) unless
+   * one of them ran DDL (catalog changes are not undone/redone that way) or is PREPAREd (its
+   * PREPARE record must not leave the WAL before the decision).
+   */
+  private canCheckpoint(): boolean {
+    for (const t of this.open) if (t.ddl || t.state === 'prepared') return false;
+    return true;
   }
 
   sync(): bigint {
@@ -244,7 +255,7 @@ export class PagedPartition implements Partition {
       if (this.opts.walMode === 'sync') this.wal.sync();
       else this.wal.flush();
       const durable = this.opts.walMode === 'sync' ? this.wal.syncedLsn : this.wal.writtenLsn;
-      if (this.wal.size > this.walLimit && this.open.size === 0) this.runCheckpoint();
+      if (this.wal.size > this.walLimit && this.canCheckpoint()) this.runCheckpoint();
       return durable;
     });
   }
@@ -260,7 +271,7 @@ export class PagedPartition implements Partition {
 
   checkpoint(): void {
     this.guard('checkpoint', () => {
-      if (this.open.size > 0) {
+      if (!this.canCheckpoint()) {
         this.checkpointWanted = true;
         return;
       }
@@ -289,16 +300,28 @@ export class PagedPartition implements Partition {
     }
   }
 
-  /** Checkpoint proper (no open transactions): WAL durable → double-write → data → WAL reset. */
+  /**
+   * Checkpoint proper: WAL durable → double-write → data → WAL reset. The data file must receive
+   * committed data only, so the open transactions' writes are taken out first (each one's undo
+   * log; they touch disjoint rows, so the order does not matter) and put back afterwards (each
+   * one's redo log, which also rebuilds its undo log). Cost: proportional to their size.
+   */
   runCheckpoint(): void {
     this.checkpointWanted = false;
     this.wal.sync();
+    const live = [...this.open];
+    const undoOp = (op: Op): void => this.applier.apply(op, null);
+    for (const t of live) t.undo.rollBack(undoOp);
     const dirty = this.pool.dirtyFrames(this.owner);
     const walBytes = this.wal.size;
     this.pager.checkpoint(this.dirtyImages(), this.catalog.serialize(), this.lsn, this.nextTxn);
     for (const [, f] of dirty) this.pool.clearDirty(f);
     this.wal.reset(this.lsn);
     failpoint('checkpoint.after-wal-truncate');
+    for (const t of live) {
+      const rd = new ByteReader(t.redo.buf, 0, t.redo.len);
+      while (rd.pos < rd.end) this.applier.apply(readOp(rd), t.undo);
+    }
     this.log('storage.checkpoint', { partition: this.id, lsn: String(this.lsn), pages: dirty.length, walBytes });
   }
 

@@ -34,6 +34,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 export class PagedTxn implements StorageTxn {
   state: 'active' | 'prepared' | 'done' = 'active';
+  /** Ran DDL: checkpoints wait for it to end (see PagedPartition.canCheckpoint). */
+  ddl = false;
   gid = '';
   /** Redo operations, encoded as they happen (the WAL record's body at commit). */
   readonly redo = new ByteWriter(256);
@@ -71,12 +73,14 @@ export class PagedTxn implements StorageTxn {
   // --- DDL ---
   createTable(def: TableDef): void {
     this.active();
+    this.ddl = true;
     if (this.p.catalog.tables.has(def.id)) throw new HeliosError('INTERNAL', `storage: table ${def.id} already exists in partition ${this.p.id}`);
     this.change(() => this.op({ k: 'createTable', id: def.id, columns: [...def.columns] }));
   }
 
   dropTable(table: number): void {
     this.active();
+    this.ddl = true;
     const cat = this.p.catalog;
     const t = cat.table(table);
     this.change(() => {
@@ -92,6 +96,7 @@ export class PagedTxn implements StorageTxn {
 
   createIndex(def: IndexDef): void {
     this.active();
+    this.ddl = true;
     const cat = this.p.catalog;
     const t = cat.table(def.table);
     if (cat.indexes.has(def.id)) throw new HeliosError('INTERNAL', `storage: index ${def.id} already exists in partition ${this.p.id}`);
@@ -147,6 +152,7 @@ export class PagedTxn implements StorageTxn {
 
   dropIndex(index: number): void {
     this.active();
+    this.ddl = true;
     const cat = this.p.catalog;
     const ix = cat.index(index);
     this.change(() => {
