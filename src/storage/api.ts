@@ -182,6 +182,12 @@ export interface Partition {
   /** Transactions found PREPAREd at recovery (2PC in-doubt), by gid. */
   preparedTransactions(): Map<string, StorageTxn>;
   /**
+   * Re-attaches a partial index's predicate after the partition was reopened (a function cannot
+   * be persisted). Until it is bound, writes to that index's table throw INTERNAL. Engines that
+   * never reopen (the in-memory one) need not implement it.
+   */
+  bindIndexPredicate?(index: number, predicate: (row: readonly Value[]) => boolean): void;
+  /**
    * Makes every commit appended so far durable according to the WAL mode ('sync': fdatasync
    * before returning; 'async': written to the OS, fdatasync on a timer). Returns the highest
    * durable LSN.

@@ -32,6 +32,11 @@ export function createBufferPool(opts: { bytes: number; pageSize?: number }): Bu
   return new BufferPool(opts);
 }
 
+/** A shard's share of `[database] cache_size_mb` (the pool adds its kernel scratch on top). */
+export function shardPoolBytes(cacheSizeMb: number, shards: number): number {
+  return Math.floor((cacheSizeMb * 1024 * 1024) / Math.max(1, shards));
+}
+
 /** Opens (creating if needed) and recovers partition `id` in `opts.dir`. Synchronous. */
 export function openPartition(id: number, opts: PagedStorageOptions, pool: BufferPool): PagedPartition & Partition {
   return new PagedPartition(id, opts, pool);

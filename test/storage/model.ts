@@ -162,8 +162,8 @@ export function drive(o: DriveOptions): { ops: number; reopens: number; checks: 
       const k = randInt(r, 6);
       return k === 0 ? null : k < 3 ? BigInt(randInt(r, 300)) : k < 5 ? `u${randInt(r, 300)}${r() < 0.3 ? '  ' : ''}` : randInt(r, 300) + 0.5;
     }
-    // only column 3 is unindexed: it alone gets values big enough for overflow pages
-    return randomValue(r, col === 3 ? 0.08 : 0);
+    // big values everywhere (overflow cells, spilled index entries), mostly in unindexed column 3
+    return randomValue(r, col === 3 ? 0.08 : 0.01);
   };
   const rowFor = (table: number): Row =>
     table === T1 ? T1_KINDS.map((_k, c) => smallValue(c)) : [r() < 0.1 ? null : BigInt(randInt(r, 50)), r() < 0.5 ? BigInt(randInt(r, 50)) : randomValue(r, 0)];
@@ -312,10 +312,12 @@ export function drive(o: DriveOptions): { ops: number; reopens: number; checks: 
       model = committed.clone();
       txn = p.begin();
     } else if (dice < 0.953) {
-      txn.commit();
-      committed = model.clone();
-      p.checkpoint();
-      txn = p.begin();
+      if (r() < 0.5) {
+        txn.commit();
+        committed = model.clone();
+        p.checkpoint();
+        txn = p.begin();
+      } else p.checkpoint(); // with the transaction's writes still uncommitted
     } else if (dice < 0.956) {
       verifyAll();
       txn.commit();

@@ -40,9 +40,16 @@ export interface LeafAdapter<E> {
   removeAt(o: number, i: number): void;
   write(o: number, es: E[]): boolean;
   fits(es: readonly E[]): boolean;
+  /** Bytes a page holding exactly `es` would have free (negative: does not fit). */
+  roomFor(es: readonly E[]): number;
   usedBytes(o: number): number;
   entryBytes(e: E): number;
-  separator(e: E): Uint8Array;
+  /** A separator s with key(left) < s <= key(right) (as short as the format likes). */
+  separator(left: E, right: E): Uint8Array;
+  /** The separator for a new page holding just `e`, appended after the leaf at `o`. */
+  appendSeparator(o: number, e: E): Uint8Array;
+  /** The entry's complete key (for the consistency check). */
+  keyOf(e: E): Uint8Array;
 }
 
 export interface PathStep {
@@ -68,7 +75,14 @@ export class BTree<E> {
     return { page, frame, o: this.pool.offset(frame), idx: 0 };
   }
 
+  /**
+   * Bumped whenever pages join or leave the tree (splits, merges, root changes): hints that
+   * remember a page (the table's append hint) are valid only while it is unchanged.
+   */
+  structVersion = 0;
+
   private fresh(): PathStep {
+    this.structVersion++;
     const page = this.store.allocPage();
     const frame = this.pool.create(this.store.owner, page);
     return { page, frame, o: this.pool.offset(frame), idx: 0 };
@@ -124,16 +138,28 @@ export class BTree<E> {
       this.dirty(leaf);
       const n = L.count(leaf.o);
       if (L.insertAt(leaf.o, i, e)) return;
+      if (i === n && n > 0 && L.next(leaf.o) === 0 && path.length > 1) {
+        // Append past the end of the tree: the full page stays as it is (no rewrite), the new
+        // entry starts the next page. Rowid-ordered loads pack pages full this way.
+        const r = this.fresh();
+        extra.push(r);
+        L.init(r.o);
+        this.mustWrite(r.o, [e]);
+        L.setPrev(r.o, leaf.page);
+        L.setNext(leaf.o, r.page);
+        this.insertInterior(path, path.length - 2, L.appendSeparator(leaf.o, e), r.page, extra);
+        return;
+      }
       const es = L.all(leaf.o);
       es.splice(i, 0, e);
-      if (L.write(leaf.o, es)) return;
+      // Rewrite in place (compacting the heap, re-choosing the PAX capacity) only when that
+      // leaves real room; a page that is merely full splits (no rewrite per insert near full).
+      if (L.roomFor(es) >= this.pool.pageSize >> 4 && L.write(leaf.o, es)) return;
       // split
-      let k: number;
-      if (i === n && L.next(leaf.o) === 0 && path.length > 1) k = n;
-      else k = this.splitPoint(es);
+      const k = this.splitPoint(es);
       const left = es.slice(0, k);
       const right = es.slice(k);
-      const sep = L.separator(right[0]!);
+      const sep = L.separator(left[left.length - 1]!, right[0]!);
       if (path.length === 1) {
         const a = this.fresh();
         const b = this.fresh();
@@ -280,7 +306,7 @@ export class BTree<E> {
         return;
       }
       const k = this.splitPoint(all);
-      const sep = L.separator(all[k]!);
+      const sep = L.separator(all[k - 1]!, all[k]!);
       const pc = I.content(parent.o);
       pc.keys[leftIdx] = sep;
       if (!I.fits(pc)) return;
@@ -309,6 +335,7 @@ export class BTree<E> {
 
   /** Frees a page once the operation has released its pins (it may be pinned more than once). */
   private dropPage(s: PathStep, _extra: PathStep[]): void {
+    this.structVersion++;
     this.pendingFree.push(s.page);
   }
   private pendingFree: number[] = [];
@@ -330,6 +357,11 @@ export class BTree<E> {
       this.leaf.setPrev(root.o, 0);
     }
     this.dropPage(c, extra);
+  }
+
+  /** Called before the tree's pages are freed wholesale (drop). */
+  invalidate(): void {
+    this.structVersion++;
   }
 
   /** Every page of the tree, root included (for drop, check and vacuum accounting). */

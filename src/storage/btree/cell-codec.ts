@@ -46,9 +46,26 @@ export function encodeCell(v: Value): Uint8Array {
     new DataView(c.buffer).setFloat64(1, v, true);
     return c;
   }
-  if (typeof v === 'string') return lenCell(TAG_TEXT, enc.encode(v));
+  if (typeof v === 'string') return textCell(v);
   if (v instanceof Uint8Array) return lenCell(TAG_BLOB, v);
   throw new HeliosError('INTERNAL', `storage: cannot store a value of type ${v === null ? 'null' : typeof v}`);
+}
+
+/**
+ * A TEXT cell, encoded straight into the cell. Sized for ASCII first: if every UTF-16 unit was
+ * consumed into `length` bytes the text was ASCII and the cell is exact; otherwise re-encode.
+ */
+function textCell(v: string): Uint8Array {
+  const n = v.length;
+  const c = new Uint8Array(5 + n);
+  const { read } = enc.encodeInto(v, c.subarray(5));
+  if (read !== n) return lenCell(TAG_TEXT, enc.encode(v));
+  c[0] = TAG_TEXT;
+  c[1] = n & 0xff;
+  c[2] = (n >>> 8) & 0xff;
+  c[3] = (n >>> 16) & 0xff;
+  c[4] = n >>> 24;
+  return c;
 }
 
 export function lenCell(tag: number, payload: Uint8Array): Uint8Array {

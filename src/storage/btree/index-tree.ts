@@ -1,12 +1,15 @@
 /**
  * An index: a B+tree of encoded entries (keys/key-codec) in {@link IndexLeafFormat} leaves.
  * Entries are unique byte strings (they end in the rowid); the tree knows nothing of values.
+ * Entries longer than a quarter page spill to overflow chains; interior separators are the
+ * shortest prefix that separates two neighbours, so they stay short even for long keys.
  */
 import { HeliosError } from '../../errors.js';
 import { PageType } from '../pager/page-format.js';
 import { BTree, type LeafAdapter, type PageStore } from './btree.js';
-import { IndexLeafFormat } from './index-leaf.js';
+import { IndexLeafFormat, type LocalEntry } from './index-leaf.js';
 import { compareBytes } from './interior-page.js';
+import { chainPages, freeChain, writeChain } from './overflow.js';
 
 function startsWith(a: Uint8Array, p: Uint8Array): boolean {
   if (a.length < p.length) return false;
@@ -14,18 +17,31 @@ function startsWith(a: Uint8Array, p: Uint8Array): boolean {
   return true;
 }
 
+/** Longest entry accepted (u32 lengths; a sanity bound, not a page limit). */
+const MAX_ENTRY = 1 << 28;
+
 export class IndexTree {
   readonly fmt: IndexLeafFormat;
-  readonly tree: BTree<Uint8Array>;
+  readonly tree: BTree<LocalEntry>;
   version = 0;
-  /** Longest entry accepted: a quarter page keeps at least 4 entries per page. */
-  readonly maxEntry: number;
+  /** Separators longer than this cannot be stored in interior pages. */
+  private readonly maxSeparator: number;
 
   constructor(readonly store: PageStore, root: number) {
-    const fmt = new IndexLeafFormat(store.pool);
+    const fmt = new IndexLeafFormat(store);
     this.fmt = fmt;
-    this.maxEntry = (store.pool.pageSize >> 2) - 8;
-    const adapter: LeafAdapter<Uint8Array> = {
+    this.maxSeparator = (store.pool.pageSize >> 2) - 8;
+    const separator = (l: LocalEntry, r: LocalEntry): Uint8Array => {
+      const a = fmt.full(l);
+      const b = fmt.full(r);
+      let n = 0;
+      while (n < a.length && n < b.length && a[n] === b[n]) n++;
+      if (n + 1 > this.maxSeparator) {
+        throw new HeliosError('INTERNAL', `storage: two index keys share their first ${n} bytes, more than the ${this.maxSeparator} an interior page can separate`);
+      }
+      return b.slice(0, n + 1);
+    };
+    const adapter: LeafAdapter<LocalEntry> = {
       leafType: PageType.INDEX_LEAF,
       interiorType: PageType.INDEX_INTERIOR,
       init: (o) => fmt.init(o),
@@ -34,20 +50,23 @@ export class IndexTree {
       prev: (o) => fmt.prev(o),
       setNext: (o, p) => fmt.setNext(o, p),
       setPrev: (o, p) => fmt.setPrev(o, p),
-      all: (o) => fmt.allKeys(o),
+      all: (o) => fmt.all(o),
       insertAt: (o, i, e) => fmt.insertAt(o, i, e),
       removeAt: (o, i) => fmt.removeAt(o, i),
       write: (o, es) => fmt.write(o, es),
       fits: (es) => fmt.fits(es),
+      roomFor: (es) => fmt.roomFor(es),
       usedBytes: (o) => fmt.usedBytes(o),
       entryBytes: (e) => fmt.entryBytes(e),
-      separator: (e) => e,
+      separator,
+      appendSeparator: (o, e) => separator(fmt.entryAt(o, fmt.count(o) - 1), e),
+      keyOf: (e) => fmt.full(e),
     };
     this.tree = new BTree(store, adapter, root);
   }
 
   static create(store: PageStore): number {
-    const fmt = new IndexLeafFormat(store.pool);
+    const fmt = new IndexLeafFormat(store);
     return BTree.createRoot(store, (o) => fmt.init(o));
   }
 
@@ -55,24 +74,63 @@ export class IndexTree {
     return this.tree.root;
   }
 
+  /**
+   * Rejects (before anything changes) an entry that could never be separated from a neighbour:
+   * interior pages hold separators of at most a quarter page, and a separator must be longer
+   * than the prefix two neighbours share. Checking both neighbours at insert time suffices: after
+   * deletions, new neighbours share no more than the pairs they replace.
+   */
   checkSize(entry: Uint8Array): void {
-    if (entry.length > this.maxEntry) {
-      throw new HeliosError('INTERNAL', `storage: index key of ${entry.length} bytes exceeds the limit of ${this.maxEntry} bytes for ${this.store.pool.pageSize}-byte pages`);
+    if (entry.length > MAX_ENTRY) throw new HeliosError('INTERNAL', `storage: index key of ${entry.length} bytes exceeds the limit of ${MAX_ENTRY} bytes`);
+    if (entry.length < this.maxSeparator) return;
+    const lcp = (b: Uint8Array): number => {
+      let n = 0;
+      while (n < entry.length && n < b.length && entry[n] === b[n]) n++;
+      return n;
+    };
+    const after = this.read({ from: entry, after: null, stop: null, reverse: false, max: 1 });
+    const before = this.read({ from: entry, after: null, stop: null, reverse: true, max: 1 });
+    for (const nb of [...after, ...before]) {
+      const n = lcp(nb);
+      if (n + 1 > this.maxSeparator) {
+        throw new HeliosError('INTERNAL', `storage: index key shares its first ${n} bytes with another key in the index; the limit for ${this.store.pool.pageSize}-byte pages is ${this.maxSeparator - 1}`);
+      }
     }
+  }
+
+  /** The page form of a new entry: whole, or a prefix plus a new overflow chain. */
+  private localize(entry: Uint8Array): LocalEntry {
+    if (entry.length <= this.fmt.maxLocal) return { local: entry, spilled: false };
+    const first = writeChain(this.store, entry);
+    const pl = this.fmt.prefixLen;
+    const local = new Uint8Array(pl + 8);
+    local.set(entry.subarray(0, pl));
+    const dv = new DataView(local.buffer);
+    dv.setUint32(pl, entry.length, true);
+    dv.setUint32(pl + 4, first, true);
+    return { local, spilled: true };
   }
 
   /** Inserts an entry; false when it is already present. */
   insert(entry: Uint8Array): boolean {
-    this.checkSize(entry);
+    if (entry.length > MAX_ENTRY) throw new HeliosError('INTERNAL', `storage: index key of ${entry.length} bytes exceeds the limit of ${MAX_ENTRY} bytes`);
     const path = this.tree.descend(entry);
     const o = path[path.length - 1]!.o;
-    const i = this.fmt.lowerBound(o, entry);
-    if (i < this.fmt.count(o) && this.fmt.compareAt(o, i, entry) === 0) {
+    let le: LocalEntry;
+    let i: number;
+    try {
+      i = this.fmt.lowerBound(o, entry);
+      if (i < this.fmt.count(o) && this.fmt.compareAt(o, i, entry) === 0) {
+        this.tree.release(path);
+        return false;
+      }
+      le = this.localize(entry);
+    } catch (e) {
       this.tree.release(path);
-      return false;
+      throw e;
     }
     this.version++;
-    this.tree.insertAt(path, i, entry);
+    this.tree.insertAt(path, i, le);
     return true;
   }
 
@@ -80,10 +138,18 @@ export class IndexTree {
   delete(entry: Uint8Array): boolean {
     const path = this.tree.descend(entry);
     const o = path[path.length - 1]!.o;
-    const i = this.fmt.lowerBound(o, entry);
-    if (!(i < this.fmt.count(o) && this.fmt.compareAt(o, i, entry) === 0)) {
+    let i: number;
+    try {
+      i = this.fmt.lowerBound(o, entry);
+      if (!(i < this.fmt.count(o) && this.fmt.compareAt(o, i, entry) === 0)) {
+        this.tree.release(path);
+        return false;
+      }
+      const le = this.fmt.entryAt(o, i);
+      if (le.spilled) freeChain(this.store, this.fmt.chainOf(le));
+    } catch (e) {
       this.tree.release(path);
-      return false;
+      throw e;
     }
     this.version++;
     this.tree.removeAt(path, i);
@@ -140,18 +206,67 @@ export class IndexTree {
     return out;
   }
 
-  /** Entries whose encoded parts start with `prefix` (at most `max`). */
-  withPrefix(prefix: Uint8Array, max: number): Uint8Array[] {
-    const got = this.read({ from: prefix, after: null, stop: null, reverse: false, max });
-    const out: Uint8Array[] = [];
-    for (const e of got) {
-      if (!startsWith(e, prefix)) break;
-      out.push(e);
+  /**
+   * True when an entry other than `entry` starts with `entry[0..prefixLen)` (the key parts):
+   * the UNIQUE probe, done in place without copying entries out of pages.
+   */
+  hasOther(entry: Uint8Array, prefixLen: number): boolean {
+    const prefix = entry.subarray(0, prefixLen);
+    const pool = this.store.pool;
+    const path = this.tree.descend(prefix);
+    const leaf = path[path.length - 1]!;
+    let frame = pool.fetch(this.store.owner, leaf.page);
+    this.tree.release(path);
+    const f = this.fmt;
+    try {
+      let o = pool.offset(frame);
+      let i = f.lowerBound(o, prefix);
+      for (let seen = 0; seen < 2; ) {
+        if (i >= f.count(o)) {
+          const nx = f.next(o);
+          pool.unpin(frame);
+          frame = -1;
+          if (nx === 0) return false;
+          frame = pool.fetch(this.store.owner, nx);
+          o = pool.offset(frame);
+          i = 0;
+          continue;
+        }
+        if (!f.startsWithAt(o, i, prefix)) return false;
+        if (!f.sameBytesAt(o, i, prefixLen, entry)) return true;
+        seen++;
+        i++;
+      }
+      return false;
+    } finally {
+      if (frame >= 0) pool.unpin(frame);
     }
-    return out;
+  }
+
+  /** Overflow pages of spilled entries, by visiting every leaf (destroy, check). */
+  spilledChains(): number[] {
+    const pool = this.store.pool;
+    const firsts: number[] = [];
+    for (const pg of this.tree.pages()) {
+      const f = pool.fetch(this.store.owner, pg);
+      const o = pool.offset(f);
+      try {
+        if (pool.bytes[o + 4] !== PageType.INDEX_LEAF) continue;
+        for (const e of this.fmt.all(o)) if (e.spilled) firsts.push(this.fmt.chainOf(e));
+      } finally {
+        pool.unpin(f);
+      }
+    }
+    return firsts;
+  }
+
+  chainPagesOf(first: number): number[] {
+    return chainPages(this.store, first);
   }
 
   destroy(): void {
+    this.tree.invalidate();
+    for (const first of this.spilledChains()) freeChain(this.store, first);
     for (const pg of this.tree.pages()) this.store.freePage(pg);
   }
 }

@@ -15,9 +15,19 @@ const HDR = 16;
 
 /** Writes the cell's payload to a new chain and returns the reference cell. */
 export function writeOverflow(store: PageStore, cell: Uint8Array): Uint8Array {
+  const first = writeChain(store, cell.subarray(5));
+  const ref = new Uint8Array(OVERFLOW_REF_LEN);
+  const dv = new DataView(ref.buffer);
+  ref[0] = cell[0]! | OVERFLOW_BIT;
+  dv.setUint32(1, cell.length - 5, true);
+  dv.setUint32(5, first, true);
+  return ref;
+}
+
+/** Writes bytes to a new overflow chain; returns its first page. */
+export function writeChain(store: PageStore, payload: Uint8Array): number {
   const pool = store.pool;
   const per = pool.pageSize - HDR;
-  const payload = cell.subarray(5);
   const n = Math.max(1, Math.ceil(payload.length / per));
   const pages: number[] = [];
   for (let i = 0; i < n; i++) pages.push(store.allocPage());
@@ -31,12 +41,22 @@ export function writeOverflow(store: PageStore, cell: Uint8Array): Uint8Array {
     pool.bytes.set(chunk, o + HDR);
     pool.unpin(f);
   }
-  const ref = new Uint8Array(OVERFLOW_REF_LEN);
-  const dv = new DataView(ref.buffer);
-  ref[0] = cell[0]! | OVERFLOW_BIT;
-  dv.setUint32(1, payload.length, true);
-  dv.setUint32(5, pages[0]!, true);
-  return ref;
+  return pages[0]!;
+}
+
+/** Reads a whole chain of `len` bytes starting at page `first`. */
+export function readChain(store: PageStore, first: number, len: number): Uint8Array {
+  const pool = store.pool;
+  const out = new Uint8Array(len);
+  let at = 0;
+  chain(store, first, (o) => {
+    const n = pool.dv.getUint32(o + 12, true);
+    if (at + n > len) throw new HeliosError('INTERNAL', `storage corruption: overflow chain from page ${first} is longer than its value`);
+    out.set(pool.bytes.subarray(o + HDR, o + HDR + n), at);
+    at += n;
+  });
+  if (at !== len) throw new HeliosError('INTERNAL', `storage corruption: overflow chain from page ${first} is shorter than its value`);
+  return out;
 }
 
 function chain(store: PageStore, first: number, visit: (o: number) => void): void {
@@ -58,20 +78,9 @@ function chain(store: PageStore, first: number, visit: (o: number) => void): voi
 }
 
 export function readOverflow(store: PageStore, ref: Uint8Array, refOff: number): string | Uint8Array {
-  const pool = store.pool;
   const dv = new DataView(ref.buffer, ref.byteOffset);
   const tag = ref[refOff]! & ~OVERFLOW_BIT;
-  const len = dv.getUint32(refOff + 1, true);
-  const first = dv.getUint32(refOff + 5, true);
-  const out = new Uint8Array(len);
-  let at = 0;
-  chain(store, first, (o) => {
-    const n = pool.dv.getUint32(o + 12, true);
-    if (at + n > len) throw new HeliosError('INTERNAL', `storage corruption: overflow chain from page ${first} is longer than its value`);
-    out.set(pool.bytes.subarray(o + HDR, o + HDR + n), at);
-    at += n;
-  });
-  if (at !== len) throw new HeliosError('INTERNAL', `storage corruption: overflow chain from page ${first} is shorter than its value`);
+  const out = readChain(store, dv.getUint32(refOff + 5, true), dv.getUint32(refOff + 1, true));
   if (tag === TAG_TEXT) return decodeText(out);
   if (tag === TAG_BLOB) return out;
   throw new HeliosError('INTERNAL', `storage corruption: overflow reference with tag ${tag}`);
@@ -97,5 +106,13 @@ function collect(store: PageStore, first: number): number[] {
 }
 
 export function freeOverflow(store: PageStore, ref: Uint8Array): void {
-  for (const pg of collect(store, new DataView(ref.buffer, ref.byteOffset).getUint32(5, true))) store.freePage(pg);
+  freeChain(store, new DataView(ref.buffer, ref.byteOffset).getUint32(5, true));
+}
+
+export function freeChain(store: PageStore, first: number): void {
+  for (const pg of collect(store, first)) store.freePage(pg);
+}
+
+export function chainPages(store: PageStore, first: number): number[] {
+  return collect(store, first);
 }

@@ -25,12 +25,18 @@
 import type { ColumnKind } from '../api.js';
 import type { BufferPool } from '../buffer/buffer-pool.js';
 import { PageType } from '../pager/page-format.js';
-import { TAG_INT, TAG_REAL, cellLength } from './cell-codec.js';
+import { TAG_INT, TAG_REAL, TAG_TEXT, cellLength } from './cell-codec.js';
+
+/** A string is a TEXT value not yet encoded: insertAt writes its UTF-8 straight into the heap. */
+export type Cell = Uint8Array | bigint | number | string | null;
 
 export interface LeafRow {
   rowid: bigint;
-  /** One cell per column (see cell-codec); null = SQL NULL. */
-  cells: (Uint8Array | null)[];
+  /**
+   * One cell per column (see cell-codec); null = SQL NULL. A value of a fixed column's own class
+   * travels as the plain bigint/number (no cell allocated): the common case stays cheap.
+   */
+  cells: Cell[];
 }
 
 const HDR = 32;
@@ -167,20 +173,17 @@ export class PaxLeafFormat {
     return true;
   }
 
-  /** Copies of the row's cells (fixed natives re-encoded as cells), for rewrites and moves. */
+  /** Copies of the row's cells (fixed natives as bigint/number), for rewrites and moves. */
   rowAt(o: number, i: number): LeafRow {
     const l = this.layoutOf(o);
-    const cells: (Uint8Array | null)[] = new Array(this.ncols);
+    const cells: Cell[] = new Array(this.ncols);
     const b = this.pool.bytes;
     for (let c = 0; c < this.ncols; c++) {
       const at = this.locate(o, l, i, c);
       if (at === -1) cells[c] = null;
       else if (at === -2) {
-        const cell = new Uint8Array(9);
-        cell[0] = this.fixed[c]!;
-        const src = o + l.col[c]! + 8 * i;
-        cell.set(b.subarray(src, src + 8), 1);
-        cells[c] = cell;
+        const slot = ((o + l.col[c]!) >> 3) + i;
+        cells[c] = this.fixed[c] === TAG_INT ? this.pool.i64[slot]! : this.pool.f64[slot]!;
       } else cells[c] = b.slice(at, at + cellLength(b, this.pool.dv, at));
     }
     return { rowid: this.rowidAt(o, i), cells };
@@ -198,9 +201,9 @@ export class PaxLeafFormat {
     let n = 0;
     for (let c = 0; c < this.ncols; c++) {
       const cell = r.cells[c];
-      if (!cell) continue;
-      if (this.fixed[c] && cell[0] === this.fixed[c]) continue;
-      n += cell.length;
+      if (cell === null) continue;
+      if (typeof cell === 'string') n += 5 + Buffer.byteLength(cell, 'utf8');
+      else if (typeof cell === 'object') n += cell.length;
     }
     return n;
   }
@@ -212,6 +215,13 @@ export class PaxLeafFormat {
 
   usedBytes(o: number): number {
     return HDR + this.count(o) * this.perRow + this.pool.dv.getUint32(o + 24, true);
+  }
+
+  /** Bytes left free if the page held exactly `rows` (negative when they do not fit). */
+  roomFor(rows: readonly LeafRow[]): number {
+    let heap = 0;
+    for (const r of rows) heap += this.heapNeed(r);
+    return this.pool.pageSize - this.areaEnd(rows.length) - heap;
   }
 
   fits(rows: readonly LeafRow[]): boolean {
@@ -296,13 +306,20 @@ export class PaxLeafFormat {
           this.setBit(nu, i, 1);
           this.setBit(ex, i, 0);
           b.fill(0, co + 8 * i, co + 8 * i + 8);
-        } else if (cell[0] === f) {
+        } else if (typeof cell === 'bigint') {
+          this.setBit(nu, i, 0);
+          this.setBit(ex, i, 0);
+          this.pool.i64[(co >> 3) + i] = cell;
+        } else if (typeof cell === 'number') {
+          this.setBit(nu, i, 0);
+          this.setBit(ex, i, 0);
+          this.pool.f64[(co >> 3) + i] = cell;
+        } else if (typeof cell !== 'string' && cell[0] === f) {
           this.setBit(nu, i, 0);
           this.setBit(ex, i, 0);
           b.set(cell.subarray(1, 9), co + 8 * i);
         } else {
-          top -= cell.length;
-          b.set(cell, o + top);
+          top -= this.putHeap(o + top, cell);
           this.setBit(nu, i, 0);
           this.setBit(ex, i, 1);
           b.fill(0, co + 8 * i, co + 8 * i + 8);
@@ -310,9 +327,10 @@ export class PaxLeafFormat {
         }
       } else if (cell === null) {
         dv.setUint16(co + 2 * i, 0, true);
+      } else if (typeof cell === 'bigint' || typeof cell === 'number') {
+        throw new Error('pax insert: a native value in a heap column');
       } else {
-        top -= cell.length;
-        b.set(cell, o + top);
+        top -= this.putHeap(o + top, cell);
         dv.setUint16(co + 2 * i, top, true);
       }
     }
@@ -320,6 +338,20 @@ export class PaxLeafFormat {
     dv.setUint32(o + 24, dv.getUint32(o + 24, true) + need, true);
     dv.setUint16(o + 6, n + 1, true);
     return true;
+  }
+
+  /** Writes a cell (or a TEXT value as a cell) ending just below absolute `end`; returns its size. */
+  private putHeap(end: number, cell: Uint8Array | string): number {
+    if (typeof cell !== 'string') {
+      this.pool.bytes.set(cell, end - cell.length);
+      return cell.length;
+    }
+    const n = Buffer.byteLength(cell, 'utf8');
+    const at = end - 5 - n;
+    this.pool.bytes[at] = TAG_TEXT;
+    this.pool.dv.setUint32(at + 1, n, true);
+    this.pool.buf.write(cell, at + 5, n, 'utf8');
+    return 5 + n;
   }
 
   /** Removes slot i (its heap cells become garbage until the next rewrite). */

@@ -11,7 +11,7 @@
 import type { FixedColumnView, RowBatch, RowidRange, TableCursor, Value } from '../api.js';
 import { TAG_INT } from './cell-codec.js';
 import type { PaxLayout } from './pax-leaf.js';
-import { type TableTree, rowidKey } from './table-tree.js';
+import { type TableTree, rowidProbe } from './table-tree.js';
 
 class PageBatch implements RowBatch {
   constructor(
@@ -72,7 +72,7 @@ export class PaxTableCursor implements TableCursor {
   /** Positions on the leaf holding `rowid` (or the first/last leaf). */
   private seek(rowid: bigint | null, exclusive: boolean): void {
     this.unpin();
-    const path = this.t.tree.descend(rowid === null ? null : rowidKey(rowid), this.reverse ? 'last' : 'first');
+    const path = this.t.tree.descend(rowid === null ? null : rowidProbe(rowid), this.reverse ? 'last' : 'first');
     const leaf = path[path.length - 1]!;
     this.frame = this.pool.fetch(this.t.store.owner, leaf.page);
     this.t.tree.release(path);

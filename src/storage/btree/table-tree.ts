@@ -7,15 +7,28 @@ import { HeliosError } from '../../errors.js';
 import type { ColumnKind, Row, Value } from '../api.js';
 import { PageType } from '../pager/page-format.js';
 import { BTree, type LeafAdapter, type PageStore, type PathStep } from './btree.js';
-import { OVERFLOW_BIT, TAG_INT, checkValue, decodeCell, encodeCell } from './cell-codec.js';
+import { OVERFLOW_BIT, TAG_INT, TAG_REAL, checkValue, decodeCell, encodeCell } from './cell-codec.js';
 import { freeOverflow, readOverflow, writeOverflow } from './overflow.js';
-import { type LeafRow, PaxLeafFormat, type PaxLayout } from './pax-leaf.js';
+import { type Cell, type LeafRow, PaxLeafFormat, type PaxLayout } from './pax-leaf.js';
 
 /** 8-byte order-preserving form of a rowid (big-endian, sign bit flipped). */
 export function rowidKey(rowid: bigint): Uint8Array {
   const k = new Uint8Array(8);
-  new DataView(k.buffer).setBigUint64(0, BigInt.asUintN(64, rowid) ^ (1n << 63n), false);
+  new DataView(k.buffer).setBigInt64(0, rowid, false);
+  k[0] ^= 0x80;
   return k;
+}
+
+const probe = new Uint8Array(8);
+const probeDv = new DataView(probe.buffer);
+/**
+ * IMPORTANT: a shared buffer, valid only until the next call — for descents, which never keep
+ * the key (separators stored in pages always come from {@link rowidKey}).
+ */
+export function rowidProbe(rowid: bigint): Uint8Array {
+  probeDv.setBigInt64(0, rowid, false);
+  probe[0] ^= 0x80;
+  return probe;
 }
 
 export class TableTree {
@@ -44,9 +57,12 @@ export class TableTree {
       removeAt: (o, i) => fmt.removeAt(o, i),
       write: (o, es) => fmt.write(o, es),
       fits: (es) => fmt.fits(es),
+      roomFor: (es) => fmt.roomFor(es),
       usedBytes: (o) => fmt.usedBytes(o),
       entryBytes: (e) => fmt.rowBytes(e),
-      separator: (e) => rowidKey(e.rowid),
+      separator: (_l, r) => rowidKey(r.rowid),
+      appendSeparator: (_o, e) => rowidKey(e.rowid),
+      keyOf: (e) => rowidKey(e.rowid),
     };
     this.tree = new BTree(store, adapter, root);
   }
@@ -81,7 +97,7 @@ export class TableTree {
   }
 
   private find(rowid: bigint): { path: PathStep[]; i: number; found: boolean } {
-    const path = this.tree.descend(rowidKey(rowid));
+    const path = this.tree.descend(rowidProbe(rowid));
     const o = path[path.length - 1]!.o;
     const i = this.fmt.lowerBound(o, rowid);
     return { path, i, found: i < this.fmt.count(o) && this.fmt.rowidAt(o, i) === rowid };
@@ -103,16 +119,25 @@ export class TableTree {
   }
 
   /** Encodes a row's cells; large TEXT/BLOB values go to new overflow chains. */
-  private cells(row: readonly Value[]): (Uint8Array | null)[] {
+  private cells(row: readonly Value[]): Cell[] {
     if (row.length !== this.fmt.ncols) {
       throw new HeliosError('INTERNAL', `storage: row has ${row.length} values but the table has ${this.fmt.ncols} columns`);
     }
-    const out: (Uint8Array | null)[] = new Array(row.length);
+    const out: Cell[] = new Array(row.length);
+    const fixed = this.fmt.fixed;
     for (let c = 0; c < row.length; c++) {
       const v = row[c]!;
       checkValue(v);
       if (v === null) {
         out[c] = null;
+        continue;
+      }
+      if ((typeof v === 'bigint' && fixed[c] === TAG_INT) || (typeof v === 'number' && fixed[c] === TAG_REAL)) {
+        out[c] = v;
+        continue;
+      }
+      if (typeof v === 'string' && v.length * 3 + 5 <= this.maxInline) {
+        out[c] = v; // encoded straight into the page heap
         continue;
       }
       const cell = encodeCell(v);
@@ -132,7 +157,7 @@ export class TableTree {
       this.tree.release(path);
       throw new HeliosError('INTERNAL', `assertion failed: rowid ${rowid} already present`);
     }
-    let cells: (Uint8Array | null)[];
+    let cells: Cell[];
     try {
       cells = this.cells(row);
     } catch (e) {
@@ -141,6 +166,97 @@ export class TableTree {
     }
     this.version++;
     this.tree.insertAt(path, i, { rowid, cells });
+  }
+
+  /** The rightmost leaf as of {@link BTree.structVersion} `hintVersion` (append fast path). */
+  private hintPage = 0;
+  private hintVersion = -1;
+
+  /**
+   * Appends past the largest rowid straight into the remembered rightmost leaf, skipping the
+   * descent; false when the hint is stale, the rowid is not past the end, or the leaf is full.
+   */
+  private tryAppend(rowid: bigint, row: readonly Value[]): boolean {
+    if (this.hintVersion !== this.tree.structVersion || this.hintPage === 0) return false;
+    const pool = this.store.pool;
+    const f = pool.fetch(this.store.owner, this.hintPage);
+    try {
+      const o = pool.offset(f);
+      const n = this.fmt.count(o);
+      if (pool.bytes[o + 4] !== PageType.TABLE_LEAF || this.fmt.next(o) !== 0 || n === 0 || this.fmt.rowidAt(o, n - 1) >= rowid) return false;
+      for (const v of row) {
+        if (typeof v === 'string' || v instanceof Uint8Array) {
+          if ((typeof v === 'string' ? v.length * 3 : v.length) + 5 > this.maxInline) return false;
+        }
+      }
+      if (!this.fmt.insertAt(o, n, { rowid, cells: this.cells(row) })) return false;
+      pool.markDirty(f);
+      this.version++;
+      return true;
+    } finally {
+      pool.unpin(f);
+    }
+  }
+
+  /** Inserts the row when its rowid is absent (one descent); false, untouched, when present. */
+  insertNew(rowid: bigint, row: readonly Value[]): boolean {
+    if (this.tryAppend(rowid, row)) return true;
+    const { path, i, found } = this.find(rowid);
+    const leaf = path[path.length - 1]!;
+    if (this.fmt.next(leaf.o) === 0 && path.length > 1) {
+      this.hintPage = leaf.page;
+      this.hintVersion = this.tree.structVersion;
+    }
+    if (found) {
+      this.tree.release(path);
+      return false;
+    }
+    let cells: Cell[];
+    try {
+      cells = this.cells(row);
+    } catch (e) {
+      this.tree.release(path);
+      throw e;
+    }
+    this.version++;
+    this.tree.insertAt(path, i, { rowid, cells });
+    return true;
+  }
+
+  /** Inserts or replaces the row with one descent; returns the old row, if any. */
+  put(rowid: bigint, row: readonly Value[]): Row | undefined {
+    if (row.length !== this.fmt.ncols) {
+      throw new HeliosError('INTERNAL', `storage: row has ${row.length} values but the table has ${this.fmt.ncols} columns`);
+    }
+    for (const v of row) checkValue(v);
+    const { path, i, found } = this.find(rowid);
+    let old: Row | undefined;
+    let cells: Cell[];
+    try {
+      if (found) {
+        const o = path[path.length - 1]!.o;
+        old = this.rowAt(o, i);
+        this.freeRowOverflow(o, i);
+        this.fmt.removeAt(o, i);
+      }
+      cells = this.cells(row);
+    } catch (e) {
+      this.tree.release(path);
+      throw e;
+    }
+    this.version++;
+    this.tree.insertAt(path, i, { rowid, cells });
+    return old;
+  }
+
+  private freeRowOverflow(o: number, i: number): void {
+    const l = this.fmt.layoutOf(o);
+    const refs: Uint8Array[] = [];
+    for (let c = 0; c < this.fmt.ncols; c++) {
+      const at = this.fmt.locate(o, l, i, c);
+      if (at >= 0 && this.store.pool.bytes[at]! & OVERFLOW_BIT) refs.push(this.store.pool.bytes.slice(at, at + 9));
+    }
+    for (const r of refs) freeOverflow(this.store, r);
   }
 
   /** Deletes the row and returns it, or undefined when absent. */
@@ -194,6 +310,7 @@ export class TableTree {
 
   /** Frees every page of the table, overflow chains included. */
   destroy(): void {
+    this.tree.invalidate();
     const pages = this.tree.pages();
     const pool = this.store.pool;
     for (const pg of pages) {

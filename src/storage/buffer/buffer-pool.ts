@@ -38,6 +38,8 @@ export class BufferPool {
   readonly frameCount: number;
   /** Views over the whole memory (valid for the pool's life: the memory never grows). */
   readonly bytes: Uint8Array;
+  /** The same memory as a node Buffer, for encoding UTF-8 straight into pages. */
+  readonly buf: Buffer;
   readonly dv: DataView;
   readonly i64: BigInt64Array;
   readonly f64: Float64Array;
@@ -62,10 +64,14 @@ export class BufferPool {
     this.frameCount = Math.max(MIN_FRAMES, Math.floor(opts.bytes / pageSize));
     this.base = Math.ceil(SCRATCH_BYTES / pageSize) * pageSize;
     const total = this.base + this.frameCount * pageSize;
+    if (total > 65536 * 65535) {
+      throw new HeliosError('INTERNAL', `buffer pool: ${total} bytes exceed a WebAssembly memory's 4 GiB; lower cache_size_mb or add shards`);
+    }
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(total / WASM_PAGE) });
     this.scratch = { byteOffset: 0, byteLength: this.base };
     const buf = this.memory.buffer as ArrayBuffer;
     this.bytes = new Uint8Array(buf);
+    this.buf = Buffer.from(buf);
     this.dv = new DataView(buf);
     this.i64 = new BigInt64Array(buf);
     this.f64 = new Float64Array(buf);

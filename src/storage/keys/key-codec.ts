@@ -68,6 +68,13 @@ export function collate(s: string, c: Collation): string {
 }
 
 function escaped(o: Out, b: Uint8Array): void {
+  if (b.indexOf(0) < 0) {
+    // no zero byte to escape (the common case): one bulk copy
+    o.bytes(b);
+    o.byte(0);
+    o.byte(0);
+    return;
+  }
   for (let i = 0; i < b.length; i++) {
     const x = b[i]!;
     o.byte(x);

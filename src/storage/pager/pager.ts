@@ -17,11 +17,9 @@
 import * as path from 'node:path';
 import { HeliosError } from '../../errors.js';
 import type { FileHandle, FileIO } from '../io/file-io.js';
-import { failpoint } from '../io/failpoint.js';
+import { DoubleWrite } from './double-write.js';
 import { FORMAT_VERSION, H, MAGIC, PageType, pageChecksumOk, sealPage } from './page-format.js';
 
-const DW_MAGIC = 0x57444c48; // 'HLDW'
-const DW_END = 0x444e4557; // 'WEND'
 
 export function ioFail(file: string, op: string, e: unknown): HeliosError {
   const code = (e as NodeJS.ErrnoException)?.code ?? '';
@@ -44,7 +42,7 @@ export class Pager {
   readonly file: string;
   readonly dwFile: string;
   readonly spillFile: string;
-  private data: FileHandle;
+  private data!: FileHandle;
   private spill: FileHandle | null = null;
   private readonly spillSlots = new Map<number, number>();
   private spillFree: number[] = [];
@@ -62,13 +60,14 @@ export class Pager {
     this.dwFile = path.join(dir, `${stem}.dw`);
     this.spillFile = path.join(dir, `${stem}.spill`);
     this.scratch = new Uint8Array(pageSize);
-    const fresh = !io.exists(this.file);
+    // A new data file appears atomically (written aside, fsynced, renamed), so a crash while
+    // creating a partition never leaves a half-written header behind.
+    if (!io.exists(this.file)) this.initFile();
     try {
-      this.data = io.open(this.file, true);
+      this.data = io.open(this.file, false);
     } catch (e) {
       throw ioFail(this.file, 'open', e);
     }
-    if (fresh || this.data.size() === 0) this.initFile();
     this.recoverDoubleWrite();
     this.readHeader();
     this.loadFreeList();
@@ -79,8 +78,16 @@ export class Pager {
     const p = new Uint8Array(this.pageSize);
     this.writeHeaderInto(p, 0);
     sealPage(p, 0);
-    this.guard(this.file, 'write', () => this.data.write(p, 0, p.length, 0));
-    this.guard(this.file, 'fdatasync', () => this.data.datasync());
+    const tmp = `${this.file}.new`;
+    const fh = this.guard(tmp, 'open', () => this.io.open(tmp, true));
+    try {
+      this.guard(tmp, 'ftruncate', () => fh.truncate(0));
+      this.guard(tmp, 'write', () => fh.write(p, 0, p.length, 0));
+      this.guard(tmp, 'fdatasync', () => fh.datasync());
+    } finally {
+      fh.close();
+    }
+    this.guard(this.file, 'rename', () => this.io.rename(tmp, this.file));
     this.guard(this.file, 'fsync dir', () => this.io.syncDir(path.dirname(this.file)));
   }
 
@@ -287,107 +294,22 @@ export class Pager {
   }
 
   private doubleWrite(pages: Iterable<[number, Uint8Array]>, extra: [number, Uint8Array][]): void {
-    const P = this.pageSize;
-    const dw = this.guard(this.dwFile, 'open', () => this.io.open(this.dwFile, true));
-    try {
-      const rec = new Uint8Array(8 + P);
-      const rdv = new DataView(rec.buffer);
-      let count = 0;
-      let pos = 32;
-      const put = (pageNo: number, img: Uint8Array): void => {
-        if (pageNo !== 0 && this.freeSet.has(pageNo) && img[4] !== PageType.FREE_TRUNK) return;
-        sealPage(img, pageNo);
-        rdv.setUint32(0, pageNo, true);
-        rdv.setUint32(4, count, true);
-        rec.set(img, 8);
-        const at = pos;
-        this.guard(this.dwFile, 'write', () => dw.write(rec, 0, rec.length, at));
-        pos += rec.length;
-        count++;
-      };
-      for (const [n, img] of pages) put(n, img);
-      for (const [n, img] of extra) put(n, img);
-      const tail = new Uint8Array(16);
-      const tdv = new DataView(tail.buffer);
-      tdv.setUint32(0, DW_END, true);
-      tdv.setUint32(4, count, true);
-      this.guard(this.dwFile, 'write', () => dw.write(tail, 0, 16, pos));
-      const head = new Uint8Array(32);
-      const hdv = new DataView(head.buffer);
-      hdv.setUint32(0, DW_MAGIC, true);
-      hdv.setUint32(4, P, true);
-      hdv.setUint32(8, count, true);
-      hdv.setUint32(12, this.partitionId, true);
-      this.guard(this.dwFile, 'write', () => dw.write(head, 0, 32, 0));
-      this.guard(this.dwFile, 'truncate', () => dw.truncate(pos + 16));
-      failpoint('checkpoint.after-dw-write');
-      this.guard(this.dwFile, 'fdatasync', () => dw.datasync());
-      failpoint('checkpoint.after-dw-sync');
-      this.applyDoubleWrite(dw);
-      this.guard(this.dwFile, 'truncate', () => dw.truncate(0));
-      this.guard(this.dwFile, 'fdatasync', () => dw.datasync());
-    } finally {
-      dw.close();
+    const freeSet = this.freeSet;
+    function* images(): Generator<[number, Uint8Array]> {
+      for (const pe of [pages, extra]) {
+        for (const [n, img] of pe) {
+          // pages freed since they were dirtied are not written (trunks are free pages, but are)
+          if (n !== 0 && freeSet.has(n) && img[4] !== PageType.FREE_TRUNK) continue;
+          yield [n, img];
+        }
+      }
     }
-  }
-
-  /** Validates a double-write file; returns its page count, or -1 when incomplete (torn). */
-  private validDoubleWrite(dw: FileHandle): number {
-    const P = this.pageSize;
-    const size = dw.size();
-    if (size < 48) return -1;
-    const head = new Uint8Array(32);
-    dw.read(head, 0, 32, 0);
-    const hdv = new DataView(head.buffer);
-    if (hdv.getUint32(0, true) !== DW_MAGIC || hdv.getUint32(4, true) !== P || hdv.getUint32(12, true) !== this.partitionId) return -1;
-    const count = hdv.getUint32(8, true);
-    if (size !== 32 + count * (8 + P) + 16) return -1;
-    const tail = new Uint8Array(16);
-    dw.read(tail, 0, 16, size - 16);
-    const tdv = new DataView(tail.buffer);
-    if (tdv.getUint32(0, true) !== DW_END || tdv.getUint32(4, true) !== count) return -1;
-    const rec = new Uint8Array(8 + P);
-    for (let i = 0; i < count; i++) {
-      dw.read(rec, 0, rec.length, 32 + i * rec.length);
-      const rdv = new DataView(rec.buffer);
-      if (rdv.getUint32(4, true) !== i || !pageChecksumOk(rec.subarray(8), rdv.getUint32(0, true))) return -1;
-    }
-    return count;
-  }
-
-  private applyDoubleWrite(dw: FileHandle): void {
-    const P = this.pageSize;
-    const count = this.guard(this.dwFile, 'read', () => this.validDoubleWrite(dw));
-    if (count < 0) throw corrupt(this.dwFile, 'double-write file failed validation right after writing');
-    const rec = new Uint8Array(8 + P);
-    const rdv = new DataView(rec.buffer);
-    let pages = -1;
-    for (let i = 0; i < count; i++) {
-      this.guard(this.dwFile, 'read', () => dw.read(rec, 0, rec.length, 32 + i * rec.length));
-      const pageNo = rdv.getUint32(0, true);
-      if (pageNo === 0) pages = rdv.getUint32(8 + H.PAGE_COUNT, true);
-      this.guard(this.file, `write of page ${pageNo}`, () => this.data.write(rec, 8, P, pageNo * P));
-      if (i === count >> 1) failpoint('checkpoint.mid-data-write');
-    }
-    // The file is exactly the header's page count long (pages allocated and freed again between
-    // checkpoints were never written; trailing free pages were trimmed).
-    if (pages > 0) this.guard(this.file, 'ftruncate', () => this.data.truncate(pages * P));
-    this.guard(this.file, 'fdatasync', () => this.data.datasync());
-    failpoint('checkpoint.after-data-sync');
+    new DoubleWrite(this.io, this.dwFile, this.file, this.data, this.pageSize, this.partitionId).write(images());
   }
 
   /** At open: a complete double-write file means a checkpoint may be half-applied; finish it. */
   private recoverDoubleWrite(): void {
-    if (!this.io.exists(this.dwFile)) return;
-    const dw = this.guard(this.dwFile, 'open', () => this.io.open(this.dwFile, false));
-    try {
-      const count = this.guard(this.dwFile, 'read', () => this.validDoubleWrite(dw));
-      if (count >= 0) this.applyDoubleWrite(dw);
-      this.guard(this.dwFile, 'truncate', () => dw.truncate(0));
-      this.guard(this.dwFile, 'fdatasync', () => dw.datasync());
-    } finally {
-      dw.close();
-    }
+    new DoubleWrite(this.io, this.dwFile, this.file, this.data, this.pageSize, this.partitionId).recover();
   }
 
   readCatalog(): Uint8Array {

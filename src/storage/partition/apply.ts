@@ -11,10 +11,56 @@ import type { Row } from '../api.js';
 import type { PageStore } from '../btree/btree.js';
 import { IndexTree } from '../btree/index-tree.js';
 import { TableTree } from '../btree/table-tree.js';
-import type { Op } from '../wal/wal-ops.js';
+import { ByteReader, ByteWriter, type Op, readOp, writeOp, writeRowDel } from '../wal/wal-ops.js';
 import type { Catalog, IndexMeta, TableMeta } from './catalog.js';
 
-export type Undo = (() => void)[];
+/**
+ * A transaction's undo log: inverse operations encoded compactly as bytes (a 100k-row insert
+ * keeps 100k small records, not 100k closures for the garbage collector to promote), plus
+ * closures for the rare DDL steps that bytes cannot express.
+ */
+export class UndoLog {
+  private readonly w = new ByteWriter(256);
+  private offs: number[] = [];
+  private readonly fns = new Map<number, () => void>();
+
+  get length(): number {
+    return this.offs.length;
+  }
+  op(op: Op): void {
+    this.offs.push(this.w.len);
+    writeOp(this.w, op);
+  }
+  rowDel(table: number, rowid: bigint): void {
+    this.offs.push(this.w.len);
+    writeRowDel(this.w, table, rowid);
+  }
+  fn(f: () => void): void {
+    this.fns.set(this.offs.length, f);
+    this.offs.push(-1);
+  }
+  /** Undoes entries newest first down to `mark` (0 = all), forgetting them. */
+  rollBack(apply: (op: Op) => void, mark = 0): void {
+    for (let i = this.offs.length - 1; i >= mark; i--) {
+      const at = this.offs[i]!;
+      if (at < 0) {
+        this.fns.get(i)!();
+        this.fns.delete(i);
+      } else {
+        apply(readOp(new ByteReader(this.w.buf, at, this.w.len)));
+        this.w.len = at;
+      }
+    }
+    this.offs.length = mark;
+  }
+  clear(): void {
+    this.offs = [];
+    this.fns.clear();
+    this.w.len = 0;
+  }
+}
+
+export type Undo = UndoLog;
 
 export class Applier {
   constructor(readonly store: PageStore, readonly catalog: Catalog) {}
@@ -24,12 +70,11 @@ export class Applier {
     switch (op.k) {
       case 'rowPut': {
         const t = cat.table(op.table);
-        const old = t.tree.delete(op.rowid);
-        t.tree.insert(op.rowid, op.row);
+        const old = t.tree.put(op.rowid, op.row);
         if (!old) t.rows++;
         if (undo) {
           const { table, rowid } = op;
-          undo.push(old ? () => this.apply({ k: 'rowPut', table, rowid, row: old }, null) : () => this.apply({ k: 'rowDel', table, rowid }, null));
+          undo.op(old ? { k: 'rowPut', table, rowid, row: old } : { k: 'rowDel', table, rowid });
         }
         return;
       }
@@ -40,25 +85,25 @@ export class Applier {
         t.rows--;
         if (undo) {
           const { table, rowid } = op;
-          undo.push(() => this.apply({ k: 'rowPut', table, rowid, row: old }, null));
+          undo.op({ k: 'rowPut', table, rowid, row: old });
         }
         return;
       }
       case 'idxPut': {
         const ix = cat.index(op.index);
-        if (ix.tree.insert(op.entry) && undo) undo.push(() => ix.tree.delete(op.entry));
+        if (ix.tree.insert(op.entry) && undo) undo.op({ k: 'idxDel', index: op.index, entry: op.entry });
         return;
       }
       case 'idxDel': {
         const ix = cat.index(op.index);
-        if (ix.tree.delete(op.entry) && undo) undo.push(() => ix.tree.insert(op.entry));
+        if (ix.tree.delete(op.entry) && undo) undo.op({ k: 'idxPut', index: op.index, entry: op.entry });
         return;
       }
       case 'createTable': {
         const root = TableTree.create(this.store, op.columns);
         const meta: TableMeta = { id: op.id, columns: op.columns, tree: new TableTree(this.store, op.columns, root), rows: 0, indexes: [] };
         cat.addTable(meta);
-        if (undo) undo.push(() => this.destroyTable(cat.removeTable(op.id)));
+        if (undo) undo.fn(() => this.destroyTable(cat.removeTable(op.id)));
         return;
       }
       case 'dropTable':
@@ -68,7 +113,7 @@ export class Applier {
         const root = IndexTree.create(this.store);
         const meta: IndexMeta = { id: op.id, table: op.table, parts: op.parts, unique: op.unique, partial: op.partial, predicate: undefined, tree: new IndexTree(this.store, root) };
         cat.addIndex(meta);
-        if (undo) undo.push(() => cat.removeIndex(op.id).tree.destroy());
+        if (undo) undo.fn(() => cat.removeIndex(op.id).tree.destroy());
         return;
       }
       case 'dropIndex':

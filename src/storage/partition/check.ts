@@ -37,7 +37,7 @@ function checkTree<E>(tree: BTree<E>, what: string, onLeaf: (o: number) => void)
         else if (leafDepth !== depth) fail(`leaf ${pg} at depth ${depth}, others at ${leafDepth}`);
         leaves.push(pg);
         for (const e of tree.leaf.all(s.o)) {
-          const k = tree.leaf.separator(e);
+          const k = tree.leaf.keyOf(e);
           if (lo && cmp(k, lo) < 0) fail(`leaf ${pg} holds a key below its parent's bound`);
           if (hi && cmp(k, hi) >= 0) fail(`leaf ${pg} holds a key at or above its parent's bound`);
           if (keys.length > 0 && cmp(keys[keys.length - 1]!, k) >= 0) fail(`keys out of order at leaf ${pg}`);
@@ -99,6 +99,7 @@ export function checkPartition(p: PagedPartition): void {
       const iw = `index ${ix.id}`;
       const r = checkTree(ix.tree.tree, iw, () => {});
       for (const pg of r.pages) claim(pg, iw);
+      for (const first of ix.tree.spilledChains()) for (const pg of ix.tree.chainPagesOf(first)) claim(pg, `${iw} overflow`);
       if (ix.partial && !ix.predicate) continue;
       let expected = 0;
       const mine = new Set(r.keys.map((k) => Buffer.from(k).toString('hex')));

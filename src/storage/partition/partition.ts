@@ -7,9 +7,10 @@
  * write(2) and, in 'sync' mode, one fdatasync (group commit). In 'async' mode a timer fdatasyncs
  * every `asyncSyncIntervalMs`.
  *
- * Checkpoints run when no transaction is open (the trees then hold only committed data): at
- * `checkpoint()`, when the WAL passes `checkpointWalBytes` at a `sync()`, and at `close()`. An
- * explicit checkpoint requested while transactions are open runs when the last one ends.
+ * Checkpoints run at `checkpoint()`, when the WAL passes `checkpointWalBytes` at a `sync()`, and
+ * at `close()`. Open transactions' writes are taken out of the pages around a checkpoint (see
+ * {@link PagedPartition.runCheckpoint}); one that ran DDL or is PREPAREd makes it wait until it
+ * ends.
  *
  * Faults: any I/O error or corruption met while changing state poisons the partition — every
  * later call throws until it is reopened (after a failed fsync the kernel may have dropped the
@@ -23,7 +24,7 @@ import type { BufferPool } from '../buffer/buffer-pool.js';
 import { type FileIO, NodeFileIO } from '../io/file-io.js';
 import { failpoint } from '../io/failpoint.js';
 import { Pager } from '../pager/pager.js';
-import { type Op, ByteReader, ByteWriter, readOp, writeOp } from '../wal/wal-ops.js';
+import { type Op, ByteReader, readOp, writeOp } from '../wal/wal-ops.js';
 import { RecordKind, Wal } from '../wal/wal.js';
 import { Applier } from './apply.js';
 import { Catalog } from './catalog.js';
@@ -145,7 +146,8 @@ export class PagedPartition implements Partition {
     for (const [txnId, s] of stash) {
       const t = new PagedTxn(this, txnId);
       for (const op of s.ops) this.applier.apply(op, t.undo);
-      t.redo.push(...s.ops);
+      for (const op of s.ops) writeOp(t.redo, op);
+      t.redoOps += s.ops.length;
       t.gid = s.gid;
       t.state = 'prepared';
       this.open.add(t);
@@ -215,19 +217,15 @@ export class PagedPartition implements Partition {
         this.wal.append(++this.lsn, RecordKind.RESOLVE_COMMIT, t.id, t.gid, null);
         return this.lsn;
       }
-      if (t.redo.length === 0) return this.lsn;
-      const w = new ByteWriter(1024);
-      for (const op of t.redo) writeOp(w, op);
-      this.wal.append(++this.lsn, RecordKind.COMMIT, t.id, '', w);
+      if (t.redoOps === 0) return this.lsn;
+      this.wal.append(++this.lsn, RecordKind.COMMIT, t.id, '', t.redo);
       return this.lsn;
     });
   }
 
   logPrepare(t: PagedTxn, gid: string): void {
     this.guard('prepare', () => {
-      const w = new ByteWriter(1024);
-      for (const op of t.redo) writeOp(w, op);
-      this.wal.append(++this.lsn, RecordKind.PREPARE, t.id, gid, w);
+      this.wal.append(++this.lsn, RecordKind.PREPARE, t.id, gid, t.redo);
       // A PREPARE promises the coordinator durability, whatever the WAL mode.
       this.wal.sync();
     });
@@ -239,7 +237,17 @@ export class PagedPartition implements Partition {
 
   ended(t: PagedTxn): void {
     this.open.delete(t);
-    if (this.open.size === 0 && this.checkpointWanted && !this.poisoned) this.checkpoint();
+    if (this.checkpointWanted && !this.poisoned && this.canCheckpoint()) this.checkpoint();
+  }
+
+  /**
+   * A checkpoint may run with transactions open (their writes are taken out around it) unless
+   * one of them ran DDL (catalog changes are not undone/redone that way) or is PREPAREd (its
+   * PREPARE record must not leave the WAL before the decision).
+   */
+  private canCheckpoint(): boolean {
+    for (const t of this.open) if (t.ddl || t.state === 'prepared') return false;
+    return true;
   }
 
   sync(): bigint {
@@ -247,7 +255,7 @@ export class PagedPartition implements Partition {
       if (this.opts.walMode === 'sync') this.wal.sync();
       else this.wal.flush();
       const durable = this.opts.walMode === 'sync' ? this.wal.syncedLsn : this.wal.writtenLsn;
-      if (this.wal.size > this.walLimit && this.open.size === 0) this.runCheckpoint();
+      if (this.wal.size > this.walLimit && this.canCheckpoint()) this.runCheckpoint();
       return durable;
     });
   }
@@ -263,7 +271,7 @@ export class PagedPartition implements Partition {
 
   checkpoint(): void {
     this.guard('checkpoint', () => {
-      if (this.open.size > 0) {
+      if (!this.canCheckpoint()) {
         this.checkpointWanted = true;
         return;
       }
@@ -292,16 +300,28 @@ export class PagedPartition implements Partition {
     }
   }
 
-  /** Checkpoint proper (no open transactions): WAL durable → double-write → data → WAL reset. */
+  /**
+   * Checkpoint proper: WAL durable → double-write → data → WAL reset. The data file must receive
+   * committed data only, so the open transactions' writes are taken out first (each one's undo
+   * log; they touch disjoint rows, so the order does not matter) and put back afterwards (each
+   * one's redo log, which also rebuilds its undo log). Cost: proportional to their size.
+   */
   runCheckpoint(): void {
     this.checkpointWanted = false;
     this.wal.sync();
+    const live = [...this.open];
+    const undoOp = (op: Op): void => this.applier.apply(op, null);
+    for (const t of live) t.undo.rollBack(undoOp);
     const dirty = this.pool.dirtyFrames(this.owner);
     const walBytes = this.wal.size;
     this.pager.checkpoint(this.dirtyImages(), this.catalog.serialize(), this.lsn, this.nextTxn);
     for (const [, f] of dirty) this.pool.clearDirty(f);
     this.wal.reset(this.lsn);
     failpoint('checkpoint.after-wal-truncate');
+    for (const t of live) {
+      const rd = new ByteReader(t.redo.buf, 0, t.redo.len);
+      while (rd.pos < rd.end) this.applier.apply(readOp(rd), t.undo);
+    }
     this.log('storage.checkpoint', { partition: this.id, lsn: String(this.lsn), pages: dirty.length, walBytes });
   }
 
@@ -316,11 +336,14 @@ export class PagedPartition implements Partition {
       const tmpOpts: PagedStorageOptions = { dir: this.opts.dir, walMode: 'sync', fileIO: this.io, stem };
       for (const ext of ['db', 'wal', 'dw', 'spill']) this.io.unlink(path.join(this.opts.dir, `${stem}.${ext}`));
       const copy = new PagedPartition(this.id, tmpOpts, this.pool);
-      copyPartition(this, copy);
-      copy.lsn = this.lsn;
-      copy.nextTxn = this.nextTxn;
-      copy.runCheckpoint();
-      copy.closeFiles();
+      try {
+        copyPartition(this, copy);
+        copy.lsn = this.lsn;
+        copy.nextTxn = this.nextTxn;
+        copy.runCheckpoint();
+      } finally {
+        copy.closeFiles();
+      }
       failpoint('vacuum.before-rename');
       this.closeFiles(false);
       this.io.rename(path.join(this.opts.dir, `${stem}.db`), this.pager.file);

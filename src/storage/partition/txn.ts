@@ -11,8 +11,8 @@ import type { IndexCursor, IndexDef, IndexRange, Row, Rowid, RowidRange, Storage
 import { checkValue } from '../btree/cell-codec.js';
 import { PaxTableCursor } from '../btree/table-cursor.js';
 import { decodeEntry, encodeEntry, encodePrefix, hasNull, prefixSuccessor } from '../keys/key-codec.js';
-import type { Op } from '../wal/wal-ops.js';
-import type { Undo } from './apply.js';
+import { ByteWriter, type Op, writeOp, writeRowPut } from '../wal/wal-ops.js';
+import { type Undo, UndoLog } from './apply.js';
 import type { IndexMeta, TableMeta } from './catalog.js';
 import { PagedIndexCursor } from './index-cursor.js';
 import type { PagedPartition } from './partition.js';
@@ -24,6 +24,8 @@ interface KeyedEntry {
   readonly values: readonly Value[];
 }
 
+const NO_ENTRIES: KeyedEntry[] = [];
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -32,9 +34,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 export class PagedTxn implements StorageTxn {
   state: 'active' | 'prepared' | 'done' = 'active';
+  /** Ran DDL: checkpoints wait for it to end (see PagedPartition.canCheckpoint). */
+  ddl = false;
   gid = '';
-  readonly redo: Op[] = [];
-  readonly undo: Undo = [];
+  /** Redo operations, encoded as they happen (the WAL record's body at commit). */
+  readonly redo = new ByteWriter(256);
+  redoOps = 0;
+  readonly undo: Undo = new UndoLog();
   private readonly deferred: (() => void)[] = [];
   private readonly cursors = new Set<{ close(): void }>();
 
@@ -56,33 +62,41 @@ export class PagedTxn implements StorageTxn {
 
   private op(op: Op): void {
     this.p.applier.apply(op, this.undo);
-    this.redo.push(op);
+    this.log(op);
+  }
+
+  private log(op: Op): void {
+    writeOp(this.redo, op);
+    this.redoOps++;
   }
 
   // --- DDL ---
   createTable(def: TableDef): void {
     this.active();
+    this.ddl = true;
     if (this.p.catalog.tables.has(def.id)) throw new HeliosError('INTERNAL', `storage: table ${def.id} already exists in partition ${this.p.id}`);
     this.change(() => this.op({ k: 'createTable', id: def.id, columns: [...def.columns] }));
   }
 
   dropTable(table: number): void {
     this.active();
+    this.ddl = true;
     const cat = this.p.catalog;
     const t = cat.table(table);
     this.change(() => {
       cat.removeTable(table);
-      this.undo.push(() => {
+      this.undo.fn(() => {
         cat.addTable(t);
         for (const i of t.indexes) cat.indexes.set(i.id, i);
       });
       this.deferred.push(() => this.p.applier.destroyTable(t));
-      this.redo.push({ k: 'dropTable', id: table });
+      this.log({ k: 'dropTable', id: table });
     });
   }
 
   createIndex(def: IndexDef): void {
     this.active();
+    this.ddl = true;
     const cat = this.p.catalog;
     const t = cat.table(def.table);
     if (cat.indexes.has(def.id)) throw new HeliosError('INTERNAL', `storage: index ${def.id} already exists in partition ${this.p.id}`);
@@ -90,7 +104,8 @@ export class PagedTxn implements StorageTxn {
       if (part.column < 0 || part.column >= t.columns.length) throw new HeliosError('INTERNAL', `storage: index ${def.id} names column ${part.column}; table ${def.table} has ${t.columns.length}`);
     }
     const mark = this.undo.length;
-    const redoMark = this.redo.length;
+    const redoMark = this.redo.len;
+    const redoOpsMark = this.redoOps;
     this.change(() => {
       this.op({ k: 'createIndex', id: def.id, table: def.table, parts: def.parts.map((x) => ({ ...x })), unique: def.unique, partial: def.predicate !== undefined });
       cat.index(def.id).predicate = def.predicate;
@@ -108,7 +123,14 @@ export class PagedTxn implements StorageTxn {
             rows.push([b.rowid(i), row]);
           }
           for (const [rowid, row] of rows) {
-            const e = this.entryFor(ix, rowid, row);
+            let e: KeyedEntry | null;
+            try {
+              e = this.entryFor(ix, rowid, row);
+              if (e) ix.tree.checkSize(e.entry);
+            } catch (err) {
+              conflict = HeliosError.from(err);
+              break;
+            }
             if (!e) continue;
             conflict = this.uniqueConflict(e, rowid);
             if (conflict) break;
@@ -120,8 +142,9 @@ export class PagedTxn implements StorageTxn {
       }
       if (conflict) {
         // roll back just this statement: the index disappears as if never created
-        while (this.undo.length > mark) this.undo.pop()!();
-        this.redo.length = redoMark;
+        this.undo.rollBack((op) => this.p.applier.apply(op, null), mark);
+        this.redo.len = redoMark;
+        this.redoOps = redoOpsMark;
       }
     });
     if (conflict) throw conflict;
@@ -129,13 +152,14 @@ export class PagedTxn implements StorageTxn {
 
   dropIndex(index: number): void {
     this.active();
+    this.ddl = true;
     const cat = this.p.catalog;
     const ix = cat.index(index);
     this.change(() => {
       cat.removeIndex(index);
-      this.undo.push(() => cat.addIndex(ix));
+      this.undo.fn(() => cat.addIndex(ix));
       this.deferred.push(() => ix.tree.destroy());
-      this.redo.push({ k: 'dropIndex', id: index });
+      this.log({ k: 'dropIndex', id: index });
     });
   }
 
@@ -157,7 +181,6 @@ export class PagedTxn implements StorageTxn {
     }
     const values = ix.parts.map((p) => row[p.column]!);
     const { entry, prefixLen } = encodeEntry(values, ix.parts, rowid);
-    ix.tree.checkSize(entry);
     return { ix, entry, prefixLen, values };
   }
 
@@ -170,31 +193,39 @@ export class PagedTxn implements StorageTxn {
     return out;
   }
 
-  private uniqueConflict(e: KeyedEntry, rowid: bigint): HeliosError | null {
+  private uniqueConflict(e: KeyedEntry, _rowid: bigint): HeliosError | null {
     if (!e.ix.unique || hasNull(e.values)) return null;
-    const prefix = e.entry.subarray(0, e.prefixLen);
-    const found = e.ix.tree.read({ from: prefix, after: null, stop: prefixSuccessor(prefix), reverse: false, max: 2 });
-    for (const f of found) {
-      const other = decodeEntry(f, e.ix.parts).rowid;
-      if (other !== rowid) return constraintError('unique', `UNIQUE constraint failed: index ${e.ix.id} already holds this key (rowid ${other})`);
-    }
-    return null;
+    if (!e.ix.tree.hasOther(e.entry, e.prefixLen)) return null;
+    return constraintError('unique', `UNIQUE constraint failed: index ${e.ix.id} already holds this key`);
   }
 
   insert(table: number, rowid: Rowid, row: readonly Value[]): void {
     this.active();
     const t = this.p.catalog.table(table);
     this.checkRow(t, row);
-    if (t.tree.has(rowid)) throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
-    const es = this.entries(t, rowid, row);
-    for (const e of es) {
-      const c = this.uniqueConflict(e, rowid);
-      if (c) throw c;
+    let es: KeyedEntry[] = NO_ENTRIES;
+    if (t.indexes.length > 0) {
+      if (t.tree.has(rowid)) throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
+      es = this.entries(t, rowid, row);
+      for (const e of es) {
+        const c = this.uniqueConflict(e, rowid);
+        if (c) throw c;
+        e.ix.tree.checkSize(e.entry);
+      }
     }
-    this.change(() => {
-      this.op({ k: 'rowPut', table, rowid, row: [...row] });
+    // Hot path: one descent that inserts only when the rowid is absent (nothing changes if not).
+    try {
+      if (!t.tree.insertNew(rowid, row)) {
+        throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
+      }
+      t.rows++;
+      this.undo.rowDel(table, rowid);
+      writeRowPut(this.redo, table, rowid, row);
+      this.redoOps++;
       for (const e of es) this.op({ k: 'idxPut', index: e.ix.id, entry: e.entry });
-    });
+    } catch (e) {
+      throw this.p.poison(e, `transaction ${this.id}`);
+    }
   }
 
   update(table: number, rowid: Rowid, row: readonly Value[]): void {
@@ -210,6 +241,7 @@ export class PagedTxn implements StorageTxn {
     for (const e of added) {
       const c = this.uniqueConflict(e, rowid);
       if (c) throw c;
+      e.ix.tree.checkSize(e.entry);
     }
     this.change(() => {
       for (const e of gone) this.op({ k: 'idxDel', index: e.ix.id, entry: e.entry });
@@ -295,7 +327,7 @@ export class PagedTxn implements StorageTxn {
     this.p.live();
     this.closeCursors();
     this.change(() => {
-      for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
+      this.undo.rollBack((op) => this.p.applier.apply(op, null));
     });
     if (this.state === 'prepared') this.p.logAbort(this);
     this.finish();
@@ -310,7 +342,7 @@ export class PagedTxn implements StorageTxn {
     this.closeCursors();
     if (this.state === 'prepared') this.p.prepared.delete(this.gid);
     this.state = 'done';
-    this.undo.length = 0;
+    this.undo.clear();
     this.p.ended(this);
   }
 }

@@ -16,7 +16,7 @@
  */
 import { HeliosError } from '../../errors.js';
 import type { Collation, ColumnKind, IndexKeyPart, Row, Value } from '../api.js';
-import { TAG_BLOB, TAG_INT, TAG_NULL, TAG_REAL, TAG_TEXT, decodeText, encodeText } from '../btree/cell-codec.js';
+import { TAG_BLOB, TAG_INT, TAG_NULL, TAG_REAL, TAG_TEXT, decodeText } from '../btree/cell-codec.js';
 
 export type Op =
   | { k: 'createTable'; id: number; columns: ColumnKind[] }
@@ -32,19 +32,19 @@ const KINDS: ColumnKind[] = ['integer', 'real', 'text', 'blob', 'any'];
 const COLLS: Collation[] = ['binary', 'nocase', 'rtrim'];
 
 export class ByteWriter {
-  buf: Uint8Array;
+  buf: Buffer;
   dv: DataView;
   len = 0;
   constructor(size = 256) {
-    this.buf = new Uint8Array(size);
-    this.dv = new DataView(this.buf.buffer);
+    this.buf = Buffer.alloc(size);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
   ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
-    this.dv = new DataView(next.buffer);
+    this.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
   u8(v: number): void {
     this.ensure(1);
@@ -89,16 +89,33 @@ export class ByteWriter {
       this.u8(TAG_REAL);
       this.f64(v);
     } else if (typeof v === 'string') {
-      const b = encodeText(v);
-      this.u8(TAG_TEXT);
-      this.u32(b.length);
-      this.bytes(b);
+      // encode in place: at most 3 bytes per UTF-16 unit
+      this.ensure(5 + 3 * v.length);
+      this.buf[this.len] = TAG_TEXT;
+      const written = this.buf.write(v, this.len + 5, 'utf8');
+      this.dv.setUint32(this.len + 1, written, true);
+      this.len += 5 + written;
     } else {
       this.u8(TAG_BLOB);
       this.u32(v.length);
       this.bytes(v);
     }
   }
+}
+
+/** ROW_PUT without building an {@link Op} (the insert hot path). */
+export function writeRowPut(w: ByteWriter, table: number, rowid: bigint, row: readonly Value[]): void {
+  w.u8(5);
+  w.u32(table);
+  w.i64(rowid);
+  w.u16(row.length);
+  for (let i = 0; i < row.length; i++) w.value(row[i]!);
+}
+
+export function writeRowDel(w: ByteWriter, table: number, rowid: bigint): void {
+  w.u8(6);
+  w.u32(table);
+  w.i64(rowid);
 }
 
 export function writeOp(w: ByteWriter, op: Op): void {
