@@ -7,6 +7,7 @@
  * results never depend on which indexes exist.
  */
 import type { IndexRange, KeyBound, Rowid, RowidRange, StorageTxn, Value } from '../storage/api.js';
+import type { Expr } from './ast.js';
 import type { IndexInfo, TableInfo } from './catalog.js';
 import { comparisonAffinity } from './compare.js';
 import type { CExpr, Ev } from './compile-expr.js';
@@ -25,6 +26,27 @@ export interface Sarg {
   readonly coll: CollationName;
   /** Source text for EXPLAIN. */
   readonly text: string;
+  /** The value's AST for '=' (routing looks for a literal or parameter). */
+  readonly valueAst?: Expr;
+}
+
+/**
+ * Where a statement runs: on the one partition owning a rowid (point access by a literal or a
+ * parameter), or on all partitions. The coordinator routes by this.
+ */
+export type Route =
+  | { readonly kind: 'single'; readonly table: string; readonly key: { readonly param: number } | { readonly value: Value } }
+  | { readonly kind: 'all' };
+
+/** The rowid equality of a single-table access, if the value is a literal or parameter. */
+export function pointRoute(table: TableInfo, sargs: Sarg[]): Route | null {
+  for (const s of sargs) {
+    if (s.op !== '=' || !(s.column === -1 || s.column === table.rowidColumn) || !s.valueAst) continue;
+    const v = s.valueAst;
+    if (v.kind === 'param') return { kind: 'single', table: table.name, key: { param: v.index } };
+    if (v.kind === 'lit') return { kind: 'single', table: table.name, key: { value: v.value } };
+  }
+  return null;
 }
 
 export interface AccessPath {

@@ -6,13 +6,13 @@
 import type { Rowid, Value } from '../storage/api.js';
 import { sqlError } from '../errors.js';
 import type { ConflictAction, Expr, ResultColumn, Statement } from './ast.js';
-import { chooseAccess } from './access-path.js';
+import { chooseAccess, pointRoute, type Route } from './access-path.js';
 import { passes } from './batch-filter.js';
 import { collationOf, type TableInfo } from './catalog.js';
 import { compileExpr, type CExpr, type Ev, type Runtime } from './compile-expr.js';
 import { analyzeConjunct, splitAnd } from './conjuncts.js';
 import { Scope, type Env, type ScopeSource } from './scope.js';
-import type { QueryCompiler } from './select.js';
+import { combineRoutes, type QueryCompiler } from './select.js';
 import { TableWriter, type Conflict } from './table-writer.js';
 import { tablePredicates } from './index-predicate.js';
 import type { UndoTxn } from './undo-txn.js';
@@ -20,7 +20,7 @@ import type { UndoTxn } from './undo-txn.js';
 export interface ExecRuntime extends Runtime { w: UndoTxn; lastInsertId: bigint | null }
 
 export interface StatementResult { columns: string[]; rows: Value[][]; rowsAffected: number }
-export interface CompiledStatement { readonly columns: string[]; readonly explain: string[]; run(): StatementResult }
+export interface CompiledStatement { readonly columns: string[]; readonly explain: string[]; readonly route: Route; run(): StatementResult }
 
 type Insert = Extract<Statement, { kind: 'insert' }>;
 type Update = Extract<Statement, { kind: 'update' }>;
@@ -112,9 +112,19 @@ export function compileInsert(qc: QueryCompiler, s: Insert): CompiledStatement {
     return cols.length === u.targetCols.length && cols.every((x) => u.targetCols!.includes(x));
   };
 
+  let route: Route = { kind: 'all' };
+  const values = s.select?.cores.length === 1 ? s.select.cores[0]!.values : undefined;
+  if (values && values.length === 1 && t.rowidColumn >= 0 && upserts.length === 0 && or !== 'REPLACE') {
+    const k = target.indexOf(t.rowidColumn);
+    const v = k >= 0 ? values[0]![k] : undefined;
+    if (v?.kind === 'param') route = { kind: 'single', table: t.name, key: { param: v.index } };
+    else if (v?.kind === 'lit') route = { kind: 'single', table: t.name, key: { value: v.value } };
+  }
+  if (qc.routes.length > 0) route = { kind: 'all' }; // INSERT … SELECT reads other tables
   return {
     columns: ret.names,
     explain: [...qc.explain],
+    route,
     run() {
       const w = rt.w;
       const srcRows: Value[][] = source ? source.run(null) : [[]];
@@ -171,6 +181,7 @@ function compileTargets(qc: QueryCompiler, t: TableInfo, scope: Scope, src: Scop
   const conj = asts.map((a) => analyzeConjunct(a, cx, qc.sql));
   const sargs = conj.flatMap((c) => c.sargs.filter((s) => s.pos === 0).map((s) => s.sarg));
   const ap = chooseAccess(t, sargs, null, (ix) => qc.partialImplied(ix, asts));
+  qc.routes.push(pointRoute(t, sargs) ?? { kind: 'all' });
   qc.explain.push(ap.describe);
   const filters = conj.map((c) => c.expr.ev);
   const slots = { offset: src.offset, ncols: t.columns.length, rowidSlot: src.rowidSlot! };
@@ -211,6 +222,7 @@ export function compileUpdate(qc: QueryCompiler, s: Update): CompiledStatement {
   return {
     columns: ret.names,
     explain: [...qc.explain],
+    route: combineRoutes(qc.routes),
     run() {
       const w = rt.w;
       const env: Env = { row: new Array<Value>(scope.width).fill(null), outer: null, agg: null };
@@ -256,6 +268,7 @@ export function compileDelete(qc: QueryCompiler, s: Delete): CompiledStatement {
   return {
     columns: ret.names,
     explain: [...qc.explain],
+    route: combineRoutes(qc.routes),
     run() {
       const env: Env = { row: new Array<Value>(scope.width).fill(null), outer: null, agg: null };
       const rows = targets(env);

@@ -15,10 +15,12 @@ import { alterTable, createIndex, createTable, createView, drop } from './ddl.js
 import { compileDelete, compileInsert, compileUpdate, type CompiledStatement, type ExecRuntime } from './dml.js';
 import { indexDefOf } from './index-predicate.js';
 import { parse } from './parser.js';
-import { QueryCompiler } from './select.js';
+import { QueryCompiler, combineRoutes, describeRoute } from './select.js';
+import type { Route } from './access-path.js';
 import { UndoTxn } from './undo-txn.js';
 
 export type Params = Value[] | Record<string, Value>;
+export type { Route };
 export interface ExecResult { columns: string[]; rows: Value[][]; rowsAffected: number; lastInsertId: bigint | null }
 
 export interface EngineOptions {
@@ -69,6 +71,19 @@ export class SqlEngine {
 
   session(): SqlSession {
     return new Session(this);
+  }
+
+  /**
+   * The plan of a statement without running it: where it runs ({@link Route}: one partition by a
+   * rowid given as a literal or parameter, or all) and the EXPLAIN lines. The coordinator caches
+   * this by SQL text to route requests.
+   */
+  plan(sql: string): { route: Route; explain: string[]; params: number } {
+    const { stmt, params } = parse(sql);
+    if (!CACHEABLE.has(stmt.kind)) return { route: { kind: 'all' }, explain: [], params: params.length };
+    const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null! };
+    const c = compileStatement(new QueryCompiler(sql, this.catalog, rt), stmt);
+    return { route: c.route, explain: c.explain, params: params.length };
   }
 
   /** @internal the cached parse/compile state of a statement text. */
@@ -255,7 +270,7 @@ class Session implements SqlSession {
       case 'createTrigger': throw sqlError('triggers are not supported');
       case 'explain': {
         const c = compileStatement(qc, stmt.stmt);
-        return { columns: ['detail'], rows: c.explain.map((d) => [d]) };
+        return { columns: ['detail'], rows: [describeRoute(c.route), ...c.explain].map((d) => [d]) };
       }
       default: throw sqlError(`cannot execute ${stmt.kind} here`);
     }
@@ -267,7 +282,7 @@ function compileStatement(qc: QueryCompiler, stmt: Statement): CompiledStatement
   switch (stmt.kind) {
     case 'select': {
       const q = qc.compileSelect(stmt, null);
-      return { columns: q.columns, explain: [...qc.explain], run: () => ({ columns: q.columns, rows: q.run(null), rowsAffected: 0 }) };
+      return { columns: q.columns, explain: [...qc.explain], route: combineRoutes(qc.routes), run: () => ({ columns: q.columns, rows: q.run(null), rowsAffected: 0 }) };
     }
     case 'insert': return compileInsert(qc, stmt);
     case 'update': return compileUpdate(qc, stmt);

@@ -11,7 +11,7 @@
 import type { Value } from '../storage/api.js';
 import { sqlError } from '../errors.js';
 import type { Expr, FromItem, OrderTerm, SelectCore } from './ast.js';
-import { chooseAccess, type AccessPath, type OrderWish, type Sarg } from './access-path.js';
+import { chooseAccess, pointRoute, type AccessPath, type OrderWish, type Sarg } from './access-path.js';
 import { passes } from './batch-filter.js';
 import { compileExpr, type AggSlot, type CExpr, type Ev, type ExprContext } from './compile-expr.js';
 import { analyzeConjunct, splitAnd, type Conjunct } from './conjuncts.js';
@@ -193,6 +193,7 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
     if (i === 0 && n === 1 && !isAgg && orderBy && orderBy.length > 0 && table) orderWish = orderWishFor(orderBy, scope, baseCx);
     const matchFilters = isLeft ? onFilters : whereFilters;
     const afterFilters = isLeft ? whereFilters : [];
+    if (table) qc.routes.push(n === 1 ? (pointRoute(table, sargs) ?? { kind: 'all' }) : { kind: 'all' });
     const open = makeOpener(qc, i, src, table, materialized[i] ?? null, sargs, i === 0 ? orderWish : null, whereAsts, (ap) => {
       if (i === 0 && ap?.ordered) ordered = true;
     });

@@ -8,6 +8,7 @@ import type { Value } from '../storage/api.js';
 import { sqlError } from '../errors.js';
 import type { Cte, Expr, OrderTerm, Select } from './ast.js';
 import type { Catalog, IndexInfo, ViewInfo } from './catalog.js';
+import type { Route } from './access-path.js';
 import { compileExpr, type Runtime, type SubqueryCompiler } from './compile-expr.js';
 import { splitAnd } from './conjuncts.js';
 import { Scope, type Env } from './scope.js';
@@ -30,8 +31,24 @@ export function exprKey(e: unknown): string {
   return JSON.stringify(e, (k, v) => (k === 'start' || k === 'end' ? undefined : typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : (k === 'name' || k === 'table') && typeof v === 'string' ? v.toLowerCase() : v));
 }
 
+/** Combines the routes of a statement's table accesses: single only when all name one key. */
+export function combineRoutes(routes: Route[]): Route {
+  if (routes.length === 0) return { kind: 'all' };
+  const first = routes[0]!;
+  if (first.kind !== 'single') return first;
+  const k = JSON.stringify(first, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  return routes.every((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) === k) ? first : { kind: 'all' };
+}
+
+export function describeRoute(r: Route): string {
+  if (r.kind === 'all') return 'ROUTE ALL PARTITIONS';
+  return `ROUTE ONE PARTITION (${r.table}.rowid = ${'param' in r.key ? `?${r.key.param}` : String(r.key.value)})`;
+}
+
 export class QueryCompiler implements SubqueryCompiler {
   readonly explain: string[] = [];
+  /** One entry per table access compiled (the statement is single-partition only if all agree). */
+  readonly routes: Route[] = [];
   private readonly cteFrames: Map<string, { cte: Cte; compiled?: CompiledQuery; compiling?: boolean }>[] = [];
 
   constructor(readonly sql: string, readonly catalog: Catalog, readonly rt: Runtime) {}
