@@ -94,7 +94,8 @@ export function compileInsert(qc: QueryCompiler, s: Insert): CompiledStatement {
   // ON CONFLICT: the excluded.* row is a second source after the table.
   const upserts = s.upsert.map((u) => {
     const uScope = tableScope(t, s.alias).scope;
-    uScope.addSource('excluded', t.columns.map((c) => ({ name: c.name, aff: c.aff, coll: c.coll })), t);
+    const ex = uScope.addSource('excluded', t.columns.map((c) => ({ name: c.name, aff: c.aff, coll: c.coll })), t);
+    for (const c of t.columns) ex.hiddenNames.add(c.name.toLowerCase()); // only excluded.x reaches these
     const ucx = { scope: uScope, rt: qc.rt, sub: qc, aggs: null };
     const targetCols = u.target?.map((c) => t.columns.findIndex((x) => x.name.toLowerCase() === c.toLowerCase()));
     if (targetCols?.some((i) => i < 0)) throw sqlError('ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint');

@@ -1,0 +1,156 @@
+/** Statement atomicity, transactions, constraints and DML behaviour users rely on. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HeliosError } from '../../src/errors.js';
+import { SqlEngine } from '../../src/sql/index.js';
+import { MemoryPartition } from '../../src/storage/memory/index.js';
+import { openSession } from './helpers.js';
+
+function fails(fn: () => unknown, code: string, re?: RegExp): HeliosError {
+  try { fn(); } catch (e) {
+    assert.ok(e instanceof HeliosError, String(e));
+    assert.equal(e.code, code, e.message);
+    if (re) assert.match(e.message, re);
+    return e;
+  }
+  assert.fail('expected an error');
+}
+
+const all = (s: ReturnType<typeof openSession>, sql: string): unknown[][] => s.execute(sql).rows;
+
+test('a failing multi-row INSERT leaves nothing behind (auto-commit)', () => {
+  const s = openSession();
+  s.execute('CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT UNIQUE)');
+  s.execute("INSERT INTO t VALUES (1, 'a')");
+  const e = fails(() => s.execute("INSERT INTO t VALUES (2, 'b'), (3, 'c'), (4, 'a')"), 'CONSTRAINT', /UNIQUE constraint failed: t.v/);
+  assert.equal(e.constraint, 'unique');
+  assert.deepEqual(all(s, 'SELECT id FROM t'), [[1n]]);
+});
+
+test('inside BEGIN a failed statement is undone alone; ROLLBACK undoes the rest', () => {
+  const s = openSession();
+  s.execute('CREATE TABLE t(id INTEGER PRIMARY KEY, q INTEGER CHECK (q >= 0))');
+  s.execute('INSERT INTO t VALUES (1, 5), (2, 5)');
+  s.execute('BEGIN');
+  assert.equal(s.inTransaction(), true);
+  s.execute('UPDATE t SET q = q - 3 WHERE id = 1');
+  const e = fails(() => s.execute('UPDATE t SET q = q - 4'), 'CONSTRAINT', /CHECK constraint failed/);
+  assert.equal(e.constraint, 'check');
+  assert.deepEqual(all(s, 'SELECT q FROM t ORDER BY id'), [[2n], [5n]]);
+  s.execute('INSERT INTO t VALUES (3, 1)');
+  s.rollback();
+  assert.equal(s.inTransaction(), false);
+  assert.deepEqual(all(s, 'SELECT id, q FROM t ORDER BY id'), [[1n, 5n], [2n, 5n]]);
+  s.rollback(); // no-op outside a transaction
+  s.execute('BEGIN');
+  s.execute('DELETE FROM t WHERE id IN (1, 2)');
+  s.execute('COMMIT');
+  assert.deepEqual(all(s, 'SELECT count(*) FROM t'), [[0n]]);
+  fails(() => s.execute('COMMIT'), 'SQL_ERROR', /no transaction is active/);
+});
+
+test('DDL inside a rolled-back transaction disappears from the catalog', () => {
+  const s = openSession();
+  s.execute('BEGIN');
+  s.execute('CREATE TABLE x(a)');
+  s.execute('INSERT INTO x VALUES (1)');
+  s.execute('CREATE INDEX xi ON x(a)');
+  s.execute('ROLLBACK');
+  fails(() => s.execute('SELECT * FROM x'), 'SQL_ERROR', /no such table: x/);
+  s.execute('CREATE TABLE x(a, b)');
+  assert.deepEqual(s.execute('SELECT * FROM x').columns, ['a', 'b']);
+});
+
+test('the catalog is durable in the partition: a new engine on it sees the schema and data', () => {
+  const p = new MemoryPartition(0);
+  const s1 = new SqlEngine(p).session();
+  s1.execute('CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE)');
+  s1.execute('CREATE INDEX t_name ON t(name DESC) WHERE id > 1');
+  s1.execute('CREATE VIEW v AS SELECT upper(name) AS n FROM t');
+  s1.execute("INSERT INTO t(name) VALUES ('a'), ('b')");
+  s1.execute('DELETE FROM t WHERE id = 2');
+  const s2 = new SqlEngine(p).session();
+  assert.deepEqual(s2.execute('SELECT * FROM v').rows, [['A']]);
+  s2.execute("INSERT INTO t(name) VALUES ('c')");
+  assert.deepEqual(s2.execute('SELECT id FROM t ORDER BY id').rows, [[1n], [3n]], 'AUTOINCREMENT never reuses 2');
+  fails(() => s2.execute("INSERT INTO t(name) VALUES ('a')"), 'CONSTRAINT', /UNIQUE constraint failed: t.name/);
+  p.check();
+});
+
+test('constraint kinds are reported', () => {
+  const s = openSession();
+  s.execute('CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT NOT NULL, b INTEGER CHECK (b > 0))');
+  s.execute("INSERT INTO t VALUES (1, 'x', 1)");
+  assert.equal(fails(() => s.execute("INSERT INTO t VALUES (1, 'y', 1)"), 'CONSTRAINT', /UNIQUE constraint failed: t.id/).constraint, 'primary_key');
+  assert.equal(fails(() => s.execute('INSERT INTO t VALUES (2, NULL, 1)'), 'CONSTRAINT', /NOT NULL constraint failed: t.a/).constraint, 'not_null');
+  assert.equal(fails(() => s.execute("INSERT INTO t VALUES (2, 'z', 0)"), 'CONSTRAINT', /CHECK constraint failed: b > 0/).constraint, 'check');
+  fails(() => s.execute("INSERT INTO t VALUES ('abc', 'z', 1)"), 'SQL_ERROR', /datatype mismatch/);
+});
+
+test('conflict clauses: OR IGNORE, OR REPLACE, ON CONFLICT DO NOTHING / DO UPDATE, RETURNING', () => {
+  const s = openSession();
+  s.execute('CREATE TABLE kv(k TEXT PRIMARY KEY, v INTEGER, n INTEGER DEFAULT 0)');
+  s.execute("INSERT INTO kv(k, v) VALUES ('a', 1), ('b', 2)");
+  assert.equal(s.execute("INSERT OR IGNORE INTO kv(k, v) VALUES ('a', 9), ('c', 3)").rowsAffected, 1);
+  s.execute("INSERT OR REPLACE INTO kv(k, v) VALUES ('b', 20)");
+  s.execute("INSERT INTO kv(k, v) VALUES ('c', 30) ON CONFLICT DO NOTHING");
+  const r = s.execute("INSERT INTO kv(k, v) VALUES ('a', 100) ON CONFLICT(k) DO UPDATE SET v = v + excluded.v, n = n + 1 RETURNING k, v, n");
+  assert.deepEqual(r.rows, [['a', 101n, 1n]]);
+  assert.deepEqual(all(s, 'SELECT k, v, n FROM kv ORDER BY k'), [['a', 101n, 1n], ['b', 20n, 0n], ['c', 3n, 0n]]);
+  assert.deepEqual(s.execute("UPDATE kv SET v = v * 2 WHERE k IN ('b', 'c') RETURNING k, v").rows, [['b', 40n], ['c', 6n]]);
+  assert.deepEqual(s.execute("DELETE FROM kv WHERE k = 'c' RETURNING *").rows, [['c', 6n, 0n]]);
+});
+
+test('UPDATE does not see its own changes mid-scan (index on the updated column)', () => {
+  const s = openSession();
+  s.execute('CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER)');
+  s.execute('CREATE INDEX tv ON t(v)');
+  for (let i = 1; i <= 20; i++) s.execute('INSERT INTO t VALUES (?, ?)', [BigInt(i), BigInt(i)]);
+  assert.equal(s.execute('UPDATE t SET v = v + 100 WHERE v > 0').rowsAffected, 20);
+  assert.deepEqual(all(s, 'SELECT min(v), max(v), count(*) FROM t'), [[101n, 120n, 20n]]);
+  assert.equal(s.execute('DELETE FROM t WHERE v > 110').rowsAffected, 10);
+});
+
+test('lastInsertId, rowsAffected and parameters', () => {
+  const s = openSession();
+  s.execute('CREATE TABLE t(id INTEGER PRIMARY KEY, a, b)');
+  const r = s.execute('INSERT INTO t(a, b) VALUES (?, ?)', [1, 'x']);
+  assert.equal(r.lastInsertId, 1n);
+  assert.equal(r.rowsAffected, 1);
+  assert.equal(s.execute('INSERT INTO t(a, b) VALUES (:a, $b)', { a: 2, $b: 'y' }).lastInsertId, 2n);
+  assert.deepEqual(s.execute('SELECT a, typeof(a), b FROM t WHERE id = ?2 OR id = ?1 ORDER BY id', [1n, 2n]).rows, [[1n, 'integer', 'x'], [2n, 'integer', 'y']]);
+  assert.deepEqual(s.execute('SELECT ?', [1.5]).rows, [[1.5]]);
+  fails(() => s.execute('SELECT ?, ?', [1n]), 'SQL_ERROR', /expects 2 parameter/);
+  fails(() => s.execute('SELECT :a', { b: 1n }), 'SQL_ERROR', /missing value for parameter :a/);
+  fails(() => s.execute('SELECT 1; SELECT 2'), 'SQL_SYNTAX');
+});
+
+test('binder errors name the problem', () => {
+  const s = openSession();
+  s.execute('CREATE TABLE a(x, y)');
+  s.execute('CREATE TABLE b(x, z)');
+  fails(() => s.execute('SELECT * FROM nope'), 'SQL_ERROR', /no such table: nope/);
+  fails(() => s.execute('SELECT w FROM a'), 'SQL_ERROR', /no such column: w/);
+  fails(() => s.execute('SELECT x FROM a, b'), 'SQL_ERROR', /ambiguous column name: x/);
+  fails(() => s.execute('SELECT nofn(1)'), 'SQL_ERROR', /no such function: nofn/);
+  fails(() => s.execute('SELECT abs(1, 2)'), 'SQL_ERROR', /wrong number of arguments/);
+  fails(() => s.execute('SELECT x FROM a WHERE count(*) > 1'), 'SQL_ERROR', /misuse of aggregate/);
+  fails(() => s.execute('CREATE TABLE a(q)'), 'SQL_ERROR', /table a already exists/);
+  s.execute('CREATE TABLE IF NOT EXISTS a(q)');
+});
+
+test('schema changes invalidate cached plans; ALTER TABLE ADD COLUMN and RENAME', () => {
+  const s = openSession();
+  s.execute('CREATE TABLE t(a)');
+  s.execute('INSERT INTO t VALUES (1)');
+  assert.deepEqual(s.execute('SELECT * FROM t').rows, [[1n]]);
+  s.execute("ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'd'");
+  assert.deepEqual(s.execute('SELECT * FROM t').rows, [[1n, 'd']]);
+  s.execute('ALTER TABLE t RENAME TO u');
+  assert.deepEqual(s.execute('SELECT * FROM u').rows, [[1n, 'd']]);
+  fails(() => s.execute('SELECT * FROM t'), 'SQL_ERROR', /no such table: t/);
+  s.execute('VACUUM');
+  s.execute('BEGIN');
+  fails(() => s.execute('VACUUM'), 'SQL_ERROR', /VACUUM from within a transaction/);
+  s.rollback();
+});
