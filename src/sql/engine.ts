@@ -15,6 +15,7 @@ import { alterTable, createIndex, createTable, createView, drop } from './ddl.js
 import { compileDelete, compileInsert, compileUpdate, type CompiledStatement, type ExecRuntime } from './dml.js';
 import { indexDefOf } from './index-predicate.js';
 import { parse } from './parser.js';
+import { byteOffset } from './lexer.js';
 import { QueryCompiler, combineRoutes, describeRoute } from './select.js';
 import type { Route } from './access-path.js';
 import { UndoTxn } from './undo-txn.js';
@@ -246,7 +247,7 @@ class Session implements SqlSession {
           if (auto) this.reloadCatalog(); else cat.load(txn);
         }
       }
-      throw toHelios(err);
+      throw toHelios(err, sql);
     }
   }
 
@@ -291,8 +292,14 @@ function compileStatement(qc: QueryCompiler, stmt: Statement): CompiledStatement
   }
 }
 
-function toHelios(err: unknown): HeliosError {
-  if (err instanceof HeliosError) return err;
+/** Wraps anything thrown; SQL_ERROR offsets (UTF-16 indexes into the text) become byte offsets. */
+function toHelios(err: unknown, sql: string): HeliosError {
+  if (err instanceof HeliosError) {
+    if (err.code === 'SQL_ERROR' && err.offset !== undefined && err.offset <= sql.length) {
+      return new HeliosError(err.code, err.message, { offset: byteOffset(sql, err.offset) });
+    }
+    return err;
+  }
   if (err instanceof RangeError && /call stack/i.test(err.message)) return sqlError('statement too complex (nesting too deep)');
   return HeliosError.from(err);
 }

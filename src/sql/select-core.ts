@@ -166,9 +166,12 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
   for (const w of whereAsts) conj.push({ ...analyzeConjunct(w, baseCx, qc.sql), left: false, onOf: -1 });
   for (const o of onConjuncts) conj.push({ ...analyzeConjunct(o.ast, baseCx, qc.sql), left: o.left, onOf: o.pos });
   const n = scope.sources.length;
+  const joinOrder = entries.some((e) => e.joinType === 'left') ? entries.map((_, i) => i) : chooseJoinOrder(n, tables, conj);
+  const rank: number[] = [];
+  joinOrder.forEach((pos, k) => { rank[pos] = k; });
   const levelOf = (c: Conjunct & { onOf: number; left: boolean }): number => {
-    let lv = c.onOf >= 0 && c.left ? c.onOf : 0;
-    for (const u of c.used) lv = Math.max(lv, u);
+    let lv = c.onOf >= 0 && c.left ? rank[c.onOf]! : 0;
+    for (const u of c.used) lv = Math.max(lv, rank[u]!);
     return lv;
   };
   const finalFilters: Ev[] = [];
@@ -180,21 +183,22 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
   // ---- levels
   const levels: Level[] = [];
   let ordered = false;
-  for (let i = 0; i < n; i++) {
+  for (let k = 0; k < n; k++) {
+    const i = joinOrder[k]!;
     const src = scope.sources[i]!;
     const isLeft = entries[i]!.joinType === 'left';
-    const mine = conj.filter((c) => levelOf(c) === i && (c.onOf === i || !isLeft || c.onOf < 0));
+    const mine = conj.filter((c) => levelOf(c) === k && (c.onOf === i || !isLeft || c.onOf < 0));
     const onFilters = mine.filter((c) => isLeft && c.onOf === i).map((c) => c.expr.ev);
     const whereFilters = mine.filter((c) => !(isLeft && c.onOf === i)).map((c) => c.expr.ev);
     const sargSource = isLeft ? mine.filter((c) => c.onOf === i) : mine;
     const sargs: Sarg[] = [];
-    for (const c of sargSource) for (const s of c.sargs) if (s.pos === i && [...s.valueUses].every((u) => u < i)) sargs.push(s.sarg);
+    for (const c of sargSource) for (const s of c.sargs) if (s.pos === i && [...s.valueUses].every((u) => rank[u]! < k)) sargs.push(s.sarg);
     const table = tables[i];
     if (i === 0 && n === 1 && !isAgg && orderBy && orderBy.length > 0 && table) orderWish = orderWishFor(orderBy, scope, baseCx);
     const matchFilters = isLeft ? onFilters : whereFilters;
     const afterFilters = isLeft ? whereFilters : [];
     if (table) qc.routes.push(n === 1 ? (pointRoute(table, sargs) ?? { kind: 'all' }) : { kind: 'all' });
-    const open = makeOpener(qc, i, src, table, materialized[i] ?? null, sargs, i === 0 ? orderWish : null, whereAsts, (ap) => {
+    const open = makeOpener(qc, i, k, src, table, materialized[i] ?? null, sargs, i === 0 ? orderWish : null, whereAsts, (ap) => {
       if (i === 0 && ap?.ordered) ordered = true;
     });
     levels.push({ source: src, filters: afterFilters, left: isLeft, open: open.fn(matchFilters), describe: open.describe });
@@ -364,6 +368,47 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
   } as CoreResult & { orderKeys: typeof orderCompiled };
 }
 
+/**
+ * Join order for inner joins: greedily take next the source with the best access given the
+ * sources already placed (rowid equality, then unique/plain index equality, IN, ranges, then a
+ * hash-joinable equality), FROM order breaking ties. LEFT JOINs keep FROM order.
+ */
+function chooseJoinOrder(n: number, tables: (TableInfo | null)[], conj: Conjunct[]): number[] {
+  const placed = new Set<number>();
+  const order: number[] = [];
+  const score = (p: number): number => {
+    const t = tables[p];
+    let best = 0;
+    for (const c of conj) {
+      for (const s of c.sargs) {
+        if (s.pos !== p || ![...s.valueUses].every((u) => placed.has(u))) continue;
+        const col = s.sarg.column;
+        let v = 0;
+        if (t && (col === -1 || col === t.rowidColumn)) v = s.sarg.op === '=' ? 100 : s.sarg.op === 'IN' ? 80 : 30;
+        else if (t) {
+          const ix = t.indexes.find((x) => !x.where && x.parts[0]!.column === col);
+          if (ix) v = s.sarg.op === '=' ? (ix.unique && ix.parts.length === 1 ? 90 : 60) : s.sarg.op === 'IN' ? 50 : 20;
+          else v = s.sarg.op === '=' ? (s.valueUses.size > 0 ? 10 : 5) : 1;
+        } else v = s.sarg.op === '=' ? (s.valueUses.size > 0 ? 10 : 5) : 1;
+        best = Math.max(best, v);
+      }
+    }
+    return best;
+  };
+  while (order.length < n) {
+    let pick = -1;
+    let pickScore = -1;
+    for (let p = 0; p < n; p++) {
+      if (placed.has(p)) continue;
+      const sc = score(p);
+      if (sc > pickScore) { pick = p; pickScore = sc; }
+    }
+    order.push(pick);
+    placed.add(pick);
+  }
+  return order;
+}
+
 export function ordinal(k: number): string {
   return k === 1 ? '1st' : k === 2 ? '2nd' : k === 3 ? '3rd' : `${k}th`;
 }
@@ -409,17 +454,17 @@ type Opener = (env: Env, emit: () => boolean, cache: Map<number, unknown>) => bo
 
 /** The row source of one level: an access path over a table, or a materialised subquery. */
 function makeOpener(
-  qc: QueryCompiler, pos: number, src: ScopeSource, table: TableInfo | null, q: CompiledQuery | null, sargs: Sarg[],
+  qc: QueryCompiler, pos: number, depth: number, src: ScopeSource, table: TableInfo | null, q: CompiledQuery | null, sargs: Sarg[],
   order: OrderWish[] | null, whereAsts: Expr[], onPath: (ap: AccessPath | null) => void,
 ): { fn: (filters: Ev[]) => Opener; describe: string } {
   const ncols = src.columns.length;
-  const eqHash = pos > 0 ? sargs.find((s) => s.op === '=' && s.column >= 0) : undefined;
+  const eqHash = depth > 0 ? sargs.find((s) => s.op === '=' && s.column >= 0) : undefined;
   if (table) {
     const ap = chooseAccess(table, sargs, order, (ix) => qc.partialImplied(ix, whereAsts));
     onPath(ap);
     const slots = { offset: src.offset, ncols, rowidSlot: src.rowidSlot! };
-    const useHash = pos > 0 && ap.describe.startsWith('SCAN') && eqHash;
-    if (!useHash && (pos === 0 || !ap.describe.startsWith('SCAN'))) {
+    const useHash = depth > 0 && ap.describe.startsWith('SCAN') && eqHash;
+    if (!useHash && (depth === 0 || !ap.describe.startsWith('SCAN'))) {
       return { describe: ap.describe, fn: (filters) => (env, emit) => ap.run(qc.rt.txn, slots, filters, env, emit) };
     }
     // Inner levels without a probe: read the table once per run (then hash or loop over it).

@@ -56,6 +56,12 @@ test('joins probe the inner table by rowid/index or build a hash table', () => {
   assert.match(explain('SELECT * FROM items i, orders o WHERE o.customer_id = i.id')[2]!, /INDEX orders_cust \(o.customer_id=\?\)/);
 });
 
+test('inner joins start from the table with the most selective access', () => {
+  const { explain } = setup();
+  assert.deepEqual(explain('SELECT * FROM items i JOIN orders o ON o.id = i.order_id WHERE o.id = 5').slice(1), ['SEARCH orders USING INTEGER PRIMARY KEY (rowid=?)', 'HASH JOIN items (i.order_id=?)']);
+  assert.deepEqual(explain('SELECT * FROM items i LEFT JOIN orders o ON o.id = i.order_id WHERE o.id = 5').slice(1), ['SCAN items', 'SEARCH orders USING INTEGER PRIMARY KEY (rowid=?)']);
+});
+
 test('the plan says where a statement runs', () => {
   const { engine, explain } = setup();
   assert.deepEqual(engine.plan('SELECT * FROM orders WHERE id = ?').route, { kind: 'single', table: 'orders', key: { param: 1 } });

@@ -130,7 +130,7 @@ test('binder errors name the problem', () => {
   s.execute('CREATE TABLE a(x, y)');
   s.execute('CREATE TABLE b(x, z)');
   fails(() => s.execute('SELECT * FROM nope'), 'SQL_ERROR', /no such table: nope/);
-  fails(() => s.execute('SELECT w FROM a'), 'SQL_ERROR', /no such column: w/);
+  assert.equal(fails(() => s.execute("SELECT 'é', w FROM a"), 'SQL_ERROR', /no such column: w/).offset, Buffer.byteLength("SELECT 'é', "));
   fails(() => s.execute('SELECT x FROM a, b'), 'SQL_ERROR', /ambiguous column name: x/);
   fails(() => s.execute('SELECT nofn(1)'), 'SQL_ERROR', /no such function: nofn/);
   fails(() => s.execute('SELECT abs(1, 2)'), 'SQL_ERROR', /wrong number of arguments/);
