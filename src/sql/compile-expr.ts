@@ -42,7 +42,7 @@ export interface Runtime {
   gen: number;
 }
 
-export interface AggSlot { readonly make: () => AggState; readonly args: CExpr[]; readonly distinct: boolean; readonly coll: CollationName }
+export interface AggSlot { readonly name: string; readonly make: () => AggState; readonly args: CExpr[]; readonly distinct: boolean; readonly coll: CollationName }
 
 /** Compiles sub-SELECTs for expressions; provided by the select compiler. */
 export interface SubqueryCompiler {
@@ -382,7 +382,7 @@ function compileCall(e: Extract<Expr, { kind: 'fn' }>, cx: ExprContext): CExpr {
     }
     const coll: CollationName = args[0] ? (args[0].coll ?? 'BINARY') : 'BINARY';
     const slot = cx.aggs.length;
-    cx.aggs.push({ make: e.star || nargs === 0 ? countStar : () => def.make(coll), args, distinct: e.distinct, coll });
+    cx.aggs.push({ name: e.star ? 'count' : name, make: e.star || nargs === 0 ? countStar : () => def.make(coll), args, distinct: e.distinct, coll });
     const aff: Affinity = 'none';
     return { ev: (env) => env.agg![slot]!, aff, coll: name === 'min' || name === 'max' ? (args[0]?.coll ?? null) : null, explicitColl: false, rowIndependent: false };
   }

@@ -298,6 +298,8 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
     interface Group { rep: Value[]; keys: Value[]; states: AggState[]; distinctSets: (Set<string> | null)[] }
     const groups = new Map<string, Group>();
     const caches = new Map<number, unknown>();
+    const minMax = aggs.flatMap((a, k) => (a.name === 'min' || a.name === 'max' ? [k] : []));
+    const minMaxSlot = minMax.length === 1 ? minMax[0]! : -1;
     const newGroup = (keys: Value[]): Group => ({
       rep: env.row.slice(), keys, states: aggs.map((a) => a.make()), distinctSets: aggs.map((a) => (a.distinct ? new Set<string>() : null)),
     });
@@ -306,7 +308,8 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
       let key = '';
       for (let k = 0; k < keys.length; k++) key += valueKey(keys[k]!, groupBy[k]!.coll ?? 'BINARY') + '\u0000';
       let g = groups.get(key);
-      if (!g) { g = newGroup(keys); groups.set(key, g); } else g.rep = env.row.slice();
+      // Bare columns read the group's first row (as SQLite), or the min()/max() row below.
+      if (!g) { g = newGroup(keys); groups.set(key, g); }
       for (let a = 0; a < aggs.length; a++) {
         const slot = aggs[a]!;
         const args = slot.args.map((x) => x.ev(env));
@@ -316,6 +319,13 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
           const k = valueKey(args[0]!, slot.coll);
           if (ds.has(k)) continue;
           ds.add(k);
+        }
+        if (a === minMaxSlot) {
+          // SQLite: with exactly one min()/max(), bare columns come from the row holding it.
+          const before = g.states[a]!.final();
+          g.states[a]!.step(args);
+          if (g.states[a]!.final() !== before) g.rep = env.row.slice();
+          continue;
         }
         g.states[a]!.step(args);
       }

@@ -92,3 +92,10 @@ test("'now' comes from the engine's clock, the same for the whole statement", ()
   s.execute('INSERT INTO o(id) VALUES (1)');
   assert.deepEqual(s.execute('SELECT at, typeof(at) FROM o').rows, [[BigInt(fixed / 1000), 'integer']]);
 });
+
+test('bare columns of an aggregate query: the min()/max() row, else the first row', () => {
+  agree(
+    ['CREATE TABLE t(g, a, b)', "INSERT INTO t VALUES (1, 5, 'x'), (1, 2, 'y'), (1, 9, 'z'), (2, 7, 'p'), (2, 1, 'q')"],
+    ['SELECT g, max(a), b FROM t GROUP BY g ORDER BY g', 'SELECT g, min(a), b FROM t GROUP BY g ORDER BY g', 'SELECT min(a), b FROM t', 'SELECT count(*), b FROM t WHERE g = 2', 'SELECT g, sum(a), b FROM t GROUP BY g'],
+  );
+});
