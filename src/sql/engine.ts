@@ -9,7 +9,6 @@ import type { Partition, StorageTxn, Value } from '../storage/api.js';
 import { HeliosError, sqlError } from '../errors.js';
 import type { Statement } from './ast.js';
 import { Catalog, SCHEMA_TABLE, SEQUENCE_TABLE } from './catalog.js';
-import type { Runtime } from './compile-expr.js';
 import { ijdFromUnixMs } from './date-functions.js';
 import { alterTable, createIndex, createTable, createView, drop } from './ddl.js';
 import { compileDelete, compileInsert, compileUpdate, type CompiledStatement, type ExecRuntime } from './dml.js';
