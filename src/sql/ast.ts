@@ -95,7 +95,7 @@ export type Statement = Span & (
   | { kind: 'createTable'; name: string; ifNotExists: boolean; temp: boolean; columns: ColumnDef[]; constraints: TableConstraint[]; withoutRowid: boolean; asSelect?: Select }
   | { kind: 'createIndex'; name: string; table: string; unique: boolean; ifNotExists: boolean; columns: IndexedColumn[]; where?: Expr }
   | { kind: 'createView'; name: string; ifNotExists: boolean; columns?: string[]; select: Select }
-  | { kind: 'createTrigger'; name: string }
+  | { kind: 'createTrigger'; name: string; ifNotExists: boolean; timing: 'BEFORE' | 'AFTER' | 'INSTEAD OF'; event: 'INSERT' | 'UPDATE' | 'DELETE'; columns?: string[]; table: string; when?: Expr; body: Statement[] }
   | { kind: 'drop'; what: 'TABLE' | 'INDEX' | 'VIEW' | 'TRIGGER'; name: string; ifExists: boolean }
   | { kind: 'alterTable'; table: string; action: { kind: 'rename'; to: string } | { kind: 'renameColumn'; from: string; to: string } | { kind: 'addColumn'; column: ColumnDef } | { kind: 'dropColumn'; name: string } }
   | { kind: 'begin' } | { kind: 'commit' } | { kind: 'rollback' }

@@ -140,6 +140,19 @@ export function createView(qc: QueryCompiler, cat: Catalog, s: Stmt<'createView'
   cat.version++;
 }
 
+export function createTrigger(qc: QueryCompiler, cat: Catalog, s: Stmt<'createTrigger'>): void {
+  const rt = qc.rt as ExecRuntime;
+  if (cat.objectExists(s.name)) {
+    if (s.ifNotExists && cat.triggers.has(s.name.toLowerCase())) return;
+    throw sqlError(`${cat.triggers.has(s.name.toLowerCase()) ? 'trigger' : 'object'} ${s.name} already exists`);
+  }
+  const id = cat.nextId++;
+  const sql = qc.sql.slice(s.start, s.end);
+  const info = cat.addTriggerFromSql(id, sql);
+  schemaRow(rt, id, 'trigger', info.name, info.table, sql);
+  cat.version++;
+}
+
 export function drop(qc: QueryCompiler, cat: Catalog, s: Stmt<'drop'>): void {
   const rt = qc.rt as ExecRuntime;
   const n = s.name.toLowerCase();
@@ -152,6 +165,7 @@ export function drop(qc: QueryCompiler, cat: Catalog, s: Stmt<'drop'>): void {
         throw sqlError(`no such table: ${s.name}`);
       }
       for (const ix of t.indexes) { rt.w.delete(SCHEMA_TABLE, BigInt(ix.id)); cat.indexes.delete(ix.name.toLowerCase()); }
+      for (const tr of t.triggers) { rt.w.delete(SCHEMA_TABLE, BigInt(tr.id)); cat.triggers.delete(tr.name.toLowerCase()); }
       rt.w.dropTable({ id: t.id, columns: t.columns.map((c) => columnKind(c.aff)) });
       rt.w.delete(SCHEMA_TABLE, BigInt(t.id));
       rt.w.delete(SEQUENCE_TABLE, BigInt(t.id));
@@ -180,15 +194,23 @@ export function drop(qc: QueryCompiler, cat: Catalog, s: Stmt<'drop'>): void {
       cat.views.delete(n);
       break;
     }
-    case 'TRIGGER':
-      if (s.ifExists) return;
-      throw sqlError(`no such trigger: ${s.name}`);
+    case 'TRIGGER': {
+      const tr = cat.triggers.get(n);
+      if (!tr) { if (s.ifExists) return; throw sqlError(`no such trigger: ${s.name}`); }
+      rt.w.delete(SCHEMA_TABLE, BigInt(tr.id));
+      cat.triggers.delete(n);
+      const t = cat.table(tr.table)!;
+      t.triggers.splice(t.triggers.indexOf(tr), 1);
+      break;
+    }
   }
   cat.version++;
 }
 
 const CREATE_TABLE_NAME = /^(\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?)("(?:[^"]|"")*"|\[[^\]]*\]|`(?:[^`]|``)*`|[^\s(]+)/i;
 const INDEX_ON_NAME = /^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"(?:[^"]|"")*"|\[[^\]]*\]|`(?:[^`]|``)*`|\S+)\s+ON\s+)("(?:[^"]|"")*"|\[[^\]]*\]|`(?:[^`]|``)*`|[^\s(]+)/i;
+
+const TRIGGER_ON_NAME = /^([\s\S]*?\bON\s+)("(?:[^"]|"")*"|\[[^\]]*\]|`(?:[^`]|``)*`|[^\s(]+)/i;
 
 export function alterTable(qc: QueryCompiler, cat: Catalog, s: Stmt<'alterTable'>): void {
   const rt = qc.rt as ExecRuntime;
@@ -201,6 +223,10 @@ export function alterTable(qc: QueryCompiler, cat: Catalog, s: Stmt<'alterTable'
       const row = rt.w.txn.get(SCHEMA_TABLE, BigInt(ix.id))!;
       const sql = ix.auto ? (row[4] as string) : (row[4] as string).replace(INDEX_ON_NAME, (_m, p1: string) => p1 + quoteIdent(a.to));
       rt.w.update(SCHEMA_TABLE, BigInt(ix.id), [row[0]!, row[1]!, a.to, row[3]!, sql]);
+    }
+    for (const tr of t.triggers) {
+      const tsql = tr.sql.replace(TRIGGER_ON_NAME, (_m, p1: string) => p1 + quoteIdent(a.to));
+      rt.w.update(SCHEMA_TABLE, BigInt(tr.id), ['trigger', tr.name, a.to, BigInt(tr.id), tsql]);
     }
     const sql = t.sql.replace(CREATE_TABLE_NAME, (_m, p1: string) => p1 + quoteIdent(a.to));
     rt.w.update(SCHEMA_TABLE, BigInt(t.id), ['table', a.to, a.to, BigInt(t.id), sql]);

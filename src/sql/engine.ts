@@ -10,7 +10,7 @@ import { HeliosError, sqlError } from '../errors.js';
 import type { Statement } from './ast.js';
 import { Catalog, SCHEMA_TABLE, SEQUENCE_TABLE } from './catalog.js';
 import { ijdFromUnixMs } from './date-functions.js';
-import { alterTable, createIndex, createTable, createView, drop } from './ddl.js';
+import { alterTable, createIndex, createTable, createTrigger, createView, drop } from './ddl.js';
 import { compileDelete, compileInsert, compileUpdate, type CompiledStatement, type ExecRuntime } from './dml.js';
 import { indexDefOf } from './index-predicate.js';
 import { parse } from './parser.js';
@@ -267,7 +267,7 @@ class Session implements SqlSession {
       case 'createView': createView(qc, cat, stmt); break;
       case 'drop': drop(qc, cat, stmt); break;
       case 'alterTable': alterTable(qc, cat, stmt); break;
-      case 'createTrigger': throw sqlError('triggers are not supported');
+      case 'createTrigger': createTrigger(qc, cat, stmt); break;
       case 'explain': {
         const c = compileStatement(qc, stmt.stmt);
         return { columns: ['detail'], rows: [describeRoute(c.route), ...c.explain].map((d) => [d]) };

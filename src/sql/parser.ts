@@ -256,10 +256,7 @@ class Parser extends QueryParser {
       const select = this.parseSelect();
       return { kind: 'createView', name, ifNotExists: ine, select, start, end: this.prevEnd, ...(columns ? { columns } : {}) };
     }
-    if (this.acceptKw('TRIGGER')) {
-      const name = this.tok.kind === 'eof' ? '' : this.sql.slice(this.tok.start, this.tok.end);
-      this.error(this.toks[this.pos - 1], `triggers are not supported (${name})`);
-    }
+    if (this.acceptKw('TRIGGER')) return this.parseTrigger(start, ifNotExists());
     this.expectKw('TABLE');
     const ine = ifNotExists();
     const name = this.qualifiedName();
@@ -282,6 +279,50 @@ class Parser extends QueryParser {
     if (this.acceptKw('WITHOUT')) { const t = this.next(); if (t.text !== 'ROWID') this.error(t); withoutRowid = true; }
     this.acceptKw('STRICT');
     return { kind: 'createTable', name, ifNotExists: ine, temp, columns, constraints, withoutRowid, start, end: this.prevEnd };
+  }
+
+  /** CREATE TRIGGER after the TRIGGER keyword: timing, event, table, WHEN, BEGIN stmt; … END. */
+  private parseTrigger(start: number, ifNotExists: boolean): Statement {
+    const name = this.qualifiedName();
+    let timing: 'BEFORE' | 'AFTER' | 'INSTEAD OF' = 'BEFORE';
+    if (this.acceptKw('BEFORE')) timing = 'BEFORE';
+    else if (this.acceptKw('AFTER')) timing = 'AFTER';
+    else if (this.acceptKw('INSTEAD')) { this.expectKw('OF'); timing = 'INSTEAD OF'; }
+    let event: 'INSERT' | 'UPDATE' | 'DELETE';
+    let columns: string[] | undefined;
+    if (this.acceptKw('INSERT')) event = 'INSERT';
+    else if (this.acceptKw('DELETE')) event = 'DELETE';
+    else {
+      this.expectKw('UPDATE');
+      event = 'UPDATE';
+      if (this.acceptKw('OF')) { columns = []; do columns.push(this.ident()); while (this.acceptOp(',')); }
+    }
+    this.expectKw('ON');
+    const table = this.qualifiedName();
+    if (this.acceptKw('FOR')) { this.expectKw('EACH'); this.expectKw('ROW'); }
+    let when: Expr | undefined;
+    if (this.acceptKw('WHEN')) when = this.parseExpr();
+    this.expectKw('BEGIN');
+    const body: Statement[] = [];
+    do {
+      const t = this.tok;
+      if (!(t.kind === 'ident' && ['INSERT', 'REPLACE', 'UPDATE', 'DELETE', 'SELECT', 'VALUES', 'WITH'].includes(t.text))) this.error(t);
+      body.push(this.parseTriggerStatement());
+      this.expectOp(';');
+    } while (!this.isKw('END'));
+    this.expectKw('END');
+    return {
+      kind: 'createTrigger', name, ifNotExists, timing, event, table, body, start, end: this.prevEnd,
+      ...(columns ? { columns } : {}), ...(when ? { when } : {}),
+    };
+  }
+
+  private parseTriggerStatement(): Statement {
+    const start = this.tok.start;
+    if (this.isKw('INSERT') || this.isKw('REPLACE')) return this.parseInsert(start, undefined);
+    if (this.isKw('UPDATE')) return this.parseUpdate(start, undefined);
+    if (this.isKw('DELETE')) return this.parseDelete(start, undefined);
+    return this.parseSelect();
   }
 
   private parseTableConstraint(): TableConstraint[] {

@@ -154,3 +154,36 @@ test('schema changes invalidate cached plans; ALTER TABLE ADD COLUMN and RENAME'
   fails(() => s.execute('VACUUM'), 'SQL_ERROR', /VACUUM from within a transaction/);
   s.rollback();
 });
+
+test('row triggers: BEFORE/AFTER INSERT, UPDATE OF, DELETE with NEW/OLD and WHEN', () => {
+  const s = openSession();
+  s.execute('CREATE TABLE acct(id INTEGER PRIMARY KEY, bal INTEGER NOT NULL, note TEXT)');
+  s.execute('CREATE TABLE log(at INTEGER PRIMARY KEY, what TEXT, id INTEGER, a, b)');
+  s.execute("CREATE TRIGGER acct_ins AFTER INSERT ON acct BEGIN INSERT INTO log(what, id, a) VALUES ('ins', NEW.id, NEW.bal); END");
+  s.execute("CREATE TRIGGER acct_bal AFTER UPDATE OF bal ON acct WHEN NEW.bal < OLD.bal BEGIN INSERT INTO log(what, id, a, b) VALUES ('down', NEW.id, OLD.bal, NEW.bal); END;");
+  s.execute("CREATE TRIGGER acct_del BEFORE DELETE ON acct FOR EACH ROW BEGIN INSERT INTO log(what, id) VALUES ('del', OLD.id); SELECT 1; END");
+  s.execute('INSERT INTO acct VALUES (1, 100, NULL), (2, 50, NULL)');
+  s.execute('UPDATE acct SET bal = bal + 10');
+  s.execute('UPDATE acct SET bal = bal - 30 WHERE id = 1');
+  s.execute("UPDATE acct SET note = 'x'");
+  s.execute('DELETE FROM acct WHERE id = 2');
+  assert.deepEqual(all(s, 'SELECT what, id, a, b FROM log ORDER BY at'), [
+    ['ins', 1n, 100n, null], ['ins', 2n, 50n, null], ['down', 1n, 110n, 80n], ['del', 2n, null, null],
+  ]);
+  // A trigger that fails undoes the whole statement, also inside a transaction.
+  s.execute("CREATE TRIGGER acct_guard BEFORE UPDATE ON acct BEGIN INSERT INTO log(at, what) VALUES (1, 'dup'); END");
+  s.execute('BEGIN');
+  fails(() => s.execute('UPDATE acct SET bal = 0'), 'CONSTRAINT', /UNIQUE constraint failed: log.at/);
+  assert.deepEqual(all(s, 'SELECT bal FROM acct'), [[80n]]);
+  s.execute('COMMIT');
+  s.execute('DROP TRIGGER acct_guard');
+  fails(() => s.execute('DROP TRIGGER acct_guard'), 'SQL_ERROR', /no such trigger/);
+  fails(() => s.execute('CREATE TRIGGER acct_ins AFTER INSERT ON acct BEGIN SELECT 1; END'), 'SQL_ERROR', /already exists/);
+  fails(() => s.execute('CREATE TRIGGER t9 AFTER INSERT ON nope BEGIN SELECT 1; END'), 'SQL_ERROR', /no such table/);
+  // A trigger writing to its own table does not fire itself again.
+  s.execute('CREATE TRIGGER self AFTER INSERT ON log BEGIN INSERT INTO log(what) VALUES (\'echo\'); END');
+  s.execute("INSERT INTO log(what) VALUES ('x')");
+  assert.deepEqual(all(s, "SELECT count(*) FROM log WHERE what = 'echo'"), [[1n]]);
+  s.execute('DROP TABLE log');
+  fails(() => s.execute('DROP TRIGGER self'), 'SQL_ERROR', /no such trigger/);
+});
