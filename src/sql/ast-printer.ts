@@ -46,6 +46,7 @@ export function printExpr(e: Expr): string {
     case 'cast': return `CAST(${printExpr(e.expr)} AS ${e.type})`;
     case 'collate': return `(${printExpr(e.expr)} COLLATE ${e.collation})`;
     case 'fn': return `${e.name}(${e.star ? '*' : (e.distinct ? 'DISTINCT ' : '') + e.args.map(printExpr).join(', ')})`;
+    case 'raise': return `RAISE(${e.action}${e.message !== undefined ? `, ${lit(e.message)}` : ''})`;
   }
 }
 

@@ -21,7 +21,8 @@ export type Expr =
   | (Span & { kind: 'case'; base?: Expr; whens: [Expr, Expr][]; else?: Expr })
   | (Span & { kind: 'cast'; expr: Expr; type: string })
   | (Span & { kind: 'collate'; expr: Expr; collation: string })
-  | (Span & { kind: 'fn'; name: string; args: Expr[]; distinct: boolean; star: boolean });
+  | (Span & { kind: 'fn'; name: string; args: Expr[]; distinct: boolean; star: boolean })
+  | (Span & { kind: 'raise'; action: 'IGNORE' | 'ROLLBACK' | 'ABORT' | 'FAIL'; message?: string });
 
 export type ResultColumn =
   | { kind: 'star'; table?: string; start: number; end: number }

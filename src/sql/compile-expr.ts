@@ -5,7 +5,7 @@
  * SQLite exactly (see value.ts and compare.ts for the value rules).
  */
 import type { StorageTxn, Value } from '../storage/api.js';
-import { sqlError } from '../errors.js';
+import { constraintError, sqlError } from '../errors.js';
 import type { Expr, Select } from './ast.js';
 import { AGGREGATES, countStar, isAggregateCall, type AggState } from './aggregates.js';
 import { collationOf } from './catalog.js';
@@ -147,6 +147,11 @@ export function compileExpr(e: Expr, cx: ExprContext): CExpr {
       return { ev: (env) => conv(x.ev(env)), aff, coll: x.coll, explicitColl: x.explicitColl, rowIndependent: x.rowIndependent };
     }
     case 'fn': return compileCall(e, cx);
+    case 'raise': {
+      if (!cx.scope.withinTrigger()) throw sqlError('RAISE() may only be used within a trigger-program', e.start);
+      const { action, message } = e;
+      return plain(() => { throw raiseError(action, message ?? ''); }, false);
+    }
   }
   throw sqlError('unsupported expression', (e as { start: number }).start);
 }
@@ -185,6 +190,21 @@ function compileColumn(e: Extract<Expr, { kind: 'col' }>, cx: ExprContext): CExp
   };
 }
 
+
+/** RAISE(IGNORE) unwinds to the firing statement, which skips the current row. */
+export class RaiseIgnore extends Error {
+  constructor() { super('RAISE(IGNORE)'); }
+}
+
+/** An error from RAISE(ROLLBACK, …) also ends the transaction. */
+export const ROLLBACK_TRANSACTION = Symbol('rollbackTransaction');
+
+function raiseError(action: 'IGNORE' | 'ROLLBACK' | 'ABORT' | 'FAIL', message: string): Error {
+  if (action === 'IGNORE') return new RaiseIgnore();
+  const e = constraintError('check', message);
+  if (action === 'ROLLBACK') Object.defineProperty(e, ROLLBACK_TRANSACTION, { value: true });
+  return e;
+}
 
 export function cmpFor(l: CExpr, r: CExpr): Cmp {
   return makeCmp(comparisonAffinity(l.aff, r.aff), comparisonCollation(l, r));

@@ -142,7 +142,7 @@ export function compileInsert(qc: QueryCompiler, s: Insert, parent: Scope | null
         for (let i = 0; i < ncols; i++) if (!given[i] && defaults[i]) row[i] = defaults[i]!.ev(denv);
         let rowid = writer.prepareRow(row);
         if (rowid === null) rowid = writer.assignRowid(w, row);
-        if (trig.has('BEFORE')) trig.fire('BEFORE', row, rowid, null, null);
+        if (trig.has('BEFORE') && !trig.fire('BEFORE', row, rowid, null, null)) continue;
         if (!writer.checkRow(row, rowid, or)) continue;
         const cs = writer.conflicts(w, row, rowid, null);
         if (cs.length) {
@@ -248,7 +248,7 @@ export function compileUpdate(qc: QueryCompiler, s: Update, parent: Scope | null
         const fromCol = writer.prepareRow(next);
         if (fromCol !== null) newRowid = fromCol;
         else if (t.rowidColumn >= 0) next[t.rowidColumn] = newRowid;
-        if (trig.has('BEFORE')) trig.fire('BEFORE', next, newRowid, old, rowid, setCols);
+        if (trig.has('BEFORE') && !trig.fire('BEFORE', next, newRowid, old, rowid, setCols)) continue;
         if (!writer.checkRow(next, newRowid, or)) continue;
         const cs = writer.conflicts(w, next, newRowid, rowid);
         if (cs.length) {
@@ -287,7 +287,7 @@ export function compileDelete(qc: QueryCompiler, s: Delete, parent: Scope | null
       let n = 0;
       for (const [rowid, old] of rows) {
         if (trig.has('BEFORE')) {
-          trig.fire('BEFORE', null, null, old, rowid);
+          if (!trig.fire('BEFORE', null, null, old, rowid)) continue;
           if (!rt.w.txn.get(t.id, rowid)) continue; // a BEFORE trigger removed it
         }
         if (rt.w.delete(t.id, rowid)) n++;

@@ -13,6 +13,7 @@ import { ijdFromUnixMs } from './date-functions.js';
 import { alterTable, createIndex, createTable, createTrigger, createView, drop } from './ddl.js';
 import { compileDelete, compileInsert, compileUpdate, type CompiledStatement, type ExecRuntime } from './dml.js';
 import { indexDefOf } from './index-predicate.js';
+import { ROLLBACK_TRANSACTION } from './compile-expr.js';
 import { parse } from './parser.js';
 import { byteOffset } from './lexer.js';
 import { QueryCompiler, combineRoutes, describeRoute } from './select.js';
@@ -240,10 +241,12 @@ class Session implements SqlSession {
       return { columns: out.columns, rows: out.rows, rowsAffected: out.changes ?? 0, lastInsertId: this.lastInsertId };
     } catch (err) {
       try {
-        if (auto) txn.abort(); else w.rollbackStatement();
+        if (auto) txn.abort();
+        else if ((err as Record<symbol, unknown>)?.[ROLLBACK_TRANSACTION]) { this.txn = null; txn.abort(); }
+        else w.rollbackStatement();
       } finally {
         if (cat.version !== versionBefore || stmt.kind.startsWith('create') || stmt.kind === 'drop' || stmt.kind === 'alterTable') {
-          if (auto) this.reloadCatalog(); else cat.load(txn);
+          if (auto || this.txn === null) this.reloadCatalog(); else cat.load(txn);
         }
       }
       throw toHelios(err, sql);

@@ -10,7 +10,7 @@ import type { Rowid, Value } from '../storage/api.js';
 import { sqlError } from '../errors.js';
 import type { Statement } from './ast.js';
 import type { TableInfo, TriggerInfo } from './catalog.js';
-import { compileExpr, type Ev } from './compile-expr.js';
+import { RaiseIgnore, compileExpr, type Ev } from './compile-expr.js';
 import { passes } from './batch-filter.js';
 import { Scope, type Env } from './scope.js';
 import type { ExecRuntime } from './dml.js';
@@ -21,7 +21,8 @@ const MAX_DEPTH = 32;
 export interface TriggerRunner {
   /** Whether any trigger of this timing exists (lets the DML skip building rows). */
   has(timing: 'BEFORE' | 'AFTER'): boolean;
-  fire(timing: 'BEFORE' | 'AFTER', newRow: readonly Value[] | null, newRowid: Rowid | null, oldRow: readonly Value[] | null, oldRowid: Rowid | null, setColumns?: ReadonlySet<number>): void;
+  /** Runs the triggers; false when one of them did RAISE(IGNORE) (skip the rest of this row). */
+  fire(timing: 'BEFORE' | 'AFTER', newRow: readonly Value[] | null, newRowid: Rowid | null, oldRow: readonly Value[] | null, oldRowid: Rowid | null, setColumns?: ReadonlySet<number>): boolean;
 }
 
 type BodyCompiler = (qc: QueryCompiler, stmt: Statement, parent: Scope) => { run(outer: Env | null): unknown };
@@ -30,6 +31,7 @@ interface Compiled { when: Ev | null; body: { run(outer: Env | null): unknown }[
 
 export function triggerScope(t: TableInfo): Scope {
   const scope = new Scope(null);
+  scope.inTrigger = true;
   const cols = t.columns.map((c) => ({ name: c.name, aff: c.aff, coll: c.coll }));
   for (const name of ['new', 'old']) {
     const src = scope.addSource(name, cols, t);
@@ -71,14 +73,23 @@ export function triggersFor(qc: QueryCompiler, t: TableInfo, event: TriggerInfo[
         if (oldRow) for (let i = 0; i < ncols; i++) row[ncols + 1 + i] = oldRow[i] ?? null;
         row[2 * ncols + 1] = oldRowid;
         const env: Env = { row, outer: null, agg: null };
-        if (c.when && !passes([c.when], env)) continue;
+        try {
+          if (c.when && !passes([c.when], env)) continue;
+        } catch (e) {
+          if (e instanceof RaiseIgnore) return false;
+          throw e;
+        }
         active.add(tr.id);
         try {
           for (const b of c.body) b.run(env);
+        } catch (e) {
+          if (e instanceof RaiseIgnore) return false;
+          throw e;
         } finally {
           active.delete(tr.id);
         }
       }
+      return true;
     },
   };
 }

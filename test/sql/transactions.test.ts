@@ -187,3 +187,23 @@ test('row triggers: BEFORE/AFTER INSERT, UPDATE OF, DELETE with NEW/OLD and WHEN
   s.execute('DROP TABLE log');
   fails(() => s.execute('DROP TRIGGER self'), 'SQL_ERROR', /no such trigger/);
 });
+
+test('RAISE() in triggers: ABORT fails the statement, IGNORE skips the row, ROLLBACK ends the transaction', () => {
+  const s = openSession();
+  s.execute('CREATE TABLE stock(sku TEXT PRIMARY KEY, qty INTEGER)');
+  s.execute("INSERT INTO stock VALUES ('a', 5), ('b', 0), ('c', 2)");
+  s.execute("CREATE TRIGGER no_neg BEFORE UPDATE OF qty ON stock WHEN NEW.qty < 0 BEGIN SELECT RAISE(ABORT, 'out of stock'); END");
+  s.execute("CREATE TRIGGER skip_zero BEFORE DELETE ON stock WHEN OLD.qty = 0 BEGIN SELECT RAISE(IGNORE); END");
+  const e = fails(() => s.execute('UPDATE stock SET qty = qty - 1'), 'CONSTRAINT', /out of stock/);
+  assert.equal(e.constraint, 'check');
+  assert.deepEqual(all(s, 'SELECT qty FROM stock ORDER BY sku'), [[5n], [0n], [2n]]);
+  assert.equal(s.execute('DELETE FROM stock').rowsAffected, 2);
+  assert.deepEqual(all(s, 'SELECT sku FROM stock'), [['b']]);
+  s.execute("CREATE TRIGGER rb BEFORE INSERT ON stock WHEN NEW.qty > 100 BEGIN SELECT RAISE(ROLLBACK, 'too many'); END");
+  s.execute('BEGIN');
+  s.execute("INSERT INTO stock VALUES ('d', 1)");
+  fails(() => s.execute("INSERT INTO stock VALUES ('e', 101)"), 'CONSTRAINT', /too many/);
+  assert.equal(s.inTransaction(), false);
+  assert.deepEqual(all(s, 'SELECT sku FROM stock'), [['b']]);
+  fails(() => s.execute("SELECT RAISE(ABORT, 'x')"), 'SQL_ERROR', /only be used within a trigger/);
+});
