@@ -67,6 +67,8 @@ test('scalar functions match SQLite', () => {
     "SELECT round(2.5), round(-2.5), round(1.234, 2), round(3), typeof(round(3)), hex('abc'), hex(255), quote('it''s'), quote(1.5), quote(NULL), quote(x'ab')",
     "SELECT printf('%d|%5s|%-5s|%05.1f|%x|%X|%o|%e|%g|%%|%c|%q|%Q', 42, 'ab', 'ab', 3.14159, 255, 255, 8, 12345.678, 0.0001, 'xyz', 'a''b', NULL)",
     "SELECT max(1, 2.5, '3'), min(1, 2.5, '3'), max(NULL, 1), typeof(1), typeof(1.0), typeof('1'), typeof(x'01'), typeof(NULL)",
+    "SELECT 'abc' LIKE '%%', 'abc' LIKE '_%_', '' LIKE '%', '' LIKE '_', 'a_c' LIKE 'a\\_c' ESCAPE '\\', 'abc' LIKE 'a\\_c' ESCAPE '\\', 'aXb' LIKE '%x%', 'mississippi' LIKE '%iss%ipp%'",
+    "SELECT ']' GLOB '[]]', 'b' GLOB '[]a]', '-' GLOB '[a-]', 'x' GLOB '[a-c', 'abc' GLOB '*', '' GLOB '*', 'ab' GLOB '?', 'aXb' GLOB '*X*', 'é' GLOB '?', 'é' LIKE '_'",
     "SELECT 'abc' LIKE 'A_C', 'abc' LIKE 'a%', 'a%c' LIKE 'a!%c' ESCAPE '!', 'abc' GLOB 'a*', 'abc' GLOB 'A*', 'abc' GLOB '[a-c]b?', 'x' GLOB '[^a]'",
     'SELECT group_concat(v), group_concat(DISTINCT v), group_concat(v, \'-\'), count(v), count(*), sum(v), total(v), avg(v), min(v), max(v) FROM (SELECT 1 AS v UNION ALL SELECT 2 UNION ALL SELECT 2 UNION ALL SELECT NULL)',
   ]);
