@@ -112,3 +112,10 @@ test('hostile LIKE/GLOB patterns finish quickly (no backtracking blow-up)', () =
   assert.deepEqual(s.execute(`SELECT ? LIKE '${'%a'.repeat(40)}%b', ? GLOB '${'*a'.repeat(40)}*b', ? LIKE '%a%'`, [text, text, text]).rows, [[0n, 0n, 1n]]);
   assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
 });
+
+test('functions refuse to build huge values instead of exhausting memory', () => {
+  const s = openSession();
+  for (const sql of ["SELECT printf('%2000000000d', 1)", 'SELECT zeroblob(5000000000)', 'SELECT randomblob(1e12)', "SELECT printf('%.999999999c', 'x')"]) {
+    assert.throws(() => s.execute(sql), (e: unknown) => e instanceof HeliosError && e.code === 'SQL_ERROR' && /too big/.test(e.message), sql);
+  }
+});
