@@ -304,16 +304,23 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
     const newGroup = (keys: Value[]): Group => ({
       rep: env.row.slice(), keys, states: aggs.map((a) => a.make()), distinctSets: aggs.map((a) => (a.distinct ? new Set<string>() : null)),
     });
+    const argBufs = aggs.map((a) => new Array<Value>(a.args.length));
+    const groupColls = groupBy.map((g) => g.coll ?? 'BINARY');
     const accumulate = (): boolean => {
-      const keys = groupBy.map((g) => g.ev(env));
+      const keys = new Array<Value>(groupBy.length);
       let key = '';
-      for (let k = 0; k < keys.length; k++) key += valueKey(keys[k]!, groupBy[k]!.coll ?? 'BINARY') + '\u0000';
+      for (let k = 0; k < groupBy.length; k++) {
+        const v = groupBy[k]!.ev(env);
+        keys[k] = v;
+        key = k === 0 ? valueKey(v, groupColls[k]!) : key + '\u0000' + valueKey(v, groupColls[k]!);
+      }
       let g = groups.get(key);
       // Bare columns read the group's first row (as SQLite), or the min()/max() row below.
       if (!g) { g = newGroup(keys); groups.set(key, g); }
       for (let a = 0; a < aggs.length; a++) {
         const slot = aggs[a]!;
-        const args = slot.args.map((x) => x.ev(env));
+        const args = argBufs[a]!;
+        for (let k = 0; k < slot.args.length; k++) args[k] = slot.args[k]!.ev(env);
         const ds = g.distinctSets[a];
         if (ds) {
           if (args[0] === null) continue;

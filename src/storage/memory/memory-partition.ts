@@ -16,7 +16,7 @@ import { compareKeys } from './key-order.js';
 import { MemoryRowBatch } from './memory-batch.js';
 
 /** `version` counts structural changes, so open cursors can re-find their place after a write. */
-interface MemTable { def: TableDef; rowids: Rowid[]; rows: Map<Rowid, Row>; version: number }
+interface MemTable { def: TableDef; rowids: Rowid[]; /** Rows in rowid order, parallel to `rowids` (scans). */ ordered: Row[]; rows: Map<Rowid, Row>; version: number }
 interface MemIndex { def: IndexDef; entries: IndexEntry[]; version: number }
 
 type Undo = () => void;
@@ -54,7 +54,8 @@ export class MemoryPartition implements Partition {
   check(): void {
     for (const t of this.tables.values()) {
       for (let i = 1; i < t.rowids.length; i++) if (t.rowids[i - 1]! >= t.rowids[i]!) throw new HeliosError('INTERNAL', `table ${t.def.id}: rowids out of order`);
-      if (t.rowids.length !== t.rows.size) throw new HeliosError('INTERNAL', `table ${t.def.id}: row count mismatch`);
+      if (t.rowids.length !== t.rows.size || t.ordered.length !== t.rows.size) throw new HeliosError('INTERNAL', `table ${t.def.id}: row count mismatch`);
+      t.rowids.forEach((id, i) => { if (t.rows.get(id) !== t.ordered[i]) throw new HeliosError('INTERNAL', `table ${t.def.id}: scan order out of step at rowid ${id}`); });
     }
     for (const ix of this.indexes.values()) {
       const t = this.tables.get(ix.def.table)!;
@@ -130,7 +131,7 @@ class MemoryTxn implements StorageTxn {
   createTable(def: TableDef): void {
     this.live();
     if (this.p.tables.has(def.id)) throw new HeliosError('INTERNAL', `table ${def.id} exists`);
-    this.p.tables.set(def.id, { def, rowids: [], rows: new Map(), version: 0 });
+    this.p.tables.set(def.id, { def, rowids: [], ordered: [], rows: new Map(), version: 0 });
     this.undo.push(() => { this.p.tables.delete(def.id); });
   }
   dropTable(table: number): void {
@@ -176,7 +177,9 @@ class MemoryTxn implements StorageTxn {
     ixs.forEach((ix, i) => { const k = keys[i]; if (k && this.uniqueConflict(ix, k, rowid)) throw constraintError('unique', `UNIQUE constraint failed: index ${ix.def.id}`); });
     const stored = row.slice();
     t.version++;
-    t.rowids.splice(lowerBound(t.rowids, (x) => (x < rowid ? -1 : x > rowid ? 1 : 0)), 0, rowid);
+    const at = lowerBound(t.rowids, (x) => (x < rowid ? -1 : x > rowid ? 1 : 0));
+    t.rowids.splice(at, 0, rowid);
+    t.ordered.splice(at, 0, stored);
     t.rows.set(rowid, stored);
     ixs.forEach((ix, i) => { const k = keys[i]; if (k) this.addEntry(ix, k, rowid); });
     this.undo.push(() => this.rawDelete(t, ixs, rowid, stored));
@@ -186,12 +189,15 @@ class MemoryTxn implements StorageTxn {
     t.version++;
     const i = lowerBound(t.rowids, (x) => (x < rowid ? -1 : x > rowid ? 1 : 0));
     t.rowids.splice(i, 1);
+    t.ordered.splice(i, 1);
     t.rows.delete(rowid);
     for (const ix of ixs) { const k = this.keyOf(ix, row); if (k) this.removeEntry(ix, k, rowid); }
   }
   private rawInsert(t: MemTable, ixs: MemIndex[], rowid: Rowid, row: Row): void {
     t.version++;
-    t.rowids.splice(lowerBound(t.rowids, (x) => (x < rowid ? -1 : x > rowid ? 1 : 0)), 0, rowid);
+    const at = lowerBound(t.rowids, (x) => (x < rowid ? -1 : x > rowid ? 1 : 0));
+    t.rowids.splice(at, 0, rowid);
+    t.ordered.splice(at, 0, row);
     t.rows.set(rowid, row);
     for (const ix of ixs) { const k = this.keyOf(ix, row); if (k) this.addEntry(ix, k, rowid); }
   }
@@ -257,10 +263,11 @@ class MemoryTxn implements StorageTxn {
         }
         if (lo >= hi) { done = true; return null; }
         let part: Rowid[];
-        if (reverse) { const from = Math.max(lo, hi - BATCH); part = t.rowids.slice(from, hi).reverse(); hi = from; }
-        else { const to = Math.min(hi, lo + BATCH); part = t.rowids.slice(lo, to); lo = to; }
+        let rows: Row[];
+        if (reverse) { const from = Math.max(lo, hi - BATCH); part = t.rowids.slice(from, hi).reverse(); rows = t.ordered.slice(from, hi).reverse(); hi = from; }
+        else { const to = Math.min(hi, lo + BATCH); part = t.rowids.slice(lo, to); rows = t.ordered.slice(lo, to); lo = to; }
         last = part[part.length - 1]!;
-        return new MemoryRowBatch(part, part.map((id) => t.rows.get(id)!));
+        return new MemoryRowBatch(part, rows);
       },
       close: () => { done = true; },
     };
