@@ -15,7 +15,7 @@ import { globMatcher, likeMatcher } from './like.js';
 import { arith, bitOp, concat, negate } from './arith.js';
 import type { Env, Scope } from './scope.js';
 import {
-  affinityOfType, applyAffinity, boolValue, textToBlob, toInteger, toNumericCast, toReal, toText, truth, valueKey,
+  affinityOfType, applyAffinity, textToBlob, toInteger, toNumericCast, toReal, toText, truth, valueKey,
   type Affinity, type CollationName,
 } from './value.js';
 
@@ -57,7 +57,6 @@ export interface ExprContext {
   readonly aggs: AggSlot[] | null;
 }
 
-const NULL_EV: Ev = () => null;
 
 export function compileExpr(e: Expr, cx: ExprContext): CExpr {
   const plain = (ev: Ev, rowIndependent: boolean, aff: Affinity = 'none'): CExpr => ({ ev, aff, coll: null, explicitColl: false, rowIndependent });
@@ -440,4 +439,3 @@ function compileCall(e: Extract<Expr, { kind: 'fn' }>, cx: ExprContext): CExpr {
   };
 }
 
-export { NULL_EV, boolValue };

@@ -8,7 +8,7 @@ import { sqlError } from '../errors.js';
 import { DATE_FUNCTIONS } from './date-functions.js';
 import { sqlPrintf } from './printf.js';
 import {
-  MIN_I64, blobToText, compareValues, textToNumberExact, real, realToText, textToBlob, toInteger, toNumeric, toReal, toText, typeName,
+  MIN_I64, compareValues, textToNumberExact, realToText, textToBlob, toInteger, toNumeric, toReal, toText, typeName,
 } from './value.js';
 
 export interface FnContext {
@@ -233,4 +233,3 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFn> = {
   ...Object.fromEntries(Object.entries(DATE_FUNCTIONS).map(([k, fn]) => [k, f(k === 'strftime' ? 1 : 0, 1000, (a, ctx) => fn(a, ctx.now), false)])),
 };
 
-export { blobToText, real };
