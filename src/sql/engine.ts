@@ -113,20 +113,26 @@ export interface SqlSession {
 }
 
 function bindParams(names: string[], given: Params | undefined): Value[] {
-  const norm = (v: unknown): Value => {
-    if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  const norm = (v: unknown, i: number): Value => {
+    if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : Number.isNaN(v) ? null : v;
     if (typeof v === 'boolean') return v ? 1n : 0n;
-    if (v === undefined) return null;
-    if (typeof v === 'number' && Number.isNaN(v)) return null;
-    return v as Value;
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'bigint') {
+      if (v > 9223372036854775807n || v < -9223372036854775808n) throw sqlError(`parameter ${i + 1} is outside the 64-bit integer range`);
+      return v;
+    }
+    if (typeof v === 'string') return v;
+    if (v instanceof Uint8Array) return v;
+    throw sqlError(`parameter ${i + 1} has an unsupported type (${typeof v}); use null, bigint, number, string, boolean or Uint8Array`);
   };
   if (given === undefined) {
     if (names.length > 0) throw sqlError(`statement expects ${names.length} parameter(s), none given`);
     return [];
   }
+  if (given === null || typeof given !== 'object') throw sqlError('parameters must be an array or an object');
   if (Array.isArray(given)) {
     if (given.length !== names.length) throw sqlError(`statement expects ${names.length} parameter(s), ${given.length} given`);
-    return given.map(norm);
+    return given.map((v, i) => norm(v, i));
   }
   const out: Value[] = [];
   const used = new Set<string>();
@@ -136,7 +142,7 @@ function bindParams(names: string[], given: Params | undefined): Value[] {
     const key = n in given ? n : bare in given ? bare : undefined;
     if (key === undefined) throw sqlError(`missing value for parameter ${n}`);
     used.add(key);
-    out.push(norm(given[key]));
+    out.push(norm(given[key], i));
   }
   for (const k of Object.keys(given)) if (!used.has(k)) throw sqlError(`unknown parameter ${k}`);
   return out;

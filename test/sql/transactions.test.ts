@@ -123,6 +123,9 @@ test('lastInsertId, rowsAffected and parameters', () => {
   fails(() => s.execute('SELECT ?, ?', [1n]), 'SQL_ERROR', /expects 2 parameter/);
   fails(() => s.execute('SELECT :a', { b: 1n }), 'SQL_ERROR', /missing value for parameter :a/);
   fails(() => s.execute('SELECT 1; SELECT 2'), 'SQL_SYNTAX');
+  fails(() => s.execute('SELECT ?', [{} as never]), 'SQL_ERROR', /unsupported type/);
+  fails(() => s.execute('SELECT ?', [2n ** 64n]), 'SQL_ERROR', /64-bit/);
+  assert.deepEqual(s.execute('SELECT ?, ?, ?', [true as never, 2 ** 60, Buffer.from('hi')]).rows, [[1n, 2 ** 60, Buffer.from('hi')]]);
 });
 
 test('binder errors name the problem', () => {
