@@ -53,6 +53,8 @@ export interface AccessPath {
   readonly describe: string;
   /** ORDER BY is satisfied when the path is read forward (1) or the scan was built reversed (-1). */
   readonly ordered: boolean;
+  /** True when the path narrows the rows (a probe or a bound), false for a full scan in some order. */
+  readonly probes: boolean;
   run(txn: StorageTxn, slots: RowSlots, filters: readonly Ev[], env: Env, emit: () => boolean): boolean;
 }
 
@@ -92,6 +94,7 @@ function rowidPath(table: TableInfo, sargs: Sarg[], order: OrderWish[] | null): 
   if (eq) {
     return {
       describe: `SEARCH ${table.name} USING INTEGER PRIMARY KEY (rowid${eq.op === 'IN' ? ' IN (…)' : '=?'})`,
+      probes: true,
       ordered: false,
       run(txn, slots, filters, env, emit) {
         const seen = new Set<bigint>();
@@ -112,7 +115,8 @@ function rowidPath(table: TableInfo, sargs: Sarg[], order: OrderWish[] | null): 
   const lo = ranges.find((s) => s.op === '>' || s.op === '>=');
   const hi = ranges.find((s) => s.op === '<' || s.op === '<=');
   return {
-    describe: ranges.length ? `SEARCH ${table.name} USING INTEGER PRIMARY KEY (${[lo ? `rowid${lo.op}?` : '', hi ? `rowid${hi.op}?` : ''].filter(Boolean).join(' AND ')})` : `SCAN ${table.name}`,
+    probes: ranges.length > 0,
+    describe: ranges.length ? `SEARCH ${table.name} USING INTEGER PRIMARY KEY (${[lo ? `rowid${lo.op}?` : '', hi ? `rowid${hi.op}?` : ''].filter(Boolean).join(' AND ')})` : `SCAN ${table.name}${reverse ? ' (rowid order, reverse)' : ''}`,
     ordered: orderedByRowid,
     run(txn, slots, filters, env, emit) {
       const range: { lo?: RowidRange['lo']; hi?: RowidRange['hi']; reverse?: boolean } = {};
@@ -185,7 +189,8 @@ function planIndex(table: TableInfo, ix: IndexInfo, sargs: Sarg[], order: OrderW
 function indexAccess(table: TableInfo, p: IndexPlan): AccessPath {
   const terms = [...p.eq.map((s) => `${s.text}=?`), p.inSarg ? `${p.inSarg.text} IN (…)` : '', p.lo ? `${p.lo.text}${p.lo.op}?` : '', p.hi ? `${p.hi.text}${p.hi.op}?` : ''].filter(Boolean);
   return {
-    describe: `SEARCH ${table.name} USING ${p.ix.auto ? 'AUTOMATIC ' : ''}INDEX ${p.ix.name} (${terms.join(' AND ')})`,
+    probes: terms.length > 0,
+    describe: terms.length ? `SEARCH ${table.name} USING INDEX ${p.ix.name} (${terms.join(' AND ')})` : `SCAN ${table.name} USING INDEX ${p.ix.name}`,
     ordered: p.ordered,
     run(txn, slots, filters, env, emit) {
       const prefix: Value[] = [];
@@ -259,12 +264,13 @@ export function chooseAccess(table: TableInfo, sargs: Sarg[], order: OrderWish[]
     if (p && (!best || p.score > best.score)) best = p;
   }
   if (best && best.score >= 40) return indexAccess(table, best);
-  if (rid && !rid.ordered && rid.describe.startsWith('SEARCH')) return rid;
+  if (rid && !rid.ordered && rid.probes) return rid;
   if (best && (best.lo || best.hi)) return indexAccess(table, best);
   if (rid?.ordered) return rid;
   if (best?.ordered) return indexAccess(table, best);
   return {
     describe: `SCAN ${table.name}`,
+    probes: false,
     ordered: false,
     run(txn, slots, filters, env, emit) { return scanBatches(txn.scan(table.id), slots, filters, env, emit); },
   };

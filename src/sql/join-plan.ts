@@ -70,8 +70,8 @@ export function makeOpener(
     const ap = chooseAccess(table, sargs, order, (ix) => qc.partialImplied(ix, whereAsts));
     onPath(ap);
     const slots = { offset: src.offset, ncols, rowidSlot: src.rowidSlot! };
-    const useHash = depth > 0 && ap.describe.startsWith('SCAN') && eqHash;
-    if (!useHash && (depth === 0 || !ap.describe.startsWith('SCAN'))) {
+    const useHash = depth > 0 && !ap.probes && eqHash;
+    if (!useHash && (depth === 0 || ap.probes)) {
       return { describe: ap.describe, fn: (filters) => (env, emit) => ap.run(qc.rt.txn, slots, filters, env, emit) };
     }
     // Inner levels without a probe: read the table once per run (then hash or loop over it).

@@ -89,8 +89,11 @@ export class QueryCompiler implements SubqueryCompiler {
     const have = new Set(where.map(exprKey));
     return splitAnd(ix.where).every((t) => {
       if (have.has(exprKey(t))) return true;
-      if (t.kind === 'isnull' && t.not && t.expr.kind === 'col') {
-        const name = t.expr.name.toLowerCase();
+      // "col IS NOT NULL" (either spelling) is implied by any comparison on col.
+      const notNullCol = t.kind === 'isnull' && t.not ? t.expr
+        : t.kind === 'binary' && t.op === 'ISNOT' && t.right.kind === 'lit' && t.right.value === null ? t.left : null;
+      if (notNullCol && notNullCol.kind === 'col') {
+        const name = notNullCol.name.toLowerCase();
         return where.some((w) => {
           const col = w.kind === 'binary' && ['=', '<', '<=', '>', '>='].includes(w.op) ? [w.left, w.right] : w.kind === 'between' || w.kind === 'in' ? [w.expr] : [];
           return col.some((c) => c.kind === 'col' && c.name.toLowerCase() === name);
