@@ -21,6 +21,8 @@ export interface Sarg {
   readonly column: number;
   readonly op: '=' | '<' | '<=' | '>' | '>=' | 'IN';
   readonly values: CExpr[];
+  /** For `col IN (SELECT …)` (uncorrelated): the subquery's values, read at run time. */
+  readonly valuesFrom?: (env: Env) => Value[];
   /** The affinity the comparison applies (decides whether an index over raw values can serve). */
   readonly aff: Affinity;
   readonly coll: CollationName;
@@ -84,6 +86,9 @@ function evalProbe(s: Sarg, env: Env): Value[] {
     const v = c.ev(env);
     if (v === null) continue;
     out.push(aff === 'none' ? v : applyAffinity(v, aff));
+  }
+  if (s.valuesFrom) {
+    for (const v of s.valuesFrom(env)) if (v !== null) out.push(aff === 'none' ? v : applyAffinity(v, aff));
   }
   return out;
 }

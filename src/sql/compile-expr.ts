@@ -46,7 +46,7 @@ export interface AggSlot { readonly name: string; readonly make: () => AggState;
 
 /** Compiles sub-SELECTs for expressions; provided by the select compiler. */
 export interface SubqueryCompiler {
-  compileSubquery(select: Select, parent: Scope): { columns: number; aff: Affinity; run(env: Env): Value[][] };
+  compileSubquery(select: Select, parent: Scope): { columns: number; aff: Affinity; correlated: boolean; run(env: Env): Value[][] };
 }
 
 export interface ExprContext {

@@ -70,6 +70,23 @@ export function analyzeConjunct(ast: Expr, cx: ExprContext, sql: string): Conjun
   } else if (ast.kind === 'in' && !ast.not && ast.list && ast.list.length > 0) {
     const l = colOf(ast.expr);
     if (l) add(l.c, 'IN', ast.list.map((x) => compileTracked(x, cx)), ast.expr);
+  } else if (ast.kind === 'in' && !ast.not && ast.select) {
+    // col IN (SELECT …): an uncorrelated subquery's values can drive rowid/index probes.
+    const l = colOf(ast.expr);
+    if (l && l.c.column) {
+      const q = cx.sub.compileSubquery(ast.select, cx.scope);
+      const aff = q.columns === 1 && !q.correlated ? sargUsable(l.c.aff, q.aff) : null;
+      if (aff !== null) {
+        const info = l.c.column;
+        sargs.push({
+          pos: info.pos, valueUses: new Set(),
+          sarg: {
+            column: info.column, op: 'IN', values: [], aff, coll: l.c.coll ?? 'BINARY', text: sql.slice(ast.expr.start, ast.expr.end),
+            valuesFrom: (env) => q.run(env).map((r) => r[0]!),
+          },
+        });
+      }
+    }
   }
   return { ast, expr, used, sargs };
 }

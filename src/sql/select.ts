@@ -103,7 +103,18 @@ export class QueryCompiler implements SubqueryCompiler {
     });
   }
 
-  compileSubquery(select: Select, parent: Scope): { columns: number; aff: Affinity; run(env: Env): Value[][] } {
+  /** Sub-queries compiled once per (AST node, scope): the planner and the filter share them. */
+  private readonly subqueries = new Map<Select, { parent: Scope; result: { columns: number; aff: Affinity; correlated: boolean; run(env: Env): Value[][] } }>();
+
+  compileSubquery(select: Select, parent: Scope): { columns: number; aff: Affinity; correlated: boolean; run(env: Env): Value[][] } {
+    const hit = this.subqueries.get(select);
+    if (hit && hit.parent === parent) return hit.result;
+    const result = this.compileSubqueryFresh(select, parent);
+    this.subqueries.set(select, { parent, result });
+    return result;
+  }
+
+  private compileSubqueryFresh(select: Select, parent: Scope): { columns: number; aff: Affinity; correlated: boolean; run(env: Env): Value[][] } {
     const q = this.compileSelect(select, parent);
     const rt = this.rt;
     let gen = -1;
@@ -114,7 +125,7 @@ export class QueryCompiler implements SubqueryCompiler {
         if (gen !== rt.gen) { cached = q.run(env); gen = rt.gen; }
         return cached;
       };
-    return { columns: q.columns.length, aff: q.affs[0] ?? 'none', run };
+    return { columns: q.columns.length, aff: q.affs[0] ?? 'none', correlated: q.correlated, run };
   }
 
   compileSelect(select: Select, parent: Scope | null): CompiledQuery {

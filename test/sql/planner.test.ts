@@ -29,6 +29,16 @@ test('equality, IN and ranges use the rowid or an index', () => {
   assert.deepEqual(explain('SELECT * FROM orders WHERE +customer_id = 3').slice(1), ['SCAN orders']);
 });
 
+test('col IN (SELECT …) probes the rowid or an index with the subquery\'s values', () => {
+  const { engine, explain } = setup();
+  assert.deepEqual(explain('SELECT * FROM orders WHERE id IN (SELECT order_id FROM items)').slice(1), ['SCAN items', 'SEARCH orders USING INTEGER PRIMARY KEY (rowid IN (…))']);
+  assert.match(explain('SELECT * FROM orders WHERE customer_id IN (SELECT id FROM items WHERE sku = 1)')[2]!, /INDEX orders_cust \(customer_id IN/);
+  const s = engine.session();
+  s.execute("INSERT INTO items(order_id, sku) VALUES (3, 'a'), (5, 'b'), (3, 'c'), (999, 'd')");
+  assert.deepEqual(s.execute('SELECT id FROM orders WHERE id IN (SELECT order_id FROM items) ORDER BY id').rows, [[3n], [5n]]);
+  assert.equal(s.execute('DELETE FROM orders WHERE id IN (SELECT order_id FROM items)').rowsAffected, 2);
+});
+
 test('a partial index is used only when the WHERE implies its predicate', () => {
   const { explain } = setup();
   assert.deepEqual(explain('SELECT * FROM orders WHERE created_at > 1100').slice(1), ['SCAN orders']);
