@@ -4,9 +4,13 @@
  * and docs can show a normalised statement.
  */
 import type { Value } from '../storage/api.js';
+import { RESERVED } from './parser-expr.js';
 import type { ColumnDef, Expr, FromItem, OrderTerm, ResultColumn, Select, SelectCore, Statement } from './ast.js';
 
-const id = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+/** An identifier, bare when it is a plain non-keyword word, else double-quoted. */
+const id = (s: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) && !RESERVED.has(s.toUpperCase()) && !KEYWORDS.has(s.toUpperCase()) ? s : `"${s.replace(/"/g, '""')}"`);
+/** Words that parse as something else where an identifier may stand (functions, literals). */
+const KEYWORDS = new Set(['TRUE', 'FALSE', 'CURRENT_TIME', 'CURRENT_DATE', 'CURRENT_TIMESTAMP', 'RAISE', 'ROWID', 'OID', '_ROWID_', 'EXCLUDED', 'NEW', 'OLD', 'KEY', 'ASC', 'DESC', 'NULLS', 'FIRST', 'LAST', 'DO', 'NOTHING', 'CONFLICT', 'ROW', 'EACH', 'FOR', 'INDEXED', 'BEGIN', 'AUTOINCREMENT', 'IF', 'OF', 'FILTER', 'OVER']);
 
 function lit(v: Value): string {
   if (v === null) return 'NULL';

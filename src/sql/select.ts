@@ -28,7 +28,7 @@ interface OrderKey { ev: (env: Env) => Value; desc: boolean; nullsFirst: boolean
 
 /** Structural identity of an AST (spans ignored). */
 export function exprKey(e: unknown): string {
-  return JSON.stringify(e, (k, v) => (k === 'start' || k === 'end' ? undefined : typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : (k === 'name' || k === 'table') && typeof v === 'string' ? v.toLowerCase() : v));
+  return JSON.stringify(e, (k, v) => (k === 'start' || k === 'end' || k === 'quoted' ? undefined : typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : (k === 'name' || k === 'table') && typeof v === 'string' ? v.toLowerCase() : v));
 }
 
 /** Combines the routes of a statement's table accesses: single only when all name one key. */

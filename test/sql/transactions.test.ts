@@ -210,3 +210,18 @@ test('RAISE() in triggers: ABORT fails the statement, IGNORE skips the row, ROLL
   assert.deepEqual(all(s, 'SELECT sku FROM stock'), [['b']]);
   fails(() => s.execute("SELECT RAISE(ABORT, 'x')"), 'SQL_ERROR', /only be used within a trigger/);
 });
+
+test('ALTER TABLE RENAME COLUMN rewrites the table, its constraints and indexes', () => {
+  const s = openSession();
+  s.execute('CREATE TABLE t(id INTEGER PRIMARY KEY, qty INTEGER CHECK (qty >= 0) DEFAULT 1, note TEXT, UNIQUE (note, qty))');
+  s.execute('CREATE INDEX t_qty ON t(qty DESC) WHERE qty > 0');
+  s.execute("INSERT INTO t(note) VALUES ('a')");
+  s.execute('ALTER TABLE t RENAME COLUMN qty TO amount');
+  assert.deepEqual(s.execute('SELECT id, amount, note FROM t').rows, [[1n, 1n, 'a']]);
+  fails(() => s.execute("INSERT INTO t(amount, note) VALUES (-1, 'b')"), 'CONSTRAINT', /CHECK constraint failed/);
+  fails(() => s.execute("INSERT INTO t(amount, note) VALUES (1, 'a')"), 'CONSTRAINT', /UNIQUE constraint failed: t.note, t.amount/);
+  assert.match(s.execute('EXPLAIN SELECT * FROM t WHERE amount > 5 AND amount > 0').rows[1]![0] as string, /INDEX t_qty /);
+  fails(() => s.execute('SELECT qty FROM t'), 'SQL_ERROR', /no such column: qty/);
+  s.execute('CREATE VIEW v AS SELECT amount FROM t');
+  fails(() => s.execute('ALTER TABLE t RENAME COLUMN amount TO n'), 'SQL_ERROR', /view v may reference it/);
+});
