@@ -100,6 +100,6 @@ export type Statement = Span & (
   | { kind: 'drop'; what: 'TABLE' | 'INDEX' | 'VIEW' | 'TRIGGER'; name: string; ifExists: boolean }
   | { kind: 'alterTable'; table: string; action: { kind: 'rename'; to: string } | { kind: 'renameColumn'; from: string; to: string } | { kind: 'addColumn'; column: ColumnDef } | { kind: 'dropColumn'; name: string } }
   | { kind: 'begin' } | { kind: 'commit' } | { kind: 'rollback' }
-  | { kind: 'vacuum' } | { kind: 'reindex'; name?: string } | { kind: 'analyze' }
+  | { kind: 'vacuum' } | { kind: 'reindex'; name?: string } | { kind: 'pragma'; name: string; arg?: string } | { kind: 'analyze' }
   | { kind: 'explain'; queryPlan: boolean; stmt: Statement }
 );

@@ -37,6 +37,8 @@ export interface IndexInfo {
   /** Created by a UNIQUE/PRIMARY KEY constraint (sqlite_autoindex_*), not by CREATE INDEX. */
   readonly auto: boolean;
   readonly whereSql?: string;
+  /** The CREATE INDEX text (not for automatic indexes). */
+  readonly sql?: string;
 }
 
 export interface TableInfo {
@@ -151,7 +153,7 @@ export class Catalog {
       return { column: col, desc: c.desc, collation: storageCollation(c.collation ? collationOf(c.collation) : t.columns[col]!.coll) };
     });
     const info: IndexInfo = {
-      id, name: stmt.name, table: t.name, parts, unique: stmt.unique, auto: false,
+      id, name: stmt.name, table: t.name, parts, unique: stmt.unique, auto: false, sql,
       ...(stmt.where ? { where: stmt.where, whereSql: sql.slice(stmt.where.start, stmt.where.end) } : {}),
     };
     this.attachIndex(info);

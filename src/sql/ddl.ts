@@ -108,7 +108,7 @@ export function createIndex(qc: QueryCompiler, cat: Catalog, s: Stmt<'createInde
   });
   const id = cat.nextId++;
   const sql = qc.sql.slice(s.start, s.end);
-  const ix: IndexInfo = { id, name: s.name, table: t.name, parts, unique: s.unique, auto: false, ...(s.where ? { where: s.where, whereSql: qc.sql.slice(s.where.start, s.where.end) } : {}) };
+  const ix: IndexInfo = { id, name: s.name, table: t.name, parts, unique: s.unique, auto: false, sql, ...(s.where ? { where: s.where, whereSql: qc.sql.slice(s.where.start, s.where.end) } : {}) };
   const def = indexDefOf(t, ix);
   try {
     rt.w.createIndex(def);

@@ -13,6 +13,7 @@ import { ijdFromUnixMs } from './date-functions.js';
 import { alterTable, createIndex, createTable, createTrigger, createView, drop } from './ddl.js';
 import { compileDelete, compileInsert, compileUpdate, type CompiledStatement, type ExecRuntime } from './dml.js';
 import { indexDefOf } from './index-predicate.js';
+import { runPragma } from './introspection.js';
 import { ROLLBACK_TRANSACTION } from './compile-expr.js';
 import { parse } from './parser.js';
 import { byteOffset } from './lexer.js';
@@ -204,6 +205,10 @@ class Session implements SqlSession {
         return this.result([], [], 0);
       case 'analyze':
         return this.result([], [], 0);
+      case 'pragma': {
+        const r = runPragma(this.engine.catalog, this.engine.partition, stmt.name, stmt.arg);
+        return this.result(r.columns, r.rows, 0);
+      }
       default:
         return this.run(e, stmt, bound, sql);
     }

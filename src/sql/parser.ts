@@ -70,6 +70,19 @@ class Parser extends QueryParser {
         if (this.isKw('TO')) this.error(this.tok, 'savepoints are not supported');
         return { kind: 'rollback', start, end: end() };
       case 'VACUUM': this.pos++; return { kind: 'vacuum', start, end: end() };
+      case 'PRAGMA': {
+        this.pos++;
+        const name = this.qualifiedName();
+        let arg: string | undefined;
+        const value = (): string => {
+          const t = this.next();
+          if (t.kind === 'ident' || t.kind === 'qident' || t.kind === 'string' || t.kind === 'integer') return t.kind === 'ident' ? this.sql.slice(t.start, t.end) : t.text;
+          return this.error(t);
+        };
+        if (this.acceptOp('=')) arg = value();
+        else if (this.acceptOp('(')) { arg = value(); this.expectOp(')'); }
+        return { kind: 'pragma', name, start, end: end(), ...(arg !== undefined ? { arg } : {}) };
+      }
       case 'ANALYZE': this.pos++; if (this.isIdent()) this.qualifiedName(); return { kind: 'analyze', start, end: end() };
       case 'REINDEX': { this.pos++; const name = this.isIdent() ? this.qualifiedName() : undefined; return { kind: 'reindex', start, end: end(), ...(name ? { name } : {}) }; }
       case 'EXPLAIN': {

@@ -13,6 +13,7 @@ import { sqlError } from '../errors.js';
 import type { Expr, FromItem, OrderTerm, SelectCore } from './ast.js';
 import { pointRoute, type OrderWish, type Sarg } from './access-path.js';
 import { chooseJoinOrder, makeOpener } from './join-plan.js';
+import { SCHEMA_COLUMNS, SCHEMA_TABLE_NAMES, schemaRows } from './introspection.js';
 import { passes } from './batch-filter.js';
 import { compileExpr, type AggSlot, type CExpr, type Ev, type ExprContext } from './compile-expr.js';
 import { analyzeConjunct, splitAnd, type Conjunct } from './conjuncts.js';
@@ -104,7 +105,10 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
       const t = cte ? undefined : qc.catalog.table(en.item.name);
       if (cte) q = cte;
       else if (t) table = t;
-      else {
+      else if (SCHEMA_TABLE_NAMES.has(en.item.name.toLowerCase())) {
+        const cat = qc.catalog;
+        q = { columns: SCHEMA_COLUMNS, affs: ['text', 'text', 'text', 'integer', 'text'], colls: SCHEMA_COLUMNS.map(() => null), correlated: false, run: () => schemaRows(cat) };
+      } else {
         const v = qc.catalog.views.get(en.item.name.toLowerCase());
         if (!v) throw sqlError(`no such table: ${en.item.name}`, en.item.start);
         q = qc.compileView(v);

@@ -225,3 +225,21 @@ test('ALTER TABLE RENAME COLUMN rewrites the table, its constraints and indexes'
   s.execute('CREATE VIEW v AS SELECT amount FROM t');
   fails(() => s.execute('ALTER TABLE t RENAME COLUMN amount TO n'), 'SQL_ERROR', /view v may reference it/);
 });
+
+test('sqlite_schema and PRAGMAs describe the schema', () => {
+  const s = openSession();
+  s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x', email TEXT UNIQUE)");
+  s.execute('CREATE INDEX t_name ON t(name) WHERE name IS NOT NULL');
+  s.execute('CREATE VIEW v AS SELECT name FROM t');
+  assert.deepEqual(s.execute("SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'view', 'index') ORDER BY name").rows, [
+    ['table', 't', 't'], ['index', 't_name', 't'], ['index', 'sqlite_autoindex_t_1', 't'], ['view', 'v', 'v'],
+  ].sort((a, b) => (a[1]! < b[1]! ? -1 : 1)));
+  assert.deepEqual(s.execute("SELECT sql FROM sqlite_schema WHERE name = 't_name'").rows, [['CREATE INDEX t_name ON t(name) WHERE name IS NOT NULL']]);
+  assert.deepEqual(s.execute('PRAGMA table_info(t)').rows, [[0n, 'id', 'INTEGER', 0n, null, 1n], [1n, 'name', 'TEXT', 1n, "'x'", 0n], [2n, 'email', 'TEXT', 0n, null, 0n]]);
+  assert.deepEqual(s.execute('PRAGMA index_list(t)').rows.map((r) => [r[1], r[2], r[4]]), [['sqlite_autoindex_t_1', 1n, 0n], ['t_name', 0n, 1n]]);
+  assert.deepEqual(s.execute('PRAGMA index_info(t_name)').rows, [[0n, 1n, 'name']]);
+  assert.deepEqual(s.execute('PRAGMA integrity_check').rows, [['ok']]);
+  assert.deepEqual(s.execute('PRAGMA foreign_keys').rows, [[0n]]);
+  fails(() => s.execute('PRAGMA foreign_keys = ON'), 'SQL_ERROR', /not supported/);
+  fails(() => s.execute('PRAGMA nope'), 'SQL_ERROR', /unsupported pragma/);
+});
