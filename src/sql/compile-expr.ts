@@ -40,6 +40,8 @@ export interface Runtime {
   fn: FnContext;
   /** Bumped per execution: caches of uncorrelated subqueries are valid for one generation. */
   gen: number;
+  /** Cap on the rows a recursive CTE may produce (runaway recursion ends in SQL_ERROR). */
+  maxRecursiveRows?: number;
 }
 
 export interface AggSlot { readonly name: string; readonly make: () => AggState; readonly args: CExpr[]; readonly distinct: boolean; readonly coll: CollationName }

@@ -31,6 +31,8 @@ export interface EngineOptions {
   /** Source of random() values; injectable for tests. */
   readonly random?: () => bigint;
   readonly planCacheSize?: number;
+  /** Rows a recursive CTE may produce before it fails (default 10 million). */
+  readonly maxRecursiveRows?: number;
 }
 
 interface CacheEntry { version: number; stmt: Statement; params: string[]; compiled: CompiledStatement | null; rt: ExecRuntime }
@@ -50,11 +52,13 @@ export class SqlEngine {
   readonly now: () => number;
   readonly random: () => bigint;
   private readonly cacheSize: number;
+  private readonly maxRecursiveRows: number | undefined;
 
   constructor(readonly partition: Partition, opts: EngineOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? defaultRandom;
     this.cacheSize = opts.planCacheSize ?? 512;
+    this.maxRecursiveRows = opts.maxRecursiveRows;
     const txn = partition.begin();
     try {
       try {
@@ -94,7 +98,7 @@ export class SqlEngine {
     if (e && e.version !== this.catalog.version) { e.compiled = null; e.version = this.catalog.version; }
     if (!e) {
       const { stmt, params } = parse(sql);
-      const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null! };
+      const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null!, ...(this.maxRecursiveRows ? { maxRecursiveRows: this.maxRecursiveRows } : {}) };
       e = { version: this.catalog.version, stmt, params, compiled: null, rt };
       if (CACHEABLE.has(stmt.kind)) {
         if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);

@@ -101,3 +101,21 @@ test('bare columns of an aggregate query: the min()/max() row, else the first ro
     ['SELECT g, max(a), b FROM t GROUP BY g ORDER BY g', 'SELECT g, min(a), b FROM t GROUP BY g ORDER BY g', 'SELECT min(a), b FROM t', 'SELECT count(*), b FROM t WHERE g = 2', 'SELECT g, sum(a), b FROM t GROUP BY g'],
   );
 });
+
+test('WITH RECURSIVE: counting, graph walks with UNION, LIMIT', () => {
+  agree(
+    ['CREATE TABLE edge(a INTEGER, b INTEGER)', 'INSERT INTO edge VALUES (1, 2), (2, 3), (3, 1), (3, 4), (5, 6)',
+      'CREATE TABLE emp(id INTEGER PRIMARY KEY, boss INTEGER, name TEXT)',
+      "INSERT INTO emp VALUES (1, NULL, 'ceo'), (2, 1, 'cto'), (3, 2, 'dev'), (4, 2, 'ops'), (5, 1, 'cfo')"],
+    [
+      'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10) SELECT sum(x), count(*) FROM c',
+      'WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT b FROM edge, r WHERE edge.a = r.n) SELECT n FROM r ORDER BY n',
+      'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x * 2 FROM c LIMIT 8) SELECT x FROM c',
+      "WITH RECURSIVE chain(id, name, depth) AS (SELECT id, name, 0 FROM emp WHERE boss IS NULL UNION ALL SELECT e.id, e.name, chain.depth + 1 FROM emp e JOIN chain ON e.boss = chain.id) SELECT name, depth FROM chain ORDER BY depth, name",
+      'WITH RECURSIVE f(a, b) AS (SELECT 0, 1 UNION ALL SELECT b, a + b FROM f WHERE b < 100) SELECT group_concat(a) FROM f',
+    ],
+  );
+  const s = openSession({ maxRecursiveRows: 5000 });
+  assert.throws(() => s.execute('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c'), /more than 5000 rows/);
+  assert.deepEqual(s.execute('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3) SELECT x FROM c').rows, [[1n], [2n], [3n]]);
+});
