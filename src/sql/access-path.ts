@@ -7,6 +7,7 @@
  * results never depend on which indexes exist.
  */
 import type { IndexRange, KeyBound, Rowid, RowidRange, StorageTxn, Value } from '../storage/api.js';
+import type { Expr } from './ast.js';
 import type { IndexInfo, TableInfo } from './catalog.js';
 import { comparisonAffinity } from './compare.js';
 import type { CExpr, Ev } from './compile-expr.js';
@@ -20,17 +21,42 @@ export interface Sarg {
   readonly column: number;
   readonly op: '=' | '<' | '<=' | '>' | '>=' | 'IN';
   readonly values: CExpr[];
+  /** For `col IN (SELECT …)` (uncorrelated): the subquery's values, read at run time. */
+  readonly valuesFrom?: (env: Env) => Value[];
   /** The affinity the comparison applies (decides whether an index over raw values can serve). */
   readonly aff: Affinity;
   readonly coll: CollationName;
   /** Source text for EXPLAIN. */
   readonly text: string;
+  /** The value's AST for '=' (routing looks for a literal or parameter). */
+  readonly valueAst?: Expr;
+}
+
+/**
+ * Where a statement runs: on the one partition owning a rowid (point access by a literal or a
+ * parameter), or on all partitions. The coordinator routes by this.
+ */
+export type Route =
+  | { readonly kind: 'single'; readonly table: string; readonly key: { readonly param: number } | { readonly value: Value } }
+  | { readonly kind: 'all' };
+
+/** The rowid equality of a single-table access, if the value is a literal or parameter. */
+export function pointRoute(table: TableInfo, sargs: Sarg[]): Route | null {
+  for (const s of sargs) {
+    if (s.op !== '=' || !(s.column === -1 || s.column === table.rowidColumn) || !s.valueAst) continue;
+    const v = s.valueAst;
+    if (v.kind === 'param') return { kind: 'single', table: table.name, key: { param: v.index } };
+    if (v.kind === 'lit') return { kind: 'single', table: table.name, key: { value: v.value } };
+  }
+  return null;
 }
 
 export interface AccessPath {
   readonly describe: string;
   /** ORDER BY is satisfied when the path is read forward (1) or the scan was built reversed (-1). */
   readonly ordered: boolean;
+  /** True when the path narrows the rows (a probe or a bound), false for a full scan in some order. */
+  readonly probes: boolean;
   run(txn: StorageTxn, slots: RowSlots, filters: readonly Ev[], env: Env, emit: () => boolean): boolean;
 }
 
@@ -61,6 +87,9 @@ function evalProbe(s: Sarg, env: Env): Value[] {
     if (v === null) continue;
     out.push(aff === 'none' ? v : applyAffinity(v, aff));
   }
+  if (s.valuesFrom) {
+    for (const v of s.valuesFrom(env)) if (v !== null) out.push(aff === 'none' ? v : applyAffinity(v, aff));
+  }
   return out;
 }
 
@@ -70,6 +99,7 @@ function rowidPath(table: TableInfo, sargs: Sarg[], order: OrderWish[] | null): 
   if (eq) {
     return {
       describe: `SEARCH ${table.name} USING INTEGER PRIMARY KEY (rowid${eq.op === 'IN' ? ' IN (…)' : '=?'})`,
+      probes: true,
       ordered: false,
       run(txn, slots, filters, env, emit) {
         const seen = new Set<bigint>();
@@ -90,7 +120,8 @@ function rowidPath(table: TableInfo, sargs: Sarg[], order: OrderWish[] | null): 
   const lo = ranges.find((s) => s.op === '>' || s.op === '>=');
   const hi = ranges.find((s) => s.op === '<' || s.op === '<=');
   return {
-    describe: ranges.length ? `SEARCH ${table.name} USING INTEGER PRIMARY KEY (${[lo ? `rowid${lo.op}?` : '', hi ? `rowid${hi.op}?` : ''].filter(Boolean).join(' AND ')})` : `SCAN ${table.name}`,
+    probes: ranges.length > 0,
+    describe: ranges.length ? `SEARCH ${table.name} USING INTEGER PRIMARY KEY (${[lo ? `rowid${lo.op}?` : '', hi ? `rowid${hi.op}?` : ''].filter(Boolean).join(' AND ')})` : `SCAN ${table.name}${reverse ? ' (rowid order, reverse)' : ''}`,
     ordered: orderedByRowid,
     run(txn, slots, filters, env, emit) {
       const range: { lo?: RowidRange['lo']; hi?: RowidRange['hi']; reverse?: boolean } = {};
@@ -163,7 +194,8 @@ function planIndex(table: TableInfo, ix: IndexInfo, sargs: Sarg[], order: OrderW
 function indexAccess(table: TableInfo, p: IndexPlan): AccessPath {
   const terms = [...p.eq.map((s) => `${s.text}=?`), p.inSarg ? `${p.inSarg.text} IN (…)` : '', p.lo ? `${p.lo.text}${p.lo.op}?` : '', p.hi ? `${p.hi.text}${p.hi.op}?` : ''].filter(Boolean);
   return {
-    describe: `SEARCH ${table.name} USING ${p.ix.auto ? 'AUTOMATIC ' : ''}INDEX ${p.ix.name} (${terms.join(' AND ')})`,
+    probes: terms.length > 0,
+    describe: terms.length ? `SEARCH ${table.name} USING INDEX ${p.ix.name} (${terms.join(' AND ')})` : `SCAN ${table.name} USING INDEX ${p.ix.name}`,
     ordered: p.ordered,
     run(txn, slots, filters, env, emit) {
       const prefix: Value[] = [];
@@ -237,12 +269,13 @@ export function chooseAccess(table: TableInfo, sargs: Sarg[], order: OrderWish[]
     if (p && (!best || p.score > best.score)) best = p;
   }
   if (best && best.score >= 40) return indexAccess(table, best);
-  if (rid && !rid.ordered && rid.describe.startsWith('SEARCH')) return rid;
+  if (rid && !rid.ordered && rid.probes) return rid;
   if (best && (best.lo || best.hi)) return indexAccess(table, best);
   if (rid?.ordered) return rid;
   if (best?.ordered) return indexAccess(table, best);
   return {
     describe: `SCAN ${table.name}`,
+    probes: false,
     ordered: false,
     run(txn, slots, filters, env, emit) { return scanBatches(txn.scan(table.id), slots, filters, env, emit); },
   };

@@ -4,6 +4,7 @@
  * text operands read by their numeric prefix, NaN results becoming NULL.
  */
 import type { Value } from '../storage/api.js';
+import { sqlError } from '../errors.js';
 import { MAX_I64, MIN_I64, realToI64, toInteger, toNumeric, toText } from './value.js';
 
 export function arith(op: string, a: Value, b: Value): Value {
@@ -61,7 +62,9 @@ export function negate(v: Value): Value {
 
 export function concat(a: Value, b: Value): Value {
   if (a === null || b === null) return null;
-  return toText(a)! + toText(b)!;
+  const s = toText(a)! + toText(b)!;
+  if (s.length > 100_000_000) throw sqlError('string or blob too big');
+  return s;
 }
 
 export function bitOp(op: string, a: Value, b: Value): Value {

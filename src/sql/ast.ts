@@ -21,7 +21,8 @@ export type Expr =
   | (Span & { kind: 'case'; base?: Expr; whens: [Expr, Expr][]; else?: Expr })
   | (Span & { kind: 'cast'; expr: Expr; type: string })
   | (Span & { kind: 'collate'; expr: Expr; collation: string })
-  | (Span & { kind: 'fn'; name: string; args: Expr[]; distinct: boolean; star: boolean });
+  | (Span & { kind: 'fn'; name: string; args: Expr[]; distinct: boolean; star: boolean })
+  | (Span & { kind: 'raise'; action: 'IGNORE' | 'ROLLBACK' | 'ABORT' | 'FAIL'; message?: string });
 
 export type ResultColumn =
   | { kind: 'star'; table?: string; start: number; end: number }
@@ -95,10 +96,10 @@ export type Statement = Span & (
   | { kind: 'createTable'; name: string; ifNotExists: boolean; temp: boolean; columns: ColumnDef[]; constraints: TableConstraint[]; withoutRowid: boolean; asSelect?: Select }
   | { kind: 'createIndex'; name: string; table: string; unique: boolean; ifNotExists: boolean; columns: IndexedColumn[]; where?: Expr }
   | { kind: 'createView'; name: string; ifNotExists: boolean; columns?: string[]; select: Select }
-  | { kind: 'createTrigger'; name: string }
+  | { kind: 'createTrigger'; name: string; ifNotExists: boolean; timing: 'BEFORE' | 'AFTER' | 'INSTEAD OF'; event: 'INSERT' | 'UPDATE' | 'DELETE'; columns?: string[]; table: string; when?: Expr; body: Statement[] }
   | { kind: 'drop'; what: 'TABLE' | 'INDEX' | 'VIEW' | 'TRIGGER'; name: string; ifExists: boolean }
   | { kind: 'alterTable'; table: string; action: { kind: 'rename'; to: string } | { kind: 'renameColumn'; from: string; to: string } | { kind: 'addColumn'; column: ColumnDef } | { kind: 'dropColumn'; name: string } }
   | { kind: 'begin' } | { kind: 'commit' } | { kind: 'rollback' }
-  | { kind: 'vacuum' } | { kind: 'reindex'; name?: string } | { kind: 'analyze' }
+  | { kind: 'vacuum' } | { kind: 'reindex'; name?: string } | { kind: 'pragma'; name: string; arg?: string } | { kind: 'analyze' }
   | { kind: 'explain'; queryPlan: boolean; stmt: Statement }
 );

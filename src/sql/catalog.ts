@@ -37,6 +37,8 @@ export interface IndexInfo {
   /** Created by a UNIQUE/PRIMARY KEY constraint (sqlite_autoindex_*), not by CREATE INDEX. */
   readonly auto: boolean;
   readonly whereSql?: string;
+  /** The CREATE INDEX text (not for automatic indexes). */
+  readonly sql?: string;
 }
 
 export interface TableInfo {
@@ -49,7 +51,21 @@ export interface TableInfo {
   readonly autoincrement: boolean;
   readonly checks: Expr[];
   readonly indexes: IndexInfo[];
+  readonly triggers: TriggerInfo[];
   sql: string;
+}
+
+export interface TriggerInfo {
+  readonly id: number;
+  readonly name: string;
+  table: string;
+  readonly timing: 'BEFORE' | 'AFTER';
+  readonly event: 'INSERT' | 'UPDATE' | 'DELETE';
+  /** UPDATE OF these columns only (indexes into the table's columns). */
+  readonly columns?: number[];
+  readonly when?: Expr;
+  readonly body: Statement[];
+  readonly sql: string;
 }
 
 export interface ViewInfo { readonly kind: 'view'; readonly id: number; name: string; readonly select: Select; readonly columns?: string[]; readonly sql: string }
@@ -69,6 +85,7 @@ export class Catalog {
   readonly tables = new Map<string, TableInfo>();
   readonly views = new Map<string, ViewInfo>();
   readonly indexes = new Map<string, IndexInfo>();
+  readonly triggers = new Map<string, TriggerInfo>();
   nextId = FIRST_USER_ID;
   /** Bumped on every schema change: compiled plans of an older version are stale. */
   version = 0;
@@ -78,6 +95,7 @@ export class Catalog {
     this.tables.clear();
     this.views.clear();
     this.indexes.clear();
+    this.triggers.clear();
     this.nextId = FIRST_USER_ID;
     this.version++;
     const rows: Value[][] = [];
@@ -93,6 +111,7 @@ export class Catalog {
       if (type === 'table') this.addTableFromSql(id, sql as string);
       else if (type === 'view') this.addViewFromSql(id, sql as string);
       else if (type === 'index') this.addIndexFromSql(id, sql as string);
+      else if (type === 'trigger') this.addTriggerFromSql(id, sql as string);
       else if (type === 'autoindex') {
         const d = JSON.parse(sql as string) as { parts: IndexInfo['parts']; unique: boolean };
         this.attachIndex({ id, name: name as string, table: tblName as string, parts: d.parts, unique: d.unique, auto: true });
@@ -134,10 +153,25 @@ export class Catalog {
       return { column: col, desc: c.desc, collation: storageCollation(c.collation ? collationOf(c.collation) : t.columns[col]!.coll) };
     });
     const info: IndexInfo = {
-      id, name: stmt.name, table: t.name, parts, unique: stmt.unique, auto: false,
+      id, name: stmt.name, table: t.name, parts, unique: stmt.unique, auto: false, sql,
       ...(stmt.where ? { where: stmt.where, whereSql: sql.slice(stmt.where.start, stmt.where.end) } : {}),
     };
     this.attachIndex(info);
+    return info;
+  }
+
+  addTriggerFromSql(id: number, sql: string): TriggerInfo {
+    const stmt = parseStored(sql);
+    if (stmt.kind !== 'createTrigger') throw new HeliosError('INTERNAL', `schema row ${id} is not CREATE TRIGGER`);
+    const t = this.table(stmt.table);
+    if (!t) throw sqlError(this.views.has(stmt.table.toLowerCase()) ? `cannot create ${stmt.timing} trigger on view: ${stmt.table}` : `no such table: ${stmt.table}`);
+    if (stmt.timing === 'INSTEAD OF') throw sqlError(`cannot create INSTEAD OF trigger on table: ${stmt.table}`);
+    const info: TriggerInfo = {
+      id, name: stmt.name, table: t.name, timing: stmt.timing, event: stmt.event, body: stmt.body, sql,
+      ...(stmt.columns ? { columns: stmt.columns.map((c) => columnIndex(t, c)) } : {}), ...(stmt.when ? { when: stmt.when } : {}),
+    };
+    t.triggers.push(info);
+    this.triggers.set(info.name.toLowerCase(), info);
     return info;
   }
 
@@ -149,7 +183,7 @@ export class Catalog {
 
   objectExists(name: string): boolean {
     const n = name.toLowerCase();
-    return this.tables.has(n) || this.views.has(n) || this.indexes.has(n);
+    return this.tables.has(n) || this.views.has(n) || this.indexes.has(n) || this.triggers.has(n);
   }
 }
 
@@ -179,5 +213,5 @@ export function tableInfoFrom(id: number, name: string, cols: ColumnDef[], check
     const i = cols.findIndex((c) => c.name.toLowerCase() === pkColumns[0]!.toLowerCase());
     if (i >= 0 && cols[i]!.type.toUpperCase() === 'INTEGER') rowidColumn = i;
   }
-  return { kind: 'table', id, name, columns, rowidColumn, autoincrement, checks: [...checks, ...cols.flatMap((c) => c.check)], indexes: [], sql };
+  return { kind: 'table', id, name, columns, rowidColumn, autoincrement, checks: [...checks, ...cols.flatMap((c) => c.check)], indexes: [], triggers: [], sql };
 }

@@ -5,7 +5,7 @@
  * SQLite exactly (see value.ts and compare.ts for the value rules).
  */
 import type { StorageTxn, Value } from '../storage/api.js';
-import { sqlError } from '../errors.js';
+import { constraintError, sqlError } from '../errors.js';
 import type { Expr, Select } from './ast.js';
 import { AGGREGATES, countStar, isAggregateCall, type AggState } from './aggregates.js';
 import { collationOf } from './catalog.js';
@@ -15,7 +15,7 @@ import { globMatcher, likeMatcher } from './like.js';
 import { arith, bitOp, concat, negate } from './arith.js';
 import type { Env, Scope } from './scope.js';
 import {
-  affinityOfType, applyAffinity, boolValue, textToBlob, toInteger, toNumericCast, toReal, toText, truth, valueKey,
+  affinityOfType, applyAffinity, textToBlob, toInteger, toNumericCast, toReal, toText, truth, valueKey,
   type Affinity, type CollationName,
 } from './value.js';
 
@@ -40,13 +40,15 @@ export interface Runtime {
   fn: FnContext;
   /** Bumped per execution: caches of uncorrelated subqueries are valid for one generation. */
   gen: number;
+  /** Cap on the rows a recursive CTE may produce (runaway recursion ends in SQL_ERROR). */
+  maxRecursiveRows?: number;
 }
 
-export interface AggSlot { readonly make: () => AggState; readonly args: CExpr[]; readonly distinct: boolean; readonly coll: CollationName }
+export interface AggSlot { readonly name: string; readonly make: () => AggState; readonly args: CExpr[]; readonly distinct: boolean; readonly coll: CollationName }
 
 /** Compiles sub-SELECTs for expressions; provided by the select compiler. */
 export interface SubqueryCompiler {
-  compileSubquery(select: Select, parent: Scope): { columns: number; aff: Affinity; run(env: Env): Value[][] };
+  compileSubquery(select: Select, parent: Scope): { columns: number; aff: Affinity; correlated: boolean; run(env: Env): Value[][] };
 }
 
 export interface ExprContext {
@@ -57,7 +59,6 @@ export interface ExprContext {
   readonly aggs: AggSlot[] | null;
 }
 
-const NULL_EV: Ev = () => null;
 
 export function compileExpr(e: Expr, cx: ExprContext): CExpr {
   const plain = (ev: Ev, rowIndependent: boolean, aff: Affinity = 'none'): CExpr => ({ ev, aff, coll: null, explicitColl: false, rowIndependent });
@@ -147,6 +148,11 @@ export function compileExpr(e: Expr, cx: ExprContext): CExpr {
       return { ev: (env) => conv(x.ev(env)), aff, coll: x.coll, explicitColl: x.explicitColl, rowIndependent: x.rowIndependent };
     }
     case 'fn': return compileCall(e, cx);
+    case 'raise': {
+      if (!cx.scope.withinTrigger()) throw sqlError('RAISE() may only be used within a trigger-program', e.start);
+      const { action, message } = e;
+      return plain(() => { throw raiseError(action, message ?? ''); }, false);
+    }
   }
   throw sqlError('unsupported expression', (e as { start: number }).start);
 }
@@ -185,6 +191,21 @@ function compileColumn(e: Extract<Expr, { kind: 'col' }>, cx: ExprContext): CExp
   };
 }
 
+
+/** RAISE(IGNORE) unwinds to the firing statement, which skips the current row. */
+export class RaiseIgnore extends Error {
+  constructor() { super('RAISE(IGNORE)'); }
+}
+
+/** An error from RAISE(ROLLBACK, …) also ends the transaction. */
+export const ROLLBACK_TRANSACTION = Symbol('rollbackTransaction');
+
+function raiseError(action: 'IGNORE' | 'ROLLBACK' | 'ABORT' | 'FAIL', message: string): Error {
+  if (action === 'IGNORE') return new RaiseIgnore();
+  const e = constraintError('check', message);
+  if (action === 'ROLLBACK') Object.defineProperty(e, ROLLBACK_TRANSACTION, { value: true });
+  return e;
+}
 
 export function cmpFor(l: CExpr, r: CExpr): Cmp {
   return makeCmp(comparisonAffinity(l.aff, r.aff), comparisonCollation(l, r));
@@ -382,7 +403,7 @@ function compileCall(e: Extract<Expr, { kind: 'fn' }>, cx: ExprContext): CExpr {
     }
     const coll: CollationName = args[0] ? (args[0].coll ?? 'BINARY') : 'BINARY';
     const slot = cx.aggs.length;
-    cx.aggs.push({ make: e.star || nargs === 0 ? countStar : () => def.make(coll), args, distinct: e.distinct, coll });
+    cx.aggs.push({ name: e.star ? 'count' : name, make: e.star || nargs === 0 ? countStar : () => def.make(coll), args, distinct: e.distinct, coll });
     const aff: Affinity = 'none';
     return { ev: (env) => env.agg![slot]!, aff, coll: name === 'min' || name === 'max' ? (args[0]?.coll ?? null) : null, explicitColl: false, rowIndependent: false };
   }
@@ -420,4 +441,3 @@ function compileCall(e: Extract<Expr, { kind: 'fn' }>, cx: ExprContext): CExpr {
   };
 }
 
-export { NULL_EV, boolValue };

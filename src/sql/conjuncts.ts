@@ -47,7 +47,7 @@ export function analyzeConjunct(ast: Expr, cx: ExprContext, sql: string): Conjun
     const r = compileTracked(e, cx);
     return r.c.column ? r : null;
   };
-  const add = (col: CExpr, op: Sarg['op'], values: { c: CExpr; used: Set<number> }[], textSpan: Expr): void => {
+  const add = (col: CExpr, op: Sarg['op'], values: { c: CExpr; used: Set<number> }[], textSpan: Expr, valueAst?: Expr): void => {
     const info = col.column!;
     if (values.some((v) => v.used.has(info.pos))) return;
     let aff = sargUsable(col.aff, op === 'IN' ? 'none' : values[0]!.c.aff);
@@ -57,19 +57,36 @@ export function analyzeConjunct(ast: Expr, cx: ExprContext, sql: string): Conjun
     const coll = op === 'IN' ? (col.coll ?? 'BINARY') : comparisonCollation(col, values[0]!.c);
     const valueUses = new Set<number>();
     for (const v of values) for (const u of v.used) valueUses.add(u);
-    sargs.push({ pos: info.pos, valueUses, sarg: { column: info.column, op, values: values.map((v) => v.c), aff, coll, text: sql.slice(textSpan.start, textSpan.end) } });
+    sargs.push({ pos: info.pos, valueUses, sarg: { column: info.column, op, values: values.map((v) => v.c), aff, coll, text: sql.slice(textSpan.start, textSpan.end), ...(valueAst ? { valueAst } : {}) } });
   };
   if (ast.kind === 'binary' && FLIP[ast.op]) {
     const l = colOf(ast.left);
     const r = colOf(ast.right);
-    if (l) add(l.c, ast.op as Sarg['op'], [compileTracked(ast.right, cx)], ast.left);
-    if (r) add(r.c, FLIP[ast.op]!, [compileTracked(ast.left, cx)], ast.right);
+    if (l) add(l.c, ast.op as Sarg['op'], [compileTracked(ast.right, cx)], ast.left, ast.right);
+    if (r) add(r.c, FLIP[ast.op]!, [compileTracked(ast.left, cx)], ast.right, ast.left);
   } else if (ast.kind === 'between' && !ast.not) {
     const l = colOf(ast.expr);
     if (l) { add(l.c, '>=', [compileTracked(ast.lo, cx)], ast.expr); add(l.c, '<=', [compileTracked(ast.hi, cx)], ast.expr); }
   } else if (ast.kind === 'in' && !ast.not && ast.list && ast.list.length > 0) {
     const l = colOf(ast.expr);
     if (l) add(l.c, 'IN', ast.list.map((x) => compileTracked(x, cx)), ast.expr);
+  } else if (ast.kind === 'in' && !ast.not && ast.select) {
+    // col IN (SELECT …): an uncorrelated subquery's values can drive rowid/index probes.
+    const l = colOf(ast.expr);
+    if (l && l.c.column) {
+      const q = cx.sub.compileSubquery(ast.select, cx.scope);
+      const aff = q.columns === 1 && !q.correlated ? sargUsable(l.c.aff, q.aff) : null;
+      if (aff !== null) {
+        const info = l.c.column;
+        sargs.push({
+          pos: info.pos, valueUses: new Set(),
+          sarg: {
+            column: info.column, op: 'IN', values: [], aff, coll: l.c.coll ?? 'BINARY', text: sql.slice(ast.expr.start, ast.expr.end),
+            valuesFrom: (env) => q.run(env).map((r) => r[0]!),
+          },
+        });
+      }
+    }
   }
   return { ast, expr, used, sargs };
 }

@@ -86,10 +86,6 @@ function parseDate(v: Value, now: number): DateTime | null {
   return null;
 }
 
-function daysInMonth(Y: number, M: number): number {
-  return [31, (Y % 4 === 0 && Y % 100 !== 0) || Y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][M - 1]!;
-}
-
 function addMonths(dt: DateTime, n: number): void {
   const c = civil(dt.iJD);
   let M = c.M - 1 + n;

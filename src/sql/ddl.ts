@@ -13,6 +13,8 @@ import type { QueryCompiler } from './select.js';
 import { columnKind } from './table-writer.js';
 import { applyAffinity, type Affinity } from './value.js';
 import { compileExpr } from './compile-expr.js';
+import { parse } from './parser.js';
+import { printStatement } from './ast-printer.js';
 import { Scope } from './scope.js';
 
 type Stmt<K extends Statement['kind']> = Extract<Statement, { kind: K }>;
@@ -106,7 +108,7 @@ export function createIndex(qc: QueryCompiler, cat: Catalog, s: Stmt<'createInde
   });
   const id = cat.nextId++;
   const sql = qc.sql.slice(s.start, s.end);
-  const ix: IndexInfo = { id, name: s.name, table: t.name, parts, unique: s.unique, auto: false, ...(s.where ? { where: s.where, whereSql: qc.sql.slice(s.where.start, s.where.end) } : {}) };
+  const ix: IndexInfo = { id, name: s.name, table: t.name, parts, unique: s.unique, auto: false, sql, ...(s.where ? { where: s.where, whereSql: qc.sql.slice(s.where.start, s.where.end) } : {}) };
   const def = indexDefOf(t, ix);
   try {
     rt.w.createIndex(def);
@@ -140,6 +142,19 @@ export function createView(qc: QueryCompiler, cat: Catalog, s: Stmt<'createView'
   cat.version++;
 }
 
+export function createTrigger(qc: QueryCompiler, cat: Catalog, s: Stmt<'createTrigger'>): void {
+  const rt = qc.rt as ExecRuntime;
+  if (cat.objectExists(s.name)) {
+    if (s.ifNotExists && cat.triggers.has(s.name.toLowerCase())) return;
+    throw sqlError(`${cat.triggers.has(s.name.toLowerCase()) ? 'trigger' : 'object'} ${s.name} already exists`);
+  }
+  const id = cat.nextId++;
+  const sql = qc.sql.slice(s.start, s.end);
+  const info = cat.addTriggerFromSql(id, sql);
+  schemaRow(rt, id, 'trigger', info.name, info.table, sql);
+  cat.version++;
+}
+
 export function drop(qc: QueryCompiler, cat: Catalog, s: Stmt<'drop'>): void {
   const rt = qc.rt as ExecRuntime;
   const n = s.name.toLowerCase();
@@ -152,6 +167,7 @@ export function drop(qc: QueryCompiler, cat: Catalog, s: Stmt<'drop'>): void {
         throw sqlError(`no such table: ${s.name}`);
       }
       for (const ix of t.indexes) { rt.w.delete(SCHEMA_TABLE, BigInt(ix.id)); cat.indexes.delete(ix.name.toLowerCase()); }
+      for (const tr of t.triggers) { rt.w.delete(SCHEMA_TABLE, BigInt(tr.id)); cat.triggers.delete(tr.name.toLowerCase()); }
       rt.w.dropTable({ id: t.id, columns: t.columns.map((c) => columnKind(c.aff)) });
       rt.w.delete(SCHEMA_TABLE, BigInt(t.id));
       rt.w.delete(SEQUENCE_TABLE, BigInt(t.id));
@@ -180,15 +196,23 @@ export function drop(qc: QueryCompiler, cat: Catalog, s: Stmt<'drop'>): void {
       cat.views.delete(n);
       break;
     }
-    case 'TRIGGER':
-      if (s.ifExists) return;
-      throw sqlError(`no such trigger: ${s.name}`);
+    case 'TRIGGER': {
+      const tr = cat.triggers.get(n);
+      if (!tr) { if (s.ifExists) return; throw sqlError(`no such trigger: ${s.name}`); }
+      rt.w.delete(SCHEMA_TABLE, BigInt(tr.id));
+      cat.triggers.delete(n);
+      const t = cat.table(tr.table)!;
+      t.triggers.splice(t.triggers.indexOf(tr), 1);
+      break;
+    }
   }
   cat.version++;
 }
 
 const CREATE_TABLE_NAME = /^(\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?)("(?:[^"]|"")*"|\[[^\]]*\]|`(?:[^`]|``)*`|[^\s(]+)/i;
 const INDEX_ON_NAME = /^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"(?:[^"]|"")*"|\[[^\]]*\]|`(?:[^`]|``)*`|\S+)\s+ON\s+)("(?:[^"]|"")*"|\[[^\]]*\]|`(?:[^`]|``)*`|[^\s(]+)/i;
+
+const TRIGGER_ON_NAME = /^([\s\S]*?\bON\s+)("(?:[^"]|"")*"|\[[^\]]*\]|`(?:[^`]|``)*`|[^\s(]+)/i;
 
 export function alterTable(qc: QueryCompiler, cat: Catalog, s: Stmt<'alterTable'>): void {
   const rt = qc.rt as ExecRuntime;
@@ -201,6 +225,10 @@ export function alterTable(qc: QueryCompiler, cat: Catalog, s: Stmt<'alterTable'
       const row = rt.w.txn.get(SCHEMA_TABLE, BigInt(ix.id))!;
       const sql = ix.auto ? (row[4] as string) : (row[4] as string).replace(INDEX_ON_NAME, (_m, p1: string) => p1 + quoteIdent(a.to));
       rt.w.update(SCHEMA_TABLE, BigInt(ix.id), [row[0]!, row[1]!, a.to, row[3]!, sql]);
+    }
+    for (const tr of t.triggers) {
+      const tsql = tr.sql.replace(TRIGGER_ON_NAME, (_m, p1: string) => p1 + quoteIdent(a.to));
+      rt.w.update(SCHEMA_TABLE, BigInt(tr.id), ['trigger', tr.name, a.to, BigInt(tr.id), tsql]);
     }
     const sql = t.sql.replace(CREATE_TABLE_NAME, (_m, p1: string) => p1 + quoteIdent(a.to));
     rt.w.update(SCHEMA_TABLE, BigInt(t.id), ['table', a.to, a.to, BigInt(t.id), sql]);
@@ -240,7 +268,52 @@ export function alterTable(qc: QueryCompiler, cat: Catalog, s: Stmt<'alterTable'
     cat.nextId = Math.max(cat.nextId, newId);
     return;
   }
-  throw sqlError(`ALTER TABLE ${a.kind === 'renameColumn' ? 'RENAME COLUMN' : 'DROP COLUMN'} is not supported`);
+  if (a.kind === 'renameColumn') { renameColumn(rt, cat, t, a.from, a.to); return; }
+  throw sqlError('ALTER TABLE DROP COLUMN is not supported');
+}
+
+/** A deep copy of an AST with column references named `from` (unqualified or of `table`) renamed. */
+function renameRefs<T>(node: T, table: string, from: string, to: string): T {
+  if (Array.isArray(node)) return node.map((x) => renameRefs(x, table, from, to)) as T;
+  if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return node;
+  const o = node as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = renameRefs(v, table, from, to);
+  if (o.kind === 'col' && typeof o.name === 'string' && o.name.toLowerCase() === from.toLowerCase()
+    && (o.table === undefined || (o.table as string).toLowerCase() === table.toLowerCase())) out.name = to;
+  return out as T;
+}
+
+/**
+ * ALTER TABLE … RENAME COLUMN: rewrites the stored CREATE TABLE and CREATE INDEX statements
+ * (column lists, CHECK/DEFAULT/partial-index expressions) and reloads the catalog. Views and
+ * triggers are SQL text that may name the column through any alias, so a rename they might
+ * depend on is refused rather than left half-done.
+ */
+function renameColumn(rt: ExecRuntime, cat: Catalog, t: TableInfo, from: string, to: string): void {
+  const i = t.columns.findIndex((c) => c.name.toLowerCase() === from.toLowerCase());
+  if (i < 0) throw sqlError(`no such column: "${from}"`);
+  if (t.columns.some((c) => c.name.toLowerCase() === to.toLowerCase())) throw sqlError(`duplicate column name: ${to}`);
+  const word = new RegExp(`\\b${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i');
+  for (const v of cat.views.values()) if (word.test(v.sql)) throw sqlError(`cannot rename column ${from}: view ${v.name} may reference it`);
+  for (const tr of cat.triggers.values()) if (word.test(tr.sql)) throw sqlError(`cannot rename column ${from}: trigger ${tr.name} may reference it`);
+  const stmt = parse(t.sql).stmt;
+  if (stmt.kind !== 'createTable') throw sqlError(`cannot rename a column of ${t.name}`);
+  const renamed = renameRefs(stmt, t.name, from, to);
+  const columns = renamed.columns.map((c, k) => (k === i ? { ...c, name: to } : c));
+  const constraints = renamed.constraints.map((c) => (c.kind === 'check' ? c : { ...c, columns: c.columns.map((x) => (x.toLowerCase() === from.toLowerCase() ? to : x)) }));
+  const sql = printStatement({ ...renamed, columns, constraints });
+  rt.w.update(SCHEMA_TABLE, BigInt(t.id), ['table', t.name, t.name, BigInt(t.id), sql]);
+  for (const ix of t.indexes) {
+    if (ix.auto) continue;
+    const row = rt.w.txn.get(SCHEMA_TABLE, BigInt(ix.id))!;
+    const ist = parse(row[4] as string).stmt;
+    if (ist.kind !== 'createIndex') continue;
+    const r = renameRefs(ist, t.name, from, to);
+    const isql = printStatement({ ...r, columns: r.columns.map((c) => (c.name.toLowerCase() === from.toLowerCase() ? { ...c, name: to } : c)) });
+    rt.w.update(SCHEMA_TABLE, BigInt(ix.id), [row[0]!, row[1]!, row[2]!, row[3]!, isql]);
+  }
+  reload(cat, rt);
 }
 
 function reload(cat: Catalog, rt: ExecRuntime, _id?: number): void {

@@ -6,21 +6,22 @@
 import type { Rowid, Value } from '../storage/api.js';
 import { sqlError } from '../errors.js';
 import type { ConflictAction, Expr, ResultColumn, Statement } from './ast.js';
-import { chooseAccess } from './access-path.js';
+import { chooseAccess, pointRoute, type Route } from './access-path.js';
 import { passes } from './batch-filter.js';
 import { collationOf, type TableInfo } from './catalog.js';
 import { compileExpr, type CExpr, type Ev, type Runtime } from './compile-expr.js';
 import { analyzeConjunct, splitAnd } from './conjuncts.js';
 import { Scope, type Env, type ScopeSource } from './scope.js';
-import type { QueryCompiler } from './select.js';
+import { combineRoutes, type QueryCompiler } from './select.js';
 import { TableWriter, type Conflict } from './table-writer.js';
 import { tablePredicates } from './index-predicate.js';
+import { triggersFor } from './triggers.js';
 import type { UndoTxn } from './undo-txn.js';
 
-export interface ExecRuntime extends Runtime { w: UndoTxn; lastInsertId: bigint | null }
+export interface ExecRuntime extends Runtime { w: UndoTxn; lastInsertId: bigint | null; /** Triggers running now (no self-recursion). */ activeTriggers?: Set<number> }
 
 export interface StatementResult { columns: string[]; rows: Value[][]; rowsAffected: number }
-export interface CompiledStatement { readonly columns: string[]; readonly explain: string[]; run(): StatementResult }
+export interface CompiledStatement { readonly columns: string[]; readonly explain: string[]; readonly route: Route; run(outer?: Env | null): StatementResult }
 
 type Insert = Extract<Statement, { kind: 'insert' }>;
 type Update = Extract<Statement, { kind: 'update' }>;
@@ -64,7 +65,7 @@ function requireWritable(qc: QueryCompiler, name: string): TableInfo {
   return t;
 }
 
-export function compileInsert(qc: QueryCompiler, s: Insert): CompiledStatement {
+export function compileInsert(qc: QueryCompiler, s: Insert, parent: Scope | null = null): CompiledStatement {
   const t = requireWritable(qc, s.table);
   const rt = qc.rt as ExecRuntime;
   const ncols = t.columns.length;
@@ -80,7 +81,7 @@ export function compileInsert(qc: QueryCompiler, s: Insert): CompiledStatement {
       return i;
     });
   } else target = t.columns.map((_, i) => i);
-  const source = s.select ? qc.compileSelect(s.with ? { ...s.select, with: [...s.with, ...(s.select.with ?? [])] } : s.select, null) : null;
+  const source = s.select ? qc.compileSelect(s.with ? { ...s.select, with: [...s.with, ...(s.select.with ?? [])] } : s.select, parent) : null;
   if (source && source.columns.length !== target.length) {
     throw sqlError(s.columns ? `${source.columns.length} values for ${target.length} columns` : `table ${t.name} has ${ncols} columns but ${source.columns.length} values were supplied`);
   }
@@ -88,13 +89,15 @@ export function compileInsert(qc: QueryCompiler, s: Insert): CompiledStatement {
   const dcx = { scope: emptyScope, rt: qc.rt, sub: qc, aggs: null };
   const defaults: (CExpr | null)[] = t.columns.map((c) => (c.default ? compileExpr(c.default, dcx) : null));
   const writer = writerFor(qc, t);
-  const { scope } = tableScope(t, s.alias);
+  const { scope } = tableScope(t, s.alias, parent);
   const ret = compileReturning(qc, s.returning, scope, t);
   const or: ConflictAction = s.or ?? 'ABORT';
+  const trig = triggersFor(qc, t, 'INSERT', compileTriggerBody);
   // ON CONFLICT: the excluded.* row is a second source after the table.
   const upserts = s.upsert.map((u) => {
-    const uScope = tableScope(t, s.alias).scope;
-    uScope.addSource('excluded', t.columns.map((c) => ({ name: c.name, aff: c.aff, coll: c.coll })), t);
+    const uScope = tableScope(t, s.alias, parent).scope;
+    const ex = uScope.addSource('excluded', t.columns.map((c) => ({ name: c.name, aff: c.aff, coll: c.coll })), t);
+    for (const c of t.columns) ex.hiddenNames.add(c.name.toLowerCase()); // only excluded.x reaches these
     const ucx = { scope: uScope, rt: qc.rt, sub: qc, aggs: null };
     const targetCols = u.target?.map((c) => t.columns.findIndex((x) => x.name.toLowerCase() === c.toLowerCase()));
     if (targetCols?.some((i) => i < 0)) throw sqlError('ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint');
@@ -112,15 +115,26 @@ export function compileInsert(qc: QueryCompiler, s: Insert): CompiledStatement {
     return cols.length === u.targetCols.length && cols.every((x) => u.targetCols!.includes(x));
   };
 
+  let route: Route = { kind: 'all' };
+  const values = s.select?.cores.length === 1 ? s.select.cores[0]!.values : undefined;
+  if (values && values.length === 1 && t.rowidColumn >= 0 && upserts.length === 0 && or !== 'REPLACE') {
+    const k = target.indexOf(t.rowidColumn);
+    const v = k >= 0 ? values[0]![k] : undefined;
+    if (v?.kind === 'param') route = { kind: 'single', table: t.name, key: { param: v.index } };
+    else if (v?.kind === 'lit') route = { kind: 'single', table: t.name, key: { value: v.value } };
+  }
+  if (qc.routes.length > 0) route = { kind: 'all' }; // INSERT … SELECT reads other tables
   return {
     columns: ret.names,
     explain: [...qc.explain],
-    run() {
+    route,
+    run(outer: Env | null = null) {
       const w = rt.w;
-      const srcRows: Value[][] = source ? source.run(null) : [[]];
+      const srcRows: Value[][] = source ? source.run(outer) : [[]];
       const out: Value[][] = [];
       let changes = 0;
-      const denv: Env = { row: [], outer: null, agg: null };
+      const denv: { row: Value[]; outer: Env | null; agg: null } = { row: [], outer: null, agg: null };
+      denv.outer = outer;
       for (const src of srcRows) {
         const row = new Array<Value>(ncols).fill(null);
         const given = new Array<boolean>(ncols).fill(false);
@@ -128,6 +142,7 @@ export function compileInsert(qc: QueryCompiler, s: Insert): CompiledStatement {
         for (let i = 0; i < ncols; i++) if (!given[i] && defaults[i]) row[i] = defaults[i]!.ev(denv);
         let rowid = writer.prepareRow(row);
         if (rowid === null) rowid = writer.assignRowid(w, row);
+        if (trig.has('BEFORE') && !trig.fire('BEFORE', row, rowid, null, null)) continue;
         if (!writer.checkRow(row, rowid, or)) continue;
         const cs = writer.conflicts(w, row, rowid, null);
         if (cs.length) {
@@ -136,7 +151,7 @@ export function compileInsert(qc: QueryCompiler, s: Insert): CompiledStatement {
             if (u.action === 'nothing') continue;
             const victim = cs[0]!.rowids[0]!;
             const old = w.txn.get(t.id, victim)!;
-            const env: Env = { row: [...old, victim, ...row, rowid], outer: null, agg: null };
+            const env: Env = { row: [...old, victim, ...row, rowid], outer, agg: null };
             if (u.where && !passes([u.where], env)) continue;
             const next = old.slice();
             for (const st of u.sets) next[st.col] = st.ev(env);
@@ -155,6 +170,7 @@ export function compileInsert(qc: QueryCompiler, s: Insert): CompiledStatement {
         }
         w.insert(t.id, rowid, row);
         writer.noteRowid(w, rowid);
+        if (trig.has('AFTER')) trig.fire('AFTER', row, rowid, null, null);
         rt.lastInsertId = rowid;
         changes++;
         if (ret.evs.length) { const renv: Env = { row: [...row, rowid], outer: null, agg: null }; out.push(ret.evs.map((e) => e(renv))); }
@@ -171,6 +187,7 @@ function compileTargets(qc: QueryCompiler, t: TableInfo, scope: Scope, src: Scop
   const conj = asts.map((a) => analyzeConjunct(a, cx, qc.sql));
   const sargs = conj.flatMap((c) => c.sargs.filter((s) => s.pos === 0).map((s) => s.sarg));
   const ap = chooseAccess(t, sargs, null, (ix) => qc.partialImplied(ix, asts));
+  qc.routes.push(pointRoute(t, sargs) ?? { kind: 'all' });
   qc.explain.push(ap.describe);
   const filters = conj.map((c) => c.expr.ev);
   const slots = { offset: src.offset, ncols: t.columns.length, rowidSlot: src.rowidSlot! };
@@ -188,15 +205,16 @@ function rejectOrderLimit(s: Update | Delete): void {
   if (s.orderBy || s.limit) throw sqlError(`ORDER BY and LIMIT are not supported on ${s.kind.toUpperCase()}`);
 }
 
-export function compileUpdate(qc: QueryCompiler, s: Update): CompiledStatement {
+export function compileUpdate(qc: QueryCompiler, s: Update, parent: Scope | null = null): CompiledStatement {
   rejectOrderLimit(s);
   if (s.from) throw sqlError('UPDATE … FROM is not supported');
   if (s.with) throw sqlError('WITH on UPDATE is not supported');
   const t = requireWritable(qc, s.table);
   const rt = qc.rt as ExecRuntime;
-  const { scope, src } = tableScope(t, s.alias);
+  const { scope, src } = tableScope(t, s.alias, parent);
   const targets = compileTargets(qc, t, scope, src, s.where);
   const cx = { scope, rt: qc.rt, sub: qc, aggs: null };
+  const trig = triggersFor(qc, t, 'UPDATE', compileTriggerBody);
   const sets = s.set.flatMap((st) => {
     if (st.columns.length > 1) throw sqlError('row values are not supported');
     const c = st.columns[0]!;
@@ -211,9 +229,11 @@ export function compileUpdate(qc: QueryCompiler, s: Update): CompiledStatement {
   return {
     columns: ret.names,
     explain: [...qc.explain],
-    run() {
+    route: combineRoutes(qc.routes),
+    run(outer: Env | null = null) {
       const w = rt.w;
-      const env: Env = { row: new Array<Value>(scope.width).fill(null), outer: null, agg: null };
+      const env: Env = { row: new Array<Value>(scope.width).fill(null), outer, agg: null };
+      const setCols = new Set(sets.map((x) => x.col));
       const rows = targets(env);
       const out: Value[][] = [];
       let changes = 0;
@@ -228,6 +248,7 @@ export function compileUpdate(qc: QueryCompiler, s: Update): CompiledStatement {
         const fromCol = writer.prepareRow(next);
         if (fromCol !== null) newRowid = fromCol;
         else if (t.rowidColumn >= 0) next[t.rowidColumn] = newRowid;
+        if (trig.has('BEFORE') && !trig.fire('BEFORE', next, newRowid, old, rowid, setCols)) continue;
         if (!writer.checkRow(next, newRowid, or)) continue;
         const cs = writer.conflicts(w, next, newRowid, rowid);
         if (cs.length) {
@@ -237,6 +258,7 @@ export function compileUpdate(qc: QueryCompiler, s: Update): CompiledStatement {
         }
         if (newRowid !== rowid) { w.delete(t.id, rowid); w.insert(t.id, newRowid, next); writer.noteRowid(w, newRowid); }
         else w.update(t.id, rowid, next);
+        if (trig.has('AFTER')) trig.fire('AFTER', next, newRowid, old, rowid, setCols);
         changes++;
         if (ret.evs.length) { const renv: Env = { row: [...next, newRowid], outer: null, agg: null }; out.push(ret.evs.map((e) => e(renv))); }
       }
@@ -245,29 +267,47 @@ export function compileUpdate(qc: QueryCompiler, s: Update): CompiledStatement {
   };
 }
 
-export function compileDelete(qc: QueryCompiler, s: Delete): CompiledStatement {
+export function compileDelete(qc: QueryCompiler, s: Delete, parent: Scope | null = null): CompiledStatement {
   rejectOrderLimit(s);
   if (s.with) throw sqlError('WITH on DELETE is not supported');
   const t = requireWritable(qc, s.table);
   const rt = qc.rt as ExecRuntime;
-  const { scope, src } = tableScope(t, s.alias);
+  const { scope, src } = tableScope(t, s.alias, parent);
   const targets = compileTargets(qc, t, scope, src, s.where);
   const ret = compileReturning(qc, s.returning, scope, t);
+  const trig = triggersFor(qc, t, 'DELETE', compileTriggerBody);
   return {
     columns: ret.names,
     explain: [...qc.explain],
-    run() {
-      const env: Env = { row: new Array<Value>(scope.width).fill(null), outer: null, agg: null };
+    route: combineRoutes(qc.routes),
+    run(outer: Env | null = null) {
+      const env: Env = { row: new Array<Value>(scope.width).fill(null), outer, agg: null };
       const rows = targets(env);
       const out: Value[][] = [];
       let n = 0;
       for (const [rowid, old] of rows) {
+        if (trig.has('BEFORE')) {
+          if (!trig.fire('BEFORE', null, null, old, rowid)) continue;
+          if (!rt.w.txn.get(t.id, rowid)) continue; // a BEFORE trigger removed it
+        }
         if (rt.w.delete(t.id, rowid)) n++;
+        if (trig.has('AFTER')) trig.fire('AFTER', null, null, old, rowid);
         if (ret.evs.length) { const renv: Env = { row: [...old, rowid], outer: null, agg: null }; out.push(ret.evs.map((e) => e(renv))); }
       }
       return { columns: ret.names, rows: out, rowsAffected: n };
     },
   };
+}
+
+/** Compiles one statement of a trigger body against the trigger's new/old scope. */
+export function compileTriggerBody(qc: QueryCompiler, stmt: Statement, parent: Scope): { run(outer: Env | null): unknown } {
+  switch (stmt.kind) {
+    case 'insert': return compileInsert(qc, stmt, parent);
+    case 'update': return compileUpdate(qc, stmt, parent);
+    case 'delete': return compileDelete(qc, stmt, parent);
+    case 'select': { const q = qc.compileSelect(stmt, parent); return { run: (outer) => q.run(outer) }; }
+    default: throw sqlError(`${stmt.kind} is not allowed in a trigger`);
+  }
 }
 
 export { collationOf };

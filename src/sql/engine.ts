@@ -9,16 +9,20 @@ import type { Partition, StorageTxn, Value } from '../storage/api.js';
 import { HeliosError, sqlError } from '../errors.js';
 import type { Statement } from './ast.js';
 import { Catalog, SCHEMA_TABLE, SEQUENCE_TABLE } from './catalog.js';
-import type { Runtime } from './compile-expr.js';
 import { ijdFromUnixMs } from './date-functions.js';
-import { alterTable, createIndex, createTable, createView, drop } from './ddl.js';
+import { alterTable, createIndex, createTable, createTrigger, createView, drop } from './ddl.js';
 import { compileDelete, compileInsert, compileUpdate, type CompiledStatement, type ExecRuntime } from './dml.js';
 import { indexDefOf } from './index-predicate.js';
+import { runPragma } from './introspection.js';
+import { ROLLBACK_TRANSACTION } from './compile-expr.js';
 import { parse } from './parser.js';
-import { QueryCompiler } from './select.js';
+import { byteOffset } from './lexer.js';
+import { QueryCompiler, combineRoutes, describeRoute } from './select.js';
+import type { Route } from './access-path.js';
 import { UndoTxn } from './undo-txn.js';
 
 export type Params = Value[] | Record<string, Value>;
+export type { Route };
 export interface ExecResult { columns: string[]; rows: Value[][]; rowsAffected: number; lastInsertId: bigint | null }
 
 export interface EngineOptions {
@@ -27,6 +31,8 @@ export interface EngineOptions {
   /** Source of random() values; injectable for tests. */
   readonly random?: () => bigint;
   readonly planCacheSize?: number;
+  /** Rows a recursive CTE may produce before it fails (default 10 million). */
+  readonly maxRecursiveRows?: number;
 }
 
 interface CacheEntry { version: number; stmt: Statement; params: string[]; compiled: CompiledStatement | null; rt: ExecRuntime }
@@ -46,11 +52,13 @@ export class SqlEngine {
   readonly now: () => number;
   readonly random: () => bigint;
   private readonly cacheSize: number;
+  private readonly maxRecursiveRows: number | undefined;
 
   constructor(readonly partition: Partition, opts: EngineOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? defaultRandom;
     this.cacheSize = opts.planCacheSize ?? 512;
+    this.maxRecursiveRows = opts.maxRecursiveRows;
     const txn = partition.begin();
     try {
       try {
@@ -71,13 +79,26 @@ export class SqlEngine {
     return new Session(this);
   }
 
+  /**
+   * The plan of a statement without running it: where it runs ({@link Route}: one partition by a
+   * rowid given as a literal or parameter, or all) and the EXPLAIN lines. The coordinator caches
+   * this by SQL text to route requests.
+   */
+  plan(sql: string): { route: Route; explain: string[]; params: number } {
+    const { stmt, params } = parse(sql);
+    if (!CACHEABLE.has(stmt.kind)) return { route: { kind: 'all' }, explain: [], params: params.length };
+    const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null! };
+    const c = compileStatement(new QueryCompiler(sql, this.catalog, rt), stmt);
+    return { route: c.route, explain: c.explain, params: params.length };
+  }
+
   /** @internal the cached parse/compile state of a statement text. */
   entry(sql: string): CacheEntry {
     let e = this.cache.get(sql);
     if (e && e.version !== this.catalog.version) { e.compiled = null; e.version = this.catalog.version; }
     if (!e) {
       const { stmt, params } = parse(sql);
-      const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null! };
+      const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null!, ...(this.maxRecursiveRows ? { maxRecursiveRows: this.maxRecursiveRows } : {}) };
       e = { version: this.catalog.version, stmt, params, compiled: null, rt };
       if (CACHEABLE.has(stmt.kind)) {
         if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
@@ -97,20 +118,26 @@ export interface SqlSession {
 }
 
 function bindParams(names: string[], given: Params | undefined): Value[] {
-  const norm = (v: unknown): Value => {
-    if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  const norm = (v: unknown, i: number): Value => {
+    if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : Number.isNaN(v) ? null : v;
     if (typeof v === 'boolean') return v ? 1n : 0n;
-    if (v === undefined) return null;
-    if (typeof v === 'number' && Number.isNaN(v)) return null;
-    return v as Value;
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'bigint') {
+      if (v > 9223372036854775807n || v < -9223372036854775808n) throw sqlError(`parameter ${i + 1} is outside the 64-bit integer range`);
+      return v;
+    }
+    if (typeof v === 'string') return v;
+    if (v instanceof Uint8Array) return v;
+    throw sqlError(`parameter ${i + 1} has an unsupported type (${typeof v}); use null, bigint, number, string, boolean or Uint8Array`);
   };
   if (given === undefined) {
     if (names.length > 0) throw sqlError(`statement expects ${names.length} parameter(s), none given`);
     return [];
   }
+  if (given === null || typeof given !== 'object') throw sqlError('parameters must be an array or an object');
   if (Array.isArray(given)) {
     if (given.length !== names.length) throw sqlError(`statement expects ${names.length} parameter(s), ${given.length} given`);
-    return given.map(norm);
+    return given.map((v, i) => norm(v, i));
   }
   const out: Value[] = [];
   const used = new Set<string>();
@@ -120,7 +147,7 @@ function bindParams(names: string[], given: Params | undefined): Value[] {
     const key = n in given ? n : bare in given ? bare : undefined;
     if (key === undefined) throw sqlError(`missing value for parameter ${n}`);
     used.add(key);
-    out.push(norm(given[key]));
+    out.push(norm(given[key], i));
   }
   for (const k of Object.keys(given)) if (!used.has(k)) throw sqlError(`unknown parameter ${k}`);
   return out;
@@ -182,6 +209,10 @@ class Session implements SqlSession {
         return this.result([], [], 0);
       case 'analyze':
         return this.result([], [], 0);
+      case 'pragma': {
+        const r = runPragma(this.engine.catalog, this.engine.partition, stmt.name, stmt.arg);
+        return this.result(r.columns, r.rows, 0);
+      }
       default:
         return this.run(e, stmt, bound, sql);
     }
@@ -225,13 +256,15 @@ class Session implements SqlSession {
       return { columns: out.columns, rows: out.rows, rowsAffected: out.changes ?? 0, lastInsertId: rt.lastInsertId };
     } catch (err) {
       try {
-        if (auto) txn.abort(); else w.rollbackStatement();
+        if (auto) txn.abort();
+        else if ((err as Record<symbol, unknown>)?.[ROLLBACK_TRANSACTION]) { this.txn = null; txn.abort(); }
+        else w.rollbackStatement();
       } finally {
         if (cat.version !== versionBefore || stmt.kind.startsWith('create') || stmt.kind === 'drop' || stmt.kind === 'alterTable') {
-          if (auto) this.reloadCatalog(); else cat.load(txn);
+          if (auto || this.txn === null) this.reloadCatalog(); else cat.load(txn);
         }
       }
-      throw toHelios(err);
+      throw toHelios(err, sql);
     }
   }
 
@@ -252,10 +285,10 @@ class Session implements SqlSession {
       case 'createView': createView(qc, cat, stmt); break;
       case 'drop': drop(qc, cat, stmt); break;
       case 'alterTable': alterTable(qc, cat, stmt); break;
-      case 'createTrigger': throw sqlError('triggers are not supported');
+      case 'createTrigger': createTrigger(qc, cat, stmt); break;
       case 'explain': {
         const c = compileStatement(qc, stmt.stmt);
-        return { columns: ['detail'], rows: c.explain.map((d) => [d]) };
+        return { columns: ['detail'], rows: [describeRoute(c.route), ...c.explain].map((d) => [d]) };
       }
       default: throw sqlError(`cannot execute ${stmt.kind} here`);
     }
@@ -267,7 +300,7 @@ function compileStatement(qc: QueryCompiler, stmt: Statement): CompiledStatement
   switch (stmt.kind) {
     case 'select': {
       const q = qc.compileSelect(stmt, null);
-      return { columns: q.columns, explain: [...qc.explain], run: () => ({ columns: q.columns, rows: q.run(null), rowsAffected: 0 }) };
+      return { columns: q.columns, explain: [...qc.explain], route: combineRoutes(qc.routes), run: () => ({ columns: q.columns, rows: q.run(null), rowsAffected: 0 }) };
     }
     case 'insert': return compileInsert(qc, stmt);
     case 'update': return compileUpdate(qc, stmt);
@@ -276,8 +309,14 @@ function compileStatement(qc: QueryCompiler, stmt: Statement): CompiledStatement
   }
 }
 
-function toHelios(err: unknown): HeliosError {
-  if (err instanceof HeliosError) return err;
+/** Wraps anything thrown; SQL_ERROR offsets (UTF-16 indexes into the text) become byte offsets. */
+function toHelios(err: unknown, sql: string): HeliosError {
+  if (err instanceof HeliosError) {
+    if (err.code === 'SQL_ERROR' && err.offset !== undefined && err.offset <= sql.length) {
+      return new HeliosError(err.code, err.message, { offset: byteOffset(sql, err.offset) });
+    }
+    return err;
+  }
   if (err instanceof RangeError && /call stack/i.test(err.message)) return sqlError('statement too complex (nesting too deep)');
   return HeliosError.from(err);
 }

@@ -8,7 +8,7 @@ import { sqlError } from '../errors.js';
 import { DATE_FUNCTIONS } from './date-functions.js';
 import { sqlPrintf } from './printf.js';
 import {
-  MIN_I64, blobToText, compareValues, textToNumberExact, real, realToText, textToBlob, toInteger, toNumeric, toReal, toText, typeName,
+  MIN_I64, compareValues, textToNumberExact, realToText, textToBlob, toInteger, toNumeric, toReal, toText, typeName,
 } from './value.js';
 
 export interface FnContext {
@@ -20,6 +20,13 @@ export interface FnContext {
 }
 
 export interface ScalarFn { readonly min: number; readonly max: number; readonly fn: (args: Value[], ctx: FnContext) => Value; readonly pure: boolean }
+
+/** The longest string or blob a function may build (SQLite's SQLITE_MAX_LENGTH, lowered). */
+export const MAX_LENGTH = 100_000_000;
+
+export function checkLength(n: number): void {
+  if (n > MAX_LENGTH) throw sqlError('string or blob too big');
+}
 
 /** Text as C code sees it: up to the first NUL (SQLite functions that use C strings stop there). */
 export function cstr(s: string | null): string | null {
@@ -158,7 +165,10 @@ function replaceFn(args: Value[]): Value {
   const ss = toText(s!)!;
   const fs = toText(f!)!;
   if (fs === '') return ss;
-  return ss.split(fs).join(toText(r!)!);
+  const parts = ss.split(fs);
+  const rs = toText(r!)!;
+  checkLength(ss.length + (parts.length - 1) * Math.max(0, rs.length - fs.length));
+  return parts.join(rs);
 }
 
 function lengthFn(args: Value[]): Value {
@@ -200,8 +210,8 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFn> = {
   quote: f(1, 1, quoteFn),
   nullif: f(2, 2, (a) => (a[0] !== null && a[1] !== null && compareValues(a[0]!, a[1]!) === 0 ? null : a[0]!)),
   random: f(0, 0, (_a, ctx) => ctx.random(), false),
-  randomblob: f(1, 1, (a) => { const n = Math.max(1, Number(toInteger(a[0]!) ?? 1n)); const b = new Uint8Array(n); for (let i = 0; i < n; i++) b[i] = Math.floor(Math.random() * 256); return b; }, false),
-  zeroblob: f(1, 1, (a) => new Uint8Array(Math.max(0, Number(toInteger(a[0]!) ?? 0n)))),
+  randomblob: f(1, 1, (a) => { const n = Math.max(1, Number(toInteger(a[0]!) ?? 1n)); checkLength(n); const b = new Uint8Array(n); for (let i = 0; i < n; i++) b[i] = Math.floor(Math.random() * 256); return b; }, false),
+  zeroblob: f(1, 1, (a) => { const n = Math.max(0, Number(toInteger(a[0]!) ?? 0n)); checkLength(n); return new Uint8Array(n); }),
   printf: f(1, 1000, (a) => sqlPrintf(a)),
   format: f(1, 1000, (a) => sqlPrintf(a)),
   char: f(0, 1000, (a) => a.map((v) => String.fromCodePoint(Number(toInteger(v) ?? 0n))).join('')),
@@ -223,4 +233,3 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFn> = {
   ...Object.fromEntries(Object.entries(DATE_FUNCTIONS).map(([k, fn]) => [k, f(k === 'strftime' ? 1 : 0, 1000, (a, ctx) => fn(a, ctx.now), false)])),
 };
 
-export { blobToText, real };

@@ -237,7 +237,22 @@ export class ExprParser {
         this.expectOp(')');
         return { kind: 'exists', not: false, select, start, end: this.prevEnd };
       }
-      case 'RAISE': return this.error();
+      case 'RAISE': {
+        this.pos++;
+        this.expectOp('(');
+        const a = this.next();
+        if (a.kind !== 'ident' || !['IGNORE', 'ROLLBACK', 'ABORT', 'FAIL'].includes(a.text)) this.error(a);
+        const action = a.text as 'IGNORE' | 'ROLLBACK' | 'ABORT' | 'FAIL';
+        let message: string | undefined;
+        if (action !== 'IGNORE') {
+          this.expectOp(',');
+          const m = this.next();
+          if (m.kind !== 'string') this.error(m);
+          message = m.text;
+        }
+        this.expectOp(')');
+        return { kind: 'raise', action, start, end: this.prevEnd, ...(message !== undefined ? { message } : {}) };
+      }
     }
     if (RESERVED.has(t.text)) return this.error();
     return this.parseColumnOrCall();

@@ -4,6 +4,10 @@
  */
 import type { Value } from '../storage/api.js';
 import { realToText, toInteger, toReal, toText } from './value.js';
+import { sqlError } from '../errors.js';
+
+/** Same limit as functions.ts (kept here to avoid an import cycle). */
+const MAX_LENGTH = 100_000_000;
 
 function fmtG(x: number, prec: number, upper: boolean, alt: boolean): string {
   if (prec === 0) prec = 1;
@@ -52,6 +56,7 @@ export function sqlPrintf(args: Value[]): string | null {
       if (fmt[i] === '*') { prec = Number(toInteger(nextArg()) ?? 0n); i++; }
       else while (fmt[i] !== undefined && fmt[i]! >= '0' && fmt[i]! <= '9') prec = prec * 10 + Number(fmt[i++]);
     }
+    if (width > MAX_LENGTH || prec > MAX_LENGTH) throw sqlError('string or blob too big');
     while (fmt[i] === 'l' || fmt[i] === 'h') i++;
     const conv = fmt[i];
     if (conv === undefined) break;

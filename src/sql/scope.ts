@@ -42,7 +42,15 @@ export class Scope {
   /** Collects the FROM positions referenced while compiling one WHERE conjunct. */
   usedSources: Set<number> | null = null;
 
+  /** Set on a trigger's NEW/OLD scope: RAISE() is allowed below it. */
+  inTrigger = false;
+
   constructor(readonly parent: Scope | null) {}
+
+  withinTrigger(): boolean {
+    for (let s: Scope | null = this; s; s = s.parent) if (s.inTrigger) return true;
+    return false;
+  }
 
   addSource(name: string, columns: ScopeColumn[], table?: TableInfo): ScopeSource {
     const offset = this.width;

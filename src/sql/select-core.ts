@@ -11,14 +11,16 @@
 import type { Value } from '../storage/api.js';
 import { sqlError } from '../errors.js';
 import type { Expr, FromItem, OrderTerm, SelectCore } from './ast.js';
-import { chooseAccess, type AccessPath, type OrderWish, type Sarg } from './access-path.js';
+import { pointRoute, type OrderWish, type Sarg } from './access-path.js';
+import { chooseJoinOrder, makeOpener } from './join-plan.js';
+import { SCHEMA_COLUMNS, SCHEMA_TABLE_NAMES, schemaRows } from './introspection.js';
 import { passes } from './batch-filter.js';
 import { compileExpr, type AggSlot, type CExpr, type Ev, type ExprContext } from './compile-expr.js';
 import { analyzeConjunct, splitAnd, type Conjunct } from './conjuncts.js';
 import { Scope, type Env, type ScopeColumn, type ScopeSource } from './scope.js';
 import type { QueryCompiler, CompiledQuery } from './select.js';
 import type { TableInfo } from './catalog.js';
-import { applyAffinity, compareValues, isNumericAff, valueKey, type Affinity, type CollationName } from './value.js';
+import { compareValues, valueKey, type Affinity, type CollationName } from './value.js';
 import type { AggState } from './aggregates.js';
 
 export interface CoreResult {
@@ -103,7 +105,10 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
       const t = cte ? undefined : qc.catalog.table(en.item.name);
       if (cte) q = cte;
       else if (t) table = t;
-      else {
+      else if (SCHEMA_TABLE_NAMES.has(en.item.name.toLowerCase())) {
+        const cat = qc.catalog;
+        q = { columns: SCHEMA_COLUMNS, affs: ['text', 'text', 'text', 'integer', 'text'], colls: SCHEMA_COLUMNS.map(() => null), correlated: false, run: () => schemaRows(cat) };
+      } else {
         const v = qc.catalog.views.get(en.item.name.toLowerCase());
         if (!v) throw sqlError(`no such table: ${en.item.name}`, en.item.start);
         q = qc.compileView(v);
@@ -166,9 +171,12 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
   for (const w of whereAsts) conj.push({ ...analyzeConjunct(w, baseCx, qc.sql), left: false, onOf: -1 });
   for (const o of onConjuncts) conj.push({ ...analyzeConjunct(o.ast, baseCx, qc.sql), left: o.left, onOf: o.pos });
   const n = scope.sources.length;
+  const joinOrder = entries.some((e) => e.joinType === 'left') ? entries.map((_, i) => i) : chooseJoinOrder(n, tables, conj);
+  const rank: number[] = [];
+  joinOrder.forEach((pos, k) => { rank[pos] = k; });
   const levelOf = (c: Conjunct & { onOf: number; left: boolean }): number => {
-    let lv = c.onOf >= 0 && c.left ? c.onOf : 0;
-    for (const u of c.used) lv = Math.max(lv, u);
+    let lv = c.onOf >= 0 && c.left ? rank[c.onOf]! : 0;
+    for (const u of c.used) lv = Math.max(lv, rank[u]!);
     return lv;
   };
   const finalFilters: Ev[] = [];
@@ -180,20 +188,22 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
   // ---- levels
   const levels: Level[] = [];
   let ordered = false;
-  for (let i = 0; i < n; i++) {
+  for (let k = 0; k < n; k++) {
+    const i = joinOrder[k]!;
     const src = scope.sources[i]!;
     const isLeft = entries[i]!.joinType === 'left';
-    const mine = conj.filter((c) => levelOf(c) === i && (c.onOf === i || !isLeft || c.onOf < 0));
+    const mine = conj.filter((c) => levelOf(c) === k && (c.onOf === i || !isLeft || c.onOf < 0));
     const onFilters = mine.filter((c) => isLeft && c.onOf === i).map((c) => c.expr.ev);
     const whereFilters = mine.filter((c) => !(isLeft && c.onOf === i)).map((c) => c.expr.ev);
     const sargSource = isLeft ? mine.filter((c) => c.onOf === i) : mine;
     const sargs: Sarg[] = [];
-    for (const c of sargSource) for (const s of c.sargs) if (s.pos === i && [...s.valueUses].every((u) => u < i)) sargs.push(s.sarg);
+    for (const c of sargSource) for (const s of c.sargs) if (s.pos === i && [...s.valueUses].every((u) => rank[u]! < k)) sargs.push(s.sarg);
     const table = tables[i];
     if (i === 0 && n === 1 && !isAgg && orderBy && orderBy.length > 0 && table) orderWish = orderWishFor(orderBy, scope, baseCx);
     const matchFilters = isLeft ? onFilters : whereFilters;
     const afterFilters = isLeft ? whereFilters : [];
-    const open = makeOpener(qc, i, src, table, materialized[i] ?? null, sargs, i === 0 ? orderWish : null, whereAsts, (ap) => {
+    if (table) qc.routes.push(n === 1 ? (pointRoute(table, sargs) ?? { kind: 'all' }) : { kind: 'all' });
+    const open = makeOpener(qc, i, k, src, table, materialized[i] ?? null, sargs, i === 0 ? orderWish : null, whereAsts, (ap) => {
       if (i === 0 && ap?.ordered) ordered = true;
     });
     levels.push({ source: src, filters: afterFilters, left: isLeft, open: open.fn(matchFilters), describe: open.describe });
@@ -293,24 +303,41 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
     interface Group { rep: Value[]; keys: Value[]; states: AggState[]; distinctSets: (Set<string> | null)[] }
     const groups = new Map<string, Group>();
     const caches = new Map<number, unknown>();
+    const minMax = aggs.flatMap((a, k) => (a.name === 'min' || a.name === 'max' ? [k] : []));
+    const minMaxSlot = minMax.length === 1 ? minMax[0]! : -1;
     const newGroup = (keys: Value[]): Group => ({
       rep: env.row.slice(), keys, states: aggs.map((a) => a.make()), distinctSets: aggs.map((a) => (a.distinct ? new Set<string>() : null)),
     });
+    const argBufs = aggs.map((a) => new Array<Value>(a.args.length));
+    const groupColls = groupBy.map((g) => g.coll ?? 'BINARY');
     const accumulate = (): boolean => {
-      const keys = groupBy.map((g) => g.ev(env));
+      const keys = new Array<Value>(groupBy.length);
       let key = '';
-      for (let k = 0; k < keys.length; k++) key += valueKey(keys[k]!, groupBy[k]!.coll ?? 'BINARY') + '\u0000';
+      for (let k = 0; k < groupBy.length; k++) {
+        const v = groupBy[k]!.ev(env);
+        keys[k] = v;
+        key = k === 0 ? valueKey(v, groupColls[k]!) : key + '\u0000' + valueKey(v, groupColls[k]!);
+      }
       let g = groups.get(key);
-      if (!g) { g = newGroup(keys); groups.set(key, g); } else g.rep = env.row.slice();
+      // Bare columns read the group's first row (as SQLite), or the min()/max() row below.
+      if (!g) { g = newGroup(keys); groups.set(key, g); }
       for (let a = 0; a < aggs.length; a++) {
         const slot = aggs[a]!;
-        const args = slot.args.map((x) => x.ev(env));
+        const args = argBufs[a]!;
+        for (let k = 0; k < slot.args.length; k++) args[k] = slot.args[k]!.ev(env);
         const ds = g.distinctSets[a];
         if (ds) {
           if (args[0] === null) continue;
           const k = valueKey(args[0]!, slot.coll);
           if (ds.has(k)) continue;
           ds.add(k);
+        }
+        if (a === minMaxSlot) {
+          // SQLite: with exactly one min()/max(), bare columns come from the row holding it.
+          const before = g.states[a]!.final();
+          g.states[a]!.step(args);
+          if (g.states[a]!.final() !== before) g.rep = env.row.slice();
+          continue;
         }
         g.states[a]!.step(args);
       }
@@ -402,113 +429,6 @@ function orderWishFor(orderBy: OrderTerm[], scope: Scope, cx: ExprContext): Orde
 function nullFill(row: Value[], s: ScopeSource): void {
   for (let c = 0; c < s.columns.length; c++) row[s.offset + c] = null;
   if (s.rowidSlot !== null) row[s.rowidSlot] = null;
-}
-
-type Opener = (env: Env, emit: () => boolean, cache: Map<number, unknown>) => boolean;
-
-/** The row source of one level: an access path over a table, or a materialised subquery. */
-function makeOpener(
-  qc: QueryCompiler, pos: number, src: ScopeSource, table: TableInfo | null, q: CompiledQuery | null, sargs: Sarg[],
-  order: OrderWish[] | null, whereAsts: Expr[], onPath: (ap: AccessPath | null) => void,
-): { fn: (filters: Ev[]) => Opener; describe: string } {
-  const ncols = src.columns.length;
-  const eqHash = pos > 0 ? sargs.find((s) => s.op === '=' && s.column >= 0) : undefined;
-  if (table) {
-    const ap = chooseAccess(table, sargs, order, (ix) => qc.partialImplied(ix, whereAsts));
-    onPath(ap);
-    const slots = { offset: src.offset, ncols, rowidSlot: src.rowidSlot! };
-    const useHash = pos > 0 && ap.describe.startsWith('SCAN') && eqHash;
-    if (!useHash && (pos === 0 || !ap.describe.startsWith('SCAN'))) {
-      return { describe: ap.describe, fn: (filters) => (env, emit) => ap.run(qc.rt.txn, slots, filters, env, emit) };
-    }
-    // Inner levels without a probe: read the table once per run (then hash or loop over it).
-    const load = (cache: Map<number, unknown>): Value[][] => {
-      let rows = cache.get(pos) as Value[][] | undefined;
-      if (!rows) {
-        rows = [];
-        const r: Value[][] = rows;
-        const tmp: Env = { row: new Array<Value>(src.offset + ncols + 1).fill(null), outer: null, agg: null };
-        const cur = qc.rt.txn.scan(table.id);
-        for (let b = cur.nextBatch(); b; b = cur.nextBatch()) {
-          for (let i = 0; i < b.length; i++) {
-            const row = new Array<Value>(ncols + 1);
-            for (let c = 0; c < ncols; c++) row[c] = b.value(i, c);
-            row[ncols] = b.rowid(i);
-            r.push(row);
-          }
-        }
-        cur.close();
-        void tmp;
-        cache.set(pos, rows);
-      }
-      return rows;
-    };
-    return materializedOpener(src, load, eqHash, useHash ? `HASH JOIN ${table.name} (${eqHash!.text}=?)` : `SCAN ${table.name}`, true);
-  }
-  const load = (cache: Map<number, unknown>, env: Env): Value[][] => {
-    let rows = cache.get(pos) as Value[][] | undefined;
-    if (!rows) { rows = q!.run(env.outer); cache.set(pos, rows); }
-    return rows!;
-  };
-  return materializedOpener(src, load, eqHash, eqHash ? `HASH JOIN SUBQUERY ${src.name} (${eqHash.text}=?)` : `SCAN SUBQUERY ${src.name}`, false);
-}
-
-function materializedOpener(
-  src: ScopeSource, load: (cache: Map<number, unknown>, env: Env) => Value[][], eqHash: Sarg | undefined, describe: string, hasRowid: boolean,
-): { fn: (filters: Ev[]) => Opener; describe: string } {
-  const ncols = src.columns.length;
-  const off = src.offset;
-  const put = (env: Env, r: Value[]): void => {
-    for (let c = 0; c < ncols; c++) env.row[off + c] = r[c]!;
-    if (hasRowid && src.rowidSlot !== null) env.row[src.rowidSlot] = r[ncols]!;
-  };
-  if (!eqHash) {
-    return {
-      describe,
-      fn: (filters) => (env, emit, cache) => {
-        const rows = load(cache, env);
-        for (const r of rows) {
-          put(env, r);
-          if (filters.length && !passes(filters, env)) continue;
-          if (!emit()) return false;
-        }
-        return true;
-      },
-    };
-  }
-  const col = eqHash.column;
-  const conv: Affinity | null = isNumericAff(eqHash.aff) ? 'numeric' : eqHash.aff === 'text' ? 'text' : null;
-  const coll = eqHash.coll;
-  const valueEv = eqHash.values[0]!.ev;
-  const hashKey = -1 - (src.pos + 1) * 1000;
-  return {
-    describe,
-    fn: (filters) => (env, emit, cache) => {
-      let h = cache.get(hashKey) as Map<string, Value[][]> | undefined;
-      if (!h) {
-        h = new Map();
-        for (const r of load(cache, env)) {
-          const v = r[col]!;
-          if (v === null) continue;
-          const k = valueKey(conv ? applyAffinity(v, conv) : v, coll);
-          const list = h.get(k);
-          if (list) list.push(r); else h.set(k, [r]);
-        }
-        cache.set(hashKey, h);
-      }
-      let v = valueEv(env);
-      if (v === null) return true;
-      if (conv) v = applyAffinity(v, conv);
-      const list = h.get(valueKey(v, coll));
-      if (!list) return true;
-      for (const r of list) {
-        put(env, r);
-        if (filters.length && !passes(filters, env)) continue;
-        if (!emit()) return false;
-      }
-      return true;
-    },
-  };
 }
 
 function compileValues(qc: QueryCompiler, values: Expr[][], scope: Scope, cx: ExprContext): CoreResult {

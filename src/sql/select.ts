@@ -8,6 +8,7 @@ import type { Value } from '../storage/api.js';
 import { sqlError } from '../errors.js';
 import type { Cte, Expr, OrderTerm, Select } from './ast.js';
 import type { Catalog, IndexInfo, ViewInfo } from './catalog.js';
+import type { Route } from './access-path.js';
 import { compileExpr, type Runtime, type SubqueryCompiler } from './compile-expr.js';
 import { splitAnd } from './conjuncts.js';
 import { Scope, type Env } from './scope.js';
@@ -27,11 +28,27 @@ interface OrderKey { ev: (env: Env) => Value; desc: boolean; nullsFirst: boolean
 
 /** Structural identity of an AST (spans ignored). */
 export function exprKey(e: unknown): string {
-  return JSON.stringify(e, (k, v) => (k === 'start' || k === 'end' ? undefined : typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : (k === 'name' || k === 'table') && typeof v === 'string' ? v.toLowerCase() : v));
+  return JSON.stringify(e, (k, v) => (k === 'start' || k === 'end' || k === 'quoted' ? undefined : typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : (k === 'name' || k === 'table') && typeof v === 'string' ? v.toLowerCase() : v));
+}
+
+/** Combines the routes of a statement's table accesses: single only when all name one key. */
+export function combineRoutes(routes: Route[]): Route {
+  if (routes.length === 0) return { kind: 'all' };
+  const first = routes[0]!;
+  if (first.kind !== 'single') return first;
+  const k = JSON.stringify(first, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  return routes.every((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) === k) ? first : { kind: 'all' };
+}
+
+export function describeRoute(r: Route): string {
+  if (r.kind === 'all') return 'ROUTE ALL PARTITIONS';
+  return `ROUTE ONE PARTITION (${r.table}.rowid = ${'param' in r.key ? `?${r.key.param}` : String(r.key.value)})`;
 }
 
 export class QueryCompiler implements SubqueryCompiler {
   readonly explain: string[] = [];
+  /** One entry per table access compiled (the statement is single-partition only if all agree). */
+  readonly routes: Route[] = [];
   private readonly cteFrames: Map<string, { cte: Cte; compiled?: CompiledQuery; compiling?: boolean }>[] = [];
 
   constructor(readonly sql: string, readonly catalog: Catalog, readonly rt: Runtime) {}
@@ -42,13 +59,18 @@ export class QueryCompiler implements SubqueryCompiler {
       const f = this.cteFrames[i]!.get(n);
       if (!f) continue;
       if (f.compiled) return f.compiled;
-      if (f.compiling) throw sqlError(`recursive CTEs are not supported: ${name}`);
+      if (f.compiling) throw sqlError(`circular reference: ${name}`);
       f.compiling = true;
       // A CTE sees the CTEs defined before it, not the ones after.
       const saved = this.cteFrames.splice(i + 1);
       try {
-        const q = this.compileSelect(f.cte.select, null);
-        f.compiled = f.cte.columns ? renameColumns(q, f.cte.columns, name) : q;
+        const sel = f.cte.select;
+        if (sel.cores.length >= 2 && (sel.ops[0] === 'UNION' || sel.ops[0] === 'UNION ALL') && mentionsTable(sel.cores.slice(1), n)) {
+          f.compiled = this.compileRecursive(f, name);
+        } else {
+          const q = this.compileSelect(sel, null);
+          f.compiled = f.cte.columns ? renameColumns(q, f.cte.columns, name) : q;
+        }
       } finally {
         this.cteFrames.push(...saved);
         f.compiling = false;
@@ -56,6 +78,65 @@ export class QueryCompiler implements SubqueryCompiler {
       return f.compiled;
     }
     return undefined;
+  }
+
+  /**
+   * WITH RECURSIVE: the first core seeds the rows; the remaining cores read the CTE's name as the
+   * rows produced by the previous round (breadth first) until a round adds nothing. UNION
+   * discards rows already produced; the CTE's own LIMIT/OFFSET stops it early; a runaway
+   * recursion ends with SQL_ERROR after a row cap (10 million by default) instead of hanging.
+   */
+  private compileRecursive(f: { cte: Cte; compiled?: CompiledQuery }, name: string): CompiledQuery {
+    const sel = f.cte.select;
+    if (sel.orderBy) throw sqlError(`ORDER BY in a recursive CTE is not supported: ${name}`);
+    const seedSel: Select = { ...sel, cores: [sel.cores[0]!], ops: [] };
+    delete (seedSel as { limit?: unknown }).limit;
+    delete (seedSel as { offset?: unknown }).offset;
+    const seed = this.compileSelect(seedSel, null);
+    const names = f.cte.columns ?? seed.columns;
+    if (names.length !== seed.columns.length) throw sqlError(`table ${name} has ${seed.columns.length} values for ${names.length} columns`);
+    let working: Value[][] = [];
+    f.compiled = { columns: names, affs: seed.affs, colls: seed.colls, correlated: false, run: () => working };
+    const stepSel: Select = { ...sel, cores: sel.cores.slice(1), ops: sel.ops.slice(1) };
+    delete (stepSel as { limit?: unknown }).limit;
+    delete (stepSel as { offset?: unknown }).offset;
+    const step = this.compileSelect(stepSel, null);
+    if (step.columns.length !== names.length) throw sqlError(`SELECTs to the left and right of UNION do not have the same number of result columns`);
+    const distinct = sel.ops[0] === 'UNION';
+    const lcx = { scope: new Scope(null), rt: this.rt, sub: this, aggs: null };
+    const limitEv = sel.limit ? compileExpr(sel.limit, lcx).ev : null;
+    const offsetEv = sel.offset ? compileExpr(sel.offset, lcx).ev : null;
+    return {
+      columns: names, affs: seed.affs, colls: seed.colls, correlated: false,
+      run: (outer) => {
+        const env: Env = { row: [], outer, agg: null };
+        const limit = limitEv ? intArg(limitEv(env), 'LIMIT') : -1n;
+        const offset = offsetEv ? intArg(offsetEv(env), 'OFFSET') : 0n;
+        const want = limit < 0n ? Infinity : Number(limit) + Number(offset < 0n ? 0n : offset);
+        const seen = distinct ? new Set<string>() : null;
+        const result: Value[][] = [];
+        const cap = this.rt.maxRecursiveRows ?? MAX_RECURSIVE_ROWS;
+        const admit = (rows: Value[][]): Value[][] => {
+          const fresh: Value[][] = [];
+          for (const r of rows) {
+            if (result.length >= want) break;
+            if (seen) { const k = rowKey(r, names.length); if (seen.has(k)) continue; seen.add(k); }
+            result.push(r);
+            fresh.push(r);
+            if (result.length > cap) throw sqlError(`recursive CTE ${name} produced more than ${cap} rows`);
+          }
+          return fresh;
+        };
+        let frontier = admit(seed.run(outer));
+        while (frontier.length > 0 && result.length < want) {
+          working = frontier;
+          frontier = admit(step.run(outer));
+        }
+        working = [];
+        const off = offset < 0n ? 0 : Number(offset);
+        return off > 0 || result.length > want - off ? result.slice(off, want) : result;
+      },
+    };
   }
 
   compileView(v: ViewInfo): CompiledQuery {
@@ -72,8 +153,11 @@ export class QueryCompiler implements SubqueryCompiler {
     const have = new Set(where.map(exprKey));
     return splitAnd(ix.where).every((t) => {
       if (have.has(exprKey(t))) return true;
-      if (t.kind === 'isnull' && t.not && t.expr.kind === 'col') {
-        const name = t.expr.name.toLowerCase();
+      // "col IS NOT NULL" (either spelling) is implied by any comparison on col.
+      const notNullCol = t.kind === 'isnull' && t.not ? t.expr
+        : t.kind === 'binary' && t.op === 'ISNOT' && t.right.kind === 'lit' && t.right.value === null ? t.left : null;
+      if (notNullCol && notNullCol.kind === 'col') {
+        const name = notNullCol.name.toLowerCase();
         return where.some((w) => {
           const col = w.kind === 'binary' && ['=', '<', '<=', '>', '>='].includes(w.op) ? [w.left, w.right] : w.kind === 'between' || w.kind === 'in' ? [w.expr] : [];
           return col.some((c) => c.kind === 'col' && c.name.toLowerCase() === name);
@@ -83,7 +167,18 @@ export class QueryCompiler implements SubqueryCompiler {
     });
   }
 
-  compileSubquery(select: Select, parent: Scope): { columns: number; aff: Affinity; run(env: Env): Value[][] } {
+  /** Sub-queries compiled once per (AST node, scope): the planner and the filter share them. */
+  private readonly subqueries = new Map<Select, { parent: Scope; result: { columns: number; aff: Affinity; correlated: boolean; run(env: Env): Value[][] } }>();
+
+  compileSubquery(select: Select, parent: Scope): { columns: number; aff: Affinity; correlated: boolean; run(env: Env): Value[][] } {
+    const hit = this.subqueries.get(select);
+    if (hit && hit.parent === parent) return hit.result;
+    const result = this.compileSubqueryFresh(select, parent);
+    this.subqueries.set(select, { parent, result });
+    return result;
+  }
+
+  private compileSubqueryFresh(select: Select, parent: Scope): { columns: number; aff: Affinity; correlated: boolean; run(env: Env): Value[][] } {
     const q = this.compileSelect(select, parent);
     const rt = this.rt;
     let gen = -1;
@@ -94,7 +189,7 @@ export class QueryCompiler implements SubqueryCompiler {
         if (gen !== rt.gen) { cached = q.run(env); gen = rt.gen; }
         return cached;
       };
-    return { columns: q.columns.length, aff: q.affs[0] ?? 'none', run };
+    return { columns: q.columns.length, aff: q.affs[0] ?? 'none', correlated: q.correlated, run };
   }
 
   compileSelect(select: Select, parent: Scope | null): CompiledQuery {
@@ -177,6 +272,17 @@ export class QueryCompiler implements SubqueryCompiler {
       run,
     };
   }
+}
+
+/** Default cap on a recursive CTE's rows (EngineOptions.maxRecursiveRows overrides it). */
+const MAX_RECURSIVE_ROWS = 10_000_000;
+
+function mentionsTable(x: unknown, name: string): boolean {
+  if (Array.isArray(x)) return x.some((y) => mentionsTable(y, name));
+  if (x === null || typeof x !== 'object' || x instanceof Uint8Array) return false;
+  const o = x as Record<string, unknown>;
+  if (o.kind === 'table' && typeof o.name === 'string' && o.name.toLowerCase() === name) return true;
+  return Object.values(o).some((v) => mentionsTable(v, name));
 }
 
 function intArg(v: Value, what: string): bigint {

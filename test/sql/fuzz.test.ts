@@ -21,11 +21,13 @@ const TOKENS = ['SELECT', 'FROM', 'WHERE', 'GROUP', 'BY', 'ORDER', 'HAVING', 'LI
   'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'AS', 'JOIN', 'LEFT', 'UNION', 'ALL', 'DISTINCT', 'EXISTS', 'WITH', '(', ')',
   ',', ';', '*', '+', '-', '/', '%', '=', '<', '>', '<=', '>=', '!=', '||', '.', '?', ':a', '?2', '1', '0', '-1', '1.5', "'x'",
   "x'00'", 't', 'a', 'b', 'count', 'sum', 'abs', 'coalesce', 'substr', '"q"', '[b]', 'PRIMARY', 'KEY', 'UNIQUE', 'INTEGER',
-  'TEXT', 'REAL', 'BEGIN', 'COMMIT', 'ROLLBACK', 'RETURNING', 'DEFAULT', 'CHECK', 'COLLATE', 'NOCASE', 'ESCAPE', 'EXPLAIN'];
+  'TEXT', 'REAL', 'BEGIN', 'COMMIT', 'ROLLBACK', 'RETURNING', 'DEFAULT', 'CHECK', 'COLLATE', 'NOCASE', 'ESCAPE', 'EXPLAIN',
+  'PRAGMA', 'TRIGGER', 'AFTER', 'BEFORE', 'NEW', 'OLD', 'RAISE', 'IGNORE', 'RECURSIVE', 'ALTER', 'RENAME', 'COLUMN', 'ADD',
+  'sqlite_master', 'table_info', 'integrity_check', 'CONFLICT', 'DO', 'NOTHING', 'excluded', 'OVER', 'FILTER'];
 
 function corpusStatements(): string[] {
   const out: string[] = [];
-  for (const f of ['select1.test', 'evidence/slt_lang_update.test', 'evidence/in1.test']) {
+  for (const f of ['select1.test', 'evidence/slt_lang_update.test', 'evidence/in1.test', 'evidence/slt_lang_createtrigger.test', 'evidence/slt_lang_createview.test']) {
     try {
       for (const r of parseSlt(readFileSync(resolve(corpusDir, f), 'utf8'))) if (r.kind === 'statement' || r.kind === 'query') out.push(r.sql);
     } catch { /* corpus absent: token and byte fuzzing still run */ }
@@ -57,7 +59,7 @@ test('any input gets SQL_SYNTAX/SQL_ERROR, never a crash', () => {
   console.log(`SQL_FUZZ_SEED=${seed} (${count} inputs per kind)`);
   const r = rng(seed);
   const pick = <T>(a: T[]): T => a[Math.floor(r() * a.length)]!;
-  const s = openSession();
+  const s = openSession({ maxRecursiveRows: 10_000 });
   s.execute('CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT UNIQUE, c REAL CHECK (c IS NULL OR c > -100))');
   s.execute('CREATE TABLE t1(a INTEGER, b INTEGER, c INTEGER, d INTEGER, e INTEGER)');
   s.execute("INSERT INTO t VALUES (1, 'x', 1.5), (2, 'y', NULL)");
@@ -103,4 +105,19 @@ test('any input gets SQL_SYNTAX/SQL_ERROR, never a crash', () => {
   check('SELECT 1' + ' + 1'.repeat(20000), run, failures);
   assert.deepEqual(failures.slice(0, 10), [], `seed ${seed}: ${failures.length} failures`);
   assert.ok(Date.now() - started < 60_000, 'fuzzing finished in time (no hang)');
+});
+
+test('hostile LIKE/GLOB patterns finish quickly (no backtracking blow-up)', () => {
+  const s = openSession();
+  const text = 'a'.repeat(5000);
+  const started = Date.now();
+  assert.deepEqual(s.execute(`SELECT ? LIKE '${'%a'.repeat(40)}%b', ? GLOB '${'*a'.repeat(40)}*b', ? LIKE '%a%'`, [text, text, text]).rows, [[0n, 0n, 1n]]);
+  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+});
+
+test('functions refuse to build huge values instead of exhausting memory', () => {
+  const s = openSession();
+  for (const sql of ["SELECT printf('%2000000000d', 1)", 'SELECT zeroblob(5000000000)', 'SELECT randomblob(1e12)', "SELECT printf('%.999999999c', 'x')"]) {
+    assert.throws(() => s.execute(sql), (e: unknown) => e instanceof HeliosError && e.code === 'SQL_ERROR' && /too big/.test(e.message), sql);
+  }
 });

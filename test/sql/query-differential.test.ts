@@ -54,7 +54,13 @@ test('random queries agree with SQLite, with and without indexes', () => {
     }
   };
   const gen = (): string => {
-    switch (int(9)) {
+    switch (int(15)) {
+      case 9: return `SELECT a.id, a.t FROM a WHERE a.t ${pick(['=', '<', '>'])} ${pick(["'a'", "'B'", "'b'"])} COLLATE NOCASE`;
+      case 10: return `SELECT a.id FROM a WHERE a.x NOT IN (SELECT b.k FROM b WHERE ${pred(bCol)})`;
+      case 11: return `SELECT c.s, count(*), group_concat(c.n), total(c.z) FROM c GROUP BY c.s COLLATE NOCASE`;
+      case 12: return `WITH w AS (SELECT b.k AS k, count(*) AS n FROM b GROUP BY b.k) SELECT a.id, w.n FROM a JOIN w ON w.k = a.x WHERE ${pred(aCol)}`;
+      case 13: return `SELECT a.id, CASE WHEN ${pred(aCol)} THEN 'y' ELSE 'n' END, (SELECT max(b.v) FROM b WHERE b.k < a.x) FROM a`;
+      case 14: return `SELECT DISTINCT a.x, b.v FROM a CROSS JOIN b WHERE a.id = b.id AND ${pred(bCol)}`;
       case 0: return `SELECT a.id, a.x, a.t FROM a WHERE ${pred(aCol)} AND ${pred(aCol)}`;
       case 1: return `SELECT a.id, b.id FROM a JOIN b ON a.x = b.k WHERE ${pred(aCol)}`;
       case 2: return `SELECT a.id, b.v FROM a LEFT JOIN b ON b.k = a.x AND ${pred(bCol)} WHERE ${pred(aCol)}`;

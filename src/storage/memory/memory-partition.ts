@@ -15,8 +15,9 @@ import { HeliosError, constraintError } from '../../errors.js';
 import { compareKeys } from './key-order.js';
 import { MemoryRowBatch } from './memory-batch.js';
 
-interface MemTable { def: TableDef; rowids: Rowid[]; rows: Map<Rowid, Row> }
-interface MemIndex { def: IndexDef; entries: IndexEntry[] }
+/** `version` counts structural changes, so open cursors can re-find their place after a write. */
+interface MemTable { def: TableDef; rowids: Rowid[]; /** Rows in rowid order, parallel to `rowids` (scans). */ ordered: Row[]; rows: Map<Rowid, Row>; version: number }
+interface MemIndex { def: IndexDef; entries: IndexEntry[]; version: number }
 
 type Undo = () => void;
 
@@ -53,7 +54,8 @@ export class MemoryPartition implements Partition {
   check(): void {
     for (const t of this.tables.values()) {
       for (let i = 1; i < t.rowids.length; i++) if (t.rowids[i - 1]! >= t.rowids[i]!) throw new HeliosError('INTERNAL', `table ${t.def.id}: rowids out of order`);
-      if (t.rowids.length !== t.rows.size) throw new HeliosError('INTERNAL', `table ${t.def.id}: row count mismatch`);
+      if (t.rowids.length !== t.rows.size || t.ordered.length !== t.rows.size) throw new HeliosError('INTERNAL', `table ${t.def.id}: row count mismatch`);
+      t.rowids.forEach((id, i) => { if (t.rows.get(id) !== t.ordered[i]) throw new HeliosError('INTERNAL', `table ${t.def.id}: scan order out of step at rowid ${id}`); });
     }
     for (const ix of this.indexes.values()) {
       const t = this.tables.get(ix.def.table)!;
@@ -114,10 +116,12 @@ class MemoryTxn implements StorageTxn {
     return false;
   }
   private addEntry(ix: MemIndex, key: Value[], rowid: Rowid): void {
+    ix.version++;
     const i = lowerBound(ix.entries, entryCmp(ix.def, key, rowid));
     ix.entries.splice(i, 0, { rowid, key });
   }
   private removeEntry(ix: MemIndex, key: Value[], rowid: Rowid): void {
+    ix.version++;
     const i = lowerBound(ix.entries, entryCmp(ix.def, key, rowid));
     const e = ix.entries[i];
     if (!e || e.rowid !== rowid) throw new HeliosError('INTERNAL', `index ${ix.def.id} lacks entry for rowid ${rowid}`);
@@ -127,7 +131,7 @@ class MemoryTxn implements StorageTxn {
   createTable(def: TableDef): void {
     this.live();
     if (this.p.tables.has(def.id)) throw new HeliosError('INTERNAL', `table ${def.id} exists`);
-    this.p.tables.set(def.id, { def, rowids: [], rows: new Map() });
+    this.p.tables.set(def.id, { def, rowids: [], ordered: [], rows: new Map(), version: 0 });
     this.undo.push(() => { this.p.tables.delete(def.id); });
   }
   dropTable(table: number): void {
@@ -142,7 +146,7 @@ class MemoryTxn implements StorageTxn {
     this.live();
     if (this.p.indexes.has(def.id)) throw new HeliosError('INTERNAL', `index ${def.id} exists`);
     const t = this.table(def.table);
-    const ix: MemIndex = { def, entries: [] };
+    const ix: MemIndex = { def, entries: [], version: 0 };
     for (const rowid of t.rowids) {
       const key = this.keyOf(ix, t.rows.get(rowid)!);
       if (!key) continue;
@@ -172,20 +176,28 @@ class MemoryTxn implements StorageTxn {
     const keys = ixs.map((ix) => this.keyOf(ix, row));
     ixs.forEach((ix, i) => { const k = keys[i]; if (k && this.uniqueConflict(ix, k, rowid)) throw constraintError('unique', `UNIQUE constraint failed: index ${ix.def.id}`); });
     const stored = row.slice();
-    t.rowids.splice(lowerBound(t.rowids, (x) => (x < rowid ? -1 : x > rowid ? 1 : 0)), 0, rowid);
+    t.version++;
+    const at = lowerBound(t.rowids, (x) => (x < rowid ? -1 : x > rowid ? 1 : 0));
+    t.rowids.splice(at, 0, rowid);
+    t.ordered.splice(at, 0, stored);
     t.rows.set(rowid, stored);
     ixs.forEach((ix, i) => { const k = keys[i]; if (k) this.addEntry(ix, k, rowid); });
     this.undo.push(() => this.rawDelete(t, ixs, rowid, stored));
   }
 
   private rawDelete(t: MemTable, ixs: MemIndex[], rowid: Rowid, row: Row): void {
+    t.version++;
     const i = lowerBound(t.rowids, (x) => (x < rowid ? -1 : x > rowid ? 1 : 0));
     t.rowids.splice(i, 1);
+    t.ordered.splice(i, 1);
     t.rows.delete(rowid);
     for (const ix of ixs) { const k = this.keyOf(ix, row); if (k) this.removeEntry(ix, k, rowid); }
   }
   private rawInsert(t: MemTable, ixs: MemIndex[], rowid: Rowid, row: Row): void {
-    t.rowids.splice(lowerBound(t.rowids, (x) => (x < rowid ? -1 : x > rowid ? 1 : 0)), 0, rowid);
+    t.version++;
+    const at = lowerBound(t.rowids, (x) => (x < rowid ? -1 : x > rowid ? 1 : 0));
+    t.rowids.splice(at, 0, rowid);
+    t.ordered.splice(at, 0, row);
     t.rows.set(rowid, row);
     for (const ix of ixs) { const k = this.keyOf(ix, row); if (k) this.addEntry(ix, k, rowid); }
   }
@@ -222,40 +234,81 @@ class MemoryTxn implements StorageTxn {
 
   scan(table: number, range?: RowidRange): TableCursor {
     const t = this.table(table);
-    const ids = t.rowids;
-    let lo = 0;
-    let hi = ids.length;
-    if (range?.lo) { const r = range.lo; lo = lowerBound(ids, (x) => (x < r.rowid || (!r.inclusive && x === r.rowid) ? -1 : 1)); }
-    if (range?.hi) { const r = range.hi; hi = lowerBound(ids, (x) => (x < r.rowid || (r.inclusive && x === r.rowid) ? -1 : 1)); }
-    // Snapshot the positions: the cursor walks the rowids as of its creation.
-    const slice = ids.slice(lo, Math.max(lo, hi));
-    if (range?.reverse) slice.reverse();
-    let pos = 0;
+    const cmpId = (a: Rowid, b: Rowid): number => (a < b ? -1 : a > b ? 1 : 0);
+    // Bounds as positions in t.rowids; recomputed after a write (the cursor continues after the
+    // last rowid it returned).
+    const bounds = (): [number, number] => {
+      const ids = t.rowids;
+      let lo = 0;
+      let hi = ids.length;
+      if (range?.lo) { const r = range.lo; lo = lowerBound(ids, (x) => (x < r.rowid || (!r.inclusive && x === r.rowid) ? -1 : 1)); }
+      if (range?.hi) { const r = range.hi; hi = lowerBound(ids, (x) => (x < r.rowid || (r.inclusive && x === r.rowid) ? -1 : 1)); }
+      return [lo, Math.max(lo, hi)];
+    };
+    const reverse = range?.reverse === true;
+    let [lo, hi] = bounds();
+    let version = t.version;
+    let last: Rowid | null = null;
+    let done = false;
     return {
       nextBatch: () => {
-        if (pos >= slice.length) return null;
-        const part = slice.slice(pos, pos + BATCH);
-        pos += part.length;
-        return new MemoryRowBatch(part, part.map((id) => t.rows.get(id)!));
+        if (done) return null;
+        if (version !== t.version) {
+          [lo, hi] = bounds();
+          version = t.version;
+          if (last !== null) {
+            const at = lowerBound(t.rowids, (x) => cmpId(x, last!));
+            if (reverse) hi = Math.min(hi, at); else lo = Math.max(lo, at + (t.rowids[at] === last ? 1 : 0));
+          }
+        }
+        if (lo >= hi) { done = true; return null; }
+        let part: Rowid[];
+        let rows: Row[];
+        if (reverse) { const from = Math.max(lo, hi - BATCH); part = t.rowids.slice(from, hi).reverse(); rows = t.ordered.slice(from, hi).reverse(); hi = from; }
+        else { const to = Math.min(hi, lo + BATCH); part = t.rowids.slice(lo, to); rows = t.ordered.slice(lo, to); lo = to; }
+        last = part[part.length - 1]!;
+        return new MemoryRowBatch(part, rows);
       },
-      close: () => { pos = slice.length; },
+      close: () => { done = true; },
     };
   }
 
   indexScan(index: number, range?: IndexRange): IndexCursor {
     const ix = this.index(index);
-    const es = ix.entries;
-    let lo = 0;
-    let hi = es.length;
     const parts = ix.def.parts;
-    if (range?.lo) { const b = range.lo; lo = lowerBound(es, (e) => { const c = compareKeys(parts, e.key, b.values); return c < 0 || (c === 0 && !b.inclusive) ? -1 : 1; }); }
-    if (range?.hi) { const b = range.hi; hi = lowerBound(es, (e) => { const c = compareKeys(parts, e.key, b.values); return c < 0 || (c === 0 && b.inclusive) ? -1 : 1; }); }
-    const slice = es.slice(lo, Math.max(lo, hi));
-    if (range?.reverse) slice.reverse();
-    let pos = 0;
+    const bounds = (): [number, number] => {
+      const es = ix.entries;
+      let lo = 0;
+      let hi = es.length;
+      if (range?.lo) { const b = range.lo; lo = lowerBound(es, (e) => { const c = compareKeys(parts, e.key, b.values); return c < 0 || (c === 0 && !b.inclusive) ? -1 : 1; }); }
+      if (range?.hi) { const b = range.hi; hi = lowerBound(es, (e) => { const c = compareKeys(parts, e.key, b.values); return c < 0 || (c === 0 && b.inclusive) ? -1 : 1; }); }
+      return [lo, Math.max(lo, hi)];
+    };
+    const reverse = range?.reverse === true;
+    let [lo, hi] = bounds();
+    let version = ix.version;
+    let last: IndexEntry | null = null;
+    let done = false;
     return {
-      next: (max) => { const out = slice.slice(pos, pos + max); pos += out.length; return out; },
-      close: () => { pos = slice.length; },
+      next: (max) => {
+        if (done) return [];
+        if (version !== ix.version) {
+          [lo, hi] = bounds();
+          version = ix.version;
+          if (last !== null) {
+            const at = lowerBound(ix.entries, entryCmp(ix.def, last.key, last.rowid));
+            const found = ix.entries[at]?.rowid === last.rowid;
+            if (reverse) hi = Math.min(hi, at); else lo = Math.max(lo, at + (found ? 1 : 0));
+          }
+        }
+        if (lo >= hi) { done = true; return []; }
+        let out: IndexEntry[];
+        if (reverse) { const from = Math.max(lo, hi - max); out = ix.entries.slice(from, hi).reverse(); hi = from; }
+        else { const to = Math.min(hi, lo + max); out = ix.entries.slice(lo, to); lo = to; }
+        last = out[out.length - 1] ?? null;
+        return out;
+      },
+      close: () => { done = true; },
     };
   }
 

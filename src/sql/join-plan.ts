@@ -1,0 +1,166 @@
+/**
+ * How each FROM source of a SELECT core is read, given the sources before it: the join order
+ * (greedy, most selective access first) and the row openers — an access path over a table
+ * (rowid/index probe, range, scan), a hash join on an equality with earlier levels, or a loop
+ * over rows read once per execution (tables without a probe, subqueries, views, CTEs).
+ */
+import type { Value } from '../storage/api.js';
+import { chooseAccess, type AccessPath, type OrderWish, type Sarg } from './access-path.js';
+import { passes } from './batch-filter.js';
+import type { TableInfo } from './catalog.js';
+import type { Ev } from './compile-expr.js';
+import type { Conjunct } from './conjuncts.js';
+import type { Expr } from './ast.js';
+import type { Env, ScopeSource } from './scope.js';
+import type { CompiledQuery, QueryCompiler } from './select.js';
+import { applyAffinity, isNumericAff, valueKey, type Affinity } from './value.js';
+
+/**
+ * Join order for inner joins: greedily take next the source with the best access given the
+ * sources already placed (rowid equality, then unique/plain index equality, IN, ranges, then a
+ * hash-joinable equality), FROM order breaking ties. LEFT JOINs keep FROM order.
+ */
+export function chooseJoinOrder(n: number, tables: (TableInfo | null)[], conj: Conjunct[]): number[] {
+  const placed = new Set<number>();
+  const order: number[] = [];
+  const score = (p: number): number => {
+    const t = tables[p];
+    let best = 0;
+    for (const c of conj) {
+      for (const s of c.sargs) {
+        if (s.pos !== p || ![...s.valueUses].every((u) => placed.has(u))) continue;
+        const col = s.sarg.column;
+        let v = 0;
+        if (t && (col === -1 || col === t.rowidColumn)) v = s.sarg.op === '=' ? 100 : s.sarg.op === 'IN' ? 80 : 30;
+        else if (t) {
+          const ix = t.indexes.find((x) => !x.where && x.parts[0]!.column === col);
+          if (ix) v = s.sarg.op === '=' ? (ix.unique && ix.parts.length === 1 ? 90 : 60) : s.sarg.op === 'IN' ? 50 : 20;
+          else v = s.sarg.op === '=' ? (s.valueUses.size > 0 ? 10 : 5) : 1;
+        } else v = s.sarg.op === '=' ? (s.valueUses.size > 0 ? 10 : 5) : 1;
+        best = Math.max(best, v);
+      }
+    }
+    return best;
+  };
+  while (order.length < n) {
+    let pick = -1;
+    let pickScore = -1;
+    for (let p = 0; p < n; p++) {
+      if (placed.has(p)) continue;
+      const sc = score(p);
+      if (sc > pickScore) { pick = p; pickScore = sc; }
+    }
+    order.push(pick);
+    placed.add(pick);
+  }
+  return order;
+}
+
+
+export type Opener = (env: Env, emit: () => boolean, cache: Map<number, unknown>) => boolean;
+
+/** The row source of one level: an access path over a table, or a materialised subquery. */
+export function makeOpener(
+  qc: QueryCompiler, pos: number, depth: number, src: ScopeSource, table: TableInfo | null, q: CompiledQuery | null, sargs: Sarg[],
+  order: OrderWish[] | null, whereAsts: Expr[], onPath: (ap: AccessPath | null) => void,
+): { fn: (filters: Ev[]) => Opener; describe: string } {
+  const ncols = src.columns.length;
+  const eqHash = depth > 0 ? sargs.find((s) => s.op === '=' && s.column >= 0) : undefined;
+  if (table) {
+    const ap = chooseAccess(table, sargs, order, (ix) => qc.partialImplied(ix, whereAsts));
+    onPath(ap);
+    const slots = { offset: src.offset, ncols, rowidSlot: src.rowidSlot! };
+    const useHash = depth > 0 && !ap.probes && eqHash;
+    if (!useHash && (depth === 0 || ap.probes)) {
+      return { describe: ap.describe, fn: (filters) => (env, emit) => ap.run(qc.rt.txn, slots, filters, env, emit) };
+    }
+    // Inner levels without a probe: read the table once per run (then hash or loop over it).
+    const load = (cache: Map<number, unknown>): Value[][] => {
+      let rows = cache.get(pos) as Value[][] | undefined;
+      if (!rows) {
+        rows = [];
+        const r: Value[][] = rows;
+        const tmp: Env = { row: new Array<Value>(src.offset + ncols + 1).fill(null), outer: null, agg: null };
+        const cur = qc.rt.txn.scan(table.id);
+        for (let b = cur.nextBatch(); b; b = cur.nextBatch()) {
+          for (let i = 0; i < b.length; i++) {
+            const row = new Array<Value>(ncols + 1);
+            for (let c = 0; c < ncols; c++) row[c] = b.value(i, c);
+            row[ncols] = b.rowid(i);
+            r.push(row);
+          }
+        }
+        cur.close();
+        void tmp;
+        cache.set(pos, rows);
+      }
+      return rows;
+    };
+    return materializedOpener(src, load, eqHash, useHash ? `HASH JOIN ${table.name} (${eqHash!.text}=?)` : `SCAN ${table.name}`, true);
+  }
+  const load = (cache: Map<number, unknown>, env: Env): Value[][] => {
+    let rows = cache.get(pos) as Value[][] | undefined;
+    if (!rows) { rows = q!.run(env.outer); cache.set(pos, rows); }
+    return rows!;
+  };
+  return materializedOpener(src, load, eqHash, eqHash ? `HASH JOIN SUBQUERY ${src.name} (${eqHash.text}=?)` : `SCAN SUBQUERY ${src.name}`, false);
+}
+
+function materializedOpener(
+  src: ScopeSource, load: (cache: Map<number, unknown>, env: Env) => Value[][], eqHash: Sarg | undefined, describe: string, hasRowid: boolean,
+): { fn: (filters: Ev[]) => Opener; describe: string } {
+  const ncols = src.columns.length;
+  const off = src.offset;
+  const put = (env: Env, r: Value[]): void => {
+    for (let c = 0; c < ncols; c++) env.row[off + c] = r[c]!;
+    if (hasRowid && src.rowidSlot !== null) env.row[src.rowidSlot] = r[ncols]!;
+  };
+  if (!eqHash) {
+    return {
+      describe,
+      fn: (filters) => (env, emit, cache) => {
+        const rows = load(cache, env);
+        for (const r of rows) {
+          put(env, r);
+          if (filters.length && !passes(filters, env)) continue;
+          if (!emit()) return false;
+        }
+        return true;
+      },
+    };
+  }
+  const col = eqHash.column;
+  const conv: Affinity | null = isNumericAff(eqHash.aff) ? 'numeric' : eqHash.aff === 'text' ? 'text' : null;
+  const coll = eqHash.coll;
+  const valueEv = eqHash.values[0]!.ev;
+  const hashKey = -1 - (src.pos + 1) * 1000;
+  return {
+    describe,
+    fn: (filters) => (env, emit, cache) => {
+      let h = cache.get(hashKey) as Map<string, Value[][]> | undefined;
+      if (!h) {
+        h = new Map();
+        for (const r of load(cache, env)) {
+          const v = r[col]!;
+          if (v === null) continue;
+          const k = valueKey(conv ? applyAffinity(v, conv) : v, coll);
+          const list = h.get(k);
+          if (list) list.push(r); else h.set(k, [r]);
+        }
+        cache.set(hashKey, h);
+      }
+      let v = valueEv(env);
+      if (v === null) return true;
+      if (conv) v = applyAffinity(v, conv);
+      const list = h.get(valueKey(v, coll));
+      if (!list) return true;
+      for (const r of list) {
+        put(env, r);
+        if (filters.length && !passes(filters, env)) continue;
+        if (!emit()) return false;
+      }
+      return true;
+    },
+  };
+}
+
