@@ -205,7 +205,7 @@ export class LockManager {
     return { transactions: this.txns.size, resources: this.entries.size, waiting };
   }
 
-  /** Checks the invariants (holders pairwise compatible, back-pointers, no wait cycle under wait-die); throws INTERNAL. */
+  /** Checks the invariants (holders pairwise compatible, back-pointers, every waiter blocked by someone, no wait cycle); throws INTERNAL. */
   check(): void {
     for (const [key, e] of this.entries) {
       invariant(e.holders.size > 0 || e.queue.length > 0, `lock manager: empty entry ${key}`);
@@ -214,9 +214,12 @@ export class LockManager {
         invariant(this.txns.get(hs[i]![0])?.held.has(key) === true, `lock manager: holder ${hs[i]![0]} of ${key} does not know it`);
         for (let j = i + 1; j < hs.length; j++) invariant(compatible(hs[i]![1], hs[j]![1]), `lock manager: incompatible holders on ${key}`);
       }
-      for (const w of e.queue) invariant(w.txn.waitingOn === key, `lock manager: waiter ${w.txn.id} on ${key} is not waiting there`);
+      for (const w of e.queue) {
+        invariant(w.txn.waitingOn === key, `lock manager: waiter ${w.txn.id} on ${key} is not waiting there`);
+        invariant(this.blockersOfWaiter(w.txn).length > 0, `lock manager: ${w.txn.id} waits on ${key} for nobody (a lost wakeup)`);
+      }
     }
-    if (this.policy === 'wait-die') for (const t of this.txns.values()) invariant(!this.reaches(t, t.id), `lock manager: wait cycle through ${t.id} under wait-die`);
+    for (const t of this.txns.values()) invariant(!this.reaches(t, t.id), `lock manager: wait cycle through ${t.id} (${this.policy})`);
   }
 
   // --- internals ---
