@@ -59,6 +59,8 @@ export class SimCluster {
   readonly outcomes = new Map<TxnId, { committed: boolean; error?: HeliosError }>();
   /** Partitions each transaction wrote (the test's knowledge, for the atomicity check). */
   readonly wrote = new Map<TxnId, Set<number>>();
+  /** Shards each transaction has begun on: after a shard restart the transaction is gone there. */
+  readonly begunOn = new Map<TxnId, Set<number>>();
   /** Wakeups of parked statements, per transaction. */
   readonly wakeups = new Map<TxnId, Wakeup>();
 
@@ -117,7 +119,8 @@ export class SimCluster {
   /** Adds `delta` to account `acct` of partition `p` and logs it in p's history. */
   write(txn: TxnId, p: number, acct: number, delta: bigint): StepResult {
     const s = this.shardOf(p);
-    if (!s.participant.isOpen(txn)) s.participant.begin(txn, this.now);
+    const lost = this.ensureBegun(txn, s);
+    if (lost) return lost;
     const r = s.participant.lock(txn, lockPlans.pointWrite(p, T_ACC, BigInt(acct)), this.now);
     if (r.status === 'failed') return r.error;
     this.wrote.get(txn)!.add(p);
@@ -143,11 +146,27 @@ export class SimCluster {
   /** Sums the balances of partition p under a table S lock (a scan). */
   scanSum(txn: TxnId, p: number): bigint | 'waiting' | HeliosError {
     const s = this.shardOf(p);
-    if (!s.participant.isOpen(txn)) s.participant.begin(txn, this.now);
+    const lost = this.ensureBegun(txn, s);
+    if (lost) return lost;
     const r = s.participant.lock(txn, lockPlans.scan(p, T_ACC), this.now);
     if (r.status === 'failed') return r.error;
     if (r.status === 'waiting') return 'waiting';
     return this.sumOf(txn, p);
+  }
+
+  /**
+   * Begins `txn` on shard `s` on first use. What the coordinator's session must do too: remember
+   * the shards a transaction ran on, because one that restarted (or timed the transaction out)
+   * has lost its part — the statement fails with TX_NOT_FOUND instead of silently starting over.
+   */
+  private ensureBegun(txn: TxnId, s: SimShard): HeliosError | null {
+    let on = this.begunOn.get(txn);
+    if (!on) this.begunOn.set(txn, (on = new Set()));
+    if (s.participant.isOpen(txn)) return null;
+    if (on.has(s.id)) return new HeliosError('TX_NOT_FOUND', `transaction ${fmtTxn(txn)} was lost on shard ${s.id}`);
+    on.add(s.id);
+    s.participant.begin(txn, this.now);
+    return null;
   }
 
   sumOf(txn: TxnId, p: number): bigint {
@@ -163,7 +182,13 @@ export class SimCluster {
     this.trace.push(`client commit ${fmtTxn(txn)} [${parts.map((p) => `p${p}`).join(' ')}]`);
     if (parts.length === 1) {
       const s = this.shardOf(parts[0]!);
-      const r = s.participant.commitOnePhase(txn);
+      let r: { wakeups: Wakeup[] };
+      try {
+        r = s.participant.commitOnePhase(txn);
+      } catch (e) {
+        this.outcome(txn, false, HeliosError.from(e));
+        return;
+      }
       for (const part of s.parts.values()) part.sync();
       this.wake(r.wakeups);
       this.outcome(txn, true);
@@ -222,8 +247,11 @@ export class SimCluster {
     this.now += ms;
     for (const s of this.shards) {
       const r = s.participant.tick(this.now);
-      for (const a of r.aborted) this.trace.push(`  shard ${s.id} timed out ${fmtTxn(a.txn)}: ${a.error.code}`);
       this.wake(r.wakeups);
+      for (const a of r.aborted) {
+        this.trace.push(`  shard ${s.id} timed out ${fmtTxn(a.txn)}: ${a.error.code}`);
+        this.wakeups.set(a.txn, { txn: a.txn, error: a.error }); // a parked statement gets the error
+      }
     }
     this.effects(this.coord.tick(this.now));
   }
