@@ -227,6 +227,10 @@ test('lock-wait timeout cancels the wait; idle timeout reports a silent transact
   const idle = l.tick(2000).expired;
   assert.deepEqual(idle.map((x) => [x.txn, x.reason, x.error.code]), [[T3, 'idle', 'TX_NOT_FOUND']], 'T2 is prepared: exempt');
   assert.deepEqual(l.tick(3000).expired, [], 'reported once');
+  // A per-transaction idle timeout (the client's timeout_ms plus a margin) overrides the default.
+  l.begin(T4, 3000, T4, 60_000);
+  assert.deepEqual(l.tick(3000 + 59_999).expired, []);
+  assert.deepEqual(l.tick(3000 + 60_000).expired.map((x) => x.txn), [T4]);
 });
 
 for (const policy of ['wait-die', 'detect'] as const) test(`randomized ${policy}: invariants hold, no wait cycle ever forms, every wait ends`, () => {

@@ -34,7 +34,12 @@ export interface LockManagerOptions {
   readonly policy?: DeadlockPolicy;
   /** A request waiting longer fails with SERIALIZATION_FAILURE (breaks cross-shard cycles under `detect`, and stalls). */
   readonly lockWaitTimeoutMs: number;
-  /** A transaction with no lock activity for this long (and not PREPAREd) is reported to be aborted. */
+  /**
+   * Default for a transaction with no activity on this shard for this long (and not PREPAREd):
+   * reported to be aborted. IMPORTANT: a shard sees only its own part of a transaction, which
+   * may be busy elsewhere; the client's idle timeout belongs to the coordinator's session, and
+   * this one is a backstop that must be longer (see docs/transactions.md, "Timeouts").
+   */
   readonly idleTimeoutMs: number;
 }
 
@@ -73,6 +78,7 @@ interface TxnState {
   readonly id: TxnId;
   /** Wait-die age: smaller is older. */
   readonly ts: bigint;
+  readonly idleTimeoutMs: number;
   readonly held: Map<string, Resource>;
   plan: readonly LockStep[] | null;
   planAt: number;
@@ -92,10 +98,13 @@ export class LockManager {
     this.policy = opts.policy ?? 'wait-die';
   }
 
-  /** Registers a transaction. `ts` orders it for wait-die (default: its id, which grows with start time). */
-  begin(txn: TxnId, now: number, ts: bigint = txn): void {
+  /**
+   * Registers a transaction. `ts` orders it for wait-die (default: its id, which grows with start
+   * time); `idleTimeoutMs` overrides the default for this transaction (a client's `timeout_ms`).
+   */
+  begin(txn: TxnId, now: number, ts: bigint = txn, idleTimeoutMs = this.opts.idleTimeoutMs): void {
     invariant(!this.txns.has(txn), `lock manager: transaction ${txn} begun twice`);
-    this.txns.set(txn, { id: txn, ts, held: new Map(), plan: null, planAt: 0, waitingOn: null, waitSince: 0, lastActive: now, prepared: false, expired: false });
+    this.txns.set(txn, { id: txn, ts, idleTimeoutMs, held: new Map(), plan: null, planAt: 0, waitingOn: null, waitSince: 0, lastActive: now, prepared: false, expired: false });
   }
 
   has(txn: TxnId): boolean {
@@ -151,7 +160,7 @@ export class LockManager {
 
   /**
    * Timeouts: a request waiting `lockWaitTimeoutMs` is cancelled and reported; a transaction idle
-   * `idleTimeoutMs` (not PREPAREd, not waiting) is reported once. The shard aborts each reported
+   * for its idle timeout (not PREPAREd, not waiting) is reported once. The shard aborts each reported
    * transaction and calls {@link releaseAll}; cancelling a wait may itself wake others.
    */
   tick(now: number): { expired: Expiry[]; wakeups: Wakeup[] } {
@@ -164,7 +173,7 @@ export class LockManager {
         this.cancelWait(t, wakeups);
         t.expired = true;
         expired.push({ txn: t.id, reason: 'lock-wait', error: serializationFailure(`transaction ${t.id} waited ${now - t.waitSince} ms for a lock on ${on} and was aborted; retry it`) });
-      } else if (t.waitingOn === null && !t.prepared && now - t.lastActive >= this.opts.idleTimeoutMs) {
+      } else if (t.waitingOn === null && !t.prepared && now - t.lastActive >= t.idleTimeoutMs) {
         t.expired = true;
         expired.push({ txn: t.id, reason: 'idle', error: new HeliosError('TX_NOT_FOUND', `transaction ${t.id} was idle for ${now - t.lastActive} ms and was rolled back`) });
       }

@@ -107,12 +107,12 @@ export class Participant {
     return res;
   }
 
-  /** Starts `txn` on this shard (its first statement here). */
-  begin(txn: TxnId, now: number, ts?: bigint): void {
+  /** Starts `txn` on this shard (its first statement here); see {@link LockManager.begin} for `ts` and `idleTimeoutMs`. */
+  begin(txn: TxnId, now: number, ts?: bigint, idleTimeoutMs?: number): void {
     invariant(txn >= 0n, `participant: transaction ids are non-negative (${txn})`);
     if (this.txns.has(txn)) throw new HeliosError('INTERNAL', `participant: transaction ${txn} already open on shard ${this.opts.shard}`);
     this.txns.set(txn, { id: txn, parts: new Map() });
-    this.locks.begin(txn, now, ts);
+    this.locks.begin(txn, now, ts, idleTimeoutMs);
   }
 
   isOpen(txn: TxnId): boolean {
