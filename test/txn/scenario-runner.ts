@@ -9,7 +9,7 @@
  *   cluster partitions=N shards=N accounts=N
  *   begin NAME                        a client transaction
  *   write NAME pP ACCT DELTA          adds DELTA to account ACCT of partition P (row X lock)
- *   resume NAME pP ACCT DELTA         performs a parked write after its wakeup
+ *   resume NAME pP [ACCT DELTA]       performs a parked write (or sum) after its wakeup
  *   sum NAME pP                       sums partition P's balances (table S lock)
  *   commit NAME pP pQ …               one partition: one phase; more: two-phase commit
  *   rollback NAME pP …
@@ -71,8 +71,8 @@ export function runScenario(text: string, seed = 1): string {
       case 'write':
         result = show(need().write(txn(a[0]!), part(a[1]!), Number(a[2]), BigInt(a[3]!)));
         break;
-      case 'resume': // the write of a statement whose locks were granted by a wakeup
-        result = show(need().applyWrite(txn(a[0]!), part(a[1]!), Number(a[2]), BigInt(a[3]!)));
+      case 'resume': // the statement whose locks were granted by a wakeup: a write, or a sum without ACCT
+        result = show(a[2] === undefined ? need().sumOf(txn(a[0]!), part(a[1]!)) : need().applyWrite(txn(a[0]!), part(a[1]!), Number(a[2]), BigInt(a[3]!)));
         break;
       case 'sum':
         result = show(need().scanSum(txn(a[0]!), part(a[1]!)));
