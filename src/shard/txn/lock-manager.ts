@@ -71,8 +71,13 @@ interface Waiter {
 interface Entry {
   readonly resource: Resource;
   readonly holders: Map<TxnId, LockMode>;
+  /** Holders per mode (index as {@link MODES}): a grant test costs 5 checks, not one per holder. */
+  readonly counts: number[];
   readonly queue: Waiter[];
 }
+
+const MODES: readonly LockMode[] = ['IS', 'IX', 'S', 'SIX', 'X'];
+const MODE_INDEX: Record<LockMode, number> = { IS: 0, IX: 1, S: 2, SIX: 3, X: 4 };
 
 interface TxnState {
   readonly id: TxnId;
@@ -219,6 +224,9 @@ export class LockManager {
     for (const [key, e] of this.entries) {
       invariant(e.holders.size > 0 || e.queue.length > 0, `lock manager: empty entry ${key}`);
       const hs = [...e.holders];
+      const counts = [0, 0, 0, 0, 0];
+      for (const [, m] of hs) counts[MODE_INDEX[m]]!++;
+      invariant(counts.every((c, i) => c === e.counts[i]), `lock manager: mode counts of ${key} are off`);
       for (let i = 0; i < hs.length; i++) {
         invariant(this.txns.get(hs[i]![0])?.held.has(key) === true, `lock manager: holder ${hs[i]![0]} of ${key} does not know it`);
         for (let j = i + 1; j < hs.length; j++) invariant(compatible(hs[i]![1], hs[j]![1]), `lock manager: incompatible holders on ${key}`);
@@ -252,19 +260,19 @@ export class LockManager {
     const key = step.resource.key;
     let e = this.entries.get(key);
     if (!e) {
-      e = { resource: step.resource, holders: new Map(), queue: [] };
+      e = { resource: step.resource, holders: new Map(), counts: [0, 0, 0, 0, 0], queue: [] };
       this.entries.set(key, e);
     }
     const held = e.holders.get(t.id);
     if (held !== undefined && covers(held, step.mode)) return 'granted';
     const target = held === undefined ? step.mode : supremum(held, step.mode);
     const upgrade = held !== undefined;
-    const blockers = this.blockers(e, t, target, upgrade ? this.upgradeSlot(e) : e.queue.length);
-    if (blockers.length === 0) {
-      e.holders.set(t.id, target);
-      t.held.set(key, e.resource);
+    const ahead = upgrade ? this.upgradeSlot(e) : e.queue.length;
+    if (this.grantable(e, t, target, ahead)) {
+      this.hold(e, t, target);
       return 'granted';
     }
+    const blockers = this.blockers(e, t, target, ahead);
     if (this.policy === 'wait-die') {
       const older = blockers.find((b) => b.ts < t.ts);
       if (older) {
@@ -290,6 +298,28 @@ export class LockManager {
     let i = 0;
     while (i < e.queue.length && e.queue[i]!.upgrade) i++;
     return i;
+  }
+
+  /** True when nothing stops `t` holding `target` (the fast form of `blockers(...).length === 0`). */
+  private grantable(e: Entry, t: TxnState, target: LockMode, ahead: number): boolean {
+    const own = e.holders.get(t.id);
+    for (let m = 0; m < 5; m++) {
+      const n = e.counts[m]! - (own !== undefined && MODE_INDEX[own] === m ? 1 : 0);
+      if (n > 0 && !compatible(MODES[m]!, target)) return false;
+    }
+    for (let i = 0; i < ahead; i++) {
+      const w = e.queue[i]!;
+      if (w.txn !== t && !compatible(w.target, target)) return false;
+    }
+    return true;
+  }
+
+  private hold(e: Entry, t: TxnState, mode: LockMode): void {
+    const old = e.holders.get(t.id);
+    if (old !== undefined) e.counts[MODE_INDEX[old]]!--;
+    e.counts[MODE_INDEX[mode]]!++;
+    e.holders.set(t.id, mode);
+    t.held.set(e.resource.key, e.resource);
   }
 
   /** Who stops `t` holding `target` on `e`: incompatible other holders and incompatible waiters among the first `ahead` queued. */
@@ -327,6 +357,7 @@ export class LockManager {
 
   private releaseKey(t: TxnState, key: string, wakeups: Wakeup[]): void {
     const e = this.entries.get(key)!;
+    e.counts[MODE_INDEX[e.holders.get(t.id)!]]!--;
     e.holders.delete(t.id);
     t.held.delete(key);
     this.pump(key, e, wakeups);
@@ -346,13 +377,12 @@ export class LockManager {
   private pump(key: string, e: Entry, wakeups: Wakeup[]): void {
     for (let i = 0; i < e.queue.length; ) {
       const w = e.queue[i]!;
-      if (this.blockers(e, w.txn, w.target, i).length > 0) {
+      if (!this.grantable(e, w.txn, w.target, i)) {
         i++;
         continue;
       }
       e.queue.splice(i, 1);
-      e.holders.set(w.txn.id, w.target);
-      w.txn.held.set(key, e.resource);
+      this.hold(e, w.txn, w.target);
       w.txn.waitingOn = null;
       w.txn.planAt++;
       const r = this.runPlan(w.txn, w.txn.waitSince);
