@@ -18,7 +18,7 @@
  */
 import { HeliosError } from '../../src/errors.js';
 import { createBufferPool, MemoryFileIO, openPartition, type Partition } from '../../src/storage/index.js';
-import { DecisionLog, TwoPhaseCommit, TxnIdAllocator, epochOf, type Effect } from '../../src/coordinator/txn/index.js';
+import { DecisionLog, NodeLogIO, TwoPhaseCommit, TxnIdAllocator, epochOf, type Effect } from '../../src/coordinator/txn/index.js';
 import { formatMessage, LockManager, lockPlans, Participant, type ToCoordinator, type ToParticipant, type TxnId, type Wakeup } from '../../src/shard/txn/index.js';
 
 export const T_ACC = 1;
@@ -32,6 +32,10 @@ export interface SimOptions {
   readonly rand: () => number;
   readonly lockWaitTimeoutMs?: number;
   readonly idleTimeoutMs?: number;
+  /** Real files under this directory (node:fs, fdatasync) instead of MemoryFileIO; for SIGKILL tests. */
+  readonly dir?: string;
+  /** Create the bank (default true); false reopens an existing `dir`. */
+  readonly fresh?: boolean;
 }
 
 interface SimShard {
@@ -67,6 +71,7 @@ export class SimCluster {
   constructor(readonly opts: SimOptions) {
     for (let p = 0; p < opts.partitions; p++) this.partIO.push(new MemoryFileIO());
     this.boot();
+    if (opts.fresh === false) return;
     for (const s of this.shards) {
       for (const [, part] of s.parts) {
         const t = part.begin();
@@ -87,7 +92,8 @@ export class SimCluster {
     const pool = createBufferPool({ bytes: 2 << 20 });
     const parts = new Map<number, Partition>();
     for (let p = id; p < this.opts.partitions; p += this.opts.shards) {
-      parts.set(p, openPartition(p, { dir: '/db', walMode: 'sync', fileIO: this.partIO[p]! }, pool));
+      const where = this.opts.dir ? { dir: `${this.opts.dir}/data` } : { dir: '/db', fileIO: this.partIO[p]! };
+      parts.set(p, openPartition(p, { ...where, walMode: 'sync' }, pool));
     }
     const locks = new LockManager({ lockWaitTimeoutMs: this.opts.lockWaitTimeoutMs ?? 1000, idleTimeoutMs: this.opts.idleTimeoutMs ?? 5000 });
     const s: SimShard = { id, parts, participant: new Participant({ shard: id, partitions: parts, locks }), inbox: [] };
@@ -100,7 +106,9 @@ export class SimCluster {
   private boot(): void {
     this.shards = [];
     for (let s = 0; s < this.opts.shards; s++) this.shards.push(this.openShard(s));
-    this.log = new DecisionLog({ io: this.logIO, dir: '/coord', compactAfterForgets: 8 });
+    this.log = this.opts.dir
+      ? new DecisionLog({ io: new NodeLogIO(), dir: `${this.opts.dir}/coord`, compactAfterForgets: 8 })
+      : new DecisionLog({ io: this.logIO, dir: '/coord', compactAfterForgets: 8 });
     this.ids = new TxnIdAllocator(this.log.epoch);
     this.coord = new TwoPhaseCommit({ voteTimeoutMs: 500, resendMs: 200 });
     const live = this.log.liveDecisions();
@@ -258,6 +266,7 @@ export class SimCluster {
 
   /** The process dies: every unsynced write may be lost or torn; everything restarts and recovers. */
   crashProcess(): void {
+    if (this.opts.dir) throw new Error('sim: a real-file cluster crashes by SIGKILL');
     this.trace.push(`CRASH process`);
     for (const io of [...this.partIO, this.logIO]) io.powerLoss(this.opts.rand);
     this.toCoord = [];
