@@ -72,12 +72,10 @@ export function afterPredicate(keys: SortKey[], last: readonly ApiValue[], param
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
     const v = last[i]!;
-    const e = keyExpr(k);
-    let after: string | null;
-    if (v === null) after = k.desc ? null : `${e} IS NOT NULL`;
-    else after = k.desc ? `(${e} < ${bind(v)} OR ${e} IS NULL)` : `${e} > ${bind(v)}`;
-    if (after === null) continue;
+    if (v === null && k.desc) continue; // nothing sorts after NULL descending
     const same = keys.slice(0, i).map((kj, j) => (last[j] === null ? `${keyExpr(kj)} IS NULL` : `${keyExpr(kj)} = ${bind(last[j]!)}`));
+    const e = keyExpr(k);
+    const after = v === null ? `${e} IS NOT NULL` : k.desc ? `(${e} < ${bind(v)} OR ${e} IS NULL)` : `${e} > ${bind(v)}`;
     disjuncts.push([...same, after].join(' AND '));
   }
   if (disjuncts.length === 0) return null;
