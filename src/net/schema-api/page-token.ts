@@ -76,8 +76,9 @@ export class PageTokens {
     } catch {
       throw badRequest('page_token is malformed');
     }
-    if (body.v !== 1 || !Array.isArray(body.k) || body.k.length !== keyLength) throw badRequest('page_token is malformed');
+    if (body.v !== 1 || !Array.isArray(body.k)) throw badRequest('page_token is malformed');
     if (body.q !== digest) throw badRequest('page_token belongs to a different query: keep filters and order_by unchanged between pages');
+    if (body.k.length !== keyLength) throw badRequest('page_token is malformed');
     return body.k.map(decodeValue);
   }
 }
