@@ -172,6 +172,20 @@ for (const make of BACKENDS) {
       assert.match((await restError(api, 'POST', '/v1/orders:updateOrderStatus', { id: 1, colour: 'x' })).message, /no parameter "colour"/);
     });
 
+    test('custom methods that select rows answer all of them; ones that return nothing answer {}', async () => {
+      const schema = ordersSchema();
+      schema.methods.push(
+        { table: 'orders', name: 'OrdersOfCustomer', sql: 'SELECT * FROM orders WHERE customer_id = :customer ORDER BY id DESC' },
+        { table: 'orders', name: 'Purge', sql: 'DELETE FROM orders WHERE status = :status' },
+      );
+      const { api } = await setup(make, schema);
+      for (const c of [1, 2, 1]) await rest(api, 'POST', '/v1/orders', { customer_id: c });
+      const r = await rest(api, 'POST', '/v1/orders:ordersOfCustomer', { customer: 1 });
+      assert.deepEqual((r.body as { orders: { id: number }[] }).orders.map((o) => o.id), [3, 1]);
+      assert.deepEqual(await rest(api, 'POST', '/v1/orders:purge', { status: 'pending' }), { status: 200, body: {} });
+      assert.deepEqual(((await rest(api, 'GET', '/v1/orders')).body as { orders: unknown[] }).orders, []);
+    });
+
     test('routing: unknown tables, verbs and methods are not resource routes or 404', async () => {
       const { api } = await setup(make);
       assert.equal(await api.rest({ method: 'GET', path: '/v1/nope', query: {}, body: undefined }), null);
