@@ -1,0 +1,104 @@
+/**
+ * The APIs generated from the schema (contract "Resource API, generated from the schema" and
+ * the per-table gRPC services): pure generators and translators driven by an {@link ApiSchema},
+ * a plain description of the catalog that the server builds. Nothing here does I/O except
+ * through the injected {@link ExecFn}; nothing imports the SQL layer.
+ *
+ *   ApiSchema ──buildModels──▶ TableModel[] (names, types, field numbers, custom methods)
+ *       │                          │
+ *       │        ┌─────────────────┼──────────────────┬────────────────────┐
+ *       ▼        ▼                 ▼                  ▼                    ▼
+ *   proto-gen  descriptors    grpc-build         rest-resource        openapi-gen
+ *   .proto     reflection     ServiceDefinition  route → Operation    OpenAPI 3.1
+ *   text       descriptors    + handlers         → JSON reply
+ *                                  └────────┬─────────┘
+ *                                      operations.ts: Operation → SQL (+ keyset.ts,
+ *                                      page-token.ts) → exec → rows, NOT_FOUND
+ *
+ * May import: src/errors.ts, src/net/error-map.ts, @grpc/*, protobufjs. Read next:
+ * api-model.ts (what is generated and why), operations.ts (the SQL), docs/api.md (the tour).
+ */
+import type * as grpc from '@grpc/grpc-js';
+import type * as protoLoader from '@grpc/proto-loader';
+import { buildModels, type TableModel } from './api-model.js';
+import { buildGrpcTable, grpcHandlers, type GrpcTableApi } from './grpc-build.js';
+import { runOperation } from './operations.js';
+import { PageTokens } from './page-token.js';
+import { WKT_FILES } from './proto-gen.js';
+import { matchResourceRoute, restOperation, restReply, type RestReply, type RestRequest } from './rest-resource.js';
+import type { ApiSchema, ExecFn } from './types.js';
+
+export * from './types.js';
+export { buildModels, tableModel, META_FIELD_BASE, type TableModel, type ColumnModel, type MethodModel } from './api-model.js';
+export { messageName, singularWord, pascalCase, lowerCamel } from './naming.js';
+export { protoScalarOf, type ProtoScalar } from './proto-types.js';
+export { generateProto, protoFileName, WKT_FILES } from './proto-gen.js';
+export { descriptorsFor, tableFileDescriptor, WKT_DESCRIPTORS, fixProto3Optional } from './descriptors.js';
+export { buildGrpcTable, grpcHandlers, grpcOperation, rowToMessage, LOADER_OPTIONS, type GrpcTableApi } from './grpc-build.js';
+export { planOperation, planList, runOperation, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Operation, type OperationResult, type Row } from './operations.js';
+export { PageTokens } from './page-token.js';
+export { parseOrderBy } from './keyset.js';
+export { matchResourceRoute, restOperation, restReply, RESERVED_COLLECTIONS, type RestRequest, type RestReply, type RouteMatch } from './rest-resource.js';
+export { valueToJson, jsonToValue, rowToJson } from './json-values.js';
+export { generateOpenApi, type OpenApiOptions } from './openapi-gen.js';
+export { SchemaGrpcHost } from './grpc-host.js';
+
+export interface SchemaApiOptions {
+  exec: ExecFn;
+  /** HMAC key for page tokens; random per process when omitted (tokens then die with it). */
+  pageTokenKey?: Uint8Array;
+  onInternal?: (e: unknown, where: string) => void;
+}
+
+/**
+ * One version of the generated APIs, built from one schema version. Rebuild it after DDL (it is
+ * cheap: a few ms per table) and swap it in; {@link SchemaGrpcHost} swaps the gRPC side.
+ */
+export class SchemaApi {
+  readonly models: TableModel[];
+  /** Tables with a gRPC API (the others are listed in {@link grpcSkipped}). */
+  readonly grpc: GrpcTableApi[];
+  readonly grpcSkipped: { table: string; reason: string }[];
+  private readonly tokens: PageTokens;
+
+  constructor(readonly schema: ApiSchema, private readonly opts: SchemaApiOptions, tokens?: PageTokens) {
+    this.models = buildModels(schema);
+    this.tokens = tokens ?? new PageTokens(opts.pageTokenKey);
+    this.grpc = this.models.filter((m) => !m.grpcProblem).map(buildGrpcTable);
+    this.grpcSkipped = this.models.filter((m) => m.grpcProblem).map((m) => ({ table: m.pkg, reason: m.grpcProblem! }));
+  }
+
+  /** A new version for a changed schema that keeps the page-token key (tokens stay valid). */
+  withSchema(schema: ApiSchema): SchemaApi {
+    return new SchemaApi(schema, this.opts, this.tokens);
+  }
+
+  /** The REST answer for a resource route, or null when the path is not one (answer 404). Throws HeliosError. */
+  async rest(req: RestRequest): Promise<RestReply | null> {
+    const match = matchResourceRoute(this.models, req.path);
+    if (!match) return null;
+    const op = restOperation(match, req);
+    return restReply(match.model, op, await runOperation(match.model, op, this.opts.exec, this.tokens));
+  }
+
+  /** `/v1/protos`: every generated file plus the two well-known ones they import. */
+  protoFiles(): Map<string, string> {
+    const files = new Map<string, string>();
+    for (const g of this.grpc) files.set(g.fileName, g.protoText);
+    for (const [name, text] of Object.entries(WKT_FILES)) files.set(name, text);
+    return files;
+  }
+
+  /** Service definitions and implementations for `server.addService`. */
+  grpcServices(): { name: string; definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }[] {
+    return this.grpc.map((g) => ({
+      name: g.serviceName, definition: g.definition,
+      implementation: grpcHandlers(g, { exec: this.opts.exec, tokens: this.tokens, onInternal: (e, rpc) => this.opts.onInternal?.(e, `${g.serviceName}/${rpc}`) }),
+    }));
+  }
+
+  /** The generated services' package definitions merged, for `@grpc/reflection`. */
+  reflectionPackageDefinition(): protoLoader.PackageDefinition {
+    return Object.assign({}, ...this.grpc.map((g) => g.packageDefinition)) as protoLoader.PackageDefinition;
+  }
+}

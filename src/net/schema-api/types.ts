@@ -1,0 +1,64 @@
+/**
+ * The plain description of the schema that every generator in this folder works from. The lead
+ * builds it from the SQL catalog (`src/sql/catalog.ts`) plus the `[[api.methods]]` of the TOML
+ * file; nothing here reads the catalog itself, so the generators stay pure and testable.
+ */
+
+/** One column. `fieldNumber` is what keeps generated protobuf numbering stable. */
+export interface ApiColumn {
+  name: string;
+  /** The declared SQL type text (`INTEGER`, `VARCHAR(20)`, `` for none). */
+  declaredType: string;
+  /** The column's 1-based ordinal at creation; never reused, never renumbered. */
+  fieldNumber: number;
+  nullable: boolean;
+  hasDefault: boolean;
+  primaryKey: boolean;
+  autoIncrement: boolean;
+}
+
+export interface ApiIndex {
+  name: string;
+  columns: string[];
+  unique: boolean;
+}
+
+export interface ApiTable {
+  name: string;
+  columns: ApiColumn[];
+  /** The single-column primary key; null for none or a composite one (no item routes then). */
+  primaryKey: string | null;
+  indexes: ApiIndex[];
+  shardKey: string | null;
+}
+
+/** A custom method from `[[api.methods]]`. */
+export interface ApiMethod {
+  table: string;
+  /** PascalCase RPC name, e.g. `UpdateOrderStatus`. */
+  name: string;
+  sql: string;
+}
+
+export interface ApiSchema {
+  tables: ApiTable[];
+  methods: ApiMethod[];
+}
+
+/** SQLite's five storage classes, as `src/storage/api.ts` represents them. */
+export type ApiValue = null | bigint | number | string | Uint8Array;
+
+export interface ExecResult {
+  columns: string[];
+  rows: ApiValue[][];
+  rowsAffected: number;
+}
+
+/** Runs one statement with positional parameters (`?` / `?NNN`); injected by the server. */
+export type ExecFn = (sql: string, params: ApiValue[]) => Promise<ExecResult>;
+
+/** One SQL statement with its positional parameters. */
+export interface SqlStatement {
+  sql: string;
+  params: ApiValue[];
+}
