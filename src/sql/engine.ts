@@ -69,6 +69,13 @@ export class SqlEngine {
       }
       this.catalog.load(txn);
       txn.commit();
+      // A partial index's predicate is a function storage cannot persist: re-attach each one.
+      for (const t of this.catalog.tables.values()) {
+        for (const ix of t.indexes) {
+          const def = indexDefOf(t, ix);
+          if (def.predicate) partition.bindIndexPredicate?.(ix.id, def.predicate);
+        }
+      }
     } catch (e) {
       txn.abort();
       throw e;

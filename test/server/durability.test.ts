@@ -23,8 +23,9 @@ for (const walMode of ['sync', 'async'] as const) {
   test(`SIGKILL during inserts loses no acknowledged commit (${walMode}, seed ${seed})`, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), `heliosdb-dur-${walMode}-`));
     const env = { HELIOSDB_WAL_MODE: walMode };
+    let s: ServerProcess | undefined;
     try {
-      let s = await spawnServer({ dataDir: dir, workerThreads: 2, env });
+      s = await spawnServer({ dataDir: dir, workerThreads: 2, env });
       await waitReady(s);
       assert.equal((await sql(s, { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, n INTEGER NOT NULL)' })).status, 200);
       const acked = new Set<number>();
@@ -38,7 +39,7 @@ for (const walMode of ['sync', 'async'] as const) {
             const id = next++;
             attempted.add(id);
             try {
-              const r = await sql(s, { sql: 'INSERT INTO t (id, payload, n) VALUES (?, ?, ?)', params: [id, `row-${id}-`.repeat(1 + (id % 7)), id * 3] });
+              const r = await sql(s!, { sql: 'INSERT INTO t (id, payload, n) VALUES (?, ?, ?)', params: [id, `row-${id}-`.repeat(1 + (id % 7)), id * 3] });
               if (r.status === 200) acked.add(id);
             } catch {
               return; // connection died with the process
@@ -67,7 +68,44 @@ for (const walMode of ['sync', 'async'] as const) {
       }
       assert.equal(await s.stop(), 0);
     } finally {
+      await s?.stop('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
   });
 }
+
+test('the schema survives a restart: partial and DESC indexes, ADD COLUMN, AUTOINCREMENT, defaults', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'heliosdb-schema-'));
+  let s: ServerProcess | undefined;
+  try {
+    s = await spawnServer({ dataDir: dir, workerThreads: 2 });
+    await waitReady(s);
+    const ddl = [
+      "CREATE TABLE orders (id INTEGER PRIMARY KEY AUTOINCREMENT, customer_id INTEGER NOT NULL, status TEXT DEFAULT 'pending', created_at INTEGER DEFAULT (strftime('%s','now')))",
+      'CREATE INDEX idx_cust_created ON orders (customer_id, created_at DESC)',
+      "CREATE INDEX idx_pending ON orders (customer_id) WHERE status = 'pending'",
+      'INSERT INTO orders (customer_id) VALUES (1), (2)',
+      "INSERT INTO orders (customer_id, status) VALUES (1, 'shipped')",
+      'DELETE FROM orders WHERE id = 3',
+      'ALTER TABLE orders ADD COLUMN note TEXT',
+    ];
+    for (const q of ddl) assert.equal((await sql(s, { sql: q })).status, 200, q);
+    assert.equal(await s.stop(), 0);
+    s = await spawnServer({ dataDir: dir, workerThreads: 1 });
+    await waitReady(s);
+    // Writes after the restart maintain the partial index (its predicate is re-attached).
+    const ins = await sql(s, { sql: "INSERT INTO orders (customer_id, note) VALUES (1, 'after restart')" });
+    assert.equal(ins.status, 200, JSON.stringify(ins.body));
+    assert.equal(ins.body['last_insert_id'], 4, 'AUTOINCREMENT never reuses the deleted id 3');
+    const pending = await sql(s, { sql: "SELECT id FROM orders WHERE customer_id = 1 AND status = 'pending' ORDER BY id" });
+    assert.deepEqual(pending.body['rows'], [[1], [4]]);
+    const all = await sql(s, { sql: 'SELECT id, status, note, typeof(created_at) FROM orders ORDER BY customer_id, id' });
+    assert.deepEqual(all.body['rows'], [[1, 'pending', null, 'integer'], [4, 'pending', 'after restart', 'integer'], [2, 'pending', null, 'integer']]);
+    const viaIndex = await sql(s, { sql: 'SELECT id FROM orders WHERE customer_id = 1 ORDER BY created_at DESC, id DESC' });
+    assert.deepEqual(viaIndex.body['rows'], [[4], [1]], 'the DESC index still orders rows after the restart');
+    assert.equal(await s.stop(), 0);
+  } finally {
+    await s?.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
