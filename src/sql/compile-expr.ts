@@ -15,7 +15,7 @@ import { globMatcher, likeMatcher } from './like.js';
 import { arith, bitOp, concat, negate } from './arith.js';
 import type { Env, Scope } from './scope.js';
 import {
-  affinityOfType, applyAffinity, textToBlob, toInteger, toNumericCast, toReal, toText, truth, valueKey,
+  affinityOfType, applyAffinity, isNumericAff, textToBlob, toInteger, toNumericCast, toReal, toText, truth, valueKey,
   type Affinity, type CollationName,
 } from './value.js';
 
@@ -295,6 +295,33 @@ function compileIn(e: Extract<Expr, { kind: 'in' }>, cx: ExprContext): CExpr {
     const aff: Affinity = x.aff === 'blob' ? 'none' : x.aff;
     const cmps = items.map((it) => makeCmp(aff, comparisonCollation(x, it)));
     const ri = x.rowIndependent && items.every((i) => i.rowIndependent);
+    const isConst = (a: Expr): boolean => a.kind === 'lit' || a.kind === 'param' || (a.kind === 'unary' && (a.op === '-' || a.op === '+') && isConst(a.expr));
+    const colls = new Set(items.map((it) => comparisonCollation(x, it)));
+    if (items.length > 8 && colls.size === 1 && e.list.every(isConst)) {
+      // Long lists of constants/parameters: a hash set per execution instead of a scan per row.
+      const coll = [...colls][0]!;
+      const conv: Affinity | null = aff === 'none' ? null : isNumericAff(aff) ? 'numeric' : 'text';
+      const rt = cx.rt;
+      let gen = -1;
+      let set = new Set<string>();
+      let hasNull = false;
+      return {
+        ev: (env) => {
+          if (gen !== rt.gen) {
+            gen = rt.gen;
+            set = new Set();
+            hasNull = false;
+            for (const it of items) {
+              const w = it.ev(env);
+              if (w === null) hasNull = true; else set.add(valueKey(conv ? applyAffinity(w, conv) : w, coll));
+            }
+          }
+          const v = x.ev(env);
+          if (v === null) return null;
+          return finish(set.has(valueKey(conv ? applyAffinity(v, conv) : v, coll)), hasNull);
+        }, aff: 'none', coll: null, explicitColl: false, rowIndependent: ri,
+      };
+    }
     return {
       ev: (env) => {
         const v = x.ev(env);

@@ -119,3 +119,13 @@ test('WITH RECURSIVE: counting, graph walks with UNION, LIMIT', () => {
   assert.throws(() => s.execute('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c'), /more than 5000 rows/);
   assert.deepEqual(s.execute('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3) SELECT x FROM c').rows, [[1n], [2n], [3n]]);
 });
+
+test('long IN lists (hashed) keep per-comparison affinity and NULL rules', () => {
+  agree(
+    ['CREATE TABLE t(i INTEGER, x TEXT, u)', "INSERT INTO t VALUES (1, '1', 1), (2, 'b', '2'), (3, '3.0', 3.0), (NULL, NULL, NULL), (10, 'B', x'41')"],
+    [
+      "SELECT i IN (1, '2', 3.0, 4, 5, 6, 7, 8, 9), x IN (1, 'b', 3, 4, 5, 6, 7, 8, 9), u IN (1, '2', 3, 4, 5, 6, 7, 8, x'41') FROM t ORDER BY rowid",
+      "SELECT i NOT IN (1, 2, NULL, 4, 5, 6, 7, 8, 9), x IN ('B', 'x', 'y', 'z', 'w', 'v', 'u', 't', 's') COLLATE NOCASE FROM t ORDER BY rowid",
+    ],
+  );
+});

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Value } from '../../src/storage/api.js';
+import type { Partition, Value } from '../../src/storage/api.js';
 import { SqlEngine, splitStatements } from '../../src/sql/index.js';
 import { openMemoryPartition } from '../../src/storage/memory/index.js';
 import { toInteger, toReal, toText } from '../../src/sql/value.js';
@@ -48,9 +48,15 @@ export function formatValue(v: Value, type: string): string {
 
 function cmpStr(a: string, b: string): number { return a < b ? -1 : a > b ? 1 : 0; }
 
-export function runSltText(text: string, opts: { maxFailures?: number } = {}): FileResult {
+export interface RunOptions {
+  maxFailures?: number;
+  /** The storage to run on (default: a fresh memory partition); the paged engine plugs in here. */
+  openPartition?: () => Partition;
+}
+
+export function runSltText(text: string, opts: RunOptions = {}): FileResult {
   const records = parseSlt(text);
-  const engine = new SqlEngine(openMemoryPartition(0));
+  const engine = new SqlEngine((opts.openPartition ?? (() => openMemoryPartition(0)))());
   const session = engine.session();
   const res: FileResult = { passed: 0, failed: 0, failures: [] };
   const fail = (line: number, msg: string): void => {
@@ -102,6 +108,6 @@ export function runSltText(text: string, opts: { maxFailures?: number } = {}): F
   return res;
 }
 
-export function runSltFile(path: string, opts: { maxFailures?: number } = {}): FileResult {
+export function runSltFile(path: string, opts: RunOptions = {}): FileResult {
   return runSltText(readFileSync(path, 'utf8'), opts);
 }
