@@ -172,6 +172,7 @@ export class LockManager {
     const expired: Expiry[] = [];
     const wakeups: Wakeup[] = [];
     for (const t of this.txns.values()) {
+      if (Number.isNaN(t.lastActive)) t.lastActive = now;
       if (t.expired) continue;
       if (t.waitingOn !== null && now - t.waitSince >= this.opts.lockWaitTimeoutMs) {
         const on = t.waitingOn;
@@ -385,6 +386,10 @@ export class LockManager {
       this.hold(e, w.txn, w.target);
       w.txn.waitingOn = null;
       w.txn.planAt++;
+      // Releases carry no clock: a continued plan that waits again keeps counting from its first
+      // wait (the lock-wait timeout bounds the statement's total wait), and the idle clock
+      // restarts at the next tick (NaN = "now, when known").
+      w.txn.lastActive = NaN;
       const r = this.runPlan(w.txn, w.txn.waitSince);
       if (r === 'granted') wakeups.push({ txn: w.txn.id });
       else if (r !== 'waiting') wakeups.push({ txn: w.txn.id, error: r });

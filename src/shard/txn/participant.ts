@@ -20,6 +20,10 @@
  *     and asks the coordinator for each outcome (`inquire`). The fence drops when the last
  *     in-doubt transaction of the partition is resolved.
  *
+ * IMPORTANT: read-only detection (the `read-only` vote, {@link Participant.commitOnePhase}) trusts
+ * the locks: a partition counts as written when the transaction holds IX/SIX/X there. The
+ * executor must take its write plan before every write (it must anyway, for isolation).
+ *
  * IMPORTANT: the `out` messages of every call must be sent only after the batch's group commit
  * (`Partition.sync()` of the partitions written): an `ack` promises the COMMIT is durable, and the
  * coordinator forgets its decision on the last ack. The shard loop already syncs before replying.
