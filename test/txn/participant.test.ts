@@ -21,7 +21,7 @@ function node(io: MemoryFileIO, fresh: boolean): { part: Partition; p: Participa
     t.commit();
     part.sync();
   }
-  const p = new Participant({ shard: 0, partitions: new Map([[0, part]]), locks: new LockManager({ lockWaitTimeoutMs: 1000, idleTimeoutMs: 10_000 }) });
+  const p = new Participant({ shard: 0, partitions: new Map([[0, part]]), locks: new LockManager({ lockWaitTimeoutMs: 1000, idleTimeoutMs: 10_000, verify: true }) });
   return { part, p };
 }
 

@@ -95,7 +95,7 @@ export class SimCluster {
       const where = this.opts.dir ? { dir: `${this.opts.dir}/data` } : { dir: '/db', fileIO: this.partIO[p]! };
       parts.set(p, openPartition(p, { ...where, walMode: 'sync' }, pool));
     }
-    const locks = new LockManager({ lockWaitTimeoutMs: this.opts.lockWaitTimeoutMs ?? 1000, idleTimeoutMs: this.opts.idleTimeoutMs ?? 5000 });
+    const locks = new LockManager({ lockWaitTimeoutMs: this.opts.lockWaitTimeoutMs ?? 1000, idleTimeoutMs: this.opts.idleTimeoutMs ?? 5000, verify: true });
     const s: SimShard = { id, parts, participant: new Participant({ shard: id, partitions: parts, locks }), inbox: [] };
     const r = s.participant.recover(this.now);
     for (const m of r.out) this.trace.push(`  shard ${id} recovered in-doubt ${fmtTxn(m.txn)} on p${m.partition}`);
