@@ -51,6 +51,7 @@ test('votes: a reader votes read-only and frees its locks at once; a writer vote
   assert.deepEqual(p.step({ kind: 'prepare', txn: w, partition: 0 }, 1).out, [{ kind: 'vote', txn: w, partition: 0, vote: 'yes' }]);
   assert.deepEqual(p.step({ kind: 'prepare', txn: w, partition: 0 }, 2).out[0], { kind: 'vote', txn: w, partition: 0, vote: 'yes' }, 'a resent PREPARE gets the same vote');
   assert.equal(p.locks.mode(w, partitionResource(0)), 'IX', 'a prepared writer keeps its locks');
+  assert.throws(() => p.abort(w), /only its coordinator may abort it/);
   assert.deepEqual(p.tick(1e9).aborted, [], 'a prepared transaction never idles out');
   assert.deepEqual(p.step({ kind: 'prepare', txn: txnId(99), partition: 0 }, 2).out[0], { kind: 'vote', txn: txnId(99), partition: 0, vote: 'no' }, 'unknown (timed out, restarted) votes no');
 });
