@@ -176,7 +176,7 @@ export class SimCluster {
   private route(txn: TxnId, p: number): HeliosError | null {
     try {
       for (const step of this.sessions.route(txn, [p], this.now)) {
-        if (step.begin) this.shards[step.shard]!.participant.begin(txn, this.now, undefined, step.begin.idleTimeoutMs);
+        if (step.begin) this.shards[step.shard]!.participant.begin(txn, this.now, step.begin.ts, step.begin.idleTimeoutMs);
       }
       return null;
     } catch (e) {

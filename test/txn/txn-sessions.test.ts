@@ -23,10 +23,10 @@ test('routing begins once per shard, with the client timeout plus the margin', (
   const s = make();
   const t = s.begin(0, 2000);
   assert.deepEqual(s.route(t, [0, 2], 1), [
-    { partition: 0, shard: 0, begin: { idleTimeoutMs: 2500 } },
+    { partition: 0, shard: 0, begin: { ts: t, idleTimeoutMs: 2500 } },
     { partition: 2, shard: 0, begin: null },
   ]);
-  assert.deepEqual(s.route(t, [1], 2), [{ partition: 1, shard: 1, begin: { idleTimeoutMs: 2500 } }]);
+  assert.deepEqual(s.route(t, [1], 2), [{ partition: 1, shard: 1, begin: { ts: t, idleTimeoutMs: 2500 } }]);
   const plan = s.commit(t, 3);
   assert.equal(plan.kind, 'two-phase');
   assert.deepEqual(plan.kind === 'two-phase' && plan.partitions, [0, 1, 2]);
@@ -70,4 +70,17 @@ test('idle sessions are rolled back everywhere; later calls get TX_NOT_FOUND', (
   assert.deepEqual(r.effects, [{ kind: 'send', msg: { kind: 'abort', txn: t, partition: 0 } }]);
   assert.throws(() => s.commit(t, 1011), notFound);
   assert.throws(() => s.rollback(t), notFound);
+});
+
+test("a retry keeps the first attempt's wait-die age, so it cannot starve", () => {
+  const s = make();
+  const first = s.begin(0);
+  const age = s.ageOf(first);
+  s.rollback(first);
+  const younger = s.begin(0);
+  const retry = s.begin(0, undefined, age);
+  assert.ok(retry > younger, 'a new id');
+  const [step] = s.route(retry, [0], 1);
+  assert.equal(step!.begin!.ts, first, 'but the old age: older than every transaction begun since');
+  assert.ok(step!.begin!.ts < younger);
 });

@@ -31,8 +31,8 @@ export interface TxnSessionsOptions {
 export interface RouteStep {
   readonly partition: number;
   readonly shard: number;
-  /** Begin the transaction on this shard first, with this backstop idle timeout. */
-  readonly begin: { readonly idleTimeoutMs: number } | null;
+  /** Begin the transaction on this shard first, with this wait-die age and backstop idle timeout. */
+  readonly begin: { readonly ts: bigint; readonly idleTimeoutMs: number } | null;
 }
 
 export type CommitPlan =
@@ -45,6 +45,7 @@ export type CommitPlan =
 
 interface Session {
   readonly txn: TxnId;
+  readonly ts: bigint;
   readonly timeoutMs: number;
   readonly partitions: Set<number>;
   readonly shards: Set<number>;
@@ -57,9 +58,14 @@ export class TxnSessions {
 
   constructor(private readonly opts: TxnSessionsOptions) {}
 
-  begin(now: number, timeoutMs = this.opts.defaultTimeoutMs): TxnId {
+  /**
+   * Opens a transaction. `retryOf` is the transaction this one retries, when the coordinator
+   * itself retries (an atomic batch after SERIALIZATION_FAILURE): the retry keeps the first
+   * attempt's wait-die age, so it grows older with each retry and cannot starve.
+   */
+  begin(now: number, timeoutMs = this.opts.defaultTimeoutMs, retryOf?: { readonly ts: bigint }): TxnId {
     const txn = this.opts.ids.next();
-    this.open.set(txn, { txn, timeoutMs, partitions: new Set(), shards: new Set(), lastActive: now, committing: false });
+    this.open.set(txn, { txn, ts: retryOf?.ts ?? txn, timeoutMs, partitions: new Set(), shards: new Set(), lastActive: now, committing: false });
     return txn;
   }
 
@@ -72,7 +78,7 @@ export class TxnSessions {
       s.partitions.add(partition);
       const first = !s.shards.has(shard);
       s.shards.add(shard);
-      return { partition, shard, begin: first ? { idleTimeoutMs: s.timeoutMs + this.opts.shardTimeoutMarginMs } : null };
+      return { partition, shard, begin: first ? { ts: s.ts, idleTimeoutMs: s.timeoutMs + this.opts.shardTimeoutMarginMs } : null };
     });
   }
 
@@ -131,6 +137,13 @@ export class TxnSessions {
       effects.push(...this.rollback(s.txn));
     }
     return { expired, effects };
+  }
+
+  /** The wait-die age of an open transaction (to pass as `retryOf` when retrying it). */
+  ageOf(txn: TxnId): { ts: bigint } {
+    const s = this.open.get(txn);
+    if (!s) throw new HeliosError('TX_NOT_FOUND', `transaction ${txn} is not open`);
+    return { ts: s.ts };
   }
 
   /** Open sessions (for metrics and tests). */
