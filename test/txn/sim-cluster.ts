@@ -184,12 +184,17 @@ export class SimCluster {
     }
   }
 
-  sumOf(txn: TxnId, p: number): bigint {
-    const c = this.shardOf(p).participant.storage(txn, p).scan(T_ACC);
-    let sum = 0n;
-    for (let b = c.nextBatch(); b; b = c.nextBatch()) for (let i = 0; i < b.length; i++) sum += b.value(i, 0) as bigint;
-    c.close();
-    return sum;
+  /** The read part of {@link scanSum}, once its lock is granted (the transaction may have been rolled back since). */
+  sumOf(txn: TxnId, p: number): bigint | HeliosError {
+    try {
+      const c = this.shardOf(p).participant.storage(txn, p).scan(T_ACC);
+      let sum = 0n;
+      for (let b = c.nextBatch(); b; b = c.nextBatch()) for (let i = 0; i < b.length; i++) sum += b.value(i, 0) as bigint;
+      c.close();
+      return sum;
+    } catch (e) {
+      return HeliosError.from(e);
+    }
   }
 
   /** Commits through the sessions: one partition → one phase on its shard; more → two-phase commit. */
