@@ -15,12 +15,12 @@
  *
  * Writes bench/results/txn.md (machine and versions included).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { DecisionLog, NodeLogIO, TwoPhaseCommit } from '../../src/coordinator/txn/index.js';
 import { LockManager, lockPlans, txnId, type TxnId } from '../../src/shard/txn/index.js';
 import { createBufferPool, MemoryFileIO, openPartition } from '../../src/storage/index.js';
-import { rmDir, tmpDir } from '../../test/storage/helpers.js';
 
 const args = parseArgs(process.argv.slice(2));
 const SECONDS = Number(args['seconds'] ?? 0.5);
@@ -103,7 +103,7 @@ function twoPcBench(): () => void {
 }
 
 function logBench(perSync: number): { usPerDecision: number; usPerSync: number } {
-  const dir = tmpDir('txn-bench');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'helios-txn-bench-'));
   try {
     const log = new DecisionLog({ io: new NodeLogIO(), dir, compactAfterForgets: 1 << 30 });
     let next = 1;
@@ -118,7 +118,7 @@ function logBench(perSync: number): { usPerDecision: number; usPerSync: number }
     log.close();
     return { usPerDecision: (ms * 1000) / (syncs * perSync), usPerSync: (ms * 1000) / syncs };
   } finally {
-    rmDir(dir);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

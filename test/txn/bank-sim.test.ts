@@ -20,8 +20,8 @@ import { SimCluster, START } from './sim-cluster.js';
 interface Client {
   txn: TxnId;
   kind: 'transfer' | 'reader';
-  /** transfer: [partition, account, delta]; reader: [partition] per step. */
-  steps: [number, number, bigint][];
+  /** [partition, account, delta, 'w'] writes; [partition, 0, 0n, 'r'] sums a partition. */
+  steps: [number, number, bigint, 'r' | 'w'][];
   at: number;
   parked: boolean;
   sum: bigint;
@@ -45,36 +45,40 @@ function run(seed: number, steps: number): { committed: number; aborted: number;
     const txn = sim.begin();
     if (r() < 0.2) {
       const order = [...Array(partitions).keys()].sort(() => r() - 0.5);
-      return { txn, kind: 'reader', steps: order.map((p) => [p, 0, 0n]), at: 0, parked: false, sum: 0n, parts: new Set(order) };
+      return { txn, kind: 'reader', steps: order.map((p) => [p, 0, 0n, 'r']), at: 0, parked: false, sum: 0n, parts: new Set(order) };
     }
     const a: [number, number] = [pick(partitions), 1 + pick(accounts)];
     let b: [number, number] = [r() < 0.25 ? a[0] : pick(partitions), 1 + pick(accounts)];
     if (b[0] === a[0] && b[1] === a[1]) b = [a[0], (a[1] % accounts) + 1];
     const amt = BigInt(1 + pick(20));
-    return { txn, kind: 'transfer', steps: [[...a, -amt], [...b, amt]], at: 0, parked: false, sum: 0n, parts: new Set([a[0], b[0]]) };
+    const steps: Client['steps'] = [[...a, -amt, 'w'], [...b, amt, 'w']];
+    // Sometimes the transfer also reads another partition: one writer plus readers (the unlogged
+    // single-writer commit when both writes share a partition).
+    if (r() < 0.3) steps.splice(pick(3), 0, [pick(partitions), 0, 0n, 'r']);
+    return { txn, kind: 'transfer', steps, at: 0, parked: false, sum: 0n, parts: new Set(steps.map((x) => x[0])) };
   };
   const finish = (c: Client, ok: boolean): void => {
     clients = clients.filter((x) => x !== c);
-    if (!ok) sim.rollback(c.txn, [...c.parts]);
+    if (!ok) sim.rollback(c.txn);
     else {
       if (c.kind === 'reader') {
         assert.equal(c.sum, total, `${ctx}: a SUM across partitions saw money in flight`);
         reads++;
       }
-      sim.commit(c.txn, [...c.parts].sort());
+      sim.commit(c.txn);
     }
   };
   const advance = (c: Client): void => {
-    const [p, acct, delta] = c.steps[c.at]!;
+    const [p, acct, delta, op] = c.steps[c.at]!;
     let res: bigint | 'ok' | 'waiting' | HeliosError;
     if (c.parked) {
       const w = sim.wakeups.get(c.txn);
       if (!w) return;
       sim.wakeups.delete(c.txn);
       c.parked = false;
-      res = w.error ?? (c.kind === 'reader' ? sim.sumOf(c.txn, p) : sim.applyWrite(c.txn, p, acct, delta));
+      res = w.error ?? (op === 'r' ? sim.sumOf(c.txn, p) : sim.applyWrite(c.txn, p, acct, delta));
     } else {
-      res = c.kind === 'reader' ? sim.scanSum(c.txn, p) : sim.write(c.txn, p, acct, delta);
+      res = op === 'r' ? sim.scanSum(c.txn, p) : sim.write(c.txn, p, acct, delta);
     }
     if (res === 'waiting') c.parked = true;
     else if (res instanceof HeliosError) {
@@ -103,8 +107,11 @@ function run(seed: number, steps: number): { committed: number; aborted: number;
       clients = [];
     } else {
       crashes++;
-      sim.crashShard(pick(shards));
-      for (const c of [...clients]) finish(c, false); // their sessions are told the shard went away
+      const dead = pick(shards);
+      sim.crashShard(dead);
+      // Statements in flight on the dead shard fail (UNAVAILABLE); the other clients carry on, and
+      // those whose sessions were lost with the shard get TX_NOT_FOUND at their next statement.
+      for (const c of [...clients]) if (c.parked && c.steps[c.at]![0] % shards === dead) finish(c, false);
     }
   }
   for (const c of [...clients]) finish(c, false);

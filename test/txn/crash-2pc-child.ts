@@ -30,7 +30,7 @@ for (let k = 1; k <= killAt; k++) {
   const amount = BigInt(k);
   if (sim.write(t, 0, 1 + (k % 2), -amount) !== 'ok' || sim.write(t, 1, 1 + (k % 2), amount) !== 'ok') throw new Error('child: write failed');
   say(`WROTE ${t} 0 1`);
-  sim.commit(t, [0, 1]);
+  sim.commit(t);
   const last = k === killAt;
   if (last && step === 'before-prepare') die();
   sim.deliverToShard(0);

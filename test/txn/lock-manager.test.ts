@@ -233,6 +233,20 @@ test('lock-wait timeout cancels the wait; idle timeout reports a silent transact
   assert.deepEqual(l.tick(3000 + 60_000).expired.map((x) => x.txn), [T4]);
 });
 
+test('a transaction that waited long is not idle-expired right after its wakeup', () => {
+  const l = new LockManager({ lockWaitTimeoutMs: 10_000, idleTimeoutMs: 1000 });
+  const row = rowResource(P, T, 1n);
+  l.begin(T1, 0);
+  l.begin(T2, 0);
+  assert.equal(status(l.acquire(T2, { resource: row, mode: 'X' }, 0)), 'granted');
+  assert.equal(status(l.acquire(T1, { resource: row, mode: 'X' }, 0)), 'waiting');
+  l.touch(T2, 5000);
+  assert.deepEqual(l.tick(5000).expired, []);
+  assert.deepEqual(l.releaseAll(T2), [{ txn: T1 }]);
+  assert.deepEqual(l.tick(5001).expired, [], 'the idle clock restarts at the wakeup');
+  assert.deepEqual(l.tick(6001).expired.map((x) => [x.txn, x.reason]), [[T1, 'idle']]);
+});
+
 for (const policy of ['wait-die', 'detect'] as const) test(`randomized ${policy}: invariants hold, no wait cycle ever forms, every wait ends`, () => {
   const seed = seedFrom(`lock-manager ${policy}`);
   const r = rng(seed);

@@ -18,7 +18,7 @@
  */
 import { HeliosError } from '../../src/errors.js';
 import { createBufferPool, MemoryFileIO, openPartition, type Partition } from '../../src/storage/index.js';
-import { DecisionLog, NodeLogIO, TwoPhaseCommit, TxnIdAllocator, epochOf, type Effect } from '../../src/coordinator/txn/index.js';
+import { DecisionLog, NodeLogIO, TwoPhaseCommit, TxnIdAllocator, TxnSessions, epochOf, type Effect } from '../../src/coordinator/txn/index.js';
 import { formatMessage, LockManager, lockPlans, Participant, type ToCoordinator, type ToParticipant, type TxnId, type Wakeup } from '../../src/shard/txn/index.js';
 
 export const T_ACC = 1;
@@ -58,13 +58,12 @@ export class SimCluster {
   coord!: TwoPhaseCommit;
   log!: DecisionLog;
   ids!: TxnIdAllocator;
+  sessions!: TxnSessions;
   toCoord: ToCoordinator[] = [];
   /** Client-visible outcomes (what was acknowledged). */
   readonly outcomes = new Map<TxnId, { committed: boolean; error?: HeliosError }>();
   /** Partitions each transaction wrote (the test's knowledge, for the atomicity check). */
   readonly wrote = new Map<TxnId, Set<number>>();
-  /** Shards each transaction has begun on: after a shard restart the transaction is gone there. */
-  readonly begunOn = new Map<TxnId, Set<number>>();
   /** Wakeups of parked statements, per transaction. */
   readonly wakeups = new Map<TxnId, Wakeup>();
 
@@ -95,7 +94,7 @@ export class SimCluster {
       const where = this.opts.dir ? { dir: `${this.opts.dir}/data` } : { dir: '/db', fileIO: this.partIO[p]! };
       parts.set(p, openPartition(p, { ...where, walMode: 'sync' }, pool));
     }
-    const locks = new LockManager({ lockWaitTimeoutMs: this.opts.lockWaitTimeoutMs ?? 1000, idleTimeoutMs: this.opts.idleTimeoutMs ?? 5000 });
+    const locks = new LockManager({ lockWaitTimeoutMs: this.opts.lockWaitTimeoutMs ?? 1000, idleTimeoutMs: this.opts.idleTimeoutMs ?? 5000, verify: true });
     const s: SimShard = { id, parts, participant: new Participant({ shard: id, partitions: parts, locks }), inbox: [] };
     const r = s.participant.recover(this.now);
     for (const m of r.out) this.trace.push(`  shard ${id} recovered in-doubt ${fmtTxn(m.txn)} on p${m.partition}`);
@@ -111,6 +110,13 @@ export class SimCluster {
       : new DecisionLog({ io: this.logIO, dir: '/coord', compactAfterForgets: 8 });
     this.ids = new TxnIdAllocator(this.log.epoch);
     this.coord = new TwoPhaseCommit({ voteTimeoutMs: 500, resendMs: 200 });
+    this.sessions = new TxnSessions({
+      ids: this.ids,
+      twoPc: this.coord,
+      shardOf: (p) => p % this.opts.shards,
+      defaultTimeoutMs: this.opts.idleTimeoutMs ?? 5000,
+      shardTimeoutMarginMs: 1000,
+    });
     const live = this.log.liveDecisions();
     if (live.size > 0) this.trace.push(`  coordinator epoch ${this.log.epoch}: ${live.size} live decision(s) ${[...live.keys()].map(fmtTxn).join(' ')}`);
     this.effects(this.coord.restore(live, this.now));
@@ -119,7 +125,7 @@ export class SimCluster {
   // --- clients ---
 
   begin(): TxnId {
-    const t = this.ids.next();
+    const t = this.sessions.begin(this.now);
     this.wrote.set(t, new Set());
     return t;
   }
@@ -127,7 +133,7 @@ export class SimCluster {
   /** Adds `delta` to account `acct` of partition `p` and logs it in p's history. */
   write(txn: TxnId, p: number, acct: number, delta: bigint): StepResult {
     const s = this.shardOf(p);
-    const lost = this.ensureBegun(txn, s);
+    const lost = this.route(txn, p);
     if (lost) return lost;
     const r = s.participant.lock(txn, lockPlans.pointWrite(p, T_ACC, BigInt(acct)), this.now);
     if (r.status === 'failed') return r.error;
@@ -154,7 +160,7 @@ export class SimCluster {
   /** Sums the balances of partition p under a table S lock (a scan). */
   scanSum(txn: TxnId, p: number): bigint | 'waiting' | HeliosError {
     const s = this.shardOf(p);
-    const lost = this.ensureBegun(txn, s);
+    const lost = this.route(txn, p);
     if (lost) return lost;
     const r = s.participant.lock(txn, lockPlans.scan(p, T_ACC), this.now);
     if (r.status === 'failed') return r.error;
@@ -163,53 +169,84 @@ export class SimCluster {
   }
 
   /**
-   * Begins `txn` on shard `s` on first use. What the coordinator's session must do too: remember
-   * the shards a transaction ran on, because one that restarted (or timed the transaction out)
-   * has lost its part — the statement fails with TX_NOT_FOUND instead of silently starting over.
+   * Routes a statement through the coordinator's sessions, beginning the transaction on the shard
+   * at its first use. A transaction lost with a restarted shard (or timed out) fails with
+   * TX_NOT_FOUND instead of silently starting over there.
    */
-  private ensureBegun(txn: TxnId, s: SimShard): HeliosError | null {
-    let on = this.begunOn.get(txn);
-    if (!on) this.begunOn.set(txn, (on = new Set()));
-    if (s.participant.isOpen(txn)) return null;
-    if (on.has(s.id)) return new HeliosError('TX_NOT_FOUND', `transaction ${fmtTxn(txn)} was lost on shard ${s.id}`);
-    on.add(s.id);
-    s.participant.begin(txn, this.now);
-    return null;
+  private route(txn: TxnId, p: number): HeliosError | null {
+    try {
+      for (const step of this.sessions.route(txn, [p], this.now)) {
+        if (step.begin) this.shards[step.shard]!.participant.begin(txn, this.now, step.begin.ts, step.begin.idleTimeoutMs);
+      }
+      return null;
+    } catch (e) {
+      return HeliosError.from(e);
+    }
   }
 
-  sumOf(txn: TxnId, p: number): bigint {
-    const c = this.shardOf(p).participant.storage(txn, p).scan(T_ACC);
-    let sum = 0n;
-    for (let b = c.nextBatch(); b; b = c.nextBatch()) for (let i = 0; i < b.length; i++) sum += b.value(i, 0) as bigint;
-    c.close();
-    return sum;
+  /** The read part of {@link scanSum}, once its lock is granted (the transaction may have been rolled back since). */
+  sumOf(txn: TxnId, p: number): bigint | HeliosError {
+    try {
+      const c = this.shardOf(p).participant.storage(txn, p).scan(T_ACC);
+      let sum = 0n;
+      for (let b = c.nextBatch(); b; b = c.nextBatch()) for (let i = 0; i < b.length; i++) sum += b.value(i, 0) as bigint;
+      c.close();
+      return sum;
+    } catch (e) {
+      return HeliosError.from(e);
+    }
   }
 
-  /** Commits: one partition → one phase on its shard; more → two-phase commit. */
-  commit(txn: TxnId, parts: readonly number[]): void {
-    this.trace.push(`client commit ${fmtTxn(txn)} [${parts.map((p) => `p${p}`).join(' ')}]`);
-    if (parts.length === 1) {
-      const s = this.shardOf(parts[0]!);
+  /** Commits through the sessions: one partition → one phase on its shard; more → two-phase commit. */
+  commit(txn: TxnId): void {
+    let plan;
+    try {
+      plan = this.sessions.commit(txn, this.now);
+    } catch (e) {
+      this.trace.push(`client commit ${fmtTxn(txn)}`);
+      this.outcome(txn, false, HeliosError.from(e));
+      return;
+    }
+    if (plan.kind === 'empty') {
+      this.trace.push(`client commit ${fmtTxn(txn)} []`);
+      this.outcome(txn, true);
+    } else if (plan.kind === 'one-phase') {
+      this.trace.push(`client commit ${fmtTxn(txn)} [p${plan.partition}]`);
+      const s = this.shards[plan.shard]!;
       let r: { wakeups: Wakeup[] };
       try {
         r = s.participant.commitOnePhase(txn);
       } catch (e) {
+        this.sessions.end(txn);
         this.outcome(txn, false, HeliosError.from(e));
         return;
       }
       for (const part of s.parts.values()) part.sync();
+      this.sessions.end(txn);
       this.wake(r.wakeups);
       this.outcome(txn, true);
-      return;
+    } else {
+      this.trace.push(`client commit ${fmtTxn(txn)} [${plan.partitions.map((p) => `p${p}`).join(' ')}]`);
+      this.effects(plan.effects);
     }
-    this.effects(this.coord.commit(txn, parts, this.now));
   }
 
-  /** Client rollback (or a failed statement): aborts everywhere the transaction ran. */
-  rollback(txn: TxnId, parts: readonly number[]): void {
-    for (const s of this.shards) if (s.participant.isOpen(txn)) this.wake(s.participant.abort(txn));
-    this.effects(this.coord.abort(txn, parts).filter((e) => e.kind !== 'send'));
+  /**
+   * Client rollback (or a failed statement): the session's ABORTs, applied at once here (a shell
+   * may equally send them; participants abort idempotently).
+   */
+  rollback(txn: TxnId): void {
+    this.abortNow(txn);
+    try {
+      this.effects(this.sessions.rollback(txn).filter((e) => e.kind !== 'send'));
+    } catch {
+      // the session is already gone (lost with a shard, or timed out): nothing left to abort
+    }
     this.outcome(txn, false, new HeliosError('SERIALIZATION_FAILURE', 'rolled back'));
+  }
+
+  private abortNow(txn: TxnId): void {
+    for (const s of this.shards) if (s.participant.isOpen(txn)) this.wake(s.participant.abort(txn));
   }
 
   // --- the network ---
@@ -261,6 +298,11 @@ export class SimCluster {
         this.wakeups.set(a.txn, { txn: a.txn, error: a.error }); // a parked statement gets the error
       }
     }
+    const idle = this.sessions.tick(this.now);
+    for (const t of idle.expired) {
+      this.trace.push(`  coord session ${fmtTxn(t)} idle: rolled back`);
+      this.abortNow(t);
+    }
     this.effects(this.coord.tick(this.now));
   }
 
@@ -280,7 +322,9 @@ export class SimCluster {
     const old = this.shards[s]!;
     for (const p of old.parts.keys()) this.partIO[p]!.powerLoss(this.opts.rand);
     this.shards[s] = this.openShard(s);
-    this.effects(this.coord.partitionsRestarted([...old.parts.keys()], this.now));
+    const r = this.sessions.shardRestarted(s, [...old.parts.keys()], this.now);
+    for (const t of r.lost) this.trace.push(`  coord session ${fmtTxn(t)} lost with shard ${s}`);
+    this.effects(r.effects);
   }
 
   // --- checks ---

@@ -23,7 +23,8 @@
  * A COMMIT is re-sent every `resendMs` until acked, to partitions named by
  * {@link TwoPhaseCommit.partitionsRestarted} at once, and to every live decision after a restart
  * ({@link TwoPhaseCommit.restore}). Read-only participants drop out after their vote; when all
- * are read-only nothing is logged.
+ * are read-only nothing is logged, and when exactly one votes yes its COMMIT is sent unlogged
+ * and the client is answered at its ack (see {@link TwoPhaseCommit.step}'s single-writer path).
  */
 import { invariant, serializationFailure, type HeliosError } from '../../errors.js';
 import type { ToCoordinator, ToParticipant, TxnId, Vote } from '../../shard/txn/messages.js';
@@ -52,6 +53,8 @@ interface Dtx {
   readonly votes: Map<number, Vote>;
   /** Partitions that voted yes: the ones the decision names and that must ack. */
   yes: number[];
+  /** False on the single-writer path: the decision was never logged, the client hears at the ack. */
+  logged: boolean;
   readonly unacked: Set<number>;
   deadline: number;
   lastSend: number;
@@ -67,7 +70,7 @@ export class TwoPhaseCommit {
     const fx: Effect[] = [];
     for (const [txn, parts] of live) {
       if (this.active.has(txn)) continue;
-      const d: Dtx = { txn, partitions: parts, state: 'committing', votes: new Map(), yes: [...parts], unacked: new Set(parts), deadline: now, lastSend: now };
+      const d: Dtx = { txn, partitions: parts, state: 'committing', votes: new Map(), yes: [...parts], logged: true, unacked: new Set(parts), deadline: now, lastSend: now };
       this.active.set(txn, d);
       for (const p of parts) fx.push(send('commit', txn, p));
     }
@@ -78,7 +81,7 @@ export class TwoPhaseCommit {
   commit(txn: TxnId, partitions: readonly number[], now: number): Effect[] {
     invariant(!this.active.has(txn), `2pc: transaction ${txn} committed twice`);
     invariant(partitions.length > 0 && new Set(partitions).size === partitions.length, `2pc: bad participant list for ${txn}`);
-    const d: Dtx = { txn, partitions: [...partitions], state: 'preparing', votes: new Map(), yes: [], unacked: new Set(), deadline: now + this.opts.voteTimeoutMs, lastSend: now };
+    const d: Dtx = { txn, partitions: [...partitions], state: 'preparing', votes: new Map(), yes: [], logged: true, unacked: new Set(), deadline: now + this.opts.voteTimeoutMs, lastSend: now };
     this.active.set(txn, d);
     return partitions.map((p) => send('prepare', txn, p));
   }
@@ -97,17 +100,17 @@ export class TwoPhaseCommit {
       case 'vote':
         if (!d) return msg.vote === 'yes' ? [send('abort', msg.txn, msg.partition)] : []; // presumed abort
         if (d.state !== 'preparing' || !d.partitions.includes(msg.partition)) return [];
-        return this.vote(d, msg.partition, msg.vote);
+        return this.vote(d, msg.partition, msg.vote, now);
       case 'inquire':
         if (!d) return [send('abort', msg.txn, msg.partition)]; // presumed abort
         if (d.state === 'committing') return d.unacked.has(msg.partition) ? [send('commit', d.txn, msg.partition)] : [];
         // A prepared participant asking while votes are out: its PREPARE is durable, so it voted yes (the vote may have been lost).
-        if (d.state === 'preparing' && d.partitions.includes(msg.partition) && !d.votes.has(msg.partition)) return this.vote(d, msg.partition, 'yes');
+        if (d.state === 'preparing' && d.partitions.includes(msg.partition) && !d.votes.has(msg.partition)) return this.vote(d, msg.partition, 'yes', now);
         return [];
       case 'ack':
         if (d?.state !== 'committing' || !d.unacked.delete(msg.partition) || d.unacked.size > 0) return [];
         this.active.delete(d.txn);
-        return [{ kind: 'log-forget', txn: d.txn }];
+        return d.logged ? [{ kind: 'log-forget', txn: d.txn }] : [{ kind: 'outcome', txn: d.txn, committed: true }];
     }
   }
 
@@ -165,7 +168,7 @@ export class TwoPhaseCommit {
     return [...this.active.values()].map((d) => ({ txn: d.txn, state: d.state }));
   }
 
-  private vote(d: Dtx, p: number, v: Vote): Effect[] {
+  private vote(d: Dtx, p: number, v: Vote, now: number): Effect[] {
     if (d.votes.has(p)) return [];
     if (v === 'no') return this.abortPreparing(d, serializationFailure(`transaction ${d.txn} aborted: partition ${p} could not prepare it (it timed out, conflicted or its shard restarted); retry it`));
     d.votes.set(p, v);
@@ -174,6 +177,17 @@ export class TwoPhaseCommit {
     if (d.yes.length === 0) {
       this.active.delete(d.txn);
       return [{ kind: 'outcome', txn: d.txn, committed: true }];
+    }
+    if (d.yes.length === 1) {
+      // Single writer (every other partition read-only): no decision to log. The one PREPAREd
+      // partition commits; the client hears only at its ack. If the coordinator dies first, the
+      // in-doubt partition inquires and is told abort (nothing logged), and nobody was told
+      // otherwise. This saves the decision log's fdatasync.
+      d.state = 'committing';
+      d.logged = false;
+      d.lastSend = now;
+      d.unacked.add(d.yes[0]!);
+      return [send('commit', d.txn, d.yes[0]!)];
     }
     d.state = 'logging';
     return [{ kind: 'log-commit', txn: d.txn, partitions: d.yes }];

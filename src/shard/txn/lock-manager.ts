@@ -41,6 +41,8 @@ export interface LockManagerOptions {
    * this one is a backstop that must be longer (see docs/transactions.md, "Timeouts").
    */
   readonly idleTimeoutMs: number;
+  /** Run {@link LockManager.check} after every call that changes state (HELIOS_VERIFY=all; the tests). */
+  readonly verify?: boolean;
 }
 
 export type AcquireResult =
@@ -126,6 +128,7 @@ export class LockManager {
     t.plan = Array.isArray(plan) ? plan : [plan as LockStep];
     t.planAt = 0;
     const r = this.runPlan(t, now);
+    this.verify();
     if (r === 'waiting') return { status: 'waiting' };
     return r === 'granted' ? { status: 'granted' } : { status: 'failed', error: r };
   }
@@ -151,6 +154,7 @@ export class LockManager {
     this.cancelWait(t, wakeups);
     for (const key of [...t.held.keys()]) this.releaseKey(t, key, wakeups);
     this.txns.delete(txn);
+    this.verify();
     return wakeups;
   }
 
@@ -160,6 +164,7 @@ export class LockManager {
     if (!t) return [];
     const wakeups: Wakeup[] = [];
     for (const [key, res] of [...t.held]) if (res.partition === partition) this.releaseKey(t, key, wakeups);
+    this.verify();
     return wakeups;
   }
 
@@ -172,6 +177,7 @@ export class LockManager {
     const expired: Expiry[] = [];
     const wakeups: Wakeup[] = [];
     for (const t of this.txns.values()) {
+      if (Number.isNaN(t.lastActive)) t.lastActive = now;
       if (t.expired) continue;
       if (t.waitingOn !== null && now - t.waitSince >= this.opts.lockWaitTimeoutMs) {
         const on = t.waitingOn;
@@ -183,6 +189,7 @@ export class LockManager {
         expired.push({ txn: t.id, reason: 'idle', error: new HeliosError('TX_NOT_FOUND', `transaction ${t.id} was idle for ${now - t.lastActive} ms and was rolled back`) });
       }
     }
+    this.verify();
     return { expired, wakeups };
   }
 
@@ -240,6 +247,10 @@ export class LockManager {
   }
 
   // --- internals ---
+
+  private verify(): void {
+    if (this.opts.verify) this.check();
+  }
 
   private runPlan(t: TxnState, now: number): 'granted' | 'waiting' | HeliosError {
     const plan = t.plan!;
@@ -385,6 +396,10 @@ export class LockManager {
       this.hold(e, w.txn, w.target);
       w.txn.waitingOn = null;
       w.txn.planAt++;
+      // Releases carry no clock: a continued plan that waits again keeps counting from its first
+      // wait (the lock-wait timeout bounds the statement's total wait), and the idle clock
+      // restarts at the next tick (NaN = "now, when known").
+      w.txn.lastActive = NaN;
       const r = this.runPlan(w.txn, w.txn.waitSince);
       if (r === 'granted') wakeups.push({ txn: w.txn.id });
       else if (r !== 'waiting') wakeups.push({ txn: w.txn.id, error: r });

@@ -20,6 +20,10 @@
  *     and asks the coordinator for each outcome (`inquire`). The fence drops when the last
  *     in-doubt transaction of the partition is resolved.
  *
+ * IMPORTANT: read-only detection (the `read-only` vote, {@link Participant.commitOnePhase}) trusts
+ * the locks: a partition counts as written when the transaction holds IX/SIX/X there. The
+ * executor must take its write plan before every write (it must anyway, for isolation).
+ *
  * IMPORTANT: the `out` messages of every call must be sent only after the batch's group commit
  * (`Partition.sync()` of the partitions written): an `ack` promises the COMMIT is durable, and the
  * coordinator forgets its decision on the last ack. The shard loop already syncs before replying.
@@ -163,15 +167,26 @@ export class Participant {
         pt.state = 'done';
       }
     } catch (e) {
-      this.abort(txn);
+      this.rollback(txn);
       throw e;
     }
     this.txns.delete(txn);
     return { lsn, wakeups: this.locks.releaseAll(txn) };
   }
 
-  /** Rolls back `txn` on every partition of this shard and releases its locks (idempotent). */
+  /**
+   * Rolls back `txn` on every partition of this shard and releases its locks (idempotent): a
+   * client ROLLBACK, a failed statement, a lost session. A PREPAREd transaction is refused
+   * (INTERNAL): only its coordinator's decision may end it.
+   */
   abort(txn: TxnId): Wakeup[] {
+    const t = this.txns.get(txn);
+    if (t) for (const pt of t.parts.values()) invariant(pt.state !== 'prepared', `participant: transaction ${txn} is PREPAREd; only its coordinator may abort it`);
+    return this.rollback(txn);
+  }
+
+  /** {@link abort} without the PREPAREd check: the coordinator's ABORT, or this shard's own failed PREPARE. */
+  private rollback(txn: TxnId): Wakeup[] {
     const t = this.txns.get(txn);
     if (!t) return [];
     const wakeups: Wakeup[] = [];
@@ -195,7 +210,7 @@ export class Participant {
         if (t && pt && pt.state !== 'done') {
           invariant(msg.kind === 'abort' || pt.state === 'prepared', `participant: COMMIT of transaction ${msg.txn} on partition ${p} that never voted yes`);
           if (msg.kind === 'abort') {
-            res.wakeups.push(...this.abort(msg.txn));
+            res.wakeups.push(...this.rollback(msg.txn));
           } else {
             res.wakeups.push(...this.resolve(t, p, pt, true));
             if ([...t.parts.values()].every((x) => x.state === 'done')) res.wakeups.push(...this.finish(t));
@@ -241,7 +256,7 @@ export class Participant {
     try {
       pt.storage!.prepare(gidOf(t.id));
     } catch {
-      res.wakeups.push(...this.abort(t.id));
+      res.wakeups.push(...this.rollback(t.id)); // other partitions here may have voted yes: the coordinator aborts them all
       return 'no';
     }
     pt.state = 'prepared';
