@@ -155,6 +155,11 @@ describe('generated gRPC services on a running server', () => {
       assert.deepEqual(files.map((f) => f.name).sort(), ['google/protobuf/empty.proto', 'google/protobuf/field_mask.proto', 'orders.proto']);
       const order = own.messageType!.find((m) => m.name === 'Order')!;
       assert.equal(order.field!.find((f) => f.name === 'status')!.proto3Optional, true);
+      // The static service's file went through fixProto3Optional.
+      const db = await reflect(port, version, { file_containing_symbol: 'heliosdb.v1.Database' });
+      const dbFile = ((db['file_descriptor_response'] as { file_descriptor_proto: Uint8Array[] }).file_descriptor_proto).map(decodeFile).find((f) => f.messageType?.some((m) => m.name === 'ExecuteResponse'))!;
+      const execResp = dbFile.messageType!.find((m) => m.name === 'ExecuteResponse')!;
+      assert.equal(execResp.field!.find((f) => f.name === 'last_insert_id')!.proto3Optional, true);
       const byName = await reflect(port, version, { file_by_filename: 'google/protobuf/field_mask.proto' });
       assert.equal(decodeFile((byName['file_descriptor_response'] as { file_descriptor_proto: Uint8Array[] }).file_descriptor_proto[0]!).name, 'google/protobuf/field_mask.proto');
     });
