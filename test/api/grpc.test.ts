@@ -168,7 +168,11 @@ describe('generated gRPC services on a running server', () => {
   test('after CREATE TABLE, apply() serves the new service and reflection lists it; orders keeps working', async () => {
     await backend.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL)', []);
     const schema: ApiSchema = { ...ordersSchema(), tables: [...ordersSchema().tables, { name: 'customers', columns: [col('id', 'INTEGER', 1, { primaryKey: true, nullable: false }), col('name', 'TEXT', 2, { nullable: false })], primaryKey: 'id', indexes: [], shardKey: null }] };
+    const before = api;
     api = api.withSchema(schema);
+    // The unchanged table's gRPC side is reused, not rebuilt; a changed method list rebuilds it.
+    assert.equal(api.grpc.find((g) => g.model.pkg === 'orders'), before.grpc.find((g) => g.model.pkg === 'orders'));
+    assert.notEqual(api.withSchema({ ...schema, methods: [] }).grpc.find((g) => g.model.pkg === 'orders'), before.grpc.find((g) => g.model.pkg === 'orders'));
     host.apply(api);
     const customers = clientFor(api, 'customers.CustomerService', port);
     try {
