@@ -72,11 +72,12 @@ describe('generated gRPC services on a running server', () => {
   let api: SchemaApi;
   let host: SchemaGrpcHost;
   let orders: grpc.Client;
+  const calls: string[] = [];
 
   before(async () => {
     backend = engineBackend();
     await backend.exec(ORDERS_DDL, []);
-    api = new SchemaApi(ordersSchema(), { exec: backend.exec, onInternal: (e) => { throw e; } });
+    api = new SchemaApi(ordersSchema(), { exec: backend.exec, onInternal: (e) => { throw e; }, onGrpcCall: (route, status) => calls.push(`${route} ${status}`) });
     server = new grpc.Server();
     const statics = protoLoader.loadSync(['heliosdb/v1/database.proto', 'grpc/health/v1/health.proto'], { includeDirs: [PROTO_DIR], keepCase: true });
     fixProto3Optional(statics);
@@ -111,6 +112,8 @@ describe('generated gRPC services on a running server', () => {
     assert.equal(e.code, grpc.status.NOT_FOUND);
     assert.match(e.details, /NOT_FOUND: orders: no row with id 1/);
     assert.equal((await callError(orders, 'DeleteOrder', { id: '1' })).code, grpc.status.NOT_FOUND);
+    assert.deepEqual(calls.slice(0, 2), ['orders.OrderService/CreateOrder OK', 'orders.OrderService/GetOrder OK']);
+    assert.equal(calls.at(-1), 'orders.OrderService/DeleteOrder NOT_FOUND');
   });
 
   test('List pages with a token; bad order_by, masks and tokens are INVALID_ARGUMENT; duplicate key is ALREADY_EXISTS', async () => {

@@ -153,6 +153,8 @@ export interface HandlerOptions {
   tokens: PageTokens;
   /** Called with unexpected (INTERNAL) failures, for the log. */
   onInternal?: (e: unknown, rpc: string) => void;
+  /** Called once per finished call with the status name (`OK`, `NOT_FOUND`, …), for metrics. */
+  onCall?: (rpc: string, status: string, seconds: number) => void;
 }
 
 /** The implementation object for `server.addService(api.definition, …)`. */
@@ -160,26 +162,31 @@ export function grpcHandlers(api: GrpcTableApi, opts: HandlerOptions): grpc.Unty
   const impl: grpc.UntypedServiceImplementation = {};
   for (const rpc of Object.keys(api.definition)) {
     impl[rpc] = ((call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+      const t0 = performance.now();
+      const done = (err: Partial<grpc.StatusObject> | null, reply?: Msg): void => {
+        opts.onCall?.(rpc, err ? grpc.status[err.code ?? grpc.status.UNKNOWN] : 'OK', (performance.now() - t0) / 1000);
+        if (err) cb(err);
+        else cb(null, reply);
+      };
+      const fail = (e: unknown): void => done(grpcError(e, (x) => opts.onInternal?.(x, rpc)));
       let op: Operation;
       try {
         op = grpcOperation(api.model, rpc, call.request);
       } catch (e) {
-        cb(grpcError(e, (x) => opts.onInternal?.(x, rpc)));
+        fail(e);
         return;
       }
-      runOperation(api.model, op, opts.exec, opts.tokens).then(
-        (res) => {
-          try {
-            cb(null, grpcReply(api.model, res));
-          } catch (e) {
-            cb(grpcError(e, (x) => opts.onInternal?.(x, rpc)));
-          }
-        },
-        (e: unknown) => cb(grpcError(e, (x) => opts.onInternal?.(x, rpc))),
-      );
+      runOperation(api.model, op, opts.exec, opts.tokens).then((res) => {
+        let reply: Msg;
+        try {
+          reply = grpcReply(api.model, res);
+        } catch (e) {
+          fail(e);
+          return;
+        }
+        done(null, reply);
+      }, fail);
     }) as grpc.handleUnaryCall<Msg, Msg>;
   }
   return impl;
 }
-
-

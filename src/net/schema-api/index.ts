@@ -48,6 +48,8 @@ export interface SchemaApiOptions {
   /** HMAC key for page tokens; random per process when omitted (tokens then die with it). */
   pageTokenKey?: Uint8Array;
   onInternal?: (e: unknown, where: string) => void;
+  /** Per finished gRPC call: route `orders.OrderService/GetOrder`, status name, seconds (metrics). */
+  onGrpcCall?: (route: string, status: string, seconds: number) => void;
 }
 
 /**
@@ -109,7 +111,11 @@ export class SchemaApi {
   grpcServices(): { name: string; definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }[] {
     return this.grpc.map((g) => ({
       name: g.serviceName, definition: g.definition,
-      implementation: grpcHandlers(g, { exec: this.opts.exec, tokens: this.tokens, onInternal: (e, rpc) => this.opts.onInternal?.(e, `${g.serviceName}/${rpc}`) }),
+      implementation: grpcHandlers(g, {
+        exec: this.opts.exec, tokens: this.tokens,
+        onInternal: (e, rpc) => this.opts.onInternal?.(e, `${g.serviceName}/${rpc}`),
+        onCall: (rpc, status, seconds) => this.opts.onGrpcCall?.(`${g.serviceName}/${rpc}`, status, seconds),
+      }),
     }));
   }
 
