@@ -140,6 +140,16 @@ describe('generated gRPC services on a running server', () => {
     assert.equal(notNull.code, grpc.status.FAILED_PRECONDITION, notNull.details);
   });
 
+  test('int64 beyond 2^53 and negative values survive the wire exactly', async () => {
+    for (const v of ['9007199254740993', '-9223372036854775808', '9223372036854775807']) {
+      const r = await call(orders, 'CreateOrder', { customer_id: v, total_price: -0.5 });
+      assert.equal(r['customer_id'], v);
+      assert.equal(r['total_price'], -0.5);
+      assert.equal((await call(orders, 'GetOrder', { id: r['id'] }))['customer_id'], v);
+      await call(orders, 'DeleteOrder', { id: r['id'] });
+    }
+  });
+
   test('the custom method runs its SQL with typed fields', async () => {
     const r = await call(orders, 'UpdateOrderStatus', { id: '2', status: 'lost' });
     assert.equal(r['status'], 'lost');

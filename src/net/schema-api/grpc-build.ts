@@ -59,7 +59,19 @@ export function buildGrpcTable(model: TableModel): GrpcTableApi {
     }
   }
   const serviceName = `${model.pkg}.${model.service}`;
-  return { model, fileName: protoFileName(model), protoText, root, serviceName, definition: pkgDef[serviceName] as grpc.ServiceDefinition, packageDefinition: pkgDef };
+  const definition = pkgDef[serviceName] as grpc.ServiceDefinition;
+  const service = root.lookupService(serviceName);
+  for (const [name, m] of Object.entries(definition)) {
+    // Replies are built by rowToMessage with exactly the field types (int64 as decimal strings,
+    // which the encoder parses): encoding them directly skips proto-loader's fromObject copy,
+    // 3 of the ~12 µs a GetOrder costs here (bench/api).
+    const type = service.methods[name]!.resolvedResponseType!;
+    (m as { responseSerialize: (o: object) => Buffer }).responseSerialize = (o) => {
+      const bytes = type.encode(o).finish();
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    };
+  }
+  return { model, fileName: protoFileName(model), protoText, root, serviceName, definition, packageDefinition: pkgDef };
 }
 
 type Msg = Record<string, unknown>;
