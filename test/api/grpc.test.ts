@@ -72,11 +72,12 @@ describe('generated gRPC services on a running server', () => {
   let api: SchemaApi;
   let host: SchemaGrpcHost;
   let orders: grpc.Client;
+  const calls: string[] = [];
 
   before(async () => {
     backend = engineBackend();
     await backend.exec(ORDERS_DDL, []);
-    api = new SchemaApi(ordersSchema(), { exec: backend.exec, onInternal: (e) => { throw e; } });
+    api = new SchemaApi(ordersSchema(), { exec: backend.exec, onInternal: (e) => { throw e; }, onGrpcCall: (route, status) => calls.push(`${route} ${status}`) });
     server = new grpc.Server();
     const statics = protoLoader.loadSync(['heliosdb/v1/database.proto', 'grpc/health/v1/health.proto'], { includeDirs: [PROTO_DIR], keepCase: true });
     fixProto3Optional(statics);
@@ -111,6 +112,8 @@ describe('generated gRPC services on a running server', () => {
     assert.equal(e.code, grpc.status.NOT_FOUND);
     assert.match(e.details, /NOT_FOUND: orders: no row with id 1/);
     assert.equal((await callError(orders, 'DeleteOrder', { id: '1' })).code, grpc.status.NOT_FOUND);
+    assert.deepEqual(calls.slice(0, 2), ['orders.OrderService/CreateOrder OK', 'orders.OrderService/GetOrder OK']);
+    assert.equal(calls.at(-1), 'orders.OrderService/DeleteOrder NOT_FOUND');
   });
 
   test('List pages with a token; bad order_by, masks and tokens are INVALID_ARGUMENT; duplicate key is ALREADY_EXISTS', async () => {
@@ -137,6 +140,16 @@ describe('generated gRPC services on a running server', () => {
     assert.equal(notNull.code, grpc.status.FAILED_PRECONDITION, notNull.details);
   });
 
+  test('int64 beyond 2^53 and negative values survive the wire exactly', async () => {
+    for (const v of ['9007199254740993', '-9223372036854775808', '9223372036854775807']) {
+      const r = await call(orders, 'CreateOrder', { customer_id: v, total_price: -0.5 });
+      assert.equal(r['customer_id'], v);
+      assert.equal(r['total_price'], -0.5);
+      assert.equal((await call(orders, 'GetOrder', { id: r['id'] }))['customer_id'], v);
+      await call(orders, 'DeleteOrder', { id: r['id'] });
+    }
+  });
+
   test('the custom method runs its SQL with typed fields', async () => {
     const r = await call(orders, 'UpdateOrderStatus', { id: '2', status: 'lost' });
     assert.equal(r['status'], 'lost');
@@ -155,6 +168,11 @@ describe('generated gRPC services on a running server', () => {
       assert.deepEqual(files.map((f) => f.name).sort(), ['google/protobuf/empty.proto', 'google/protobuf/field_mask.proto', 'orders.proto']);
       const order = own.messageType!.find((m) => m.name === 'Order')!;
       assert.equal(order.field!.find((f) => f.name === 'status')!.proto3Optional, true);
+      // The static service's file went through fixProto3Optional.
+      const db = await reflect(port, version, { file_containing_symbol: 'heliosdb.v1.Database' });
+      const dbFile = ((db['file_descriptor_response'] as { file_descriptor_proto: Uint8Array[] }).file_descriptor_proto).map(decodeFile).find((f) => f.messageType?.some((m) => m.name === 'ExecuteResponse'))!;
+      const execResp = dbFile.messageType!.find((m) => m.name === 'ExecuteResponse')!;
+      assert.equal(execResp.field!.find((f) => f.name === 'last_insert_id')!.proto3Optional, true);
       const byName = await reflect(port, version, { file_by_filename: 'google/protobuf/field_mask.proto' });
       assert.equal(decodeFile((byName['file_descriptor_response'] as { file_descriptor_proto: Uint8Array[] }).file_descriptor_proto[0]!).name, 'google/protobuf/field_mask.proto');
     });
@@ -163,7 +181,11 @@ describe('generated gRPC services on a running server', () => {
   test('after CREATE TABLE, apply() serves the new service and reflection lists it; orders keeps working', async () => {
     await backend.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL)', []);
     const schema: ApiSchema = { ...ordersSchema(), tables: [...ordersSchema().tables, { name: 'customers', columns: [col('id', 'INTEGER', 1, { primaryKey: true, nullable: false }), col('name', 'TEXT', 2, { nullable: false })], primaryKey: 'id', indexes: [], shardKey: null }] };
+    const before = api;
     api = api.withSchema(schema);
+    // The unchanged table's gRPC side is reused, not rebuilt; a changed method list rebuilds it.
+    assert.equal(api.grpc.find((g) => g.model.pkg === 'orders'), before.grpc.find((g) => g.model.pkg === 'orders'));
+    assert.notEqual(api.withSchema({ ...schema, methods: [] }).grpc.find((g) => g.model.pkg === 'orders'), before.grpc.find((g) => g.model.pkg === 'orders'));
     host.apply(api);
     const customers = clientFor(api, 'customers.CustomerService', port);
     try {

@@ -181,6 +181,22 @@ describe('message names', () => {
     assert.throws(() => tableModel(t, [{ table: 'orders', name: 'Bump', sql: 'UPDATE orders SET quantity = quantity + ? RETURNING *' }]), /positional/);
     assert.throws(() => tableModel(t, [{ table: 'orders', name: 'Bump', sql: 'UPDATE orders SET quantity = quantity + :n RETURNING *' }]), /cannot type parameter :n/);
     assert.throws(() => tableModel(t, [{ table: 'orders', name: 'Ids', sql: 'SELECT id FROM orders' }]), /must select whole rows/);
+  });
+
+  test('custom methods: parameters typed from INSERT column lists and LIMIT/OFFSET', () => {
+    const t = ordersTable();
+    const ins = tableModel(t, [{ table: 'orders', name: 'Place', sql: 'INSERT INTO orders (customer_id, total_price) VALUES (:cust, :price) RETURNING *' }]).methods[0]!;
+    assert.deepEqual(ins.fields.map((f) => [f.name, f.scalar]), [['cust', 'int64'], ['price', 'double']]);
+    assert.equal(ins.returns, 'row');
+    // A parameter inside an expression is not a whole value: it is not typed by position.
+    assert.throws(() => tableModel(t, [{ table: 'orders', name: 'Place', sql: 'INSERT INTO orders (customer_id, status) VALUES (:cust, lower(:st)) RETURNING *' }]), /cannot type parameter :st/);
+    const top = tableModel(t, [{ table: 'orders', name: 'Top', sql: 'SELECT * FROM orders WHERE total_price > :min ORDER BY total_price DESC LIMIT :n OFFSET :skip' }]).methods[0]!;
+    assert.deepEqual(top.fields.map((f) => [f.name, f.scalar]), [['min', 'double'], ['n', 'int64'], ['skip', 'int64']]);
+    assert.equal(top.returns, 'rows');
+  });
+
+  test('custom methods: the scanner skips strings, comments and quoted names', () => {
+    const t = ordersTable();
     // Strings, comments and quoted names do not fool the scanner.
     const m = tableModel(t, [{ table: 'orders', name: 'Tag', sql: "UPDATE orders SET status = :s /* :y */ WHERE \"id\" = :id AND status <> ':x' -- :z\n RETURNING *" }]).methods[0]!;
     assert.deepEqual(m.fields.map((f) => [f.name, f.scalar]), [['s', 'string'], ['id', 'int64']]);

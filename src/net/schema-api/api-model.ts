@@ -106,6 +106,7 @@ function methodModel(model: TableModel, m: ApiMethod): MethodModel {
   const fields = parsed.params.map((p, i) => {
     const col = model.columns.find((c) => c.name.toLowerCase() === (p.column ?? p.name).toLowerCase())
       ?? model.columns.find((c) => c.name.toLowerCase() === p.name.toLowerCase());
+    if (!col && p.integer) return { name: p.name, scalar: 'int64' as ProtoScalar, number: i + 1 };
     if (!col) {
       throw new HeliosError('SQL_ERROR', `custom method ${m.name}: cannot type parameter :${p.name}; compare it with a column of ${model.pkg} (col = :${p.name}) or name it after one`);
     }

@@ -48,6 +48,8 @@ export interface SchemaApiOptions {
   /** HMAC key for page tokens; random per process when omitted (tokens then die with it). */
   pageTokenKey?: Uint8Array;
   onInternal?: (e: unknown, where: string) => void;
+  /** Per finished gRPC call: route `orders.OrderService/GetOrder`, status name, seconds (metrics). */
+  onGrpcCall?: (route: string, status: string, seconds: number) => void;
 }
 
 /**
@@ -61,16 +63,32 @@ export class SchemaApi {
   readonly grpcSkipped: { table: string; reason: string }[];
   private readonly tokens: PageTokens;
 
-  constructor(readonly schema: ApiSchema, private readonly opts: SchemaApiOptions, tokens?: PageTokens) {
+  /** Built gRPC tables by the JSON of their inputs: a DDL rebuilds only the tables it changed. */
+  private readonly built: Map<string, GrpcTableApi>;
+
+  constructor(readonly schema: ApiSchema, private readonly opts: SchemaApiOptions, tokens?: PageTokens, previous?: Map<string, GrpcTableApi>) {
     this.models = buildModels(schema);
     this.tokens = tokens ?? new PageTokens(opts.pageTokenKey);
-    this.grpc = this.models.filter((m) => !m.grpcProblem).map(buildGrpcTable);
+    this.built = new Map();
+    this.grpc = [];
+    this.models.forEach((m, i) => {
+      if (m.grpcProblem) return;
+      // Building a table costs ~5 ms (proto parse, proto-loader, descriptors): reuse unchanged ones.
+      const key = JSON.stringify([m.table, schema.methods.filter((x) => x.table === m.pkg)]);
+      const g = previous?.get(key) ?? buildGrpcTable(m);
+      this.models[i] = g.model;
+      this.built.set(key, g);
+      this.grpc.push(g);
+    });
     this.grpcSkipped = this.models.filter((m) => m.grpcProblem).map((m) => ({ table: m.pkg, reason: m.grpcProblem! }));
   }
 
-  /** A new version for a changed schema that keeps the page-token key (tokens stay valid). */
+  /**
+   * A new version for a changed schema. It keeps the page-token key (tokens stay valid) and
+   * reuses the built gRPC side of every table whose definition and methods did not change.
+   */
   withSchema(schema: ApiSchema): SchemaApi {
-    return new SchemaApi(schema, this.opts, this.tokens);
+    return new SchemaApi(schema, this.opts, this.tokens, this.built);
   }
 
   /** The REST answer for a resource route, or null when the path is not one (answer 404). Throws HeliosError. */
@@ -93,7 +111,11 @@ export class SchemaApi {
   grpcServices(): { name: string; definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }[] {
     return this.grpc.map((g) => ({
       name: g.serviceName, definition: g.definition,
-      implementation: grpcHandlers(g, { exec: this.opts.exec, tokens: this.tokens, onInternal: (e, rpc) => this.opts.onInternal?.(e, `${g.serviceName}/${rpc}`) }),
+      implementation: grpcHandlers(g, {
+        exec: this.opts.exec, tokens: this.tokens,
+        onInternal: (e, rpc) => this.opts.onInternal?.(e, `${g.serviceName}/${rpc}`),
+        onCall: (rpc, status, seconds) => this.opts.onGrpcCall?.(`${g.serviceName}/${rpc}`, status, seconds),
+      }),
     }));
   }
 

@@ -121,7 +121,7 @@ function methodPath(m: TableModel, cm: MethodModel): Json {
 }
 
 function tablePaths(m: TableModel, paths: Json): void {
-  const base = `/v1/${m.pkg}`;
+  const base = `/v1/${encodeURIComponent(m.pkg)}`;
   const filters = m.columns.filter((c) => !['page_size', 'page_token', 'order_by'].includes(c.name)).map((c) => ({
     name: c.name, in: 'query', required: false, schema: { type: 'string' }, description: `equality filter on ${c.name} (${c.declaredType || 'no type'})`,
   }));

@@ -86,6 +86,8 @@ export interface MethodParam {
   name: string;
   /** The column it meets (lexically), or undefined. */
   column: string | undefined;
+  /** Set when the position alone fixes the type: `LIMIT :n`, `OFFSET :n` are integers. */
+  integer?: true;
 }
 
 export interface ParsedMethodSql {
@@ -96,6 +98,45 @@ export interface ParsedMethodSql {
   /** Whether the statement yields whole rows of its table (`SELECT *` or `RETURNING *`). */
   returnsRows: boolean;
   isSelect: boolean;
+}
+
+/** Tokens of the parenthesised group opening at `open`, split at its top-level commas. */
+function group(toks: Tok[], open: number): { items: Tok[][]; end: number } | null {
+  if (toks[open]?.text !== '(') return null;
+  const items: Tok[][] = [[]];
+  let depth = 0;
+  for (let i = open + 1; i < toks.length; i++) {
+    const t = toks[i]!;
+    if (t.text === '(') depth++;
+    else if (t.text === ')' && depth-- === 0) return { items, end: i };
+    else if (t.text === ',' && depth === 0) { items.push([]); continue; }
+    items[items.length - 1]!.push(t);
+  }
+  return null;
+}
+
+/**
+ * `INSERT INTO t (c1, c2) VALUES (:a, :b)`: a parameter that is a whole value meets the column
+ * in the same position (first row of VALUES only).
+ */
+function insertColumns(toks: Tok[], params: MethodParam[], byName: Map<string, number>): void {
+  const values = toks.findIndex((t) => t.kind === 'ident' && !t.quoted && t.text.toUpperCase() === 'VALUES');
+  if (values < 0) return;
+  let open = values - 1;
+  if (toks[open]?.text !== ')') return;
+  for (let depth = 0; open >= 0; open--) {
+    if (toks[open]!.text === ')') depth++;
+    else if (toks[open]!.text === '(' && --depth === 0) break;
+  }
+  const cols = group(toks, open);
+  const vals = group(toks, values + 1);
+  if (!cols || !vals || cols.items.length !== vals.items.length) return;
+  vals.items.forEach((item, i) => {
+    const c = cols.items[i]!;
+    if (item.length !== 1 || item[0]!.kind !== 'param' || c.length !== 1 || c[0]!.kind !== 'ident') return;
+    const p = params[byName.get(item[0]!.text.slice(1)) ?? -1];
+    if (p && p.column === undefined) p.column = c[0]!.text;
+  });
 }
 
 const isComparison = (t: Tok | undefined): boolean => t !== undefined && (t.kind === 'op' ? COMPARISONS.has(t.text) : t.kind === 'ident' && !t.quoted && COMPARISONS.has(t.text.toUpperCase()));
@@ -135,10 +176,13 @@ export function parseMethodSql(sql: string, method: string): ParsedMethodSql {
       const col = columnAt(toks, c);
       p.column = col !== undefined && toks[c + 1]?.text === '.' ? columnAt(toks, c + 2) : col;
     }
+    const before = toks[k - 1];
+    if (before?.kind === 'ident' && /^(LIMIT|OFFSET)$/i.test(before.text)) p.integer = true;
     rewritten += `${sql.slice(last, t.start)}?${idx + 1}`;
     last = t.end;
   });
   rewritten += sql.slice(last);
+  insertColumns(toks, params, byName);
   const first = toks[0]?.text.toUpperCase();
   const isSelect = first === 'SELECT' || first === 'WITH';
   let end = toks.length - 1;
