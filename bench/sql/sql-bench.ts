@@ -1,26 +1,40 @@
 /**
- * SQL engine benchmark: HeliosDB's engine over the memory partition against SQLite
+ * SQL engine benchmark: HeliosDB's engine over the paged storage the server uses (or, with
+ * `--storage memory`, the in-memory test partition) against SQLite
  * (better-sqlite3, in-memory) on the same data in the same run. Prints time per query for both
  * and the ratio (ours / SQLite; lower is better) and writes bench/results/sql-<date>.json.
  *
- *   node dist/bench/sql/sql-bench.js [--orders 50000] [--seconds 1]
+ *   node dist/bench/sql/sql-bench.js [--orders 50000] [--seconds 1] [--storage paged|memory]
  *
  * Both run prepared/cached statements with parameters; SQLite's numbers are its C engine plus the
  * better-sqlite3 binding, ours are TypeScript end to end (parse cached, plan cached).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SqlEngine } from '../../src/sql/index.js';
 import { openMemoryPartition } from '../../src/storage/memory/index.js';
+import { createBufferPool, openPartition, type Partition } from '../../src/storage/index.js';
+
+
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: number): number => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
 const ORDERS = arg('orders', 50000);
 const CUSTOMERS = Math.max(10, Math.floor(ORDERS / 50));
 const SECONDS = arg('seconds', 1);
+const STORAGE = args.includes('--storage') ? args[args.indexOf('--storage') + 1]! : 'paged';
+
+/** The partition under test: the server's paged engine (async WAL, 128 MiB pool) or the memory model. */
+function openBenchPartition(): { partition: Partition; cleanup: () => void } {
+  if (STORAGE === 'memory') return { partition: openMemoryPartition(0), cleanup: () => {} };
+  if (STORAGE !== 'paged') throw new Error(`--storage must be paged or memory, not ${STORAGE}`);
+  const dir = mkdtempSync(resolve(tmpdir(), 'heliosdb-sql-bench-'));
+  const partition = openPartition(0, { dir, walMode: 'async' }, createBufferPool({ bytes: 128 * 1024 * 1024 }));
+  return { partition, cleanup: () => { partition.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
 
 const SCHEMA = [
   "CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT NOT NULL, region TEXT NOT NULL)",
@@ -58,7 +72,8 @@ function timeIt(fn: () => void): { perOpUs: number; ops: number } {
 function main(): void {
   const db = new Database(':memory:');
   db.defaultSafeIntegers(true);
-  const engine = new SqlEngine(openMemoryPartition(0));
+  const { partition, cleanup } = openBenchPartition();
+  const engine = new SqlEngine(partition);
   const s = engine.session();
   for (const q of SCHEMA) { db.exec(q); s.execute(q); }
   const regions = ['north', 'south', 'east', 'west'];
@@ -101,12 +116,13 @@ function main(): void {
   const out = {
     date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30),
     betterSqlite3: pkg.version, sqlite: (db.prepare('SELECT sqlite_version()').pluck().get() as string), orders: ORDERS, customers: CUSTOMERS,
-    storage: 'memory partition', results,
+    storage: STORAGE === 'paged' ? 'paged partition (async WAL, 128 MiB buffer pool); SQLite :memory:' : 'memory partition; SQLite :memory:', results,
   };
   mkdirSync(resolve(root, 'bench/results'), { recursive: true });
-  const file = resolve(root, `bench/results/sql-${out.date.slice(0, 10)}.json`);
+  const file = resolve(root, `bench/results/sql-${STORAGE}-${out.date.slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
   console.log(`wrote ${file}`);
+  cleanup();
 }
 
 main();
