@@ -3,13 +3,36 @@
  * prints "<file>: N passed, N failed" per file and "TOTAL: N passed, N failed", requires
  * select1–3 to pass completely, and fails when any file's pass count drops below the committed
  * baseline (baseline.json — a ratchet: raise it with UPDATE_SLT_BASELINE=1 after an improvement).
+ * It runs twice: on the paged storage the server uses (real files in a temp dir) and on the
+ * in-memory partition the unit tests use; both must meet the baseline.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSltFile } from './slt-runner.js';
+import { createBufferPool, openPartition, type Partition } from '../../src/storage/index.js';
+import { openMemoryPartition } from '../../src/storage/memory/index.js';
+
+interface StorageUnderTest {
+  name: string;
+  /** A fresh partition per corpus file, and how to dispose of it. */
+  open(): { partition: Partition; dispose(): void };
+}
+
+const STORAGES: StorageUnderTest[] = [
+  {
+    name: 'paged storage',
+    open() {
+      const dir = mkdtempSync(join(tmpdir(), 'heliosdb-slt-'));
+      const partition = openPartition(0, { dir, walMode: 'async' }, createBufferPool({ bytes: 32 * 1024 * 1024 }));
+      return { partition, dispose: () => { partition.close(); rmSync(dir, { recursive: true, force: true }); } };
+    },
+  },
+  { name: 'memory partition', open: () => ({ partition: openMemoryPartition(0), dispose: () => {} }) },
+];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../../..');
@@ -26,7 +49,7 @@ function listTests(dir: string): string[] {
   return out;
 }
 
-test('sqllogictest corpus', { skip: !existsSync(corpus) && `corpus not found at ${corpus}` }, () => {
+for (const storage of STORAGES) test(`sqllogictest corpus on the ${storage.name}`, { skip: !existsSync(corpus) && `corpus not found at ${corpus}` }, () => {
   const baseline = JSON.parse(readFileSync(baselinePath, 'utf8')) as { total: number; files: Record<string, number> };
   const files = listTests(corpus);
   assert.ok(files.length > 0, 'the corpus has .test files');
@@ -36,7 +59,9 @@ test('sqllogictest corpus', { skip: !existsSync(corpus) && `corpus not found at 
   const regressions: string[] = [];
   for (const f of files) {
     const name = relative(corpus, f);
-    const r = runSltFile(f, { maxFailures: 3 });
+    let opened: { partition: Partition; dispose(): void } | undefined;
+    const r = runSltFile(f, { maxFailures: 3, openPartition: () => (opened = storage.open()).partition });
+    opened?.dispose();
     console.log(`${name}: ${r.passed} passed, ${r.failed} failed`);
     for (const x of r.failures) console.log(`  ${x.split('\n')[0]!.slice(0, 200)}`);
     passed += r.passed;
@@ -46,8 +71,8 @@ test('sqllogictest corpus', { skip: !existsSync(corpus) && `corpus not found at 
     const floor = baseline.files[name];
     if (floor !== undefined && r.passed < floor) regressions.push(`${name}: ${r.passed} < baseline ${floor}`);
   }
-  console.log(`TOTAL: ${passed} passed, ${failed} failed`);
-  if (process.env.UPDATE_SLT_BASELINE === '1') {
+  console.log(`TOTAL (${storage.name}): ${passed} passed, ${failed} failed`);
+  if (process.env.UPDATE_SLT_BASELINE === '1' && storage === STORAGES[0]) {
     writeFileSync(baselinePath, JSON.stringify({ total: passed, files: perFile }, null, 2) + '\n');
   }
   assert.deepEqual(regressions, [], 'pass counts fell below the baseline');
