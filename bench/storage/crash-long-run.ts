@@ -1,8 +1,8 @@
 /**
- * Long SIGKILL run (not CI): `node dist/test/storage/crash-run.js --rounds 300 [--mode async]`.
+ * Long SIGKILL run (not CI): `node dist/bench/storage/crash-long-run.js --rounds 300 [--mode async]`.
  */
-import { KILL_POINTS, crashRound } from './crash.js';
-import { rmDir, tmpDir } from './helpers.js';
+import { KILL_POINTS, crashRound } from '../../test/storage/crash.js';
+import { rmDir, tmpDir } from '../../test/storage/helpers.js';
 
 const arg = (n: string, d: string): string => {
   const i = process.argv.indexOf(`--${n}`);
