@@ -35,15 +35,23 @@ const S_OTHER = 3;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/**
+ * The encoder's output: one shared scratch buffer (encoding is synchronous and never nested), so
+ * an entry costs one allocation — the final copy.
+ */
 class Out {
-  buf = new Uint8Array(64);
+  buf: Buffer = Buffer.alloc(256);
   len = 0;
+  reset(): this {
+    this.len = 0;
+    return this;
+  }
   byte(b: number): void {
     if (this.len === this.buf.length) this.grow(1);
     this.buf[this.len++] = b;
   }
   grow(n: number): void {
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
   }
@@ -52,10 +60,35 @@ class Out {
     this.buf.set(b, this.len);
     this.len += b.length;
   }
+  /** Appends the UTF-8 of `s`, collated in place (ASCII folding and trailing-space trimming are byte-safe in UTF-8). */
+  text(s: string, c: Collation): void {
+    if (this.len + 3 * s.length + 2 > this.buf.length) this.grow(3 * s.length + 2);
+    const start = this.len;
+    this.len += this.buf.write(s, start, 'utf8');
+    const b = this.buf;
+    if (c === 'nocase') {
+      for (let i = start; i < this.len; i++) {
+        const x = b[i]!;
+        if (x >= 0x41 && x <= 0x5a) b[i] = x + 0x20;
+      }
+    } else if (c === 'rtrim') {
+      while (this.len > start && b[this.len - 1] === 0x20) this.len--;
+    }
+    // escape zero bytes (rare): 00 -> 00 FF
+    if (b.indexOf(0, start) >= 0 && b.indexOf(0, start) < this.len) {
+      const raw = b.slice(start, this.len);
+      this.len = start;
+      for (const x of raw) {
+        this.byte(x);
+        if (x === 0) this.byte(0xff);
+      }
+    }
+  }
   result(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    return new Uint8Array(this.buf.subarray(0, this.len));
   }
 }
+const OUT = new Out();
 
 const f64 = new Float64Array(1);
 const u8 = new Uint8Array(f64.buffer);
@@ -111,7 +144,9 @@ function part(o: Out, v: Value, p: IndexKeyPart): number {
     suffix = Object.is(v, -0) ? S_NEGZERO : S_REAL;
   } else if (typeof v === 'string') {
     o.byte(T_TEXT);
-    escaped(o, enc.encode(collate(v, p.collation)));
+    o.text(v, p.collation);
+    o.byte(0);
+    o.byte(0);
   } else if (v instanceof Uint8Array) {
     o.byte(T_BLOB);
     escaped(o, v);
@@ -123,14 +158,14 @@ function part(o: Out, v: Value, p: IndexKeyPart): number {
 /** The encoded key parts alone (a prefix of an entry; also a range bound). */
 export function encodePrefix(values: readonly Value[], parts: readonly IndexKeyPart[]): Uint8Array {
   if (values.length > parts.length) throw new HeliosError('INTERNAL', `storage: key has ${values.length} values, the index ${parts.length} parts`);
-  const o = new Out();
+  const o = OUT.reset();
   for (let i = 0; i < values.length; i++) part(o, values[i]!, parts[i]!);
   return o.result();
 }
 
 /** A complete index entry for the row's key values and rowid. */
 export function encodeEntry(values: readonly Value[], parts: readonly IndexKeyPart[], rowid: bigint): { entry: Uint8Array; prefixLen: number } {
-  const o = new Out();
+  const o = OUT.reset();
   const suffix: number[] = [];
   for (let i = 0; i < parts.length; i++) suffix.push(part(o, values[i]!, parts[i]!));
   const prefixLen = o.len;
