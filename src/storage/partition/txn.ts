@@ -205,7 +205,7 @@ export class PagedTxn implements StorageTxn {
     this.checkRow(t, row);
     let es: KeyedEntry[] = NO_ENTRIES;
     if (t.indexes.length > 0) {
-      if (t.tree.has(rowid)) throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
+      if (!t.tree.pastEnd(rowid) && t.tree.has(rowid)) throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
       es = this.entries(t, rowid, row);
       for (const e of es) {
         const c = this.uniqueConflict(e, rowid);
