@@ -89,6 +89,12 @@ class Out {
   }
 }
 const OUT = new Out();
+const MIN_I64 = -(1n << 63n);
+const MAX_I64 = (1n << 63n) - 1n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const ROWID = new Uint8Array(8);
+const ROWID_DV = new DataView(ROWID.buffer);
+let SUFFIX = new Uint8Array(16);
 
 const f64 = new Float64Array(1);
 const u8 = new Uint8Array(f64.buffer);
@@ -134,9 +140,10 @@ function part(o: Out, v: Value, p: IndexKeyPart): number {
   let suffix = S_OTHER;
   if (v === null) o.byte(T_NULL);
   else if (typeof v === 'bigint') {
-    if (v < -(1n << 63n) || v >= 1n << 63n) throw new HeliosError('INTERNAL', `storage: integer ${v} is outside 64 bits`);
+    if (v < MIN_I64 || v > MAX_I64) throw new HeliosError('INTERNAL', `storage: integer ${v} is outside 64 bits`);
     const d = Number(v);
-    numberPart(o, d, Number(v - BigInt(d)));
+    // exact below 2^53 in magnitude: no BigInt arithmetic on the common path
+    numberPart(o, d, v >= -MAX_SAFE && v <= MAX_SAFE ? 0 : Number(v - BigInt(d)));
     suffix = S_INT;
   } else if (typeof v === 'number') {
     if (Number.isNaN(v)) throw new HeliosError('INTERNAL', 'storage: NaN cannot be indexed');
@@ -166,13 +173,14 @@ export function encodePrefix(values: readonly Value[], parts: readonly IndexKeyP
 /** A complete index entry for the row's key values and rowid. */
 export function encodeEntry(values: readonly Value[], parts: readonly IndexKeyPart[], rowid: bigint): { entry: Uint8Array; prefixLen: number } {
   const o = OUT.reset();
-  const suffix: number[] = [];
-  for (let i = 0; i < parts.length; i++) suffix.push(part(o, values[i]!, parts[i]!));
+  const n = parts.length;
+  if (SUFFIX.length < n) SUFFIX = new Uint8Array(n * 2);
+  for (let i = 0; i < n; i++) SUFFIX[i] = part(o, values[i]!, parts[i]!);
   const prefixLen = o.len;
-  const r = new Uint8Array(8);
-  new DataView(r.buffer).setBigUint64(0, BigInt.asUintN(64, rowid) ^ (1n << 63n), false);
-  o.bytes(r);
-  for (const s of suffix) o.byte(s);
+  ROWID_DV.setBigInt64(0, rowid, false);
+  ROWID[0] = ROWID[0]! ^ 0x80;
+  o.bytes(ROWID);
+  for (let i = 0; i < n; i++) o.byte(SUFFIX[i]!);
   return { entry: o.result(), prefixLen };
 }
 
