@@ -4,7 +4,7 @@ import { KILL_POINTS, crashRound } from './crash.js';
 import { rmDir, seedFrom, tmpDir } from './helpers.js';
 
 // CI size: 20 SIGKILL rounds per WAL mode, alternating random-time kills and failpoint kills at
-// every durability edge. Longer: `node dist/test/storage/crash-run.js --rounds 300`.
+// every durability edge. Longer: `node dist/bench/storage/crash-long-run.js --rounds 300`.
 for (const mode of ['sync', 'async'] as const) {
   test(`SIGKILL at random moments and at durability edges loses no acknowledged commit (${mode})`, async () => {
     const seed = seedFrom(`crash ${mode}`);

@@ -31,8 +31,10 @@ export interface RoundResult {
 
 export async function crashRound(dir: string, mode: 'sync' | 'async', seed: number, round: number, failpoints: string): Promise<RoundResult> {
   const r = rng((seed + round * 31337) >>> 0);
+  const env: NodeJS.ProcessEnv = { ...process.env, HELIOS_FAILPOINTS: failpoints };
+  delete env['NODE_TEST_CONTEXT']; // the child is a plain program, not a test file
   const child = spawn(process.execPath, [CHILD, dir, mode, String(seed)], {
-    env: { ...process.env, HELIOS_FAILPOINTS: failpoints },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let acked = 0;

@@ -284,3 +284,19 @@ test('async mode: a failing timed fdatasync poisons the partition; reopening kee
   verifyBank(p, seed, acked + 1);
   p.close();
 });
+
+test('EIO on a page read is an error naming the file and the page', () => {
+  const mem = new MemoryFileIO();
+  const io = new FaultFileIO(mem);
+  let p = openPartition(0, opts(io), pool);
+  setup(p);
+  work(p, 3, 20, rng(3));
+  p.close();
+  p = openPartition(0, opts(io), createBufferPool({ bytes: 128 * 1024, pageSize: 4096 }));
+  io.inject({ op: 'read', file: 'p0.db', code: 'EIO' });
+  const t = p.begin();
+  expectInternal(() => {
+    const c = t.scan(T_LOG);
+    while (c.nextBatch());
+  }, 'p0.db', 'page', 'EIO');
+});

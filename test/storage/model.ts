@@ -2,7 +2,7 @@
  * A plain in-memory model of a partition (Maps and sorted arrays) with SQLite's key semantics,
  * and a randomized driver that runs the same operations against the paged engine and the model
  * and fails on the first difference. Used by the CI-sized model test and by the long-run script
- * (`node dist/test/storage/model-run.js --ops N`).
+ * (`node dist/bench/storage/model-long-run.js --ops N`).
  */
 import assert from 'node:assert/strict';
 import { HeliosError } from '../../src/errors.js';

@@ -134,6 +134,45 @@ export class IndexTree {
     return true;
   }
 
+  /**
+   * Inserts an entry of a UNIQUE index unless another entry has the same key parts
+   * (`entry[0..prefixLen)`): one descent for the probe and the insert. Equal parts sit next to
+   * each other, so the neighbours in the leaf decide; at a leaf edge the probe walks on.
+   */
+  insertUnique(entry: Uint8Array, prefixLen: number): 'inserted' | 'conflict' | 'present' {
+    const path = this.tree.descend(entry);
+    const o = path[path.length - 1]!.o;
+    const f = this.fmt;
+    let le: LocalEntry;
+    let i: number;
+    try {
+      i = f.lowerBound(o, entry);
+      const n = f.count(o);
+      if (i < n && f.compareAt(o, i, entry) === 0) {
+        this.tree.release(path);
+        return 'present';
+      }
+      const prefix = entry.subarray(0, prefixLen);
+      if ((i > 0 && f.startsWithAt(o, i - 1, prefix)) || (i < n && f.startsWithAt(o, i, prefix))) {
+        this.tree.release(path);
+        return 'conflict';
+      }
+      if (i === 0 || i === n) {
+        // the neighbour that decides may be in the next or previous leaf
+        this.tree.release(path);
+        if (this.hasOther(entry, prefixLen)) return 'conflict';
+        return this.insert(entry) ? 'inserted' : 'present';
+      }
+      le = this.localize(entry);
+    } catch (e) {
+      this.tree.release(path);
+      throw e;
+    }
+    this.version++;
+    this.tree.insertAt(path, i, le);
+    return 'inserted';
+  }
+
   /** Deletes an entry; false when absent. */
   delete(entry: Uint8Array): boolean {
     const path = this.tree.descend(entry);

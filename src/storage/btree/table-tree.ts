@@ -198,6 +198,20 @@ export class TableTree {
     }
   }
 
+  /** True when the rowid is certainly absent because it is past the end (no descent needed). */
+  pastEnd(rowid: bigint): boolean {
+    if (this.hintVersion !== this.tree.structVersion || this.hintPage === 0) return false;
+    const pool = this.store.pool;
+    const f = pool.fetch(this.store.owner, this.hintPage);
+    try {
+      const o = pool.offset(f);
+      const n = this.fmt.count(o);
+      return pool.bytes[o + 4] === PageType.TABLE_LEAF && this.fmt.next(o) === 0 && n > 0 && this.fmt.rowidAt(o, n - 1) < rowid;
+    } finally {
+      pool.unpin(f);
+    }
+  }
+
   /** Inserts the row when its rowid is absent (one descent); false, untouched, when present. */
   insertNew(rowid: bigint, row: readonly Value[]): boolean {
     if (this.tryAppend(rowid, row)) return true;

@@ -22,6 +22,8 @@ export interface PageOwner {
 }
 
 export const SCRATCH_BYTES = 256 * 1024;
+/** Frame key of a freed page whose frame is still pinned. */
+const ORPHAN = -2;
 const MIN_FRAMES = 32;
 const WASM_PAGE = 65536;
 
@@ -54,6 +56,8 @@ export class BufferPool {
   private freeFrames: number[] = [];
   hits = 0;
   misses = 0;
+  /** Freed pages whose frames were still pinned (see {@link discard}). */
+  orphaned = 0;
 
   constructor(opts: BufferPoolOptions) {
     const pageSize = opts.pageSize ?? 8192;
@@ -148,7 +152,10 @@ export class BufferPool {
 
   unpin(frame: number): void {
     invariant(this.pins[frame]! > 0, 'unpin of an unpinned frame');
-    this.pins[frame]!--;
+    if (--this.pins[frame]! === 0 && this.keys[frame] === ORPHAN) {
+      this.keys[frame] = -1;
+      this.freeFrames.push(frame);
+    }
   }
 
   markDirty(frame: number): void {
@@ -159,11 +166,22 @@ export class BufferPool {
     return this.map.has(owner * 2 ** 32 + pageNo);
   }
 
-  /** The page was freed: forget it (no write-back). It must not be pinned. */
+  /**
+   * The page was freed: forget it (no write-back). A frame still pinned (a cursor's current leaf
+   * that a merge just freed) becomes an orphan: unreachable by page number, its bytes untouched
+   * until the last unpin returns it to the free frames. The cursor re-seeks before using it again.
+   */
   discard(owner: number, pageNo: number): void {
-    const f = this.map.get(owner * 2 ** 32 + pageNo);
+    const key = owner * 2 ** 32 + pageNo;
+    const f = this.map.get(key);
     if (f === undefined) return;
-    invariant(this.pins[f] === 0, `discard of pinned page ${pageNo}`);
+    if (this.pins[f]! > 0) {
+      this.orphaned++;
+      this.map.delete(key);
+      this.keys[f] = ORPHAN;
+      this.dirty[f] = 0;
+      return;
+    }
     this.dropFrame(f);
   }
 

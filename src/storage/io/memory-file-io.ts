@@ -47,7 +47,7 @@ class MemHandle implements FileHandle {
     if (position > f.size) f.data.fill(0, f.size, position);
     f.data.set(buf.subarray(offset, offset + length), position);
     f.size = Math.max(f.size, position + length);
-    f.pending.push({ position, bytes: buf.slice(offset, offset + length) });
+    f.pending.push({ position, bytes: new Uint8Array(buf.subarray(offset, offset + length)) });
   }
   size(): number {
     this.live('fstat');

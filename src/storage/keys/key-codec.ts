@@ -35,15 +35,23 @@ const S_OTHER = 3;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/**
+ * The encoder's output: one shared scratch buffer (encoding is synchronous and never nested), so
+ * an entry costs one allocation — the final copy.
+ */
 class Out {
-  buf = new Uint8Array(64);
+  buf: Buffer = Buffer.alloc(256);
   len = 0;
+  reset(): this {
+    this.len = 0;
+    return this;
+  }
   byte(b: number): void {
     if (this.len === this.buf.length) this.grow(1);
     this.buf[this.len++] = b;
   }
   grow(n: number): void {
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
   }
@@ -52,10 +60,41 @@ class Out {
     this.buf.set(b, this.len);
     this.len += b.length;
   }
+  /** Appends the UTF-8 of `s`, collated in place (ASCII folding and trailing-space trimming are byte-safe in UTF-8). */
+  text(s: string, c: Collation): void {
+    if (this.len + 3 * s.length + 2 > this.buf.length) this.grow(3 * s.length + 2);
+    const start = this.len;
+    this.len += this.buf.write(s, start, 'utf8');
+    const b = this.buf;
+    if (c === 'nocase') {
+      for (let i = start; i < this.len; i++) {
+        const x = b[i]!;
+        if (x >= 0x41 && x <= 0x5a) b[i] = x + 0x20;
+      }
+    } else if (c === 'rtrim') {
+      while (this.len > start && b[this.len - 1] === 0x20) this.len--;
+    }
+    // escape zero bytes (rare): 00 -> 00 FF
+    if (b.indexOf(0, start) >= 0 && b.indexOf(0, start) < this.len) {
+      const raw = b.slice(start, this.len);
+      this.len = start;
+      for (const x of raw) {
+        this.byte(x);
+        if (x === 0) this.byte(0xff);
+      }
+    }
+  }
   result(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    return new Uint8Array(this.buf.subarray(0, this.len));
   }
 }
+const OUT = new Out();
+const MIN_I64 = -(1n << 63n);
+const MAX_I64 = (1n << 63n) - 1n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const ROWID = new Uint8Array(8);
+const ROWID_DV = new DataView(ROWID.buffer);
+let SUFFIX = new Uint8Array(16);
 
 const f64 = new Float64Array(1);
 const u8 = new Uint8Array(f64.buffer);
@@ -101,9 +140,10 @@ function part(o: Out, v: Value, p: IndexKeyPart): number {
   let suffix = S_OTHER;
   if (v === null) o.byte(T_NULL);
   else if (typeof v === 'bigint') {
-    if (v < -(1n << 63n) || v >= 1n << 63n) throw new HeliosError('INTERNAL', `storage: integer ${v} is outside 64 bits`);
+    if (v < MIN_I64 || v > MAX_I64) throw new HeliosError('INTERNAL', `storage: integer ${v} is outside 64 bits`);
     const d = Number(v);
-    numberPart(o, d, Number(v - BigInt(d)));
+    // exact below 2^53 in magnitude: no BigInt arithmetic on the common path
+    numberPart(o, d, v >= -MAX_SAFE && v <= MAX_SAFE ? 0 : Number(v - BigInt(d)));
     suffix = S_INT;
   } else if (typeof v === 'number') {
     if (Number.isNaN(v)) throw new HeliosError('INTERNAL', 'storage: NaN cannot be indexed');
@@ -111,7 +151,9 @@ function part(o: Out, v: Value, p: IndexKeyPart): number {
     suffix = Object.is(v, -0) ? S_NEGZERO : S_REAL;
   } else if (typeof v === 'string') {
     o.byte(T_TEXT);
-    escaped(o, enc.encode(collate(v, p.collation)));
+    o.text(v, p.collation);
+    o.byte(0);
+    o.byte(0);
   } else if (v instanceof Uint8Array) {
     o.byte(T_BLOB);
     escaped(o, v);
@@ -123,21 +165,22 @@ function part(o: Out, v: Value, p: IndexKeyPart): number {
 /** The encoded key parts alone (a prefix of an entry; also a range bound). */
 export function encodePrefix(values: readonly Value[], parts: readonly IndexKeyPart[]): Uint8Array {
   if (values.length > parts.length) throw new HeliosError('INTERNAL', `storage: key has ${values.length} values, the index ${parts.length} parts`);
-  const o = new Out();
+  const o = OUT.reset();
   for (let i = 0; i < values.length; i++) part(o, values[i]!, parts[i]!);
   return o.result();
 }
 
 /** A complete index entry for the row's key values and rowid. */
 export function encodeEntry(values: readonly Value[], parts: readonly IndexKeyPart[], rowid: bigint): { entry: Uint8Array; prefixLen: number } {
-  const o = new Out();
-  const suffix: number[] = [];
-  for (let i = 0; i < parts.length; i++) suffix.push(part(o, values[i]!, parts[i]!));
+  const o = OUT.reset();
+  const n = parts.length;
+  if (SUFFIX.length < n) SUFFIX = new Uint8Array(n * 2);
+  for (let i = 0; i < n; i++) SUFFIX[i] = part(o, values[i]!, parts[i]!);
   const prefixLen = o.len;
-  const r = new Uint8Array(8);
-  new DataView(r.buffer).setBigUint64(0, BigInt.asUintN(64, rowid) ^ (1n << 63n), false);
-  o.bytes(r);
-  for (const s of suffix) o.byte(s);
+  ROWID_DV.setBigInt64(0, rowid, false);
+  ROWID[0] = ROWID[0]! ^ 0x80;
+  o.bytes(ROWID);
+  for (let i = 0; i < n; i++) o.byte(SUFFIX[i]!);
   return { entry: o.result(), prefixLen };
 }
 

@@ -205,15 +205,16 @@ export class PagedTxn implements StorageTxn {
     this.checkRow(t, row);
     let es: KeyedEntry[] = NO_ENTRIES;
     if (t.indexes.length > 0) {
-      if (t.tree.has(rowid)) throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
       es = this.entries(t, rowid, row);
-      for (const e of es) {
-        const c = this.uniqueConflict(e, rowid);
-        if (c) throw c;
-        e.ix.tree.checkSize(e.entry);
-      }
+      for (const e of es) e.ix.tree.checkSize(e.entry);
     }
-    // Hot path: one descent that inserts only when the rowid is absent (nothing changes if not).
+    // One descent per tree: the row goes in only when its rowid is absent, each UNIQUE entry only
+    // when its key is free. A conflict found on the way rolls this call's steps back (undo log
+    // from `mark`), so the failed call leaves nothing behind.
+    const mark = this.undo.length;
+    const redoMark = this.redo.len;
+    const opsMark = this.redoOps;
+    let conflict: HeliosError | null = null;
     try {
       if (!t.tree.insertNew(rowid, row)) {
         throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${rowid} already exists in table ${table}`);
@@ -222,10 +223,28 @@ export class PagedTxn implements StorageTxn {
       this.undo.rowDel(table, rowid);
       writeRowPut(this.redo, table, rowid, row);
       this.redoOps++;
-      for (const e of es) this.op({ k: 'idxPut', index: e.ix.id, entry: e.entry });
+      for (const e of es) {
+        if (!e.ix.unique || hasNull(e.values)) {
+          this.op({ k: 'idxPut', index: e.ix.id, entry: e.entry });
+          continue;
+        }
+        const r = e.ix.tree.insertUnique(e.entry, e.prefixLen);
+        if (r === 'conflict') {
+          conflict = constraintError('unique', `UNIQUE constraint failed: index ${e.ix.id} already holds this key`);
+          break;
+        }
+        if (r === 'inserted') this.undo.op({ k: 'idxDel', index: e.ix.id, entry: e.entry });
+        this.log({ k: 'idxPut', index: e.ix.id, entry: e.entry });
+      }
+      if (conflict) {
+        this.undo.rollBack((op) => this.p.applier.apply(op, null), mark);
+        this.redo.len = redoMark;
+        this.redoOps = opsMark;
+      }
     } catch (e) {
       throw this.p.poison(e, `transaction ${this.id}`);
     }
+    if (conflict) throw conflict;
   }
 
   update(table: number, rowid: Rowid, row: readonly Value[]): void {

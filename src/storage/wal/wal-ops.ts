@@ -207,7 +207,8 @@ export class ByteReader {
   }
   bytes(n: number): Uint8Array {
     this.need(n);
-    const b = this.buf.slice(this.pos, this.pos + n);
+    // A copy, as a plain Uint8Array: the source may be a reused Buffer (whose slice is a view).
+    const b = new Uint8Array(this.buf.subarray(this.pos, this.pos + n));
     this.pos += n;
     return b;
   }

@@ -1,8 +1,8 @@
 /**
- * Long model-based run (not part of CI): `node dist/test/storage/model-run.js --ops 2000000
+ * Long model-based run (not part of CI): `node dist/bench/storage/model-long-run.js --ops 2000000
  * [--seed N] [--rounds K]`. Each round uses a fresh seed unless --seed is given.
  */
-import { drive } from './model.js';
+import { drive } from '../../test/storage/model.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
