@@ -15,6 +15,7 @@ import { mkdirSync } from 'node:fs';
 import type { HeliosConfig } from './config/index.js';
 import { Coordinator } from './coordinator/index.js';
 import type { Logger } from './log.js';
+import { shardPoolBytes } from './storage/index.js';
 import { createMetrics, startMetricsServer } from './net/metrics.js';
 import { GrpcServer } from './net/grpc-server.js';
 import { RestServer } from './net/rest-server.js';
@@ -42,7 +43,7 @@ export async function startServer(config: HeliosConfig, log: Logger, o: StartOpt
     storage: {
       dataDir: config.database.path,
       walMode: config.database.wal_mode,
-      cacheBytes: Math.floor((config.database.cache_size_mb * 1024 * 1024) / config.performance.worker_threads),
+      cacheBytes: shardPoolBytes(config.database.cache_size_mb, config.performance.worker_threads),
       asyncSyncIntervalMs: config.storage.async_sync_interval_ms,
       checkpointWalBytes: config.storage.checkpoint_wal_mb * 1024 * 1024,
       logLevel: config.observability.log_level,

@@ -20,9 +20,17 @@ import type { Catalog, IndexMeta, TableMeta } from './catalog.js';
  * closures for the rare DDL steps that bytes cannot express.
  */
 export class UndoLog {
-  private readonly w = new ByteWriter(256);
+  // Both allocated on the first undo entry: a transaction that only reads never needs them.
+  private wBuf: ByteWriter | undefined;
+  private fnMap: Map<number, () => void> | undefined;
   private offs: number[] = [];
-  private readonly fns = new Map<number, () => void>();
+
+  private get w(): ByteWriter {
+    return (this.wBuf ??= new ByteWriter(256));
+  }
+  private get fns(): Map<number, () => void> {
+    return (this.fnMap ??= new Map());
+  }
 
   get length(): number {
     return this.offs.length;
@@ -54,9 +62,10 @@ export class UndoLog {
     this.offs.length = mark;
   }
   clear(): void {
+    if (this.offs.length === 0) return;
     this.offs = [];
-    this.fns.clear();
-    this.w.len = 0;
+    this.fnMap?.clear();
+    if (this.wBuf) this.wBuf.len = 0;
   }
 }
 

@@ -37,8 +37,15 @@ export class PagedTxn implements StorageTxn {
   /** Ran DDL: checkpoints wait for it to end (see PagedPartition.canCheckpoint). */
   ddl = false;
   gid = '';
-  /** Redo operations, encoded as they happen (the WAL record's body at commit). */
-  readonly redo = new ByteWriter(256);
+  /**
+   * Redo operations, encoded as they happen (the WAL record's body at commit). Allocated on the
+   * first write: most transactions of a read-mostly workload never write, and a zero-filled
+   * Buffer per transaction was the largest cost of an empty begin/commit.
+   */
+  get redo(): ByteWriter {
+    return (this.redoWriter ??= new ByteWriter(256));
+  }
+  private redoWriter: ByteWriter | undefined;
   redoOps = 0;
   readonly undo: Undo = new UndoLog();
   private readonly deferred: (() => void)[] = [];
