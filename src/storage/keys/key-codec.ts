@@ -194,6 +194,19 @@ export function prefixSuccessor(p: Uint8Array): Uint8Array | null {
   return s;
 }
 
+/** The rowid of an entry, without decoding its values (it sits before the one-byte-per-part suffix). */
+export function rowidOfEntry(entry: Uint8Array, partCount: number): bigint {
+  const at = entry.length - partCount - 8;
+  // Big-endian with the sign bit flipped → little-endian two's complement in a reused buffer:
+  // no DataView and no BigInt arithmetic per entry (this runs once per index entry scanned).
+  // Assumes a little-endian host, as every platform Node ships for is.
+  for (let i = 0; i < 8; i++) ROWID_LE[7 - i] = entry[at + i]!;
+  ROWID_LE[7] = ROWID_LE[7]! ^ 0x80;
+  return ROWID_LE_I64[0]!;
+}
+const ROWID_LE = new Uint8Array(8);
+const ROWID_LE_I64 = new BigInt64Array(ROWID_LE.buffer);
+
 /** Decodes an entry back to its values (collation-folded TEXT as stored) and rowid. */
 export function decodeEntry(entry: Uint8Array, parts: readonly IndexKeyPart[]): { values: Value[]; rowid: bigint; prefixLen: number } {
   let at = 0;

@@ -4,8 +4,8 @@
  * Each `next` re-descends from the last entry returned, so no page stays pinned between calls
  * and writes in between are safe.
  */
-import type { IndexCursor, IndexEntry, IndexRange, KeyBound } from '../api.js';
-import { decodeEntry, encodePrefix, prefixSuccessor } from '../keys/key-codec.js';
+import type { IndexCursor, IndexEntry, IndexKeyPart, IndexRange, KeyBound, Value } from '../api.js';
+import { decodeEntry, encodePrefix, prefixSuccessor, rowidOfEntry } from '../keys/key-codec.js';
 import type { IndexMeta } from './catalog.js';
 
 export class PagedIndexCursor implements IndexCursor {
@@ -44,10 +44,8 @@ export class PagedIndexCursor implements IndexCursor {
     });
     if (got.length < max) this.done = true;
     if (got.length > 0) this.last = got[got.length - 1]!;
-    return got.map((e) => {
-      const d = decodeEntry(e, this.ix.parts);
-      return { rowid: d.rowid, key: d.values };
-    });
+    const parts = this.ix.parts;
+    return got.map((e) => new LazyIndexEntry(e, parts));
   }
 
   close(): void {
@@ -55,5 +53,23 @@ export class PagedIndexCursor implements IndexCursor {
     this.done = true;
     const cb = this.onClose;
     if (cb) cb();
+  }
+}
+
+/**
+ * An index entry whose key values are decoded only when asked for: the executor usually needs
+ * just the rowid (to fetch the row), and decoding every key was the largest cost of an index scan.
+ */
+class LazyIndexEntry implements IndexEntry {
+  readonly rowid: bigint;
+  private decoded: Value[] | undefined;
+  constructor(
+    private readonly entry: Uint8Array,
+    private readonly parts: readonly IndexKeyPart[],
+  ) {
+    this.rowid = rowidOfEntry(entry, parts.length);
+  }
+  get key(): readonly Value[] {
+    return (this.decoded ??= decodeEntry(this.entry, this.parts).values);
   }
 }

@@ -10,7 +10,7 @@ import { HeliosError, constraintError } from '../../errors.js';
 import type { IndexCursor, IndexDef, IndexRange, Row, Rowid, RowidRange, StorageTxn, TableCursor, TableDef, Value } from '../api.js';
 import { checkValue } from '../btree/cell-codec.js';
 import { PaxTableCursor } from '../btree/table-cursor.js';
-import { decodeEntry, encodeEntry, encodePrefix, hasNull, prefixSuccessor } from '../keys/key-codec.js';
+import { encodeEntry, rowidOfEntry, encodePrefix, hasNull, prefixSuccessor } from '../keys/key-codec.js';
 import { ByteWriter, type Op, writeOp, writeRowPut } from '../wal/wal-ops.js';
 import { type Undo, UndoLog } from './apply.js';
 import type { IndexMeta, TableMeta } from './catalog.js';
@@ -321,7 +321,7 @@ export class PagedTxn implements StorageTxn {
     let after: Uint8Array | null = null;
     for (;;) {
       const got = ix.tree.read({ from: after ? null : prefix, after, stop: prefixSuccessor(prefix), reverse: false, max: 256 });
-      for (const e of got) out.push(decodeEntry(e, ix.parts).rowid);
+      for (const e of got) out.push(rowidOfEntry(e, ix.parts.length));
       if (got.length < 256) return out;
       after = got[got.length - 1]!;
     }
