@@ -67,7 +67,7 @@ async function run(data: ShardWorkerData): Promise<void> {
     stats,
     now: () => Date.now(),
     kernels: host.kernels.backend,
-    ...(sqlPartition ? { sql: new SqlHandler(new SqlEngine(sqlPartition)) } : {}),
+    ...(sqlPartition ? { sql: new SqlHandler(new SqlEngine(sqlPartition, { kernels: host.kernels })) } : {}),
   });
 
   port.send({ requestId: 0, kind: FrameKind.Ready, txnId: 0n, statementId: 0, flags: 0 }, encodeJson(actor.status()));

@@ -4,39 +4,31 @@
  * DISTINCT is applied by the caller (one key set per aggregate call).
  */
 import type { Value } from '../storage/api.js';
-import { sqlError } from '../errors.js';
-import { MAX_I64, MIN_I64, applyAffinity, compareValues, realToText, toReal, toText, type CollationName } from './value.js';
+import { SumAccumulator } from '../kernels/index.js';
+import { applyAffinity, compareValues, realToText, toReal, toText, type CollationName } from './value.js';
 
 export interface AggState { step(args: Value[]): void; final(): Value }
 export type AggFactory = (coll: CollationName) => AggState;
 
+/**
+ * sum/total/avg: SQLite's state machine (exact INTEGER sum with its "integer overflow" rule, then
+ * Kahan–Babuška–Neumaier over REALs) — the kernels' {@link SumAccumulator}, so the scalar path
+ * and the kernel path (kernel-aggregate.ts) share one definition and can be fed in any mix.
+ */
 class Sum implements AggState {
-  private isum = 0n;
-  private rsum = 0;
-  private approx = false;
-  private overflow = false;
-  private count = 0;
+  readonly acc = new SumAccumulator();
   constructor(private readonly mode: 'sum' | 'total' | 'avg') {}
   step(args: Value[]): void {
     let v = args[0]!;
     if (v === null) return;
-    this.count++;
     if (typeof v === 'string' || v instanceof Uint8Array) v = applyAffinity(v, 'numeric') as Exclude<Value, null>;
-    if (typeof v === 'bigint' && !this.approx) {
-      const s = this.isum + v;
-      if (s > MAX_I64 || s < MIN_I64) { this.overflow = true; this.approx = true; this.rsum = Number(this.isum) + Number(v); return; }
-      this.isum = s;
-      return;
-    }
-    if (!this.approx) { this.approx = true; this.rsum = Number(this.isum); }
-    this.rsum += typeof v === 'bigint' ? Number(v) : toReal(v)!;
+    if (typeof v === 'bigint') this.acc.stepInteger(v);
+    else this.acc.stepReal(typeof v === 'number' ? v : toReal(v)!);
   }
   final(): Value {
-    if (this.mode === 'total') return this.approx ? this.rsum : Number(this.isum);
-    if (this.count === 0) return null;
-    if (this.mode === 'avg') return (this.approx ? this.rsum : Number(this.isum)) / this.count;
-    if (this.overflow) throw sqlError('integer overflow');
-    return this.approx ? this.rsum : this.isum;
+    if (this.mode === 'total') return this.acc.total();
+    if (this.mode === 'avg') return this.acc.avg();
+    return this.acc.sum();
   }
 }
 

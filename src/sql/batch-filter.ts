@@ -1,16 +1,26 @@
 /**
  * The executor's inner loops over storage batches — the one place where a filter is evaluated
- * over a whole RowBatch. The kernels layer replaces {@link scanBatches}' per-row predicate with
- * SIMD filters over `RowBatch.fixedColumn` arrays when a conjunct is a simple column-vs-constant
- * comparison; everything else (and the reference behaviour) is the scalar loop below.
+ * over a whole RowBatch. With scan kernels ({@link RowSlots.kernels}), {@link scanBatches}
+ * evaluates the conjuncts kernel-filter.ts recognised (column vs constant on a numeric column)
+ * with SIMD over `RowBatch.fixedColumn` arrays into one selection, and runs the remaining
+ * conjuncts row by row on the selected rows only; without kernels (or for a batch whose column
+ * is not fixed-width) the scalar loop below is the reference behaviour.
  */
+import type { Selection } from '../kernels/index.js';
 import type { RowBatch, Rowid, StorageTxn, TableCursor, Value } from '../storage/api.js';
 import type { Ev } from './compile-expr.js';
+import { bindKernelPreds, type KernelContext } from './kernel-filter.js';
 import type { Env } from './scope.js';
 import { truth } from './value.js';
 
 /** Where a source's row goes in the scope row: columns at `offset`, rowid at `rowidSlot`. */
-export interface RowSlots { readonly offset: number; readonly ncols: number; readonly rowidSlot: number }
+export interface RowSlots {
+  readonly offset: number;
+  readonly ncols: number;
+  readonly rowidSlot: number;
+  /** The shard's scan kernels, when the engine has them (paged storage). */
+  readonly kernels?: KernelContext | undefined;
+}
 
 /** True when every filter is true for the current env (NULL counts as false). */
 export function passes(filters: readonly Ev[], env: Env): boolean {
@@ -29,6 +39,10 @@ function loadRow(batch: RowBatch, i: number, slots: RowSlots, row: Value[]): voi
  * filters, emits survivors. `emit` returns false to stop (LIMIT reached); then so does this.
  */
 export function scanBatches(cursor: TableCursor, slots: RowSlots, filters: readonly Ev[], env: Env, emit: () => boolean): boolean {
+  if (slots.kernels && filters.length > 0) {
+    const { kernel, rest } = bindKernelPreds(filters, slots.offset, slots.ncols);
+    if (kernel.length > 0) return scanWithKernels(cursor, slots, slots.kernels, kernel, rest, env, emit);
+  }
   try {
     for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
       // IMPORTANT: the batch is valid only until the cursor advances; rows are copied into env.row.
@@ -38,6 +52,61 @@ export function scanBatches(cursor: TableCursor, slots: RowSlots, filters: reado
         if (filters.length === 0 || passes(filters, env)) {
           if (!emit()) return false;
         }
+      }
+    }
+    return true;
+  } finally {
+    cursor.close();
+  }
+}
+
+/**
+ * {@link scanBatches} with kernel conjuncts: per batch, each kernel conjunct whose column is a
+ * fixed-width array becomes a selection (ANDed together); the others and `rest` run per row on
+ * the selected rows. The selected row numbers are copied out of the kernels' scratch before any
+ * row is emitted, because an emitted row may run another scan (a join level, a subquery) that
+ * resets the scratch.
+ */
+function scanWithKernels(
+  cursor: TableCursor, slots: RowSlots, kc: KernelContext, kernel: ReturnType<typeof bindKernelPreds>['kernel'], rest: readonly Ev[],
+  env: Env, emit: () => boolean,
+): boolean {
+  const { k, stats } = kc;
+  let rowsBuf = new Uint32Array(0);
+  const scalar: Ev[] = [];
+  try {
+    for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
+      const n = b.length;
+      k.reset();
+      let sel: Selection | null = null;
+      scalar.length = 0;
+      for (const p of kernel) {
+        const col = b.fixedColumn(p.column);
+        if (col === null || col.memory !== k.memory) {
+          scalar.push(p.ev);
+          stats.scalarFallbacks++;
+          continue;
+        }
+        const s = p.run(k, col, n, env);
+        sel = sel === null ? s : k.and(sel, s);
+        stats.kernelConjuncts++;
+      }
+      for (const f of rest) scalar.push(f);
+      if (sel === null) {
+        for (let i = 0; i < n; i++) {
+          loadRow(b, i, slots, env.row);
+          if (passes(scalar, env) && !emit()) return false;
+        }
+        continue;
+      }
+      stats.filterBatches++;
+      if (rowsBuf.length < n) rowsBuf = new Uint32Array(Math.max(n, 1024));
+      const rows = k.selectedRows(sel, rowsBuf);
+      // Copied: emit() below may reset the scratch the selection lives in; rows live in rowsBuf.
+      const m = rows.length;
+      for (let j = 0; j < m; j++) {
+        loadRow(b, rows[j]!, slots, env.row);
+        if ((scalar.length === 0 || passes(scalar, env)) && !emit()) return false;
       }
     }
     return true;

@@ -18,6 +18,7 @@ import {
   affinityOfType, applyAffinity, isNumericAff, textToBlob, toInteger, toNumericCast, toReal, toText, truth, valueKey,
   type Affinity, type CollationName,
 } from './value.js';
+import type { KernelContext } from './kernel-filter.js';
 
 export type Ev = (env: Env) => Value;
 
@@ -42,6 +43,8 @@ export interface Runtime {
   gen: number;
   /** Cap on the rows a recursive CTE may produce (runaway recursion ends in SQL_ERROR). */
   maxRecursiveRows?: number;
+  /** The shard's scan kernels (paged storage); table scans use them when present. */
+  kernels?: KernelContext;
 }
 
 export interface AggSlot { readonly name: string; readonly make: () => AggState; readonly args: CExpr[]; readonly distinct: boolean; readonly coll: CollationName }

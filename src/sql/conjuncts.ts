@@ -8,6 +8,7 @@ import type { Sarg } from './access-path.js';
 import { sargUsable } from './access-path.js';
 import { comparisonCollation } from './compare.js';
 import { compileExpr, type CExpr, type ExprContext } from './compile-expr.js';
+import { registerKernelPred } from './kernel-filter.js';
 
 export function splitAnd(e: Expr | undefined, out: Expr[] = []): Expr[] {
   if (!e) return out;
@@ -41,6 +42,7 @@ const FLIP: Record<string, '=' | '<' | '<=' | '>' | '>='> = { '=': '=', '<': '>'
 
 export function analyzeConjunct(ast: Expr, cx: ExprContext, sql: string): Conjunct {
   const { c: expr, used } = compileTracked(ast, cx);
+  registerKernelPred(ast, expr, (e) => compileTracked(e, cx).c);
   const sargs: Conjunct['sargs'] = [];
   const colOf = (e: Expr): { c: CExpr; used: Set<number> } | null => {
     if (e.kind !== 'col') return null;

@@ -5,6 +5,8 @@
  * mode or inside BEGIN … COMMIT. A failed statement leaves no effect: in auto-commit its storage
  * transaction aborts; inside a transaction its writes are undone through {@link UndoTxn}.
  */
+import type { Kernels } from '../kernels/index.js';
+import { newKernelStats, type KernelContext, type KernelStats } from './kernel-filter.js';
 import type { Partition, StorageTxn, Value } from '../storage/api.js';
 import { HeliosError, sqlError } from '../errors.js';
 import type { Statement } from './ast.js';
@@ -33,6 +35,12 @@ export interface EngineOptions {
   readonly planCacheSize?: number;
   /** Rows a recursive CTE may produce before it fails (default 10 million). */
   readonly maxRecursiveRows?: number;
+  /**
+   * The shard's scan kernels over the buffer pool's memory (paged storage): WHERE filters and
+   * aggregates of table scans run with SIMD over fixed-width column pages. Without them (the
+   * memory partition, unit tests) the scalar path runs.
+   */
+  readonly kernels?: Kernels;
 }
 
 interface CacheEntry { version: number; stmt: Statement; params: string[]; compiled: CompiledStatement | null; rt: ExecRuntime }
@@ -53,12 +61,16 @@ export class SqlEngine {
   readonly random: () => bigint;
   private readonly cacheSize: number;
   private readonly maxRecursiveRows: number | undefined;
+  /** How often the scan kernels ran (tests read it to prove they were used). */
+  readonly kernelStats: KernelStats = newKernelStats();
+  private readonly kernelCx: KernelContext | undefined;
 
   constructor(readonly partition: Partition, opts: EngineOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? defaultRandom;
     this.cacheSize = opts.planCacheSize ?? 512;
     this.maxRecursiveRows = opts.maxRecursiveRows;
+    this.kernelCx = opts.kernels ? { k: opts.kernels, stats: this.kernelStats } : undefined;
     const txn = partition.begin();
     try {
       try {
@@ -105,7 +117,7 @@ export class SqlEngine {
     if (e && e.version !== this.catalog.version) { e.compiled = null; e.version = this.catalog.version; }
     if (!e) {
       const { stmt, params } = parse(sql);
-      const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null!, ...(this.maxRecursiveRows ? { maxRecursiveRows: this.maxRecursiveRows } : {}) };
+      const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null!, ...(this.maxRecursiveRows ? { maxRecursiveRows: this.maxRecursiveRows } : {}), ...(this.kernelCx ? { kernels: this.kernelCx } : {}) };
       e = { version: this.catalog.version, stmt, params, compiled: null, rt };
       if (CACHEABLE.has(stmt.kind)) {
         if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);

@@ -69,7 +69,7 @@ export function makeOpener(
   if (table) {
     const ap = chooseAccess(table, sargs, order, (ix) => qc.partialImplied(ix, whereAsts));
     onPath(ap);
-    const slots = { offset: src.offset, ncols, rowidSlot: src.rowidSlot! };
+    const slots = { offset: src.offset, ncols, rowidSlot: src.rowidSlot!, kernels: qc.rt.kernels };
     const useHash = depth > 0 && !ap.probes && eqHash;
     if (!useHash && (depth === 0 || ap.probes)) {
       return { describe: ap.describe, fn: (filters) => (env, emit) => ap.run(qc.rt.txn, slots, filters, env, emit) };

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Partition, Value } from '../../src/storage/api.js';
-import { SqlEngine, splitStatements } from '../../src/sql/index.js';
+import { SqlEngine, splitStatements, type EngineOptions } from '../../src/sql/index.js';
 import { openMemoryPartition } from '../../src/storage/memory/index.js';
 import { toInteger, toReal, toText } from '../../src/sql/value.js';
 import { parseSlt } from './slt-format.js';
@@ -52,11 +52,15 @@ export interface RunOptions {
   maxFailures?: number;
   /** The storage to run on (default: a fresh memory partition); the paged engine plugs in here. */
   openPartition?: () => Partition;
+  /** Options for the engine (e.g. the scan kernels over the paged partition's pool memory). */
+  engineOptions?: EngineOptions;
+  /** Sees the engine after the file ran (e.g. to read its kernel counters). */
+  onEngine?: (engine: SqlEngine) => void;
 }
 
 export function runSltText(text: string, opts: RunOptions = {}): FileResult {
   const records = parseSlt(text);
-  const engine = new SqlEngine((opts.openPartition ?? (() => openMemoryPartition(0)))());
+  const engine = new SqlEngine((opts.openPartition ?? (() => openMemoryPartition(0)))(), opts.engineOptions ?? {});
   const session = engine.session();
   const res: FileResult = { passed: 0, failed: 0, failures: [] };
   const fail = (line: number, msg: string): void => {
@@ -105,6 +109,7 @@ export function runSltText(text: string, opts: RunOptions = {}): FileResult {
     if (ok) res.passed++;
     else fail(r.line, `wrong result: ${r.sql}\n  expected: ${r.expected.slice(0, 8).join(' ')}\n  got:      ${got.slice(0, 200)}`);
   }
+  opts.onEngine?.(engine);
   return res;
 }
 
