@@ -58,6 +58,8 @@ export interface AccessPath {
   /** True when the path narrows the rows (a probe or a bound), false for a full scan in some order. */
   readonly probes: boolean;
   run(txn: StorageTxn, slots: RowSlots, filters: readonly Ev[], env: Env, emit: () => boolean): boolean;
+  /** Set for a plain full scan: the table it reads (the kernel aggregate path opens it itself). */
+  readonly fullScanOf?: number;
 }
 
 export interface OrderWish { readonly column: number; readonly desc: boolean; readonly coll: CollationName; readonly nullsDefault: boolean }
@@ -277,6 +279,7 @@ export function chooseAccess(table: TableInfo, sargs: Sarg[], order: OrderWish[]
     describe: `SCAN ${table.name}`,
     probes: false,
     ordered: false,
+    fullScanOf: table.id,
     run(txn, slots, filters, env, emit) { return scanBatches(txn.scan(table.id), slots, filters, env, emit); },
   };
 }

@@ -15,7 +15,7 @@ export type AggFactory = (coll: CollationName) => AggState;
  * Kahan–Babuška–Neumaier over REALs) — the kernels' {@link SumAccumulator}, so the scalar path
  * and the kernel path (kernel-aggregate.ts) share one definition and can be fed in any mix.
  */
-class Sum implements AggState {
+export class Sum implements AggState {
   readonly acc = new SumAccumulator();
   constructor(private readonly mode: 'sum' | 'total' | 'avg') {}
   step(args: Value[]): void {
@@ -32,14 +32,16 @@ class Sum implements AggState {
   }
 }
 
-class Count implements AggState {
+export class Count implements AggState {
   private n = 0n;
   constructor(private readonly star: boolean) {}
   step(args: Value[]): void { if (this.star || args[0] !== null) this.n++; }
+  /** Adds a count computed elsewhere (the kernels' popcount / COUNT(col) over a batch). */
+  add(n: number): void { this.n += BigInt(n); }
   final(): Value { return this.n; }
 }
 
-class MinMax implements AggState {
+export class MinMax implements AggState {
   private best: Value = null;
   constructor(private readonly sign: number, private readonly coll: CollationName) {}
   step(args: Value[]): void {

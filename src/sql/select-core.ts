@@ -21,7 +21,9 @@ import { Scope, type Env, type ScopeColumn, type ScopeSource } from './scope.js'
 import type { QueryCompiler, CompiledQuery } from './select.js';
 import type { TableInfo } from './catalog.js';
 import { compareValues, valueKey, type Affinity, type CollationName } from './value.js';
-import type { AggState } from './aggregates.js';
+import { isAggregateCall, type AggState } from './aggregates.js';
+import { aggregateScan, kernelAggsFor, onlyAggregatesRead } from './kernel-aggregate.js';
+import type { AccessPath } from './access-path.js';
 
 export interface CoreResult {
   readonly columns: string[];
@@ -188,6 +190,8 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
   // ---- levels
   const levels: Level[] = [];
   let ordered = false;
+  let path0: AccessPath | null = null;
+  let filters0: Ev[] = [];
   for (let k = 0; k < n; k++) {
     const i = joinOrder[k]!;
     const src = scope.sources[i]!;
@@ -205,7 +209,9 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
     if (table) qc.routes.push(n === 1 ? (pointRoute(table, sargs) ?? { kind: 'all' }) : { kind: 'all' });
     const open = makeOpener(qc, i, k, src, table, materialized[i] ?? null, sargs, i === 0 ? orderWish : null, whereAsts, (ap) => {
       if (i === 0 && ap?.ordered) ordered = true;
+      if (k === 0) path0 = ap;
     });
+    if (k === 0) filters0 = matchFilters;
     levels.push({ source: src, filters: afterFilters, left: isLeft, open: open.fn(matchFilters), describe: open.describe });
   }
   if (n === 0) for (const c of conj) finalFilters.push(c.expr.ev);
@@ -247,6 +253,15 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
     }
     return compileExpr(g, baseCx);
   });
+
+  // ---- aggregates the scan kernels compute without materialising rows (kernel-aggregate.ts)
+  const src0 = scope.sources[0];
+  const p0 = path0 as AccessPath | null;
+  const kernelAggs = isAgg && groupBy.length === 0 && n === 1 && qc.rt.kernels && p0?.fullScanOf !== undefined && src0?.rowidSlot != null
+    && !entries[0]!.joinType?.startsWith('left') && levels[0]!.filters.length === 0 && finalFilters.length === 0
+    && onlyAggregatesRead([...outExprs.map((o) => o.ast), core.having, ...(orderBy ?? []).map((o) => o.expr)], (f) => isAggregateCall(f.name, f.args.length, f.star))
+    ? kernelAggsFor(aggs, src0.offset, src0.columns.length) : null;
+  if (kernelAggs) qc.explain.push(`KERNEL AGGREGATE ${kernelAggs.map((a) => a.name).join(', ')}`);
 
   const width = scope.width;
   const hiddenCount = orderCompiled.filter((o) => o.outIndex < 0).length;
@@ -343,6 +358,14 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
       }
       return true;
     };
+    if (kernelAggs && qc.rt.kernels) {
+      const g = newGroup([]);
+      groups.set('', g);
+      const slots = { offset: src0!.offset, ncols: src0!.columns.length, rowidSlot: src0!.rowidSlot! };
+      aggregateScan(qc.rt.txn.scan(p0!.fullScanOf!), slots, qc.rt.kernels, filters0, kernelAggs, g.states, env);
+      env.row.fill(null);
+      g.rep = env.row.slice();
+    }
     const step = (i: number): boolean => {
       if (i === n) {
         if (finalFilters.length && !passes(finalFilters, env)) return true;
@@ -362,7 +385,7 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
       }
       return true;
     };
-    step(0);
+    if (!kernelAggs) step(0);
     if (groups.size === 0 && groupBy.length === 0) {
       env.row.fill(null);
       groups.set('', newGroup([]));
