@@ -6,9 +6,11 @@
  * the issue's aims are stated in (kernel ≥ 4× the JS loop; kernel ≥ ½ memcpy). Results go to
  * bench/results/kernels-<timestamp>.{json,md} with the machine and versions.
  *
- * Suites: `kernel` (kernel-suite.ts) today. The end-to-end SQL suite (scan + filter + aggregate
- * queries through the executor, against the same queries with simd_acceleration = "none") plugs
- * in as another entry of SUITES once the executor exists.
+ * Suites: `kernel` (kernel-suite.ts). The end-to-end SQL suite (filter and aggregate queries
+ * through the executor on the paged storage, with the kernels, with simd_acceleration = "none",
+ * without kernels, and better-sqlite3) is its own entry point, sql-e2e.ts
+ * (`node dist/bench/kernels/sql-e2e.js [--rows N]`): it loads a table, which this runner's
+ * in-memory layout does not.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Backend } from '../../src/kernels/backend.js';

@@ -5,7 +5,7 @@
  * at all (the plain row-by-row executor), beside better-sqlite3 over the same rows — ratios
  * printed, results in bench/results/kernels-sql-<time>.{json,md}.
  *
- *   node dist/bench/kernels/sql-e2e.js [--rows 1000000] [--seconds 2] [--cache-mb 512]
+ *   node dist/bench/kernels/sql-e2e.js [--rows 1000000] [--seconds 2] [--cache-mb 512] [--backend auto|wasm|avx2|avx512]
  *
  * The issue's target is 10M rows (`--rows 10000000`; the paged load takes a while and needs a
  * cache that holds the table, ~100 bytes per row). Each query runs in interleaved rounds; the
@@ -52,7 +52,8 @@ const dir = mkdtempSync(join(tmpdir(), 'heliosdb-kbench-'));
 const pool = createBufferPool({ bytes: CACHE_MB * 2 ** 20 });
 const partition = openPartition(0, { dir, walMode: 'async' }, pool);
 const kernelsFor = (b: SimdAcceleration): Kernels => createKernels({ memory: pool.memory, scratch: pool.scratch, backend: b });
-const fast = kernelsFor('auto');
+const bi = process.argv.indexOf('--backend');
+const fast = kernelsFor((bi >= 0 ? process.argv[bi + 1] : 'auto') as SimdAcceleration);
 const engines: { name: string; session: SqlSession; engine: SqlEngine }[] = [];
 const loader = new SqlEngine(partition);
 const ls = loader.session();
