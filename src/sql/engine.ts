@@ -106,7 +106,7 @@ export class SqlEngine {
   plan(sql: string): { route: Route; explain: string[]; params: number } {
     const { stmt, params } = parse(sql);
     if (!CACHEABLE.has(stmt.kind)) return { route: { kind: 'all' }, explain: [], params: params.length };
-    const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null! };
+    const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null!, ...(this.kernelCx ? { kernels: this.kernelCx } : {}) };
     const c = compileStatement(new QueryCompiler(sql, this.catalog, rt), stmt);
     return { route: c.route, explain: c.explain, params: params.length };
   }
