@@ -4,9 +4,8 @@
  * select1–3 to pass completely, and fails when any file's pass count drops below the committed
  * baseline (baseline.json — a ratchet: raise it with UPDATE_SLT_BASELINE=1 after an improvement).
  * It runs on the paged storage the server uses (real files in a temp dir) with the scan kernels
- * over the partition's pool memory — once per backend: 'none' (the scalar reference) and 'wasm'
- * over the whole corpus, the native 'avx2'/'avx512' (when the addon loads on this CPU) over
- * random/ and index/ (the files with WHERE filters and aggregates on numeric columns) — and on
+ * over the partition's pool memory — once per backend over the whole corpus: 'none' (the scalar
+ * reference), 'wasm', and the native 'avx2'/'avx512' when the addon loads on this CPU — and on
  * the in-memory partition the unit tests use (no kernels: the plain scalar executor). Every run
  * must meet the baseline, and every kernel run must have evaluated conjuncts with the kernels.
  */
@@ -55,12 +54,10 @@ function pagedWithKernels(backend: KernelBackend, covers?: (name: string) => boo
   };
 }
 
-const nativeSubset = (name: string): boolean => name.startsWith('random/') || name.startsWith('index/');
-
 const STORAGES: StorageUnderTest[] = [
   pagedWithKernels('none'),
   ...(backendAvailable('wasm') ? [pagedWithKernels('wasm')] : []),
-  ...(['avx2', 'avx512'] as const).filter(backendAvailable).map((b) => pagedWithKernels(b, nativeSubset)),
+  ...(['avx2', 'avx512'] as const).filter(backendAvailable).map((b) => pagedWithKernels(b)),
   { name: 'memory partition', open: () => ({ partition: openMemoryPartition(0), dispose: () => {} }) },
 ];
 
