@@ -13,6 +13,8 @@ import type { Logger } from '../log.js';
 import { HeliosError } from '../errors.js';
 import { errorMessage, grpcStatusOf } from './error-map.js';
 import type { Metrics } from './metrics.js';
+import { fixProto3Optional } from './schema-api/index.js';
+import type { SchemaService } from './schema-service.js';
 
 /** A copy of a service definition whose methods take and return raw bytes. */
 function passthrough(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
@@ -98,6 +100,22 @@ export class GrpcServer {
         call.on('close', stop);
       },
     });
+  }
+
+  /**
+   * Serves the schema-generated services and server reflection (v1 and v1alpha) on this server:
+   * reflection lists the static Database and Health services plus every generated one.
+   */
+  attachSchema(schema: SchemaService): void {
+    const statics = protoLoader.loadSync(['heliosdb/v1/database.proto', 'grpc/health/v1/health.proto'], LOADER_OPTIONS);
+    fixProto3Optional(statics as Record<string, unknown>);
+    schema.attachGrpc(this.server, statics);
+  }
+
+  /** The .proto files of the static services (path under proto/ → text), for GET /v1/protos. */
+  static staticProtos(): Map<string, string> {
+    const files = ['heliosdb/v1/database.proto', 'grpc/health/v1/health.proto'];
+    return new Map(files.map((f) => [f, readFileSync(PROTO_DIR + f, 'utf8')]));
   }
 
   /** A unary handler over raw bytes, with the call's deadline and the contract's status codes. */
