@@ -55,6 +55,7 @@ export class GrpcServer {
   readonly definitions: protoLoader.PackageDefinition;
   port = 0;
   private readonly watchers = new Set<NodeJS.Timeout>();
+  private schema: SchemaService | null = null;
 
   constructor(
     private readonly coordinator: Coordinator,
@@ -107,6 +108,7 @@ export class GrpcServer {
    * reflection lists the static Database and Health services plus every generated one.
    */
   attachSchema(schema: SchemaService): void {
+    this.schema = schema;
     const statics = protoLoader.loadSync(['heliosdb/v1/database.proto', 'grpc/health/v1/health.proto'], LOADER_OPTIONS);
     fixProto3Optional(statics as Record<string, unknown>);
     schema.attachGrpc(this.server, statics);
@@ -150,7 +152,7 @@ export class GrpcServer {
   }
 
   private servingStatus(service: string): Serving {
-    if (service !== '' && service !== 'heliosdb.v1.Database') return Serving.SERVICE_UNKNOWN;
+    if (service !== '' && service !== 'heliosdb.v1.Database' && !this.schema?.grpcServiceNames().includes(service)) return Serving.SERVICE_UNKNOWN;
     return this.coordinator.isReady() ? Serving.SERVING : Serving.NOT_SERVING;
   }
 

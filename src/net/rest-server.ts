@@ -134,10 +134,10 @@ export class RestServer {
       return reply;
     };
     const route = '/v1/*';
-    this.app.get(route, (req: Req, res: Res) => this.run(routeLabel(req), req, res, (r) => resource(r, undefined)));
-    this.app.delete(route, (req: Req, res: Res) => this.run(routeLabel(req), req, res, (r) => resource(r, undefined)));
-    this.app.post(route, (req: Req, res: Res) => this.run(routeLabel(req), req, res, async (r) => resource(r, await this.readJson(r))));
-    this.app.patch(route, (req: Req, res: Res) => this.run(routeLabel(req), req, res, async (r) => resource(r, await this.readJson(r))));
+    this.app.get(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, (r) => resource(r, undefined)));
+    this.app.delete(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, (r) => resource(r, undefined)));
+    this.app.post(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, async (r) => resource(r, await this.readJson(r))));
+    this.app.patch(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, async (r) => resource(r, await this.readJson(r))));
   }
 
   private queueDepth(shard: number): number {
@@ -237,12 +237,16 @@ export interface Reply {
 
 /**
  * The metrics label of a generated route: `/v1/<table>`, `/v1/<table>/{id}` or
- * `/v1/<table>:<verb>`, so label cardinality follows the schema, not the ids in the paths.
+ * `/v1/<table>:<verb>` for a table that exists, else `unmatched` — so label cardinality follows
+ * the schema, not the ids or garbage in request paths.
  */
-function routeLabel(req: Req): string {
+function routeLabel(req: Req, schema: SchemaService): string {
   const p = req.path;
   if (p.startsWith('/v1/protos/')) return '/v1/protos/{file}';
   const rest = p.slice(4);
   const slash = rest.indexOf('/');
-  return slash < 0 ? p : `/v1/${rest.slice(0, slash)}/{id}`;
+  const head = slash < 0 ? rest : rest.slice(0, slash);
+  const colon = head.indexOf(':');
+  if (!schema.hasCollection(colon < 0 ? head : head.slice(0, colon))) return 'unmatched';
+  return slash < 0 ? p : `/v1/${head}/{id}`;
 }

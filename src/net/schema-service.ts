@@ -167,6 +167,16 @@ export class SchemaService {
     return files;
   }
 
+  /** Whether `/v1/<name>` is a generated collection (for metrics labels). */
+  hasCollection(name: string): boolean {
+    return this.opts.rest && this.api.models.some((m) => m.pkg === name);
+  }
+
+  /** Fully qualified names of the generated services being served (gRPC health checks). */
+  grpcServiceNames(): string[] {
+    return this.opts.grpc ? this.api.grpc.map((g) => g.serviceName) : [];
+  }
+
   openApi(servers?: string[]): unknown {
     return generateOpenApi(this.opts.rest ? this.api.models : [], { version: this.opts.version, ...(servers ? { servers } : {}) });
   }

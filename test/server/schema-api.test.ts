@@ -6,7 +6,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,8 +69,8 @@ describe('schema-generated APIs on the running server', () => {
   }
   const sql = (text: string) => rest('POST', '/v1/sql', { sql: text });
 
-  /** Fetches every file of /v1/protos into a fresh directory and builds a client for `service`. */
-  async function grpcClient(file: string, pkg: string, service: string): Promise<grpc.Client> {
+  /** Fetches every file of /v1/protos into a fresh directory. */
+  async function fetchProtos(): Promise<string> {
     const dir = mkdtempSync(join(protoDir, 'p-'));
     const list = (await rest('GET', '/v1/protos')).body['files'] as string[];
     for (const f of list) {
@@ -79,6 +80,12 @@ describe('schema-generated APIs on the running server', () => {
       mkdirSync(dirname(join(dir, f)), { recursive: true });
       writeFileSync(join(dir, f), await r.text());
     }
+    return dir;
+  }
+
+  /** A grpc-js client for `service`, built from the protos the server serves. */
+  async function grpcClient(file: string, pkg: string, service: string): Promise<grpc.Client> {
+    const dir = await fetchProtos();
     const def = protoLoader.loadSync(file, { includeDirs: [dir], keepCase: true, longs: String, enums: String, defaults: false, oneofs: true });
     const ctor = (grpc.loadPackageDefinition(def)[pkg] as Record<string, grpc.ServiceClientConstructor>)[service]!;
     const c = new ctor(`127.0.0.1:${s.ports.grpc}`, grpc.credentials.createInsecure());
@@ -208,11 +215,52 @@ describe('schema-generated APIs on the running server', () => {
     assert.equal((await callError(orders, 'GetOrder', { id })).code, grpc.status.NOT_FOUND);
   });
 
+  test('Python: protoc + grpc_python_plugin compile the fetched protos and the stubs run CRUD and the custom method', async () => {
+    for (const f of ['/usr/bin/protoc', '/usr/bin/grpc_python_plugin', '/usr/lib/python3/dist-packages/grpc']) {
+      assert.ok(existsSync(f), `this test needs ${f}: apt-get install protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf (.ci/run does)`);
+    }
+    const dir = await fetchProtos();
+    const out = join(dir, 'py');
+    mkdirSync(out);
+    execFileSync('/usr/bin/protoc', [`-I${dir}`, `--python_out=${out}`, `--grpc_python_out=${out}`, '--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin', 'orders.proto']);
+    // The generated code imports google.protobuf.empty_pb2/field_mask_pb2 from the installed
+    // package: our served WKT files must agree with them, or the import fails.
+    const script = `
+import sys, json, grpc
+sys.path.insert(0, sys.argv[1])
+import orders_pb2 as pb, orders_pb2_grpc as rpc
+from google.protobuf import field_mask_pb2
+stub = rpc.OrderServiceStub(grpc.insecure_channel('127.0.0.1:' + sys.argv[2]))
+o = stub.CreateOrder(pb.CreateOrderRequest(customer_id=77, quantity=3))
+got = stub.GetOrder(pb.GetOrderRequest(id=o.id))
+listed = stub.ListOrders(pb.ListOrdersRequest(customer_id=77))
+upd = stub.UpdateOrder(pb.UpdateOrderRequest(id=o.id, total_price=12.5, update_mask=field_mask_pb2.FieldMask(paths=['total_price'])))
+cm = stub.UpdateOrderStatus(pb.UpdateOrderStatusRequest(id=o.id, status='py'))
+stub.DeleteOrder(pb.DeleteOrderRequest(id=o.id))
+try:
+    stub.GetOrder(pb.GetOrderRequest(id=o.id)); gone = 'still there'
+except grpc.RpcError as e:
+    gone = e.code().name
+print(json.dumps({'status': o.status, 'has_price': o.HasField('total_price'), 'got': got.customer_id, 'listed': [x.id for x in listed.orders] == [o.id],
+                  'price': upd.total_price, 'quantity': upd.quantity, 'custom': cm.status, 'gone': gone}))
+`;
+    const res = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, out, String(s.ports.grpc)], { encoding: 'utf8' })) as Json;
+    assert.deepEqual(res, { status: 'pending', has_price: false, got: 77, listed: true, price: 12.5, quantity: 3, custom: 'py', gone: 'NOT_FOUND' });
+  });
+
   test('reflection (v1 and v1alpha) lists the static and the generated services', async () => {
     for (const version of ['v1', 'v1alpha'] as const) {
       const names = await listServices(s.ports.grpc, version);
       for (const n of ['grpc.health.v1.Health', 'heliosdb.v1.Database', 'orders.OrderService']) assert.ok(names.includes(n), `${version}: ${n} in ${names.join(', ')}`);
     }
+    // Health checks know the generated services too.
+    const dir = await fetchProtos();
+    const def = protoLoader.loadSync('grpc/health/v1/health.proto', { includeDirs: [dir], keepCase: true, enums: String });
+    const Health = (grpc.loadPackageDefinition(def) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } }).grpc.health.v1.Health;
+    const health = new Health(`127.0.0.1:${s.ports.grpc}`, grpc.credentials.createInsecure());
+    clients.push(health);
+    assert.equal((await call(health, 'Check', { service: 'orders.OrderService' }))['status'], 'SERVING');
+    assert.equal((await callError(health, 'Check', { service: 'nope.NopeService' })).code, grpc.status.NOT_FOUND);
   });
 
   test('DDL at run time: a new table gets its gRPC service; ADD/RENAME COLUMN keep field numbers', async () => {
@@ -234,5 +282,62 @@ describe('schema-generated APIs on the running server', () => {
     assert.deepEqual([got.body['full_name'], got.body['email']], ['Ada', null]);
     const viaOldClient = await call(customers, 'GetCustomer', { customer_id: '5' });
     assert.equal(viaOldClient['name'], 'Ada');
+
+    assert.equal((await sql('DROP TABLE customers')).status, 200);
+    assert.equal((await rest('GET', '/v1/customers/5')).status, 404);
+    assert.ok(!(await listServices(s.ports.grpc, 'v1')).includes('customers.CustomerService'));
+    assert.equal((await callError(customers, 'GetCustomer', { customer_id: '5' })).code, grpc.status.UNIMPLEMENTED);
+  });
+});
+
+describe('schema-generated APIs: configuration and restart', () => {
+  const post = (s: ServerProcess, path: string, body: unknown) => fetch(s.url(path), { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+
+  test('[schema] auto_generate_rest/auto_generate_grpc = false: no resource routes, no generated services or protos', async () => {
+    const s = await spawnServer({ toml: '[schema]\nauto_generate_rest = false\nauto_generate_grpc = false\n' });
+    try {
+      await waitReady(s);
+      assert.equal((await post(s, '/v1/sql', { sql: ORDERS_DDL })).status, 200);
+      assert.equal((await post(s, '/v1/orders', { customer_id: 1 })).status, 404);
+      assert.equal((await fetch(s.url('/v1/orders'))).status, 404);
+      const files = ((await (await fetch(s.url('/v1/protos'))).json()) as { files: string[] }).files;
+      assert.ok(files.includes('heliosdb/v1/database.proto') && !files.includes('orders.proto'), files.join(', '));
+      const names = await listServices(s.ports.grpc, 'v1');
+      assert.ok(names.includes('heliosdb.v1.Database') && !names.includes('orders.OrderService'), names.join(', '));
+      const doc = (await (await fetch(s.url('/v1/openapi.json'))).json()) as { paths: Record<string, unknown> };
+      assert.ok(doc.paths['/v1/sql'] && !doc.paths['/v1/orders']);
+      // The schema itself is still described.
+      const schema = (await (await fetch(s.url('/v1/schema'))).json()) as { tables: { name: string }[] };
+      assert.deepEqual(schema.tables.map((t) => t.name), ['orders']);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('after a restart the routes answer at once and field numbers are unchanged', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'heliosdb-restart-'));
+    try {
+      let s = await spawnServer({ dataDir });
+      await waitReady(s);
+      assert.equal((await post(s, '/v1/sql', { sql: 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)' })).status, 200);
+      assert.equal((await post(s, '/v1/sql', { sql: 'ALTER TABLE notes ADD COLUMN tag TEXT' })).status, 200);
+      assert.equal((await post(s, '/v1/sql', { sql: 'ALTER TABLE notes RENAME COLUMN body TO text' })).status, 200);
+      assert.equal((await post(s, '/v1/notes', { id: 1, text: 'hello', tag: 't' })).status, 201);
+      const proto = await (await fetch(s.url('/v1/protos/notes.proto'))).text();
+      await s.stop();
+      s = await spawnServer({ dataDir });
+      try {
+        await waitReady(s);
+        const got = await fetch(s.url('/v1/notes/1'));
+        assert.equal(got.status, 200);
+        assert.deepEqual(await got.json(), { id: 1, text: 'hello', tag: 't' });
+        assert.equal(await (await fetch(s.url('/v1/protos/notes.proto'))).text(), proto);
+        assert.ok((await listServices(s.ports.grpc, 'v1')).includes('notes.NoteService'));
+      } finally {
+        await s.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
