@@ -237,7 +237,7 @@ export interface Reply {
 
 /**
  * The metrics label of a generated route: `/v1/<table>`, `/v1/<table>/{id}` or
- * `/v1/<table>:<verb>` for a table that exists, else `unmatched` — so label cardinality follows
+ * `/v1/<table>:{method}` for a table that exists, else `unmatched` — so label cardinality follows
  * the schema, not the ids or garbage in request paths.
  */
 function routeLabel(req: Req, schema: SchemaService): string {
@@ -247,6 +247,8 @@ function routeLabel(req: Req, schema: SchemaService): string {
   const slash = rest.indexOf('/');
   const head = slash < 0 ? rest : rest.slice(0, slash);
   const colon = head.indexOf(':');
-  if (!schema.hasCollection(colon < 0 ? head : head.slice(0, colon))) return 'unmatched';
-  return slash < 0 ? p : `/v1/${head}/{id}`;
+  const table = colon < 0 ? head : head.slice(0, colon);
+  if (!schema.hasCollection(table)) return 'unmatched';
+  if (colon >= 0) return `/v1/${table}:{method}`;
+  return slash < 0 ? p : `/v1/${table}/{id}`;
 }
