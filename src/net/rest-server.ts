@@ -136,8 +136,8 @@ export class RestServer {
     const route = '/v1/*';
     this.app.get(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, (r) => resource(r, undefined)));
     this.app.delete(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, (r) => resource(r, undefined)));
-    this.app.post(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, async (r) => resource(r, await this.readJson(r))));
-    this.app.patch(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, async (r) => resource(r, await this.readJson(r))));
+    this.app.post(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, async (r) => resource(r, await this.readOptionalJson(r))));
+    this.app.patch(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, async (r) => resource(r, await this.readOptionalJson(r))));
   }
 
   private queueDepth(shard: number): number {
@@ -205,6 +205,18 @@ export class RestServer {
     } catch (e) {
       throw badRequest(`request body is not valid JSON: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * A JSON body, or undefined for a request with no body at all (no Content-Type, nothing sent):
+   * a custom method without parameters needs none. Anything else gets readJson's checks.
+   */
+  private async readOptionalJson(req: Req): Promise<unknown> {
+    if (req.headers['content-type'] === undefined && (req.headers['content-length'] ?? '0') === '0') {
+      if ((await req.buffer()).byteLength === 0) return undefined;
+      throw new HeliosError('UNSUPPORTED_MEDIA_TYPE', 'expected Content-Type: application/json, got none');
+    }
+    return this.readJson(req);
   }
 
   /** The body of a JSON request, checked for size and media type (not yet parsed). */

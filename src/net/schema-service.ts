@@ -16,7 +16,7 @@
 import type * as protoLoader from '@grpc/proto-loader';
 import type { CatalogSchema, Coordinator } from '../coordinator/index.js';
 import type { Logger } from '../log.js';
-import { SchemaApi, SchemaGrpcHost, generateOpenApi, type ApiMethod, type ApiSchema, type RestReply, type RestRequest } from './schema-api/index.js';
+import { SchemaApi, SchemaGrpcHost, buildModels, generateOpenApi, type ApiMethod, type ApiSchema, type RestReply, type RestRequest } from './schema-api/index.js';
 
 export interface SchemaServiceOptions {
   /** `[schema] auto_generate_rest`: resource routes and their OpenAPI paths. */
@@ -112,9 +112,7 @@ export class SchemaService {
       }
       methods.push({ table, name: m.name, sql: m.sql });
     }
-    return {
-      methods,
-      tables: cat.tables.map((t) => ({
+    const tables: ApiSchema['tables'] = cat.tables.map((t) => ({
         name: t.name,
         columns: t.columns.map((c) => ({
           name: c.name, declaredType: c.type, fieldNumber: c.fieldNumber, nullable: c.nullable,
@@ -123,8 +121,26 @@ export class SchemaService {
         primaryKey: t.primaryKey.length === 1 ? t.primaryKey[0]! : null,
         indexes: t.indexes,
         shardKey: this.shardKey(t.name),
-      })),
-    };
+      }));
+    // A method the generators reject (a SELECT that is not whole rows, SQL that names a missing
+    // column, …) is left out with an error, so one bad [[api.methods]] entry cannot take the
+    // whole generated API down. Checking costs a model build per method (pure, microseconds).
+    const usable = methods.filter((m) => {
+      try {
+        buildModels({ tables: tables.filter((t) => t.name === m.table), methods: [m] });
+        return true;
+      } catch (e) {
+        this.errorOnce(`bad:${cat.version}:${m.table}.${m.name}`, { table: m.table, method: m.name, err: e instanceof Error ? e.message : String(e) }, 'custom method left out of the generated API');
+        return false;
+      }
+    });
+    return { methods: usable, tables };
+  }
+
+  private errorOnce(key: string, fields: Record<string, unknown>, msg: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.log.error(fields, msg);
   }
 
   private shardKey(table: string): string | null {

@@ -23,6 +23,17 @@ const TOML = `
 table = "orders"
 name = "UpdateOrderStatus"
 sql = "UPDATE orders SET status = :status WHERE id = :id RETURNING *"
+
+[[api.methods]]
+table = "orders"
+name = "ListUnsized"
+sql = "SELECT * FROM orders WHERE quantity IS NULL"
+
+# Rejected by the generators (a SELECT method must return whole rows): left out, the rest works.
+[[api.methods]]
+table = "orders"
+name = "CountOrders"
+sql = "SELECT count(*) AS n FROM orders"
 `;
 
 type Json = Record<string, unknown>;
@@ -167,6 +178,14 @@ describe('schema-generated APIs on the running server', () => {
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.deepEqual([r.body['id'], r.body['status']], [2, 'returned']);
     assert.equal((await rest('POST', '/v1/orders:updateOrderStatus', { id: 999, status: 'x' })).status, 404);
+    // A method without parameters needs no body at all.
+    const unsized = await fetch(s.url('/v1/orders:listUnsized'), { method: 'POST' });
+    assert.equal(unsized.status, 200);
+    assert.deepEqual(((await unsized.json()) as { orders: Json[] }).orders.map((o) => o['id']).sort(), [1, 4]);
+    // An unknown verb, or the rejected method, on an existing table is NOT_FOUND.
+    assert.equal((await rest('POST', '/v1/orders:noSuchMethod', {})).status, 404);
+    assert.equal((await rest('POST', '/v1/orders:countOrders', {})).status, 404);
+    assert.ok(s.lines.some((l) => l['msg'] === 'custom method left out of the generated API' && l['method'] === 'CountOrders'));
   });
 
   test('/v1/schema describes the catalog: columns, keys, defaults, indexes, field numbers', async () => {
