@@ -11,7 +11,7 @@
  * Shutdown: stop taking new work (/ready → 503, new requests UNAVAILABLE), let the servers finish
  * what is in flight, then stop the shards (each makes its WAL durable and exits).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { HeliosConfig } from './config/index.js';
 import { Coordinator } from './coordinator/index.js';
 import type { Logger } from './log.js';
@@ -19,6 +19,11 @@ import { shardPoolBytes } from './storage/index.js';
 import { createMetrics, startMetricsServer } from './net/metrics.js';
 import { GrpcServer } from './net/grpc-server.js';
 import { RestServer } from './net/rest-server.js';
+import { SchemaService } from './net/schema-service.js';
+
+function serverVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 export interface RunningServer {
   readonly ports: { rest: number; grpc: number; metrics: number | null };
@@ -55,11 +60,25 @@ export async function startServer(config: HeliosConfig, log: Logger, o: StartOpt
   const metrics = createMetrics(coordinator);
   const maxRequestBytes = config.api.max_request_size_mb * 1024 * 1024;
   const tls = config.api.tls.enabled ? { certPath: config.api.tls.cert_path, keyPath: config.api.tls.key_path } : undefined;
+  const schemaApis = new SchemaService(coordinator, {
+    rest: config.schema.auto_generate_rest,
+    grpc: config.schema.auto_generate_grpc,
+    methods: config.api.methods,
+    shardKeys: config.schema.shard_keys,
+    version: serverVersion(),
+    staticProtos: GrpcServer.staticProtos(),
+    onGrpcCall: (route, status, seconds) => {
+      metrics.requests.inc({ interface: 'grpc', route, status });
+      metrics.latency.observe({ interface: 'grpc', route }, seconds);
+    },
+  }, log.child({ component: 'schema-api' }));
+  coordinator.onPossibleDdl(() => schemaApis.refresh());
   const rest = new RestServer(
     coordinator,
     { host: config.api.bind_address, port: config.api.rest_port, maxRequestBytes, enableCors: config.api.enable_cors, ...(tls ? { tls } : {}) },
     metrics,
     log.child({ component: 'rest' }),
+    schemaApis,
   );
   const grpc = new GrpcServer(
     coordinator,
@@ -67,8 +86,10 @@ export async function startServer(config: HeliosConfig, log: Logger, o: StartOpt
     metrics,
     log.child({ component: 'grpc' }),
   );
+  grpc.attachSchema(schemaApis);
 
-  const ready = coordinator.start();
+  // Ready once the shards are and the generated APIs have read the catalog.
+  const ready = coordinator.start().then(() => schemaApis.refresh());
   ready.catch(() => undefined);
 
   const closers: (() => Promise<void>)[] = [];

@@ -21,12 +21,33 @@
 import { HeliosError, unavailable } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RingStats } from '../ring/index.js';
-import { FrameKind, decodeJson, type ShardStatus } from '../shard/protocol.js';
+import { FrameKind, decodeJson, type CatalogSchema, type ShardStatus } from '../shard/protocol.js';
+import { decodeExecuteResponse, encodeExecuteRequest } from '../shard/grpc-codec.js';
+import type { Value } from '../storage/api.js';
 import { createStatsBlock, ShardStatsRow } from '../shard/stats-block.js';
 import { ShardSupervisor } from './shard-supervisor.js';
 import type { ShardStorageSettings } from './shard-client.js';
 
 export { partitionsOf } from './shard-supervisor.js';
+export type { CatalogSchema, SchemaTable, SchemaColumn } from '../shard/protocol.js';
+
+/** The result of {@link Coordinator.exec}: one statement's outcome as values. */
+export interface StructuredResult {
+  columns: string[];
+  rows: Value[][];
+  rowsAffected: number;
+  lastInsertId: bigint | null;
+}
+
+/**
+ * Whether a request body (JSON or protobuf bytes holding SQL text) may hold DDL: a CREATE, DROP
+ * or ALTER keyword anywhere. False positives (the word in a string literal) only cost one extra
+ * schema round trip; the bytes are read as latin1, which keeps ASCII keywords intact.
+ */
+const DDL_WORD = /\b(?:create|drop|alter)\b/i;
+export function mayHoldDdl(body: Uint8Array): boolean {
+  return DDL_WORD.test(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1'));
+}
 
 export interface CoordinatorOptions {
   shards: number;
@@ -61,6 +82,7 @@ export class Coordinator {
   private readonly supervisor: ShardSupervisor;
   private readonly statsBlock: SharedArrayBuffer;
   private draining = false;
+  private ddlListener: (() => Promise<void>) | null = null;
 
   constructor(private readonly opts: CoordinatorOptions) {
     this.statsBlock = createStatsBlock(opts.shards);
@@ -122,22 +144,55 @@ export class Coordinator {
    * shard 0 serves.
    */
   sql(body: Uint8Array): Promise<Uint8Array> {
-    return this.request(SQL_SHARD, FrameKind.Exec, body);
+    return this.sqlRequest(FrameKind.Exec, body);
   }
 
   /** A `/v1/batch` request body → its response body. */
   batch(body: Uint8Array): Promise<Uint8Array> {
-    return this.request(SQL_SHARD, FrameKind.Batch, body);
+    return this.sqlRequest(FrameKind.Batch, body);
   }
 
   /** A protobuf `ExecuteRequest` → a protobuf `ExecuteResponse` (both as bytes, encoded by the shard). */
   execProto(body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
-    return this.request(SQL_SHARD, FrameKind.ExecProto, body, timeoutMs);
+    return this.sqlRequest(FrameKind.ExecProto, body, timeoutMs);
   }
 
   /** A protobuf `BatchRequest` → a protobuf `BatchResponse`. */
   batchProto(body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
-    return this.request(SQL_SHARD, FrameKind.BatchProto, body, timeoutMs);
+    return this.sqlRequest(FrameKind.BatchProto, body, timeoutMs);
+  }
+
+  /**
+   * One statement with positional parameters, answered as values (the generated APIs' path).
+   * It travels as the protobuf ExecuteRequest/ExecuteResponse the shard already speaks.
+   */
+  async exec(sql: string, params: readonly Value[], timeoutMs?: number): Promise<StructuredResult> {
+    return decodeExecuteResponse(await this.sqlRequest(FrameKind.ExecProto, encodeExecuteRequest(sql, params), timeoutMs));
+  }
+
+  /** The catalog as the generated APIs need it (a real round trip to the SQL shard). */
+  async schema(timeoutMs?: number): Promise<CatalogSchema> {
+    return decodeJson<CatalogSchema>(await this.request(SQL_SHARD, FrameKind.Schema, new Uint8Array(0), timeoutMs));
+  }
+
+  /**
+   * `listener` runs after every SQL request that may have changed the schema (see
+   * {@link mayHoldDdl}), before that request's reply is handed back: so a client that created a
+   * table finds its generated API once its CREATE TABLE has answered. Failed requests count too
+   * (a failed statement changes nothing, and an extra refresh is one cheap round trip).
+   */
+  onPossibleDdl(listener: () => Promise<void>): void {
+    this.ddlListener = listener;
+  }
+
+  private async sqlRequest(kind: number, body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
+    const listener = this.ddlListener;
+    if (!listener || !mayHoldDdl(body)) return this.request(SQL_SHARD, kind, body, timeoutMs);
+    try {
+      return await this.request(SQL_SHARD, kind, body, timeoutMs);
+    } finally {
+      await listener().catch((e: unknown) => this.opts.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'schema refresh after DDL failed'));
+    }
   }
 
   /** Cheap per-shard numbers for metrics, read from shared memory (no round trip). */

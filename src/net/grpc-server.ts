@@ -13,6 +13,8 @@ import type { Logger } from '../log.js';
 import { HeliosError } from '../errors.js';
 import { errorMessage, grpcStatusOf } from './error-map.js';
 import type { Metrics } from './metrics.js';
+import { fixProto3Optional } from './schema-api/index.js';
+import type { SchemaService } from './schema-service.js';
 
 /** A copy of a service definition whose methods take and return raw bytes. */
 function passthrough(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
@@ -53,6 +55,7 @@ export class GrpcServer {
   readonly definitions: protoLoader.PackageDefinition;
   port = 0;
   private readonly watchers = new Set<NodeJS.Timeout>();
+  private schema: SchemaService | null = null;
 
   constructor(
     private readonly coordinator: Coordinator,
@@ -100,6 +103,23 @@ export class GrpcServer {
     });
   }
 
+  /**
+   * Serves the schema-generated services and server reflection (v1 and v1alpha) on this server:
+   * reflection lists the static Database and Health services plus every generated one.
+   */
+  attachSchema(schema: SchemaService): void {
+    this.schema = schema;
+    const statics = protoLoader.loadSync(['heliosdb/v1/database.proto', 'grpc/health/v1/health.proto'], LOADER_OPTIONS);
+    fixProto3Optional(statics as Record<string, unknown>);
+    schema.attachGrpc(this.server, statics);
+  }
+
+  /** The .proto files of the static services (path under proto/ → text), for GET /v1/protos. */
+  static staticProtos(): Map<string, string> {
+    const files = ['heliosdb/v1/database.proto', 'grpc/health/v1/health.proto'];
+    return new Map(files.map((f) => [f, readFileSync(PROTO_DIR + f, 'utf8')]));
+  }
+
   /** A unary handler over raw bytes, with the call's deadline and the contract's status codes. */
   private unary(route: string, run: (body: Uint8Array, timeoutMs: number | undefined) => Promise<Uint8Array>): grpc.handleUnaryCall<Buffer, Buffer> {
     return (call, cb) => {
@@ -132,7 +152,7 @@ export class GrpcServer {
   }
 
   private servingStatus(service: string): Serving {
-    if (service !== '' && service !== 'heliosdb.v1.Database') return Serving.SERVICE_UNKNOWN;
+    if (service !== '' && service !== 'heliosdb.v1.Database' && !this.schema?.grpcServiceNames().includes(service)) return Serving.SERVICE_UNKNOWN;
     return this.coordinator.isReady() ? Serving.SERVING : Serving.NOT_SERVING;
   }
 

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { Coordinator } from '../coordinator/index.js';
 import { HTTP_STATUS, errorBody } from './error-map.js';
 import type { Metrics } from './metrics.js';
+import type { SchemaService } from './schema-service.js';
 
 export interface RestOptions {
   host: string;
@@ -35,6 +36,7 @@ export class RestServer {
     private readonly opts: RestOptions,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly schema: SchemaService | null = null,
   ) {
     this.app = new HyperExpress.Server({
       auto_close: false,
@@ -88,6 +90,7 @@ export class RestServer {
     // SQL: the body bytes go to the shard as they are; it parses, executes and encodes the reply.
     this.postBytes('/v1/sql', async (_req, body) => ({ status: 200, raw: await this.coordinator.sql(body) }));
     this.postBytes('/v1/batch', async (_req, body) => ({ status: 200, raw: await this.coordinator.batch(body) }));
+    if (this.schema) this.schemaRoutes(this.schema);
 
     app.set_not_found_handler((req: Req, res: Res) => {
       this.sendError(res, new HeliosError('NOT_FOUND', `no route for ${req.method} ${req.path}`), req.path, performance.now(), 'unmatched');
@@ -97,6 +100,44 @@ export class RestServer {
       this.log.error({ requestId: id, err: error.stack, path: req.path }, 'unhandled error in REST handler');
       this.sendError(res, new HeliosError('INTERNAL', `internal error (request id ${id})`), req.path, performance.now(), req.path);
     });
+  }
+
+  /**
+   * The generated APIs: schema, protos, OpenAPI, and the resource routes under `/v1/<table>…`.
+   * The wildcard routes lose to the static ones above (uWebSockets prefers static segments), and
+   * a path that names no table answers NOT_FOUND like any unknown route.
+   */
+  private schemaRoutes(schema: SchemaService): void {
+    this.get('/v1/schema', async () => (await schema.loaded(), { status: 200, body: schema.schemaJson() }));
+    this.get('/v1/protos', async () => (await schema.loaded(), { status: 200, body: { files: [...schema.protoFiles().keys()] } }));
+    this.get('/v1/openapi.json', async (req) => (await schema.loaded(), { status: 200, body: schema.openApi([`${this.opts.tls ? 'https' : 'http'}://${req.headers['host'] ?? `${this.opts.host}:${this.port}`}`]) }));
+    const resource = async (req: Req, body: unknown): Promise<Reply> => {
+      if (req.method === 'GET' && req.path.startsWith('/v1/protos/')) {
+        await schema.loaded();
+        let name: string;
+        try {
+          name = decodeURIComponent(req.path.slice('/v1/protos/'.length));
+        } catch {
+          throw badRequest(`proto file name ${JSON.stringify(req.path)} is not valid percent-encoding`);
+        }
+        const text = schema.protoFiles().get(name);
+        if (text === undefined) throw new HeliosError('NOT_FOUND', `no proto file ${JSON.stringify(name)}; GET /v1/protos lists them`);
+        return { status: 200, text };
+      }
+      const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+      for (const [k, v] of new URLSearchParams(req.path_query)) {
+        const prev = query[k];
+        query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+      const reply = await schema.rest({ method: req.method, path: req.path, query, body });
+      if (!reply) throw new HeliosError('NOT_FOUND', `no route for ${req.method} ${req.path}`);
+      return reply;
+    };
+    const route = '/v1/*';
+    this.app.get(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, (r) => resource(r, undefined)));
+    this.app.delete(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, (r) => resource(r, undefined)));
+    this.app.post(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, async (r) => resource(r, await this.readOptionalJson(r))));
+    this.app.patch(route, (req: Req, res: Res) => this.run(routeLabel(req, schema), req, res, async (r) => resource(r, await this.readOptionalJson(r))));
   }
 
   private queueDepth(shard: number): number {
@@ -129,7 +170,8 @@ export class RestServer {
       if (aborted) return;
       if (reply.retryAfter) res.header('Retry-After', '1');
       res.status(reply.status);
-      if (reply.raw) res.type('json').send(Buffer.from(reply.raw.buffer, reply.raw.byteOffset, reply.raw.byteLength));
+      if (reply.text !== undefined) res.header('Content-Type', 'text/plain; charset=utf-8').send(reply.text);
+      else if (reply.raw) res.type('json').send(Buffer.from(reply.raw.buffer, reply.raw.byteOffset, reply.raw.byteLength));
       else res.json(reply.body);
       this.observe(route, reply.status, t0);
     } catch (e) {
@@ -165,6 +207,18 @@ export class RestServer {
     }
   }
 
+  /**
+   * A JSON body, or undefined for a request with no body at all (no Content-Type, nothing sent):
+   * a custom method without parameters needs none. Anything else gets readJson's checks.
+   */
+  private async readOptionalJson(req: Req): Promise<unknown> {
+    if (req.headers['content-type'] === undefined && (req.headers['content-length'] ?? '0') === '0') {
+      if ((await req.buffer()).byteLength === 0) return undefined;
+      throw new HeliosError('UNSUPPORTED_MEDIA_TYPE', 'expected Content-Type: application/json, got none');
+    }
+    return this.readJson(req);
+  }
+
   /** The body of a JSON request, checked for size and media type (not yet parsed). */
   private async readJsonBytes(req: Req): Promise<Uint8Array> {
     const declared = Number(req.headers['content-length'] ?? NaN);
@@ -188,5 +242,25 @@ export interface Reply {
   body?: unknown;
   /** Pre-encoded JSON bytes (encoded once, in the shard): forwarded as they are. */
   raw?: Uint8Array;
+  /** A plain-text body (a .proto file). */
+  text?: string;
   retryAfter?: boolean;
+}
+
+/**
+ * The metrics label of a generated route: `/v1/<table>`, `/v1/<table>/{id}` or
+ * `/v1/<table>:{method}` for a table that exists, else `unmatched` — so label cardinality follows
+ * the schema, not the ids or garbage in request paths.
+ */
+function routeLabel(req: Req, schema: SchemaService): string {
+  const p = req.path;
+  if (p.startsWith('/v1/protos/')) return '/v1/protos/{file}';
+  const rest = p.slice(4);
+  const slash = rest.indexOf('/');
+  const head = slash < 0 ? rest : rest.slice(0, slash);
+  const colon = head.indexOf(':');
+  const table = colon < 0 ? head : head.slice(0, colon);
+  if (!schema.hasCollection(table)) return 'unmatched';
+  if (colon >= 0) return `/v1/${table}:{method}`;
+  return slash < 0 ? p : `/v1/${table}/{id}`;
 }

@@ -152,3 +152,37 @@ export function encodeQueryResponse(columns: readonly string[] | null, rows: rea
   writeRows(w, rows);
   return w.finish();
 }
+
+/** An ExecuteRequest with positional parameters (the coordinator's structured exec path). */
+export function encodeExecuteRequest(sql: string, params: readonly Value[]): Uint8Array {
+  const w = new ProtoWriter();
+  w.string(1, sql);
+  for (const p of params) writeValue(w, 2, p);
+  return w.finish();
+}
+
+/** Reads an ExecuteResponse (the inverse of {@link encodeExecuteResponse}). */
+export function decodeExecuteResponse(bytes: Uint8Array): ResultLike & { rows: Value[][]; columns: string[] } {
+  const r = new ProtoReader(bytes);
+  const columns: string[] = [];
+  const rows: Value[][] = [];
+  let rowsAffected = 0;
+  let lastInsertId: bigint | null = null;
+  while (!r.done) {
+    const [field, wire] = r.tag();
+    if (field === 1 && wire === WIRE_LEN) columns.push(r.string());
+    else if (field === 2 && wire === WIRE_LEN) {
+      const row: Value[] = [];
+      const rr = r.sub();
+      while (!rr.done) {
+        const [f, w] = rr.tag();
+        if (f === 1 && w === WIRE_LEN) row.push(readValue(rr.sub()));
+        else rr.skip(w);
+      }
+      rows.push(row);
+    } else if (field === 3 && wire === WIRE_VARINT) rowsAffected = Number(r.varint64());
+    else if (field === 4 && wire === WIRE_VARINT) lastInsertId = r.varint64();
+    else r.skip(wire);
+  }
+  return { columns, rows, rowsAffected, lastInsertId };
+}

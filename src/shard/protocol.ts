@@ -26,6 +26,8 @@ export const FrameKind = {
   ExecProto: 6,
   /** Payload: a protobuf `heliosdb.v1.BatchRequest`. Response: a protobuf `BatchResponse`. */
   BatchProto: 7,
+  /** Payload: none. Response: {@link CatalogSchema} JSON (the SQL shard only). For the generated APIs. */
+  Schema: 8,
   // responses (shard → coordinator)
   Ok: 100,
   Error: 101,
@@ -44,6 +46,34 @@ export interface ShardStatus {
   lastBatchSize: number;
   /** The scan-kernel backend (avx512, avx2, wasm or none). */
   kernels: string;
+}
+
+/** One column as the generated APIs see it (src/shard/schema-describe.ts). */
+export interface SchemaColumn {
+  name: string;
+  /** Declared type text ('' for none). */
+  type: string;
+  nullable: boolean;
+  /** The DEFAULT clause's SQL text, or null. */
+  default: string | null;
+  primaryKey: boolean;
+  autoIncrement: boolean;
+  /** Stable for the life of the column: its ordinal at creation (columns are never dropped). */
+  fieldNumber: number;
+}
+
+export interface SchemaTable {
+  name: string;
+  columns: SchemaColumn[];
+  /** The declared primary-key columns (empty: none; the rowid then). */
+  primaryKey: string[];
+  indexes: { name: string; columns: string[]; unique: boolean }[];
+}
+
+/** The reply to a {@link FrameKind.Schema} frame. `version` changes whenever the catalog does. */
+export interface CatalogSchema {
+  version: string;
+  tables: SchemaTable[];
 }
 
 /** A SQL statement with parameters as JSON values of the contract (integers beyond 2^53 as strings are not re-typed). */

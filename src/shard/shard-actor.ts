@@ -13,6 +13,8 @@ export interface SqlRequestHandler {
   batch(body: Uint8Array): Uint8Array;
   execProto(body: Uint8Array): Uint8Array;
   batchProto(body: Uint8Array): Uint8Array;
+  /** The catalog as {@link CatalogSchema} JSON bytes. */
+  schema(): Uint8Array;
 }
 
 export interface ShardReply {
@@ -83,6 +85,8 @@ export class ShardActor {
         return { kind: FrameKind.Ok, payload: this.sqlHandler().execProto(frame.payload) };
       case FrameKind.BatchProto:
         return { kind: FrameKind.Ok, payload: this.sqlHandler().batchProto(frame.payload) };
+      case FrameKind.Schema:
+        return { kind: FrameKind.Ok, payload: this.sqlHandler().schema() };
       case FrameKind.Shutdown:
         this.stopping = true;
         return { kind: FrameKind.Ok, payload: EMPTY };

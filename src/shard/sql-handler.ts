@@ -8,6 +8,8 @@ import { HeliosError } from '../errors.js';
 import type { ExecResult, Params, SqlEngine, SqlSession } from '../sql/index.js';
 import { decodeBatch, decodeStatement, encodeBatchResponse, encodeExecuteResponse } from './grpc-codec.js';
 import { splitStatements } from '../sql/index.js';
+import { encodeJson } from './protocol.js';
+import { describeCatalog } from './schema-describe.js';
 import { batchBody, parseJsonBody, resultToJson, sqlBody } from './json-codec.js';
 
 const encoder = new TextEncoder();
@@ -20,9 +22,15 @@ interface Stmt {
 export class SqlHandler {
   /** The auto-commit session shared by one-shot requests (no transaction state survives a request). */
   private readonly session: SqlSession;
+  /** Tells this engine instance's catalog versions from a restarted shard's (see describeCatalog). */
+  private readonly epoch = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-  constructor(engine: SqlEngine) {
+  constructor(private readonly engine: SqlEngine) {
     this.session = engine.session();
+  }
+
+  schema(): Uint8Array {
+    return encodeJson(describeCatalog(this.engine.catalog, this.epoch));
   }
 
   exec(body: Uint8Array): Uint8Array {

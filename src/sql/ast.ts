@@ -98,7 +98,7 @@ export type Statement = Span & (
   | { kind: 'createView'; name: string; ifNotExists: boolean; columns?: string[]; select: Select }
   | { kind: 'createTrigger'; name: string; ifNotExists: boolean; timing: 'BEFORE' | 'AFTER' | 'INSTEAD OF'; event: 'INSERT' | 'UPDATE' | 'DELETE'; columns?: string[]; table: string; when?: Expr; body: Statement[] }
   | { kind: 'drop'; what: 'TABLE' | 'INDEX' | 'VIEW' | 'TRIGGER'; name: string; ifExists: boolean }
-  | { kind: 'alterTable'; table: string; action: { kind: 'rename'; to: string } | { kind: 'renameColumn'; from: string; to: string } | { kind: 'addColumn'; column: ColumnDef } | { kind: 'dropColumn'; name: string } }
+  | { kind: 'alterTable'; table: string; action: { kind: 'rename'; to: string } | { kind: 'renameColumn'; from: string; to: string } | { kind: 'addColumn'; column: ColumnDef; /** Source offset where the column definition starts. */ columnStart: number } | { kind: 'dropColumn'; name: string } }
   | { kind: 'begin' } | { kind: 'commit' } | { kind: 'rollback' }
   | { kind: 'vacuum' } | { kind: 'reindex'; name?: string } | { kind: 'pragma'; name: string; arg?: string } | { kind: 'analyze' }
   | { kind: 'explain'; queryPlan: boolean; stmt: Statement }

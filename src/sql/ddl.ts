@@ -246,7 +246,9 @@ export function alterTable(qc: QueryCompiler, cat: Catalog, s: Stmt<'alterTable'
       if (!ce.rowIndependent || c.default.kind === 'fn') throw sqlError('Cannot add a column with non-constant default');
       dflt = ce.ev({ row: [], outer: null, agg: null });
     }
-    const colSql = qc.sql.slice(qc.sql.toUpperCase().indexOf(c.name.toUpperCase(), qc.sql.toUpperCase().indexOf('ADD')), s.end);
+    // From the parser's offset: searching the text for the name found the "D" of "ADD" for a
+    // column named d (stored as "DD COLUMN d BLOB", i.e. a column named DD).
+    const colSql = qc.sql.slice(a.columnStart, s.end);
     const sql = t.sql.replace(/\)\s*$/, `, ${colSql})`);
     // Storage rows have a fixed column list: copy the table into a new one with the extra column.
     const newId = cat.nextId++;

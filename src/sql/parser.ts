@@ -457,7 +457,8 @@ class Parser extends QueryParser {
     }
     if (this.acceptKw('ADD')) {
       this.acceptKw('COLUMN');
-      return { kind: 'alterTable', table, action: { kind: 'addColumn', column: this.parseColumnDef() }, start, end: this.prevEnd };
+      const columnStart = this.tok.start;
+      return { kind: 'alterTable', table, action: { kind: 'addColumn', column: this.parseColumnDef(), columnStart }, start, end: this.prevEnd };
     }
     if (this.acceptKw('DROP')) {
       this.acceptKw('COLUMN');

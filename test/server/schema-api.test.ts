@@ -1,0 +1,362 @@
+/**
+ * The schema-generated APIs on the real server (the `heliosdb serve` CLI as a child process):
+ * REST resource routes, /v1/schema, /v1/protos, /v1/openapi.json, gRPC services built from the
+ * protos the server hands out, reflection, a [[api.methods]] custom method over both, and the API
+ * following DDL (CREATE TABLE, ALTER TABLE) without a restart.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { spawnServer, waitReady, type ServerProcess } from '../helpers/server-process.js';
+
+const REFLECTION_DIR = fileURLToPath(new URL('../../../node_modules/@grpc/reflection/build/proto/', import.meta.url));
+const ORDERS_DDL = "CREATE TABLE orders (id INTEGER PRIMARY KEY AUTOINCREMENT, customer_id INTEGER NOT NULL, status TEXT DEFAULT 'pending', total_price REAL, quantity INTEGER, created_at INTEGER DEFAULT (strftime('%s','now')))";
+const TOML = `
+[[api.methods]]
+table = "orders"
+name = "UpdateOrderStatus"
+sql = "UPDATE orders SET status = :status WHERE id = :id RETURNING *"
+
+[[api.methods]]
+table = "orders"
+name = "ListUnsized"
+sql = "SELECT * FROM orders WHERE quantity IS NULL"
+
+# Rejected by the generators (a SELECT method must return whole rows): left out, the rest works.
+[[api.methods]]
+table = "orders"
+name = "CountOrders"
+sql = "SELECT count(*) AS n FROM orders"
+`;
+
+type Json = Record<string, unknown>;
+type Msg = Record<string, unknown>;
+type Unary = (req: Msg, cb: (e: grpc.ServiceError | null, v: Msg) => void) => void;
+
+function call(client: grpc.Client, rpc: string, req: Msg): Promise<Msg> {
+  return new Promise((resolve, reject) => ((client as unknown as Record<string, Unary>)[rpc]!).call(client, req, (e, v) => (e ? reject(e) : resolve(v))));
+}
+
+async function callError(client: grpc.Client, rpc: string, req: Msg): Promise<grpc.ServiceError> {
+  try {
+    await call(client, rpc, req);
+  } catch (e) {
+    return e as grpc.ServiceError;
+  }
+  assert.fail(`${rpc} should fail`);
+}
+
+function listServices(port: number, version: 'v1' | 'v1alpha'): Promise<string[]> {
+  const def = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, { includeDirs: [REFLECTION_DIR], keepCase: true, longs: String, oneofs: true });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { grpc: { reflection: Record<string, { ServerReflection: grpc.ServiceClientConstructor }> } };
+  const client = new pkg.grpc.reflection[version]!.ServerReflection(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  return new Promise((resolve, reject) => {
+    const stream = (client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<Msg, Msg> }).ServerReflectionInfo();
+    stream.on('data', (m: Msg) => {
+      resolve(((m['list_services_response'] as { service: { name: string }[] }).service).map((s) => s.name).sort());
+      stream.end();
+      client.close();
+    });
+    stream.on('error', reject);
+    stream.write({ list_services: '*' });
+  });
+}
+
+describe('schema-generated APIs on the running server', () => {
+  let s: ServerProcess;
+  let protoDir: string;
+  const clients: grpc.Client[] = [];
+
+  async function rest(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+    const r = await fetch(s.url(path), { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    return { status: r.status, body: (await r.json()) as Json };
+  }
+  const sql = (text: string) => rest('POST', '/v1/sql', { sql: text });
+
+  /** Fetches every file of /v1/protos into a fresh directory. */
+  async function fetchProtos(): Promise<string> {
+    const dir = mkdtempSync(join(protoDir, 'p-'));
+    const list = (await rest('GET', '/v1/protos')).body['files'] as string[];
+    for (const f of list) {
+      const r = await fetch(s.url(`/v1/protos/${f}`));
+      assert.equal(r.status, 200, f);
+      assert.match(r.headers.get('content-type') ?? '', /^text\/plain/);
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), await r.text());
+    }
+    return dir;
+  }
+
+  /** A grpc-js client for `service`, built from the protos the server serves. */
+  async function grpcClient(file: string, pkg: string, service: string): Promise<grpc.Client> {
+    const dir = await fetchProtos();
+    const def = protoLoader.loadSync(file, { includeDirs: [dir], keepCase: true, longs: String, enums: String, defaults: false, oneofs: true });
+    const ctor = (grpc.loadPackageDefinition(def)[pkg] as Record<string, grpc.ServiceClientConstructor>)[service]!;
+    const c = new ctor(`127.0.0.1:${s.ports.grpc}`, grpc.credentials.createInsecure());
+    clients.push(c);
+    return c;
+  }
+
+  before(async () => {
+    protoDir = mkdtempSync(join(tmpdir(), 'heliosdb-protos-'));
+    s = await spawnServer({ toml: TOML, workerThreads: 2 });
+    await waitReady(s);
+  });
+
+  after(async () => {
+    for (const c of clients) c.close();
+    await s.stop();
+    rmSync(protoDir, { recursive: true, force: true });
+  });
+
+  test('a table created at run time gets REST routes without a restart; unknown tables are NOT_FOUND', async () => {
+    const before = await rest('GET', '/v1/orders');
+    assert.equal(before.status, 404);
+    assert.equal((before.body['error'] as Json)['code'], 'NOT_FOUND');
+    assert.equal((await sql(ORDERS_DDL)).status, 200);
+    const created = await rest('POST', '/v1/orders', { customer_id: 7, total_price: 9.5 });
+    assert.equal(created.status, 201);
+    assert.equal(created.body['id'], 1);
+    assert.equal(created.body['status'], 'pending');
+    assert.equal(typeof created.body['created_at'], 'number');
+    assert.equal((await rest('GET', '/v1/no_such_table')).status, 404);
+    assert.equal((await rest('POST', '/v1/no_such_table', {})).status, 404);
+  });
+
+  test('REST CRUD, filters, order_by and keyset pagination with next_page_token', async () => {
+    for (let i = 2; i <= 9; i++) {
+      const r = await rest('POST', '/v1/orders', { customer_id: i % 2 === 0 ? 1 : 2, status: i % 3 === 0 ? 'shipped' : 'pending', total_price: i * 10, quantity: i });
+      assert.equal(r.status, 201);
+      assert.equal(r.body['id'], i);
+    }
+    const got = await rest('GET', '/v1/orders/4');
+    assert.deepEqual([got.status, got.body['customer_id'], got.body['total_price'], got.body['quantity']], [200, 1, 40, 4]);
+
+    // Walk customer 1's orders (ids 2, 4, 6, 8) newest-price first, two per page.
+    const seen: number[] = [];
+    let token = '';
+    let pages = 0;
+    do {
+      const r = await rest('GET', `/v1/orders?customer_id=1&order_by=${encodeURIComponent('total_price desc')}&page_size=2${token ? `&page_token=${encodeURIComponent(token)}` : ''}`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      seen.push(...(r.body['orders'] as Json[]).map((o) => o['id'] as number));
+      token = r.body['next_page_token'] as string;
+      pages++;
+    } while (token !== '' && pages < 10);
+    assert.deepEqual(seen, [8, 6, 4, 2]);
+    assert.equal(pages, 2);
+
+    const shipped = await rest('GET', '/v1/orders?status=shipped');
+    assert.deepEqual((shipped.body['orders'] as Json[]).map((o) => o['id']), [3, 6, 9]);
+
+    const patched = await rest('PATCH', '/v1/orders/4', { status: 'cancelled', quantity: null });
+    assert.deepEqual([patched.status, patched.body['status'], patched.body['quantity'], patched.body['total_price']], [200, 'cancelled', null, 40]);
+    assert.equal((await rest('GET', '/v1/orders/4')).body['status'], 'cancelled');
+
+    assert.equal((await rest('DELETE', '/v1/orders/9')).status, 200);
+    for (const [m, body] of [['GET', undefined], ['PATCH', { status: 'x' }], ['DELETE', undefined]] as const) {
+      const r = await rest(m, '/v1/orders/9', body);
+      assert.equal(r.status, 404, m);
+      assert.equal((r.body['error'] as Json)['code'], 'NOT_FOUND');
+    }
+    const bad = await rest('POST', '/v1/orders', { status: 'no customer' });
+    assert.equal(bad.status, 409);
+    assert.equal((bad.body['error'] as Json)['code'], 'CONSTRAINT');
+    const r415 = await fetch(s.url('/v1/orders'), { method: 'POST', body: '{}', headers: { 'content-type': 'text/plain' } });
+    assert.equal(r415.status, 415);
+  });
+
+  test('a [[api.methods]] custom method answers over REST', async () => {
+    const r = await rest('POST', '/v1/orders:updateOrderStatus', { id: 2, status: 'returned' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual([r.body['id'], r.body['status']], [2, 'returned']);
+    assert.equal((await rest('POST', '/v1/orders:updateOrderStatus', { id: 999, status: 'x' })).status, 404);
+    // A method without parameters needs no body at all.
+    const unsized = await fetch(s.url('/v1/orders:listUnsized'), { method: 'POST' });
+    assert.equal(unsized.status, 200);
+    assert.deepEqual(((await unsized.json()) as { orders: Json[] }).orders.map((o) => o['id']).sort(), [1, 4]);
+    // An unknown verb, or the rejected method, on an existing table is NOT_FOUND.
+    assert.equal((await rest('POST', '/v1/orders:noSuchMethod', {})).status, 404);
+    assert.equal((await rest('POST', '/v1/orders:countOrders', {})).status, 404);
+    assert.ok(s.lines.some((l) => l['msg'] === 'custom method left out of the generated API' && l['method'] === 'CountOrders'));
+  });
+
+  test('/v1/schema describes the catalog: columns, keys, defaults, indexes, field numbers', async () => {
+    assert.equal((await sql('CREATE INDEX orders_by_customer ON orders (customer_id)')).status, 200);
+    const r = await rest('GET', '/v1/schema');
+    const orders = (r.body['tables'] as Json[]).find((t) => t['name'] === 'orders')!;
+    assert.deepEqual(orders['primary_key'], ['id']);
+    assert.equal(orders['shard_key'], null);
+    const cols = orders['columns'] as Json[];
+    assert.deepEqual(cols.map((c) => [c['name'], c['type'], c['nullable'], c['default'], c['primary_key'], c['field_number']]), [
+      ['id', 'INTEGER', false, null, true, 1],
+      ['customer_id', 'INTEGER', false, null, false, 2],
+      ['status', 'TEXT', true, "'pending'", false, 3],
+      ['total_price', 'REAL', true, null, false, 4],
+      ['quantity', 'INTEGER', true, null, false, 5],
+      ['created_at', 'INTEGER', true, "strftime('%s','now')", false, 6],
+    ]);
+    assert.equal(cols[0]!['auto_increment'], true);
+    assert.deepEqual(orders['indexes'], [{ name: 'orders_by_customer', columns: ['customer_id'], unique: false }]);
+  });
+
+  test('/v1/openapi.json is valid OpenAPI 3.1 and lists the generated routes', async () => {
+    const doc = (await rest('GET', '/v1/openapi.json')).body as { paths: Record<string, unknown> };
+    const v = new Validator();
+    const res = await v.validate(doc);
+    assert.equal(res.valid, true, JSON.stringify(res.errors, null, 1));
+    for (const p of ['/v1/orders', '/v1/orders/{id}', '/v1/orders:updateOrderStatus', '/v1/sql']) assert.ok(doc.paths[p], p);
+  });
+
+  test('gRPC: a grpc-js client built from /v1/protos runs CRUD and the custom method on orders.OrderService', async () => {
+    const protos = (await rest('GET', '/v1/protos')).body['files'] as string[];
+    for (const f of ['heliosdb/v1/database.proto', 'orders.proto', 'google/protobuf/empty.proto', 'google/protobuf/field_mask.proto']) assert.ok(protos.includes(f), f);
+    const orders = await grpcClient('orders.proto', 'orders', 'OrderService');
+    const created = await call(orders, 'CreateOrder', { customer_id: '42', total_price: 1.25 });
+    const id = created['id'] as string;
+    assert.equal(created['status'], 'pending');
+    assert.equal((await call(orders, 'GetOrder', { id }))['customer_id'], '42');
+    const listed = await call(orders, 'ListOrders', { customer_id: '42' });
+    assert.deepEqual((listed['orders'] as Msg[]).map((o) => o['id']), [id]);
+    const updated = await call(orders, 'UpdateOrder', { id, status: 'shipped', quantity: '5', update_mask: { paths: ['status'] } });
+    assert.deepEqual([updated['status'], updated['quantity']], ['shipped', undefined]);
+    const custom = await call(orders, 'UpdateOrderStatus', { id, status: 'delivered' });
+    assert.equal(custom['status'], 'delivered');
+    assert.equal((await rest('GET', `/v1/orders/${id}`)).body['status'], 'delivered');
+    await call(orders, 'DeleteOrder', { id });
+    assert.equal((await callError(orders, 'GetOrder', { id })).code, grpc.status.NOT_FOUND);
+  });
+
+  test('Python: protoc + grpc_python_plugin compile the fetched protos and the stubs run CRUD and the custom method', async () => {
+    for (const f of ['/usr/bin/protoc', '/usr/bin/grpc_python_plugin', '/usr/lib/python3/dist-packages/grpc']) {
+      assert.ok(existsSync(f), `this test needs ${f}: apt-get install protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf (.ci/run does)`);
+    }
+    const dir = await fetchProtos();
+    const out = join(dir, 'py');
+    mkdirSync(out);
+    execFileSync('/usr/bin/protoc', [`-I${dir}`, `--python_out=${out}`, `--grpc_python_out=${out}`, '--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin', 'orders.proto']);
+    // The generated code imports google.protobuf.empty_pb2/field_mask_pb2 from the installed
+    // package: our served WKT files must agree with them, or the import fails.
+    const script = `
+import sys, json, grpc
+sys.path.insert(0, sys.argv[1])
+import orders_pb2 as pb, orders_pb2_grpc as rpc
+from google.protobuf import field_mask_pb2
+stub = rpc.OrderServiceStub(grpc.insecure_channel('127.0.0.1:' + sys.argv[2]))
+o = stub.CreateOrder(pb.CreateOrderRequest(customer_id=77, quantity=3))
+got = stub.GetOrder(pb.GetOrderRequest(id=o.id))
+listed = stub.ListOrders(pb.ListOrdersRequest(customer_id=77))
+upd = stub.UpdateOrder(pb.UpdateOrderRequest(id=o.id, total_price=12.5, update_mask=field_mask_pb2.FieldMask(paths=['total_price'])))
+cm = stub.UpdateOrderStatus(pb.UpdateOrderStatusRequest(id=o.id, status='py'))
+stub.DeleteOrder(pb.DeleteOrderRequest(id=o.id))
+try:
+    stub.GetOrder(pb.GetOrderRequest(id=o.id)); gone = 'still there'
+except grpc.RpcError as e:
+    gone = e.code().name
+print(json.dumps({'status': o.status, 'has_price': o.HasField('total_price'), 'got': got.customer_id, 'listed': [x.id for x in listed.orders] == [o.id],
+                  'price': upd.total_price, 'quantity': upd.quantity, 'custom': cm.status, 'gone': gone}))
+`;
+    const res = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, out, String(s.ports.grpc)], { encoding: 'utf8' })) as Json;
+    assert.deepEqual(res, { status: 'pending', has_price: false, got: 77, listed: true, price: 12.5, quantity: 3, custom: 'py', gone: 'NOT_FOUND' });
+  });
+
+  test('reflection (v1 and v1alpha) lists the static and the generated services', async () => {
+    for (const version of ['v1', 'v1alpha'] as const) {
+      const names = await listServices(s.ports.grpc, version);
+      for (const n of ['grpc.health.v1.Health', 'heliosdb.v1.Database', 'orders.OrderService']) assert.ok(names.includes(n), `${version}: ${n} in ${names.join(', ')}`);
+    }
+    // Health checks know the generated services too.
+    const dir = await fetchProtos();
+    const def = protoLoader.loadSync('grpc/health/v1/health.proto', { includeDirs: [dir], keepCase: true, enums: String });
+    const Health = (grpc.loadPackageDefinition(def) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } }).grpc.health.v1.Health;
+    const health = new Health(`127.0.0.1:${s.ports.grpc}`, grpc.credentials.createInsecure());
+    clients.push(health);
+    assert.equal((await call(health, 'Check', { service: 'orders.OrderService' }))['status'], 'SERVING');
+    assert.equal((await callError(health, 'Check', { service: 'nope.NopeService' })).code, grpc.status.NOT_FOUND);
+  });
+
+  test('DDL at run time: a new table gets its gRPC service; ADD/RENAME COLUMN keep field numbers', async () => {
+    assert.equal((await sql('CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, name TEXT NOT NULL)')).status, 200);
+    assert.ok((await listServices(s.ports.grpc, 'v1')).includes('customers.CustomerService'));
+    const customers = await grpcClient('customers.proto', 'customers', 'CustomerService');
+    const c = await call(customers, 'CreateCustomer', { customer_id: '5', name: 'Ada' });
+    assert.deepEqual([c['customer_id'], c['name']], ['5', 'Ada']);
+
+    assert.equal((await sql('ALTER TABLE customers ADD COLUMN email TEXT')).status, 200);
+    assert.equal((await sql('ALTER TABLE customers RENAME COLUMN name TO full_name')).status, 200);
+    const t = ((await rest('GET', '/v1/schema')).body['tables'] as Json[]).find((x) => x['name'] === 'customers')!;
+    assert.deepEqual((t['columns'] as Json[]).map((x) => [x['name'], x['field_number']]), [['customer_id', 1], ['full_name', 2], ['email', 3]]);
+    const proto = await (await fetch(s.url('/v1/protos/customers.proto'))).text();
+    assert.match(proto, /string full_name = 2;/);
+    assert.match(proto, /optional string email = 3;/);
+    // The REST side follows too, and the old client's field 2 still lands in the renamed column.
+    const got = await rest('GET', '/v1/customers/5');
+    assert.deepEqual([got.body['full_name'], got.body['email']], ['Ada', null]);
+    const viaOldClient = await call(customers, 'GetCustomer', { customer_id: '5' });
+    assert.equal(viaOldClient['name'], 'Ada');
+
+    assert.equal((await sql('DROP TABLE customers')).status, 200);
+    assert.equal((await rest('GET', '/v1/customers/5')).status, 404);
+    assert.ok(!(await listServices(s.ports.grpc, 'v1')).includes('customers.CustomerService'));
+    assert.equal((await callError(customers, 'GetCustomer', { customer_id: '5' })).code, grpc.status.UNIMPLEMENTED);
+  });
+});
+
+describe('schema-generated APIs: configuration and restart', () => {
+  const post = (s: ServerProcess, path: string, body: unknown) => fetch(s.url(path), { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+
+  test('[schema] auto_generate_rest/auto_generate_grpc = false: no resource routes, no generated services or protos', async () => {
+    const s = await spawnServer({ toml: '[schema]\nauto_generate_rest = false\nauto_generate_grpc = false\n' });
+    try {
+      await waitReady(s);
+      assert.equal((await post(s, '/v1/sql', { sql: ORDERS_DDL })).status, 200);
+      assert.equal((await post(s, '/v1/orders', { customer_id: 1 })).status, 404);
+      assert.equal((await fetch(s.url('/v1/orders'))).status, 404);
+      const files = ((await (await fetch(s.url('/v1/protos'))).json()) as { files: string[] }).files;
+      assert.ok(files.includes('heliosdb/v1/database.proto') && !files.includes('orders.proto'), files.join(', '));
+      const names = await listServices(s.ports.grpc, 'v1');
+      assert.ok(names.includes('heliosdb.v1.Database') && !names.includes('orders.OrderService'), names.join(', '));
+      const doc = (await (await fetch(s.url('/v1/openapi.json'))).json()) as { paths: Record<string, unknown> };
+      assert.ok(doc.paths['/v1/sql'] && !doc.paths['/v1/orders']);
+      // The schema itself is still described.
+      const schema = (await (await fetch(s.url('/v1/schema'))).json()) as { tables: { name: string }[] };
+      assert.deepEqual(schema.tables.map((t) => t.name), ['orders']);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('after a restart the routes answer at once and field numbers are unchanged', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'heliosdb-restart-'));
+    try {
+      let s = await spawnServer({ dataDir });
+      await waitReady(s);
+      assert.equal((await post(s, '/v1/sql', { sql: 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)' })).status, 200);
+      assert.equal((await post(s, '/v1/sql', { sql: 'ALTER TABLE notes ADD COLUMN tag TEXT' })).status, 200);
+      assert.equal((await post(s, '/v1/sql', { sql: 'ALTER TABLE notes RENAME COLUMN body TO text' })).status, 200);
+      assert.equal((await post(s, '/v1/notes', { id: 1, text: 'hello', tag: 't' })).status, 201);
+      const proto = await (await fetch(s.url('/v1/protos/notes.proto'))).text();
+      await s.stop();
+      s = await spawnServer({ dataDir });
+      try {
+        await waitReady(s);
+        const got = await fetch(s.url('/v1/notes/1'));
+        assert.equal(got.status, 200);
+        assert.deepEqual(await got.json(), { id: 1, text: 'hello', tag: 't' });
+        assert.equal(await (await fetch(s.url('/v1/protos/notes.proto'))).text(), proto);
+        assert.ok((await listServices(s.ports.grpc, 'v1')).includes('notes.NoteService'));
+      } finally {
+        await s.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
