@@ -84,7 +84,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const running = server;
-  void running.ready.catch(() => undefined);
+  running.ready.catch((e: unknown) => {
+    // Recovery, init_sql or the first schema load failed: the server must not run half-started.
+    log.fatal(`start-up failed: ${e instanceof Error ? e.message : String(e)}`);
+    void running.stop().finally(() => process.exit(1));
+  });
 
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');

@@ -20,6 +20,7 @@ import { createMetrics, startMetricsServer } from './net/metrics.js';
 import { GrpcServer } from './net/grpc-server.js';
 import { RestServer } from './net/rest-server.js';
 import { SchemaService } from './net/schema-service.js';
+import { runInitSql } from './coordinator/init-sql.js';
 
 function serverVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -88,8 +89,12 @@ export async function startServer(config: HeliosConfig, log: Logger, o: StartOpt
   );
   grpc.attachSchema(schemaApis);
 
-  // Ready once the shards are and the generated APIs have read the catalog.
-  const ready = coordinator.start().then(() => schemaApis.refresh());
+  // Ready once the shards are, init_sql has run and the generated APIs have read the catalog.
+  const ready = coordinator
+    .start()
+    .then(() => runInitSql(coordinator, config.schema.init_sql, log.child({ component: 'init-sql' })))
+    .then(() => schemaApis.refresh())
+    .then(() => coordinator.markInitialized());
   ready.catch(() => undefined);
 
   const closers: (() => Promise<void>)[] = [];

@@ -82,6 +82,8 @@ export class Coordinator {
   private readonly supervisor: ShardSupervisor;
   private readonly statsBlock: SharedArrayBuffer;
   private draining = false;
+  /** Set once start-up work after recovery (init_sql, the first schema load) is done. */
+  private initialized = false;
   private ddlListener: (() => Promise<void>) | null = null;
 
   constructor(private readonly opts: CoordinatorOptions) {
@@ -117,7 +119,7 @@ export class Coordinator {
 
   /** Ready = every shard takes work and we are not draining (GET /ready). */
   isReady(): boolean {
-    return !this.draining && this.supervisor.clients.every((c) => c.isReady);
+    return !this.draining && this.initialized && this.supervisor.clients.every((c) => c.isReady);
   }
 
   /** Each shard's status, gathered through the rings (a real round trip per shard). */
@@ -211,6 +213,11 @@ export class Coordinator {
         kernels: c.readyStatus?.kernels,
       };
     });
+  }
+
+  /** Start-up work after recovery is done: from now on, readiness follows the shards. */
+  markInitialized(): void {
+    this.initialized = true;
   }
 
   /** Stop taking new work (GET /ready turns 503). */
