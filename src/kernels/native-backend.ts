@@ -11,27 +11,8 @@ import type { Backend, BackendName } from './backend.js';
 
 type Isa = 'avx2' | 'avx512';
 
-interface NativeKernels {
-  rebind(bytes: Uint8Array): void;
-  rangeI64(col: number, nulls: number, rows: number, lo: bigint, hi: bigint, negate: boolean, out: number): void;
-  rangeF64(col: number, nulls: number, rows: number, lo: number, hi: number, negate: boolean, out: number): void;
-  inI64(col: number, nulls: number, rows: number, set: number, setLen: number, negate: boolean, out: number): void;
-  inF64(col: number, nulls: number, rows: number, set: number, setLen: number, negate: boolean, out: number): void;
-  validF64(col: number, nulls: number, rows: number, out: number): void;
-  andBits(a: number, b: number, rows: number, out: number): void;
-  orBits(a: number, b: number, rows: number, out: number): void;
-  andNotBits(a: number, b: number, rows: number, out: number): void;
-  notBits(a: number, rows: number, out: number): void;
-  popcount(a: number, rows: number): number;
-  sumI64(col: number, sel: number, rows: number, res: number): void;
-  sumF64(col: number, sel: number, rows: number, res: number): void;
-  hashI64(col: number, nulls: number, rows: number, seed: number, out: number): void;
-  hashF64(col: number, nulls: number, rows: number, seed: number, out: number): void;
-  minI64(col: number, sel: number, rows: number): bigint;
-  maxI64(col: number, sel: number, rows: number): bigint;
-  minF64(col: number, sel: number, rows: number): number;
-  maxF64(col: number, sel: number, rows: number): number;
-}
+/** The addon's kernel object: exactly the {@link Backend} calls, over memory it is (re)bound to. */
+type NativeKernels = Omit<Backend, 'name'> & { rebind(bytes: Uint8Array): void };
 
 interface NativeAddon {
   cpu(): { avx2: boolean; avx512: boolean };
