@@ -29,8 +29,26 @@ export function encodeText(s: string): Uint8Array {
   return enc.encode(s);
 }
 export function decodeText(b: Uint8Array): string {
-  return dec.decode(b);
+  return decodeTextRange(b, 0, b.length);
 }
+
+/**
+ * UTF-8 bytes `b[start, end)` → string. Short ASCII strings (most keys, codes, statuses) are
+ * built directly: TextDecoder's per-call cost dominated full scans of TEXT columns.
+ */
+export function decodeTextRange(b: Uint8Array, start: number, end: number): string {
+  if (end - start <= SHORT_TEXT) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = b[i]!;
+      if (c >= 0x80) return dec.decode(b.subarray(start, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return dec.decode(b.subarray(start, end));
+}
+const SHORT_TEXT = 48;
 
 /** Encodes a non-NULL value as a cell. TEXT/BLOB payloads over `maxInline` are the caller's job. */
 export function encodeCell(v: Value): Uint8Array {
@@ -106,7 +124,7 @@ export function decodeCell(b: Uint8Array, dv: DataView, off: number): Value {
       return dv.getFloat64(off + 1, true);
     case TAG_TEXT: {
       const n = dv.getUint32(off + 1, true);
-      return dec.decode(b.subarray(off + 5, off + 5 + n));
+      return decodeTextRange(b, off + 5, off + 5 + n);
     }
     case TAG_BLOB: {
       const n = dv.getUint32(off + 1, true);
