@@ -152,20 +152,7 @@ export class TableTree {
       throw new HeliosError('INTERNAL', `storage: row has ${row.length} values but the table has ${this.fmt.ncols} columns`);
     }
     for (const v of row) checkValue(v);
-    const { path, i, found } = this.find(rowid);
-    if (found) {
-      this.tree.release(path);
-      throw new HeliosError('INTERNAL', `assertion failed: rowid ${rowid} already present`);
-    }
-    let cells: Cell[];
-    try {
-      cells = this.cells(row);
-    } catch (e) {
-      this.tree.release(path);
-      throw e;
-    }
-    this.version++;
-    this.tree.insertAt(path, i, { rowid, cells });
+    if (!this.insertNew(rowid, row)) throw new HeliosError('INTERNAL', `assertion failed: rowid ${rowid} already present`);
   }
 
   /** The rightmost leaf as of {@link BTree.structVersion} `hintVersion` (append fast path). */
