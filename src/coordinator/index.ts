@@ -129,11 +129,6 @@ export class Coordinator {
     );
   }
 
-  /** Sends bytes to a shard and back (benchmarks, probes). */
-  echo(shard: number, payload: Uint8Array): Promise<Uint8Array> {
-    return this.client(shard).request(FrameKind.Echo, payload);
-  }
-
   /** Raw request to one shard, for the layers above that speak the shard protocol. */
   request(shard: number, kind: number, payload: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
     if (this.draining) return Promise.reject(unavailable('the server is shutting down'));

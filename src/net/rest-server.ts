@@ -93,12 +93,12 @@ export class RestServer {
     if (this.schema) this.schemaRoutes(this.schema);
 
     app.set_not_found_handler((req: Req, res: Res) => {
-      this.sendError(res, new HeliosError('NOT_FOUND', `no route for ${req.method} ${req.path}`), req.path, performance.now(), 'unmatched');
+      this.sendError(res, new HeliosError('NOT_FOUND', `no route for ${req.method} ${req.path}`), performance.now(), 'unmatched');
     });
     app.set_error_handler((req: Req, res: Res, error: Error) => {
       const id = nextRequestId();
       this.log.error({ requestId: id, err: error.stack, path: req.path }, 'unhandled error in REST handler');
-      this.sendError(res, new HeliosError('INTERNAL', `internal error (request id ${id})`), req.path, performance.now(), req.path);
+      this.sendError(res, new HeliosError('INTERNAL', `internal error (request id ${id})`), performance.now(), 'unhandled'); // a bounded metrics label, not the raw path
     });
   }
 
@@ -149,11 +149,6 @@ export class RestServer {
     this.app.get(path, (req: Req, res: Res) => this.run(path, req, res, handler));
   }
 
-  /** Registers a JSON POST route; the body is parsed and size-checked before `handler` runs. */
-  post(path: string, handler: (req: Req, body: unknown) => Promise<Reply>): void {
-    this.app.post(path, (req: Req, res: Res) => this.run(path, req, res, async (r) => handler(r, await this.readJson(r))));
-  }
-
   /** A JSON POST route whose body is forwarded as bytes (size and media type checked here). */
   postBytes(path: string, handler: (req: Req, body: Uint8Array) => Promise<Reply>): void {
     this.app.post(path, (req: Req, res: Res) => this.run(path, req, res, async (r) => handler(r, await this.readJsonBytes(r))));
@@ -182,11 +177,11 @@ export class RestServer {
         this.log.error({ requestId: id, err: e instanceof Error ? e.stack : String(e), route }, 'internal error');
         err = new HeliosError('INTERNAL', `${err.message} (request id ${id})`);
       }
-      this.sendError(res, err, route, t0, route);
+      this.sendError(res, err, t0, route);
     }
   }
 
-  private sendError(res: Res, err: HeliosError, _path: string, t0: number, route: string): void {
+  private sendError(res: Res, err: HeliosError, t0: number, route: string): void {
     const status = HTTP_STATUS[err.code];
     if (err.code === 'UNAVAILABLE') res.header('Retry-After', '1');
     res.status(status).json(errorBody(err));
