@@ -75,10 +75,7 @@ export async function startServer(config: HeliosConfig, log: Logger, o: StartOpt
     shardKeys: config.schema.shard_keys,
     version: serverVersion(),
     staticProtos: GrpcServer.staticProtos(),
-    onGrpcCall: (route, status, seconds) => {
-      metrics.requests.inc({ interface: 'grpc', route, status });
-      metrics.latency.observe({ interface: 'grpc', route }, seconds);
-    },
+    onGrpcCall: (route, status, seconds) => metrics.record('grpc', route, status, seconds),
   }, log.child({ component: 'schema-api' }));
   coordinator.onPossibleDdl(() => schemaApis.refresh());
   const rest = new RestServer(
