@@ -4,6 +4,7 @@
  * throw-away PostgreSQL cluster (through bench/api/setup.sh).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +13,8 @@ export const SETUP_SH = fileURLToPath(new URL('../../../bench/api/setup.sh', imp
 export interface ServerProcess {
   name: string;
   pid: number;
+  /** The processes whose CPU time counts as this server's (the peer adds PostgreSQL's). */
+  pids(): number[];
   rest: number;
   grpc: number;
   stop(): Promise<void>;
@@ -46,6 +49,7 @@ export async function spawnServer(name: string, args: string[], env: NodeJS.Proc
   return {
     name,
     pid: proc.pid!,
+    pids: () => [proc.pid!],
     rest: ports.rest,
     grpc: ports.grpc ?? 0,
     stop: async () => {
@@ -88,4 +92,37 @@ export function sh(cmd: string, args: string[]): Promise<string> {
 export async function startPostgres(dir: string, port: number): Promise<{ version: string; stop: () => Promise<void> }> {
   const version = (await sh(SETUP_SH, ['start-pg', dir, String(port)])).trim();
   return { version, stop: async () => void (await sh(SETUP_SH, ['stop-pg', dir])) };
+}
+
+const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux x86-64 and arm64
+
+/** CPU time (user + system, every thread) the processes have used so far, ms. Gone processes count 0. */
+export function cpuMs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime
+    } catch {
+      /* exited */
+    }
+  }
+  return ticks * TICK_MS;
+}
+
+/** The postmaster of the cluster in `dir` and its children (backends, walwriter, checkpointer…). */
+export function postgresPids(dir: string): number[] {
+  const master = Number(readFileSync(`${dir}/postmaster.pid`, 'utf8').split('\n')[0]);
+  const out = [master];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === master) out.push(Number(e));
+    } catch {
+      /* exited */
+    }
+  }
+  return out;
 }

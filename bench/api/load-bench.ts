@@ -24,7 +24,7 @@ import * as grpc from '@grpc/grpc-js';
 import { encodeExecuteRequest } from '../../src/shard/grpc-codec.js';
 import type { CatalogSchema } from '../../src/coordinator/index.js';
 import type { ConstantAnswers } from './bench-coordinators.js';
-import { freePort, sh, spawnServer, startPostgres, waitReady, type ServerProcess } from './bench-processes.js';
+import { cpuMs, freePort, postgresPids, sh, spawnServer, startPostgres, waitReady, type ServerProcess } from './bench-processes.js';
 import { loadHelios, loadPostgres } from './bench-dataset.js';
 import { grpcFrame, h2load, toolVersions, wrk, type LoadResult, type WrkRequest } from './load-tools.js';
 import { median, renderReport, type CaseResult } from './load-report.js';
@@ -55,7 +55,7 @@ interface Case {
   rowsPerReply?: number;
   /** Point-read cases get the paced half-peak run. */
   halfPeak?: boolean;
-  run(s: Servers, target: Target, paceRps?: number): Promise<LoadResult>;
+  run(s: Servers, target: Target, pace?: { rps: number; latencyMs: number }): Promise<LoadResult>;
 }
 
 interface Servers {
@@ -68,19 +68,27 @@ const REST_CONNECTIONS = 32;
 const GRPC_CLIENTS = 4;
 const GRPC_STREAMS = 8;
 
+/** Runs one load and charges the server's CPU time to it (the load tools' own is not counted). */
+async function measured(s: Servers, t: Target, load: () => Promise<LoadResult>): Promise<LoadResult> {
+  const pids = s.byTarget.get(t)!.pids();
+  const before = cpuMs(pids);
+  const r = await load();
+  return { ...r, cpuUsPerReq: ((cpuMs(pids) - before) * 1000) / Math.max(1, r.requests) };
+}
+
 function restCase(id: string, title: string, targets: Target[], req: WrkRequest, extra: Partial<Case> = {}, connections = REST_CONNECTIONS): Case {
   return {
     id, title, targets, ...extra,
-    run: (s, t, paceRps) => wrk({ url: `http://127.0.0.1:${s.byTarget.get(t)!.rest}`, req, rows: ROWS, connections, seconds: SECONDS, tmpDir: s.tmp, ...(paceRps ? { paceRps } : {}) }),
+    run: (s, t, pace) => measured(s, t, () => wrk({ url: `http://127.0.0.1:${s.byTarget.get(t)!.rest}`, req, rows: ROWS, connections, seconds: SECONDS, tmpDir: s.tmp, ...(pace ? { paceRps: pace.rps, paceLatencyMs: pace.latencyMs } : {}) })),
   };
 }
 
 function grpcCase(id: string, title: string, targets: Target[], path: string, extra: Partial<Case> = {}, clients = GRPC_CLIENTS, streams = GRPC_STREAMS): Case {
   return {
     id, title, targets, ...extra,
-    run: (s, t, rps) => {
+    run: (s, t, pace) => {
       const b = s.grpcBodies.get(id)!;
-      return h2load({ url: `http://127.0.0.1:${s.byTarget.get(t)!.grpc}${path}`, bodyFile: b.file, replyBytes: b.replyBytes, clients, streams, seconds: SECONDS, tmpDir: s.tmp, ...(rps ? { rps } : {}) });
+      return measured(s, t, () => h2load({ url: `http://127.0.0.1:${s.byTarget.get(t)!.grpc}${path}`, bodyFile: b.file, replyBytes: b.replyBytes, clients, streams, seconds: SECONDS, tmpDir: s.tmp, ...(pace ? { rps: pace.rps } : {}) }));
     },
   };
 }
@@ -158,7 +166,8 @@ async function main(): Promise<void> {
     stops.push(pgc.stop);
     console.log(`loading ${ROWS} rows into ${pgc.version} …`);
     await loadPostgres(pgPort, ROWS);
-    const peer = await spawnServer('peer', [PEER], { PGHOST: '127.0.0.1', PGPORT: String(pgPort) });
+    const peerNode = await spawnServer('peer', [PEER], { PGHOST: '127.0.0.1', PGPORT: String(pgPort) });
+    const peer: ServerProcess = { ...peerNode, pids: () => [peerNode.pid, ...postgresPids(pgDir)] };
     stops.push(peer.stop);
 
     // Ours: load, copy the data directory for the re-encoding variant.
@@ -225,9 +234,13 @@ async function main(): Promise<void> {
     for (const c of cases.filter((x) => x.halfPeak)) {
       const peak = median(results.get(`${c.id}/ours`)!.map((x) => x.rps));
       const offered = peak / 2;
+      // wrk's think time adds to each request's latency: a first, unreported run measures how
+      // much, and the reported runs take it off the think time so the offered rate holds.
+      const probe = await c.run(s, 'ours', { rps: offered, latencyMs: 0 });
+      const latencyMs = Math.max(0, (REST_CONNECTIONS * 1000) / probe.rps - (REST_CONNECTIONS * 1000) / offered);
       const runs: LoadResult[] = [];
       for (let r = 0; r < ROUNDS; r++) {
-        const res = await c.run(s, 'ours', offered);
+        const res = await c.run(s, 'ours', { rps: offered, latencyMs });
         runs.push(res);
         console.log(`half-peak ${c.id}: offered ${offered.toFixed(0)}/s got ${res.rps.toFixed(0)}/s p50 ${res.p50Ms.toFixed(2)} ms p99 ${res.p99Ms.toFixed(2)} ms`);
       }

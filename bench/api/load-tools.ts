@@ -25,6 +25,8 @@ export interface LoadResult {
   requests: number;
   /** Non-2xx answers, socket errors and timeouts. */
   errors: number;
+  /** Server CPU time (all its threads and processes) per answered request, µs; set by the runner. */
+  cpuUsPerReq?: number;
 }
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
@@ -71,11 +73,13 @@ export interface WrkOptions {
   seconds: number;
   /** Offered load for a paced run; omitted = closed loop, as fast as the server answers. */
   paceRps?: number;
+  /** Paced run: the expected latency, taken off each think time so the offered rate holds. */
+  paceLatencyMs?: number;
   tmpDir: string;
 }
 
 export async function wrk(o: WrkOptions): Promise<LoadResult> {
-  const meanDelayMs = o.paceRps ? (o.connections * 1000) / o.paceRps : 0;
+  const meanDelayMs = o.paceRps ? Math.max(0.01, (o.connections * 1000) / o.paceRps - (o.paceLatencyMs ?? 0)) : 0;
   const script = join(o.tmpDir, `wrk-${process.pid}-${Date.now()}.lua`);
   writeFileSync(script, wrkScript(o.req, o.rows, meanDelayMs));
   const out = await run('wrk', ['-t1', `-c${o.connections}`, `-d${o.seconds}s`, '--timeout', '5s', '-s', script, o.url], (o.seconds + 30) * 1000);
@@ -102,7 +106,7 @@ export interface H2Options {
 
 export async function h2load(o: H2Options): Promise<LoadResult & { dataBytes: number }> {
   const log = join(o.tmpDir, `h2-${process.pid}-${Date.now()}.log`);
-  const args = ['-t1', `-c${o.clients}`, `-m${o.streams}`, `-D${o.seconds}`, '--warm-up-time=1', '-d', o.bodyFile,
+  const args = ['-t1', `-c${o.clients}`, `-m${o.streams}`, `-D${o.seconds}`, '-d', o.bodyFile,
     '-H', 'content-type: application/grpc', '-H', 'te: trailers', `--log-file=${log}`];
   if (o.rps) args.push(`--rps=${Math.max(1, Math.round(o.rps / o.clients))}`);
   const out = await run('h2load', [...args, o.url], (o.seconds + 40) * 1000);
@@ -115,8 +119,8 @@ export async function h2load(o: H2Options): Promise<LoadResult & { dataBytes: nu
   const q = (p: number) => (durations.length ? durations[Math.min(durations.length - 1, Math.floor(p * durations.length))]! / 1000 : NaN);
   const succeeded = Number(m[3]);
   const dataBytes = Number(traffic[1]);
-  // A call that failed has no DATA. h2load's byte count also includes a few replies of the
-  // warm-up, so the check is one-sided: fewer reply bytes than successes × reply size = failures.
+  // A call that failed has no DATA; calls cut off at the end may add a few bytes, so the check
+  // is one-sided: fewer reply bytes than successes × reply size means failures.
   const wrongReplies = Math.max(0, succeeded - Math.floor(dataBytes / o.replyBytes));
   return {
     rps: Number(fin[2]),
