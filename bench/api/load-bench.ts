@@ -40,7 +40,7 @@ const ONLY = arg('only', '') ? new Set(arg('only', '').split(',')) : null;
 const CPU_PROF = arg('cpu-prof', '');
 const WRITE = !process.argv.includes('--no-write');
 const LARGE_ROWS = 10_000;
-const GRPC_ID = 4242;
+const GRPC_ID = Math.min(4242, ROWS);
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const BENCH_SERVER = fileURLToPath(new URL('./bench-server.js', import.meta.url));
 const PEER = fileURLToPath(new URL('./peer-server.js', import.meta.url));
@@ -229,22 +229,22 @@ async function main(): Promise<void> {
         }
       }
     }
-    // Half the peak: ours, paced at half its median closed-loop rate.
-    const half = new Map<string, { offered: number; runs: LoadResult[] }>();
+    // Half the peak: ours paced at half its median closed-loop rate, and the constant-answer
+    // server at the same offered rate, back to back: what p99 the machine itself allows then.
+    const half = new Map<string, { offered: number; runs: LoadResult[]; reference: LoadResult[] }>();
     for (const c of cases.filter((x) => x.halfPeak)) {
-      const peak = median(results.get(`${c.id}/ours`)!.map((x) => x.rps));
-      const offered = peak / 2;
-      // wrk's think time adds to each request's latency: a first, unreported run measures how
-      // much, and the reported runs take it off the think time so the offered rate holds.
-      const probe = await c.run(s, 'ours', { rps: offered, latencyMs: 0 });
-      const latencyMs = Math.max(0, (REST_CONNECTIONS * 1000) / probe.rps - (REST_CONNECTIONS * 1000) / offered);
-      const runs: LoadResult[] = [];
+      const offered = median(results.get(`${c.id}/ours`)!.map((x) => x.rps)) / 2;
+      // wrk's think time comes on top of each request's latency: a first, unreported run
+      // measures that latency (its p50), which the reported runs take off the think time.
+      const latencyMs = (await c.run(s, 'ours', { rps: offered, latencyMs: 0 })).p50Ms;
+      const h = { offered, runs: [] as LoadResult[], reference: [] as LoadResult[] };
       for (let r = 0; r < ROUNDS; r++) {
+        h.reference.push(await c.run(s, 'constant', { rps: offered, latencyMs }));
         const res = await c.run(s, 'ours', { rps: offered, latencyMs });
-        runs.push(res);
-        console.log(`half-peak ${c.id}: offered ${offered.toFixed(0)}/s got ${res.rps.toFixed(0)}/s p50 ${res.p50Ms.toFixed(2)} ms p99 ${res.p99Ms.toFixed(2)} ms`);
+        h.runs.push(res);
+        console.log(`half-peak ${c.id}: offered ${offered.toFixed(0)}/s got ${res.rps.toFixed(0)}/s p50 ${res.p50Ms.toFixed(2)} ms p99 ${res.p99Ms.toFixed(2)} ms (constant p99 ${h.reference.at(-1)!.p99Ms.toFixed(2)} ms)`);
       }
-      half.set(c.id, { offered, runs });
+      half.set(c.id, h);
     }
     loadAvg.push(os.loadavg());
 
