@@ -9,7 +9,8 @@
  *             the reply encoded again there (bench-coordinators.ts).
  *
  * Every case runs each target back to back, `rounds` times interleaved; the report takes the
- * median. Then ours runs paced at half its median peak for the p99 aim. Writes
+ * median, with the server CPU per request. Then ours runs paced at half its median peak for the
+ * p99 aim, beside the constant server at the same offered rate. Writes
  * bench/results/api.md. Needs bench/api/setup.sh install (wrk, h2load, PostgreSQL) and root
  * (the PostgreSQL cluster runs as the postgres user).
  *
