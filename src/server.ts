@@ -13,7 +13,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { HeliosConfig } from './config/index.js';
-import { Coordinator } from './coordinator/index.js';
+import { Coordinator, type CoordinatorOptions } from './coordinator/index.js';
 import type { Logger } from './log.js';
 import { shardPoolBytes } from './storage/index.js';
 import { createMetrics, startMetricsServer } from './net/metrics.js';
@@ -38,12 +38,18 @@ export interface RunningServer {
 export interface StartOptions {
   /** A shard cannot be kept alive: the caller should exit non-zero. */
   onFatal?: (reason: string) => void;
+  /**
+   * @internal Builds the coordinator from the options the configuration gives (default: `new
+   * Coordinator(o)`). For benchmarks that run the real REST/gRPC servers over a stand-in
+   * coordinator (bench/api: a constant-answer ceiling, a re-encoding variant); not a product knob.
+   */
+  makeCoordinator?: (o: CoordinatorOptions) => Coordinator;
 }
 
 export async function startServer(config: HeliosConfig, log: Logger, o: StartOptions = {}): Promise<RunningServer> {
   mkdirSync(config.database.path, { recursive: true });
   const onFatal = o.onFatal ?? ((reason: string) => log.fatal(reason));
-  const coordinator = new Coordinator({
+  const coordinatorOptions: CoordinatorOptions = {
     shards: config.performance.worker_threads,
     partitions: config.storage.partitions,
     storage: {
@@ -57,7 +63,8 @@ export async function startServer(config: HeliosConfig, log: Logger, o: StartOpt
     },
     log: log.child({ component: 'coordinator' }),
     onFatal,
-  });
+  };
+  const coordinator = o.makeCoordinator ? o.makeCoordinator(coordinatorOptions) : new Coordinator(coordinatorOptions);
   const metrics = createMetrics(coordinator);
   const maxRequestBytes = config.api.max_request_size_mb * 1024 * 1024;
   const tls = config.api.tls.enabled ? { certPath: config.api.tls.cert_path, keyPath: config.api.tls.key_path } : undefined;
@@ -68,10 +75,7 @@ export async function startServer(config: HeliosConfig, log: Logger, o: StartOpt
     shardKeys: config.schema.shard_keys,
     version: serverVersion(),
     staticProtos: GrpcServer.staticProtos(),
-    onGrpcCall: (route, status, seconds) => {
-      metrics.requests.inc({ interface: 'grpc', route, status });
-      metrics.latency.observe({ interface: 'grpc', route }, seconds);
-    },
+    onGrpcCall: (route, status, seconds) => metrics.record('grpc', route, status, seconds),
   }, log.child({ component: 'schema-api' }));
   coordinator.onPossibleDdl(() => schemaApis.refresh());
   const rest = new RestServer(

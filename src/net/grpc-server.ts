@@ -147,8 +147,7 @@ export class GrpcServer {
   }
 
   private observe(route: string, status: string, t0: number): void {
-    this.metrics.requests.inc({ interface: 'grpc', route, status });
-    this.metrics.latency.observe({ interface: 'grpc', route }, (performance.now() - t0) / 1000);
+    this.metrics.record('grpc', route, status, (performance.now() - t0) / 1000);
   }
 
   private servingStatus(service: string): Serving {
@@ -157,7 +156,7 @@ export class GrpcServer {
   }
 
   private count(route: string, status: string): void {
-    this.metrics.requests.inc({ interface: 'grpc', route, status });
+    this.metrics.record('grpc', route, status);
   }
 
   async listen(): Promise<number> {
