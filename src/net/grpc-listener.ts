@@ -94,7 +94,7 @@ function refusalServer(limit: number, tls: { cert: Buffer; key: Buffer } | undef
         ':status': 200,
         'content-type': 'application/grpc',
         'grpc-status': String(grpc.status.RESOURCE_EXHAUSTED),
-        'grpc-message': encodeURIComponent(message),
+        'grpc-message': grpcMessage(message),
       },
       { endStream: true },
     );
@@ -103,4 +103,11 @@ function refusalServer(limit: number, tls: { cert: Buffer; key: Buffer } | undef
   s.on('sessionError', () => undefined);
   s.on('tlsClientError', () => undefined);
   return s;
+}
+
+/** The gRPC spec's percent-encoding for grpc-message: only '%' and bytes outside 0x20–0x7E. */
+function grpcMessage(text: string): string {
+  let out = '';
+  for (const b of Buffer.from(text, 'utf8')) out += b < 0x20 || b > 0x7e || b === 0x25 ? `%${b.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(b);
+  return out;
 }
