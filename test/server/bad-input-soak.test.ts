@@ -15,6 +15,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { spawnServer, waitReady, type ServerProcess } from '../helpers/server-process.js';
+import { prng } from '../ring/fixtures/prng.js';
 
 const REQUESTS = Number(process.env['SOAK_REQUESTS'] ?? 3000);
 const SEED = Number(process.env['SOAK_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
@@ -30,18 +31,6 @@ const CONCURRENCY = 16;
 /** SOAK_ONLY=<kind> (e.g. "garbage protobuf") runs one kind of bad request: to find a leak's source. */
 const ONLY = process.env['SOAK_ONLY'];
 const MAX_BODY = 1024 * 1024; // max_request_size_mb = 1
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with SOAK_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Reply {
   status: number;
