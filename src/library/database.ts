@@ -117,7 +117,7 @@ export class Database {
 
   /** Runs one statement (a trailing `;` is fine; more than one is SQL_ERROR). */
   execute(sql: string, params?: SqlParams, opts: CallOptions = {}): Promise<ExecResult> {
-    return this.track('execute', async () => {
+    return this.track('execute', true, async () => {
       if (typeof sql !== 'string') throw new HeliosError('BAD_REQUEST', `sql: expected a string, got ${typeof sql}`);
       const bytes = encodeStatement(sql, toValues(params));
       const r = decodeExecuteResponse(await this.core.coordinator.execProto(bytes, opts.timeoutMs));
@@ -152,7 +152,8 @@ export class Database {
    * and REST routes. Once per Database; `db.close()` closes the listeners too.
    */
   serve(options: ServeOptions = {}): Promise<Serving> {
-    return this.track('serve', async () => {
+    // Not wrapped into HeliosError: a busy port is the caller's to see as it is (EADDRINUSE).
+    return this.track('serve', false, async () => {
       if (this.serving) throw new HeliosError('BAD_REQUEST', 'serve: this database is already serving; call serve() once');
       const serving = await serveApis(this.core, options);
       this.serving = serving;
@@ -172,11 +173,14 @@ export class Database {
     return this.closing;
   }
 
-  private track<T>(what: string, run: () => Promise<T>): Promise<T> {
+  /** Runs a call unless closed, counting it in flight; `wrap`: any failure as a HeliosError. */
+  private track<T>(what: string, wrap: boolean, run: () => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(new DatabaseClosedError(what));
-    const p = run().catch((e: unknown) => {
-      throw HeliosError.from(e);
-    });
+    const p = wrap
+      ? run().catch((e: unknown) => {
+          throw HeliosError.from(e);
+        })
+      : run();
     this.inFlight.add(p);
     const done = () => this.inFlight.delete(p);
     p.then(done, done);

@@ -37,9 +37,12 @@ export interface GrpcListener {
   readonly port: number;
   /**
    * Stops accepting. Resolves once every accepted connection has closed: the caller shuts the
-   * grpc-js server down (which ends the admitted ones) at the same time.
+   * grpc-js server down (which ends the admitted ones) at the same time, then calls
+   * {@link destroyRemaining} for sockets grpc-js does not know yet (a TLS handshake never finished).
    */
   close(): Promise<void>;
+  /** Destroys every accepted socket still open (the end of a shutdown's grace period). */
+  destroyRemaining(): void;
 }
 
 export async function listenGrpc(server: grpc.Server, o: GrpcListenOptions): Promise<GrpcListener> {
@@ -49,8 +52,11 @@ export async function listenGrpc(server: grpc.Server, o: GrpcListenOptions): Pro
   const refusal = o.gate ? refusalServer(o.gate.limit, tls) : null;
   const gate = o.gate;
 
+  const sockets = new Set<net.Socket>();
   const tcp = net.createServer((socket) => {
     socket.on('error', () => undefined); // resets from clients are theirs; the session reports the rest
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     if (!gate) {
       injector.injectConnection(socket);
       return;
@@ -80,6 +86,9 @@ export async function listenGrpc(server: grpc.Server, o: GrpcListenOptions): Pro
         tcp.close(() => resolve());
         refusal?.close();
       }),
+    destroyRemaining: () => {
+      for (const socket of sockets) socket.destroy();
+    },
   };
 }
 

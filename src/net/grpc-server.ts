@@ -224,6 +224,7 @@ export class GrpcServer {
         resolve();
       });
     });
+    this.listener?.destroyRemaining();
     await listening;
   }
 }

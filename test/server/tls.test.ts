@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -47,7 +48,6 @@ describe('TLS on REST and gRPC', () => {
     }
   });
   after(async () => {
-    if (s) assert.equal(await s.stop(), 0);
     if (cert) rmSync(cert.dir, { recursive: true, force: true });
   });
 
@@ -77,6 +77,20 @@ describe('TLS on REST and gRPC', () => {
     } finally {
       plain.close();
     }
+  });
+
+  // Last: shuts the server down.
+  test('clients stuck before the TLS handshake do not hold up a clean shutdown', async () => {
+    const stuck = [s.ports.rest, s.ports.grpc].map((port) => {
+      const sock = net.connect(port, '127.0.0.1');
+      sock.on('error', () => undefined);
+      return sock;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    assert.equal(await s.stop(), 0);
+    assert.ok(Date.now() - t0 < 8000, `shutdown took ${Date.now() - t0} ms`);
+    for (const sock of stuck) sock.destroy();
   });
 });
 
