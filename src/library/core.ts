@@ -9,6 +9,7 @@
  * APIs have read the catalog; it rejects if any of that fails (the caller must then `stop()`).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { Counter, Gauge } from 'prom-client';
 import type { HeliosConfig } from '../config/index.js';
 import { Coordinator } from '../coordinator/index.js';
 import { runInitSql } from '../coordinator/init-sql.js';
@@ -84,6 +85,9 @@ export function openCore(config: HeliosConfig, log: Logger, o: CoreOptions): Cor
     .then(() => coordinator.markInitialized());
   ready.catch(() => undefined); // the caller observes it; never an unhandled rejection
 
+  const gate = new ConnectionGate(config.database.max_connections);
+  connectionMetrics(metrics, gate);
+
   let stopping: Promise<void> | undefined;
   return {
     config,
@@ -91,8 +95,29 @@ export function openCore(config: HeliosConfig, log: Logger, o: CoreOptions): Cor
     coordinator,
     schema,
     metrics,
-    gate: new ConnectionGate(config.database.max_connections),
+    gate,
     ready,
     stop: () => (stopping ??= coordinator.stop()),
   };
+}
+
+/** `max_connections` on /metrics: open client connections now, and refusals since start. */
+function connectionMetrics(metrics: Metrics, gate: ConnectionGate): void {
+  new Gauge({
+    name: 'heliosdb_open_connections',
+    help: 'Open REST and gRPC client connections (max_connections counts these).',
+    registers: [metrics.registry],
+    collect() {
+      this.set(gate.count);
+    },
+  });
+  new Counter({
+    name: 'heliosdb_connections_refused_total',
+    help: 'Connections refused because max_connections were open.',
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      this.inc(gate.refusedTotal);
+    },
+  });
 }

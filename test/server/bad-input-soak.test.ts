@@ -223,4 +223,26 @@ test(`bad-input soak: ${REQUESTS} requests, RSS growth after warm-up under ${RSS
   // Still healthy at the end.
   await good();
   assert.equal((await rest('GET', '/ready')).status, 200);
+
+  // Every connection the soak opened — answered, refused, aborted mid-request — was given back
+  // to max_connections: once the clients hang up, the server counts none open.
+  agent.destroy();
+  grpcClient.close();
+  // 8 s: undici (the global fetch in waitReady) keeps an idle connection for 4 s.
+  const deadline = Date.now() + 8000;
+  let open = -1;
+  while (Date.now() < deadline) {
+    open = await openConnections(s.ports.metrics!);
+    if (open === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(open, 0, 'open connections after every client hung up');
 });
+
+/** `heliosdb_open_connections` from the metrics port (which is not itself counted). */
+async function openConnections(metricsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const m = /^heliosdb_open_connections (\d+)$/m.exec(text);
+  assert.ok(m, 'heliosdb_open_connections is exported');
+  return Number(m[1]);
+}

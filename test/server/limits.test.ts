@@ -92,6 +92,9 @@ describe('max_connections', () => {
       if (status !== 200) await sleep(50);
     }
     assert.equal(status, 200, 'a freed slot is available again');
+    const metrics = await (await fetch(`http://127.0.0.1:${s.ports.metrics}/metrics`)).text();
+    assert.match(metrics, /^heliosdb_connections_refused_total 2$/m);
+    assert.match(metrics, /^heliosdb_open_connections [0-9]+$/m);
   });
 });
 
