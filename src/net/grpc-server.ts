@@ -1,8 +1,14 @@
 /**
  * The gRPC server (@grpc/grpc-js): the static `heliosdb.v1.Database` service of the contract and
- * the standard `grpc.health.v1.Health` service. Database methods not implemented yet answer
- * UNIMPLEMENTED (grpc-js does that for any method missing from the implementation); garbage
- * bytes in a request fail to deserialize and get INTERNAL from grpc-js without reaching us.
+ * the standard `grpc.health.v1.Health` service, the generated per-table services
+ * (attachSchema), and a library user's own services (addUserService). Database methods not
+ * implemented yet answer UNIMPLEMENTED (grpc-js does that for any method missing from the
+ * implementation). Requests travel as bytes to the shard, whose strict reader answers garbage
+ * with BAD_REQUEST → INVALID_ARGUMENT.
+ *
+ * Limits: `grpc.max_receive_message_length` = max_request_size_mb (RESOURCE_EXHAUSTED beyond),
+ * `grpc.max_concurrent_streams` per connection, and max_connections at accept — the listening
+ * socket is ours (grpc-listener.ts), so TLS and the connection gate live there.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
