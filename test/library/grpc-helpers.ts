@@ -3,7 +3,7 @@
  * `heliosdb.v1.Database` service and a small user service (`demo.Greeter`) defined from proto
  * text, the way a library user would bring their own.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,8 +52,12 @@ message CountReply { int32 n = 1; }
 /** The user service's package definition (written to a temp .proto, as a user's file would be). */
 export function greeterDefinition(): protoLoader.PackageDefinition {
   const dir = mkdtempSync(join(tmpdir(), 'heliosdb-proto-'));
-  writeFileSync(join(dir, 'greeter.proto'), GREETER_PROTO);
-  return protoLoader.loadSync('greeter.proto', { ...LOADER, includeDirs: [dir] });
+  try {
+    writeFileSync(join(dir, 'greeter.proto'), GREETER_PROTO);
+    return protoLoader.loadSync('greeter.proto', { ...LOADER, includeDirs: [dir] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function greeterClient(address: string, creds = grpc.credentials.createInsecure(), options: grpc.ClientOptions = {}): grpc.Client {
