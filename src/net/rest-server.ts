@@ -11,14 +11,21 @@ import type { Coordinator } from '../coordinator/index.js';
 import { HTTP_STATUS, errorBody } from './error-map.js';
 import type { Metrics } from './metrics.js';
 import type { SchemaService } from './schema-service.js';
+import { refusalMessage, type ConnectionGate } from './connection-gate.js';
+import type { TlsFiles } from './grpc-listener.js';
 
 export interface RestOptions {
   host: string;
   port: number;
   maxRequestBytes: number;
   enableCors: boolean;
-  tls?: { certPath: string; keyPath: string };
+  tls?: TlsFiles;
+  /** `max_connections`, shared with gRPC; none = unlimited. */
+  gate?: ConnectionGate;
 }
+
+/** Registers a user's own routes on the REST server's hyper-express app (`Database.serve`). */
+export type UserRestRoutes = (app: HyperExpress.Server) => void;
 
 type Req = HyperExpress.Request;
 type Res = HyperExpress.Response;
@@ -49,7 +56,42 @@ export class RestServer {
       max_body_length: opts.maxRequestBytes * 2 + 65536,
       ...(opts.tls ? { cert_file_name: opts.tls.certPath, key_file_name: opts.tls.keyPath } : {}),
     });
+    if (opts.gate) this.limitConnections(opts.gate);
     this.routes();
+  }
+
+  /**
+   * Registers a user's routes. They sit beside the built-in ones: uWebSockets prefers static
+   * segments over wildcards, so `/v1/sql`, `/health` and friends keep their handlers, and a
+   * user's static route wins over the generated `/v1/*` resource routes. Call before listen().
+   */
+  addUserRoutes(register: UserRestRoutes): void {
+    register(this.app);
+  }
+
+  /** The hyper-express app (for a library user's routes). */
+  get hyperExpress(): HyperExpress.Server {
+    return this.app;
+  }
+
+  /**
+   * `max_connections` at accept: uWebSockets reports each socket's open and close through its
+   * filter; a socket opened over the limit is answered 503 UNAVAILABLE (the contract's body,
+   * Retry-After) at once and closed — before it sends anything, so the reply is the response to
+   * its first request. Sockets already open are untouched. See ConnectionGate for the counting.
+   */
+  private limitConnections(gate: ConnectionGate): void {
+    const body = JSON.stringify({ error: { code: 'UNAVAILABLE', message: refusalMessage(gate.limit) } });
+    this.app.uws_instance.filter((res, count) => {
+      if (count < 0) {
+        gate.closed();
+        return;
+      }
+      if (gate.opened()) return;
+      res.cork(() => {
+        res.writeStatus('503 Service Unavailable').writeHeader('Content-Type', 'application/json').writeHeader('Retry-After', '1').end(body, true);
+      });
+    });
   }
 
   async listen(): Promise<number> {
