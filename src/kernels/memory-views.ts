@@ -7,6 +7,7 @@
 export class MemoryViews {
   private buffer: ArrayBuffer | SharedArrayBuffer | null = null;
   u8!: Uint8Array;
+  i32!: Int32Array;
   i64!: BigInt64Array;
   u64!: BigUint64Array;
   f64!: Float64Array;
@@ -21,6 +22,7 @@ export class MemoryViews {
     if (b !== this.buffer) {
       this.buffer = b;
       this.u8 = new Uint8Array(b);
+      this.i32 = new Int32Array(b, 0, b.byteLength >>> 2);
       this.i64 = new BigInt64Array(b, 0, b.byteLength >>> 3);
       this.u64 = new BigUint64Array(b, 0, b.byteLength >>> 3);
       this.f64 = new Float64Array(b, 0, b.byteLength >>> 3);
