@@ -19,7 +19,7 @@
  * composite `valueKey` string. A group's key values (what the output shows) are its first row's,
  * or — with exactly one min()/max() — the row holding that extreme, as SQLite and the row path.
  */
-import { MemoryViews } from '../kernels/index.js';
+import { MemoryViews, type Selection } from '../kernels/index.js';
 import type { FixedColumnView, RowBatch, TableCursor, Value } from '../storage/api.js';
 import type { AggState, Count, Sum } from './aggregates.js';
 import { passes, type RowSlots } from './batch-filter.js';
@@ -47,16 +47,40 @@ export interface GroupScanSpec {
 
 const EXACT = 2 ** 53;
 
+let enabled = true;
+/**
+ * Turns the column-array GROUP BY off (the row path runs instead) or back on, process-wide,
+ * checked when a query runs: the differential test's reference, and a switch for diagnosis.
+ */
+export function useColumnGroupBy(on: boolean): void { enabled = on; }
+export const columnGroupByOn = (): boolean => enabled;
+
+/** The memory the page arrays live in: the first fixed-width column seen decides (one pool). */
+class PoolViews {
+  memory: WebAssembly.Memory | null = null;
+  views: MemoryViews | null = null;
+  constructor(memory: WebAssembly.Memory | null) {
+    if (memory) { this.memory = memory; this.views = new MemoryViews(memory); }
+  }
+  accepts(f: FixedColumnView): boolean {
+    if (this.memory === null) { this.memory = f.memory; this.views = new MemoryViews(f.memory); }
+    if (f.memory !== this.memory) return false;
+    this.views!.refresh();
+    return true;
+  }
+}
+
 /** Column reader for one batch: the page's array when fixed-width, else `RowBatch.value`. */
 class ColumnReader {
   fixed: FixedColumnView | null = null;
   private base = 0;
   private nulls = 0;
-  constructor(private readonly v: MemoryViews) {}
-  bind(b: RowBatch, column: number, memory: WebAssembly.Memory): void {
+  private v!: MemoryViews;
+  constructor(private readonly pool: PoolViews) {}
+  bind(b: RowBatch, column: number): void {
     const f = b.fixedColumn(column);
-    this.fixed = f !== null && f.memory === memory ? f : null;
-    if (this.fixed) { this.base = this.fixed.byteOffset >>> 3; this.nulls = this.fixed.nullBitmapOffset; }
+    this.fixed = f !== null && this.pool.accepts(f) ? f : null;
+    if (this.fixed) { this.v = this.pool.views!; this.base = this.fixed.byteOffset >>> 3; this.nulls = this.fixed.nullBitmapOffset; }
   }
   isNull(i: number): boolean {
     return ((this.v.u8[this.nulls + (i >>> 3)]! >>> (i & 7)) & 1) === 1;
@@ -111,13 +135,12 @@ class GroupIndex {
  * appearance. Errors an aggregate defers (SUM's "integer overflow") surface at `final()`, as on
  * the row path.
  */
-export function groupScan(cursor: TableCursor, slots: RowSlots, kc: KernelContext, filters: readonly Ev[], spec: GroupScanSpec, env: Env): ScanGroup[] {
-  const { k, stats } = kc;
-  const views = new MemoryViews(k.memory);
-  const { kernel, rest } = bindKernelPreds(filters, slots.offset, slots.ncols);
+export function groupScan(cursor: TableCursor, slots: RowSlots, kc: KernelContext | undefined, filters: readonly Ev[], spec: GroupScanSpec, env: Env): ScanGroup[] {
+  const pool = new PoolViews(kc ? kc.k.memory : null);
+  const { kernel, rest } = kc ? bindKernelPreds(filters, slots.offset, slots.ncols) : { kernel: [], rest: filters };
   const nk = spec.keyColumns.length;
-  const keyReaders = spec.keyColumns.map(() => new ColumnReader(views));
-  const aggReaders = spec.aggs.map(() => new ColumnReader(views));
+  const keyReaders = spec.keyColumns.map(() => new ColumnReader(pool));
+  const aggReaders = spec.aggs.map(() => new ColumnReader(pool));
   const index = nk === 1 ? new GroupIndex(spec.keyColls[0]!) : null;
   const composite = new Map<string, number>();
   const groups: ScanGroup[] = [];
@@ -170,12 +193,14 @@ export function groupScan(cursor: TableCursor, slots: RowSlots, kc: KernelContex
   try {
     for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
       const n = b.length;
-      const sel = batchSelection(b, kernel, rest, kc, env, scalar);
+      let sel: Selection | null = null;
+      if (kc) sel = batchSelection(b, kernel, rest, kc, env, scalar);
+      else { scalar.length = 0; for (const f of rest) scalar.push(f); }
       if (rowsBuf.length < n) { rowsBuf = new Uint32Array(n); gids = new Int32Array(n); }
       let m: number;
-      if (sel !== null) m = k.selectedRows(sel, rowsBuf).length;
+      if (sel !== null) m = kc!.k.selectedRows(sel, rowsBuf).length;
       else { for (let i = 0; i < n; i++) rowsBuf[i] = i; m = n; }
-      if (sel !== null) stats.filterBatches++;
+      if (sel !== null) kc!.stats.filterBatches++;
       if (scalar.length > 0) {
         // Conjuncts the kernels could not take: load each candidate row and keep the passing ones.
         let w = 0;
@@ -187,14 +212,13 @@ export function groupScan(cursor: TableCursor, slots: RowSlots, kc: KernelContex
         }
         m = w;
       }
-      views.refresh();
-      for (let c = 0; c < nk; c++) keyReaders[c]!.bind(b, spec.keyColumns[c]!, k.memory);
+      for (let c = 0; c < nk; c++) keyReaders[c]!.bind(b, spec.keyColumns[c]!);
       for (let j = 0; j < m; j++) gids[j] = groupOf(b, rowsBuf[j]!);
-      stats.groupBatches++;
+      if (kc) kc.stats.groupBatches++;
       for (let a = 0; a < spec.aggs.length; a++) {
         const ag = spec.aggs[a]!;
         const r = aggReaders[a]!;
-        if (ag.column >= 0) r.bind(b, ag.column, k.memory);
+        if (ag.column >= 0) r.bind(b, ag.column);
         if (a === spec.minMaxSlot) stepMinMaxWithRep(b, r, ag.column, a, m);
         else stepAggregate(b, r, ag, a, m);
       }

@@ -23,7 +23,7 @@ import type { TableInfo } from './catalog.js';
 import { compareValues, valueKey, type Affinity, type CollationName } from './value.js';
 import { isAggregateCall, type AggState } from './aggregates.js';
 import { aggregateScan, kernelAggsFor, onlyAggregatesRead } from './kernel-aggregate.js';
-import { groupScan, groupScanSpecFor } from './kernel-group.js';
+import { columnGroupByOn, groupScan, groupScanSpecFor } from './kernel-group.js';
 import type { AccessPath } from './access-path.js';
 
 export interface CoreResult {
@@ -264,7 +264,7 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
     ? kernelAggsFor(aggs, src0.offset, src0.columns.length) : null;
   if (kernelAggs) qc.explain.push(`KERNEL AGGREGATE ${kernelAggs.map((a) => a.name).join(', ')}`);
   // ---- GROUP BY over the same kind of scan, grouped from column arrays (kernel-group.ts)
-  const groupSpec = isAgg && groupBy.length > 0 && n === 1 && qc.rt.kernels && p0?.fullScanOf !== undefined && src0?.rowidSlot != null
+  const groupSpec = isAgg && groupBy.length > 0 && n === 1 && p0?.fullScanOf !== undefined && src0?.rowidSlot != null
     && !entries[0]!.joinType?.startsWith('left') && levels[0]!.filters.length === 0 && finalFilters.length === 0
     ? groupScanSpecFor(groupBy, aggs, src0.offset, src0.columns.length, scope.width,
       [...outExprs.map((o) => o.ast), core.having, ...orderCompiled.flatMap((o, i) => (o.outIndex < 0 ? [orderBy![i]!.expr] : []))],
@@ -395,8 +395,8 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
       }
       return true;
     };
-    if (groupSpec && qc.rt.kernels) {
-      const slots = { offset: src0!.offset, ncols: src0!.columns.length, rowidSlot: src0!.rowidSlot!, kernels: qc.rt.kernels };
+    if (groupSpec && columnGroupByOn()) {
+      const slots = { offset: src0!.offset, ncols: src0!.columns.length, rowidSlot: src0!.rowidSlot! };
       const found = groupScan(qc.rt.txn.scan(p0!.fullScanOf!), slots, qc.rt.kernels, filters0, groupSpec, env);
       for (let i = 0; i < found.length; i++) groups.set(String(i), { ...found[i]!, distinctSets: [] });
     } else if (!kernelAggs) step(0);
