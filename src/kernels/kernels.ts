@@ -298,7 +298,7 @@ export class Kernels {
       else {
         this.impl.sumF64(col.byteOffset, eff.byteOffset, rows, this.scratch.resultAt);
         const v = this.views.refresh();
-        acc.addRealLanes(v.f64.slice(this.scratch.resultAt >>> 3, (this.scratch.resultAt >>> 3) + 16), n);
+        acc.addRealLanes(v.f64, n, this.scratch.resultAt >>> 3);
       }
     }
     this.scratch.release(mark);

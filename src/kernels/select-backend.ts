@@ -32,11 +32,21 @@ const CHAINS: Record<SimdAcceleration, readonly BackendName[]> = {
 };
 
 /**
+ * Below this many rows a native backend hands a column kernel to WASM too. Measured on the
+ * 10M-row end-to-end bench (bench/kernels/sql-e2e, 8 KiB pages, ~116 rows per leaf): one N-API
+ * call into the addon costs ~1–1.5 µs there (argument conversion, BigInt bounds, the call
+ * itself), a WASM call ~0.1 µs; WASM scans ~20 GB/s and AVX-512 ~50, so native wins only once
+ * the call moves several thousand rows (break-even ≈ 5800 rows of i64).
+ */
+export const NATIVE_MIN_ROWS = 4096;
+
+/**
  * Loads one backend by name. A native backend takes its bitmap algebra (and/or/andNot/not/
  * popcount) from WASM when WASM loads: those kernels touch only ceil(rows/8) bytes, so per call
- * the N-API transition (~50–100 ns) costs more than the work, and a WASM call costs ~10 ns
- * (bench/kernels, page regime). Results are the same either way; only the column kernels are
- * native.
+ * the N-API transition costs more than the work, and a WASM call costs ~10–100 ns
+ * (bench/kernels, page regime). Its column kernels go to WASM below {@link NATIVE_MIN_ROWS}
+ * rows (a page-sized batch) for the same reason. Results are the same either way (the backends
+ * are held bit-identical by test/kernels/backends-agree).
  */
 export function loadBackend(name: BackendName, memory: WebAssembly.Memory): Backend {
   switch (name) {
@@ -44,8 +54,22 @@ export function loadBackend(name: BackendName, memory: WebAssembly.Memory): Back
       const native = loadNativeBackend(memory, name);
       let wasm: Backend;
       try { wasm = loadWasmBackend(memory); } catch { return native; }
+      const m = NATIVE_MIN_ROWS;
       return {
-        ...native,
+        name: native.name,
+        rangeI64: (col, nulls, rows, lo, hi, negate, out) => (rows < m ? wasm : native).rangeI64(col, nulls, rows, lo, hi, negate, out),
+        rangeF64: (col, nulls, rows, lo, hi, negate, out) => (rows < m ? wasm : native).rangeF64(col, nulls, rows, lo, hi, negate, out),
+        inI64: (col, nulls, rows, set, setLen, negate, out) => (rows < m ? wasm : native).inI64(col, nulls, rows, set, setLen, negate, out),
+        inF64: (col, nulls, rows, set, setLen, negate, out) => (rows < m ? wasm : native).inF64(col, nulls, rows, set, setLen, negate, out),
+        validF64: (col, nulls, rows, out) => (rows < m ? wasm : native).validF64(col, nulls, rows, out),
+        sumI64: (col, sel, rows, res) => (rows < m ? wasm : native).sumI64(col, sel, rows, res),
+        sumF64: (col, sel, rows, res) => (rows < m ? wasm : native).sumF64(col, sel, rows, res),
+        hashI64: (col, nulls, rows, seed, out) => (rows < m ? wasm : native).hashI64(col, nulls, rows, seed, out),
+        hashF64: (col, nulls, rows, seed, out) => (rows < m ? wasm : native).hashF64(col, nulls, rows, seed, out),
+        minI64: (col, sel, rows) => (rows < m ? wasm : native).minI64(col, sel, rows),
+        maxI64: (col, sel, rows) => (rows < m ? wasm : native).maxI64(col, sel, rows),
+        minF64: (col, sel, rows) => (rows < m ? wasm : native).minF64(col, sel, rows),
+        maxF64: (col, sel, rows) => (rows < m ? wasm : native).maxF64(col, sel, rows),
         andBits: wasm.andBits, orBits: wasm.orBits, andNotBits: wasm.andNotBits, notBits: wasm.notBits,
         popcount: wasm.popcount,
       };
