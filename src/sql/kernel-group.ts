@@ -62,10 +62,10 @@ class PoolViews {
   constructor(memory: WebAssembly.Memory | null) {
     if (memory) { this.memory = memory; this.views = new MemoryViews(memory); }
   }
-  accepts(f: FixedColumnView): boolean {
+  accepts(f: FixedColumnView, rows: number): boolean {
     if (this.memory === null) { this.memory = f.memory; this.views = new MemoryViews(f.memory); }
     if (f.memory !== this.memory) return false;
-    this.views!.refresh();
+    this.views!.cover(Math.max(f.byteOffset + 8 * rows, f.nullBitmapOffset + ((rows + 7) >>> 3)));
     return true;
   }
 }
@@ -79,7 +79,7 @@ class ColumnReader {
   constructor(private readonly pool: PoolViews) {}
   bind(b: RowBatch, column: number): void {
     const f = b.fixedColumn(column);
-    this.fixed = f !== null && this.pool.accepts(f) ? f : null;
+    this.fixed = f !== null && this.pool.accepts(f, b.length) ? f : null;
     if (this.fixed) { this.v = this.pool.views!; this.base = this.fixed.byteOffset >>> 3; this.nulls = this.fixed.nullBitmapOffset; }
   }
   isNull(i: number): boolean {
