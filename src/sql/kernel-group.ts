@@ -150,6 +150,9 @@ export function groupScan(cursor: TableCursor, slots: RowSlots, kc: KernelContex
   const keyVals = new Array<Value>(nk);
   const starCounts = spec.aggs.map((ag) => (ag.column < 0 ? [] as number[] : null));
   let rowsBuf = new Uint32Array(1024);
+  let codeBuf = new Int32Array(1024);
+  let dictGroups = new Int32Array(64);
+  const codes = (n: number): Int32Array => (codeBuf.length >= n ? codeBuf : (codeBuf = new Int32Array(n)));
   let gids = new Int32Array(1024);
 
   const rowKeys = (b: RowBatch, i: number): void => {
@@ -213,7 +216,9 @@ export function groupScan(cursor: TableCursor, slots: RowSlots, kc: KernelContex
         m = w;
       }
       for (let c = 0; c < nk; c++) keyReaders[c]!.bind(b, spec.keyColumns[c]!);
-      for (let j = 0; j < m; j++) gids[j] = groupOf(b, rowsBuf[j]!);
+      const dict = index && !keyReaders[0]!.fixed && b.dictionary ? b.dictionary(spec.keyColumns[0]!, codes(n)) : null;
+      if (dict) groupsByCode(dict, m);
+      else for (let j = 0; j < m; j++) gids[j] = groupOf(b, rowsBuf[j]!);
       if (kc) kc.stats.groupBatches++;
       for (let a = 0; a < spec.aggs.length; a++) {
         const ag = spec.aggs[a]!;
@@ -231,6 +236,28 @@ export function groupScan(cursor: TableCursor, slots: RowSlots, kc: KernelContex
     if (cnt) for (let g = 0; g < groups.length; g++) if (cnt[g]) (states[g]![a] as Count).add(cnt[g]!);
   }
   return groups;
+
+  /**
+   * Group numbers from the batch's dictionary of the key column: each distinct stored value is
+   * looked up once, when a selected row first uses it (so groups still appear in row order and
+   * take that row's key value).
+   */
+  function groupsByCode(dict: Value[], m: number): void {
+    if (dictGroups.length < dict.length) dictGroups = new Int32Array(Math.max(dict.length, 2 * dictGroups.length));
+    dictGroups.fill(-2, 0, dict.length);
+    let nullGroup = -2;
+    for (let j = 0; j < m; j++) {
+      const code = codeBuf[rowsBuf[j]!]!;
+      let g = code < 0 ? nullGroup : dictGroups[code]!;
+      if (g === -2) {
+        const v = code < 0 ? null : dict[code]!;
+        g = index!.find(v);
+        if (g < 0) { keyVals[0] = v; g = newGroup(); index!.add(v, g); }
+        if (code < 0) nullGroup = g; else dictGroups[code] = g;
+      }
+      gids[j] = g;
+    }
+  }
 
   function stepAggregate(b: RowBatch, r: ColumnReader, ag: KernelAgg, a: number, m: number): void {
     if (ag.column < 0) {
