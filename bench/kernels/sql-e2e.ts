@@ -90,17 +90,19 @@ for (const [name, k] of [[`kernels ${fast.backend}`, fast], ['kernels none', ker
   engines.push({ name, session: engine.session(), engine });
 }
 
-function timeMedian(fn: () => unknown, budgetMs: number): number {
-  fn();
-  const times: number[] = [];
+function interleavedMedians(runners: [string, () => unknown][], budgetMs: number): Record<string, number> {
+  const times = new Map<string, number[]>(runners.map(([n, fn]) => { fn(); return [n, []]; }));
   const end = performance.now() + budgetMs;
-  while (performance.now() < end || times.length < 3) {
-    const s = performance.now();
-    fn();
-    times.push(performance.now() - s);
+  while (performance.now() < end || times.get(runners[0]![0])!.length < 3) {
+    for (const [n, fn] of runners) {
+      const s = performance.now();
+      fn();
+      times.get(n)!.push(performance.now() - s);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1]!;
+  const out: Record<string, number> = {};
+  for (const [n, t] of times) { t.sort((a, b) => a - b); out[n] = t[t.length >> 1]!; }
+  return out;
 }
 
 const lines: string[] = [];
@@ -120,10 +122,11 @@ for (const q of QUERIES) {
   for (const e of engines) {
     const got = JSON.stringify(e.session.execute(q.sql, q.params).rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : typeof v === 'number' ? Number(v.toPrecision(9)) : v));
     if (q.sql.includes('GROUP BY') ? got.length !== want.length : got !== want) console.log(`  note: ${e.name} result differs from SQLite's in the last digits or order: ${got.slice(0, 120)} vs ${want.slice(0, 120)}`);
-    ms[e.name] = timeMedian(() => e.session.execute(q.sql, q.params), budget);
   }
   const st = db.prepare(q.sql);
-  ms['SQLite'] = timeMedian(() => st.raw(true).all(...q.params), budget);
+  // Interleaved rounds (one run of each per round), so load spikes and JIT warm-up hit all alike.
+  const runners: [string, () => unknown][] = [...engines.map((e) => [e.name, () => e.session.execute(q.sql, q.params)] as [string, () => unknown]), ['SQLite', () => st.raw(true).all(...q.params)]];
+  Object.assign(ms, interleavedMedians(runners, budget * names.length));
   results[q.name] = ms;
   const k = ms[engines[0]!.name]!;
   const r = (x: number): string => `${(x / k).toFixed(2)}×`;
