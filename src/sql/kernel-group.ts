@@ -169,7 +169,7 @@ export function groupScan(cursor: TableCursor, slots: RowSlots, kc: KernelContex
     states.push(st);
     return groups.length - 1;
   };
-  /** Group of row `i`, whose key values are loaded into keyVals when `load` (else read here). */
+  /** Group of row `i` (created, with the row's key values, when new); keyVals may be clobbered. */
   const groupOf = (b: RowBatch, i: number): number => {
     if (index) {
       const r = keyReaders[0]!;
