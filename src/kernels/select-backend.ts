@@ -35,11 +35,12 @@ const CHAINS: Record<SimdAcceleration, readonly BackendName[]> = {
  * Below this many rows a native backend hands a column kernel to WASM too. Measured (rangeI64,
  * 2-core EPYC under load, node 20): 116 rows — a leaf of the 8 KiB-page orders table — 674 ns
  * per N-API call vs 85 ns into WASM; 1024 rows 851 vs 861 ns; 4096 rows 2.2 vs 2.8 µs; 16384
- * rows 8.4 vs 14.6 µs. In the 1M-row end-to-end scan the compare stage cost ~1.4 µs per batch
- * on AVX-512 against ~0.6 on WASM. The call (argument conversion, BigInt bounds, the addon's
- * own bounds checks) is the cost, not the SIMD.
+ * rows 8.4 vs 14.6 µs. So a call costs ~0.6 µs more; the break-even is where the native
+ * kernel's speed-up pays that: ~720 rows for sum i64 (WASM ~8 GB/s vs AVX-512 ~45), ~1000 for
+ * hashes, ~1300 for REAL sums and MIN/MAX, ~2000 for comparisons (bench/kernels array regime).
+ * 1024 keeps page batches (~116 rows at 8 KiB pages) in WASM and anything larger native.
  */
-export const NATIVE_MIN_ROWS = 4096;
+export const NATIVE_MIN_ROWS = 1024;
 
 /**
  * Loads one backend by name. A native backend takes its bitmap algebra (and/or/andNot/not/
