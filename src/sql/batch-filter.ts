@@ -6,10 +6,9 @@
  * conjuncts row by row on the selected rows only; without kernels (or for a batch whose column
  * is not fixed-width) the scalar loop below is the reference behaviour.
  */
-import type { Selection } from '../kernels/index.js';
 import type { RowBatch, Rowid, StorageTxn, TableCursor, Value } from '../storage/api.js';
 import type { Ev } from './compile-expr.js';
-import { bindKernelPreds, type KernelContext } from './kernel-filter.js';
+import { batchSelection, bindKernelPreds, type KernelContext } from './kernel-filter.js';
 import type { Env } from './scope.js';
 import { truth } from './value.js';
 
@@ -77,21 +76,7 @@ function scanWithKernels(
   try {
     for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
       const n = b.length;
-      k.reset();
-      let sel: Selection | null = null;
-      scalar.length = 0;
-      for (const p of kernel) {
-        const col = b.fixedColumn(p.column);
-        if (col === null || col.memory !== k.memory) {
-          scalar.push(p.ev);
-          stats.scalarFallbacks++;
-          continue;
-        }
-        const s = p.run(k, col, n, env);
-        sel = sel === null ? s : k.and(sel, s);
-        stats.kernelConjuncts++;
-      }
-      for (const f of rest) scalar.push(f);
+      const sel = batchSelection(b, kernel, rest, kc, env, scalar);
       if (sel === null) {
         for (let i = 0; i < n; i++) {
           loadRow(b, i, slots, env.row);

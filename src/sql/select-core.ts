@@ -23,6 +23,7 @@ import type { TableInfo } from './catalog.js';
 import { compareValues, valueKey, type Affinity, type CollationName } from './value.js';
 import { isAggregateCall, type AggState } from './aggregates.js';
 import { aggregateScan, kernelAggsFor, onlyAggregatesRead } from './kernel-aggregate.js';
+import { columnGroupByOn, groupScan, groupScanSpecFor } from './kernel-group.js';
 import type { AccessPath } from './access-path.js';
 
 export interface CoreResult {
@@ -262,6 +263,15 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
     && onlyAggregatesRead([...outExprs.map((o) => o.ast), core.having, ...(orderBy ?? []).map((o) => o.expr)], (f) => isAggregateCall(f.name, f.args.length, f.star))
     ? kernelAggsFor(aggs, src0.offset, src0.columns.length) : null;
   if (kernelAggs) qc.explain.push(`KERNEL AGGREGATE ${kernelAggs.map((a) => a.name).join(', ')}`);
+  // ---- GROUP BY over the same kind of scan, grouped from column arrays (kernel-group.ts)
+  const groupSpec = isAgg && groupBy.length > 0 && n === 1 && p0?.fullScanOf !== undefined && src0?.rowidSlot != null
+    && !entries[0]!.joinType?.startsWith('left') && levels[0]!.filters.length === 0 && finalFilters.length === 0
+    ? groupScanSpecFor(groupBy, aggs, src0.offset, src0.columns.length, scope.width,
+      [...outExprs.map((o) => o.ast), core.having, ...orderCompiled.flatMap((o, i) => (o.outIndex < 0 ? [orderBy![i]!.expr] : []))],
+      (f) => isAggregateCall(f.name, f.args.length, f.star),
+      (e) => { try { return compileExpr(e, baseCx).column?.slot; } catch { return undefined; } })
+    : null;
+  if (groupSpec) qc.explain.push(`KERNEL GROUP BY ${groupSpec.aggs.map((a) => a.name).join(', ')}`);
 
   const width = scope.width;
   const hiddenCount = orderCompiled.filter((o) => o.outIndex < 0).length;
@@ -385,7 +395,11 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
       }
       return true;
     };
-    if (!kernelAggs) step(0);
+    if (groupSpec && columnGroupByOn()) {
+      const slots = { offset: src0!.offset, ncols: src0!.columns.length, rowidSlot: src0!.rowidSlot! };
+      const found = groupScan(qc.rt.txn.scan(p0!.fullScanOf!), slots, qc.rt.kernels, filters0, groupSpec, env);
+      for (let i = 0; i < found.length; i++) groups.set(String(i), { ...found[i]!, distinctSets: [] });
+    } else if (!kernelAggs) step(0);
     if (groups.size === 0 && groupBy.length === 0) {
       env.row.fill(null);
       groups.set('', newGroup([]));

@@ -93,6 +93,14 @@ export interface RowBatch {
    * the scan kernels (no copy). Otherwise null and the caller uses {@link value}.
    */
   fixedColumn(column: number): FixedColumnView | null;
+  /**
+   * Dictionary-codes column `column` over the batch without decoding every row: fills
+   * `codes[0 … length)` with, per row, the index in the returned array of its value — rows whose
+   * stored values are byte-identical (same type and bytes) share one code and one decoded value;
+   * NULL rows get -1. Null when the batch cannot (a value in overflow pages, or not supported):
+   * use {@link value}. Optional: a batch without it is read with {@link value}.
+   */
+  dictionary?(column: number, codes: Int32Array): Value[] | null;
 }
 
 export interface FixedColumnView {
