@@ -18,7 +18,7 @@ import { createMetrics, type Metrics } from '../net/metrics.js';
 import { GrpcServer } from '../net/grpc-server.js';
 import { SchemaService } from '../net/schema-service.js';
 import { ConnectionGate } from '../net/connection-gate.js';
-import { shardPoolBytes } from '../storage/index.js';
+import { lockDataDir, shardPoolBytes } from '../storage/index.js';
 
 export interface Core {
   readonly config: HeliosConfig;
@@ -50,6 +50,17 @@ function packageVersion(): string {
 
 export function openCore(config: HeliosConfig, log: Logger, o: CoreOptions): Core {
   mkdirSync(config.database.path, { recursive: true });
+  // One process owns the data dir: a second server or Database.open on it would corrupt it.
+  const lock = lockDataDir(config.database.path);
+  try {
+    return openLocked(config, log, o, () => lock.release());
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+function openLocked(config: HeliosConfig, log: Logger, o: CoreOptions, unlock: () => void): Core {
   const coordinatorOptions: CoordinatorOptions = {
     shards: config.performance.worker_threads,
     partitions: config.storage.partitions,
@@ -101,7 +112,7 @@ export function openCore(config: HeliosConfig, log: Logger, o: CoreOptions): Cor
     metrics,
     gate,
     ready,
-    stop: () => (stopping ??= coordinator.stop()),
+    stop: () => (stopping ??= coordinator.stop().finally(unlock)),
   };
 }
 
