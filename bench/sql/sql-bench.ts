@@ -26,6 +26,8 @@ const ORDERS = arg('orders', 50000);
 const CUSTOMERS = Math.max(10, Math.floor(ORDERS / 50));
 const SECONDS = arg('seconds', 1);
 const STORAGE = args.includes('--storage') ? args[args.indexOf('--storage') + 1]! : 'paged';
+/** `--only <text>`: run just the cases whose name contains it (for profiling one query). */
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]! : null;
 
 /** The partition under test: the server's paged engine (async WAL, 128 MiB pool) or the memory model. */
 function openBenchPartition(): { partition: Partition; cleanup: () => void } {
@@ -100,6 +102,7 @@ function main(): void {
   const results: { case: string; sqliteUs: number; oursUs: number; ratio: number; sameResult: boolean }[] = [];
   console.log(`${'case'.padEnd(52)} ${'sqlite µs'.padStart(10)} ${'ours µs'.padStart(10)} ${'ratio'.padStart(7)}`);
   for (const c of CASES) {
+    if (ONLY !== null && !c.name.includes(ONLY)) continue;
     const st = db.prepare(c.sql).raw(true);
     const p = c.params();
     const a = JSON.stringify(st.all(...p), (_k, v) => (typeof v === 'bigint' ? v.toString() : typeof v === 'number' ? Number(v.toPrecision(12)) : v));
@@ -118,6 +121,7 @@ function main(): void {
     betterSqlite3: pkg.version, sqlite: (db.prepare('SELECT sqlite_version()').pluck().get() as string), orders: ORDERS, customers: CUSTOMERS,
     storage: STORAGE === 'paged' ? 'paged partition (async WAL, 128 MiB buffer pool); SQLite :memory:' : 'memory partition; SQLite :memory:', results,
   };
+  if (ONLY !== null) { cleanup(); return; } // a partial run is for profiling, not a result
   mkdirSync(resolve(root, 'bench/results'), { recursive: true });
   const file = resolve(root, `bench/results/sql-${STORAGE}-${out.date.slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');

@@ -60,6 +60,12 @@ export interface AccessPath {
   run(txn: StorageTxn, slots: RowSlots, filters: readonly Ev[], env: Env, emit: () => boolean): boolean;
   /** Set for a plain full scan: the table it reads (the kernel aggregate path opens it itself). */
   readonly fullScanOf?: number;
+  /**
+   * True when each run yields its rows in ascending rowid order (a rowid equality or IN list, or
+   * an equality on every part of an index): the order a hash over a scan of the table gives too,
+   * so a join may switch to one without changing the order of its results.
+   */
+  readonly rowidOrder?: boolean;
 }
 
 export interface OrderWish { readonly column: number; readonly desc: boolean; readonly coll: CollationName; readonly nullsDefault: boolean }
@@ -103,7 +109,14 @@ function rowidPath(table: TableInfo, sargs: Sarg[], order: OrderWish[] | null): 
       describe: `SEARCH ${table.name} USING INTEGER PRIMARY KEY (rowid${eq.op === 'IN' ? ' IN (…)' : '=?'})`,
       probes: true,
       ordered: false,
+      rowidOrder: true,
       run(txn, slots, filters, env, emit) {
+        if (eq.op === '=' && eq.values.length === 1 && !eq.valuesFrom) {
+          // The join probe's common case: one value, no de-duplication needed.
+          const v = evalProbe(eq, env)[0];
+          const r = v === undefined ? null : toRowid(typeof v === 'string' ? applyAffinity(v, 'numeric') : v);
+          return r === null || fetchRowids(txn, table.id, [r], slots, filters, env, emit);
+        }
         const seen = new Set<bigint>();
         const ids: Rowid[] = [];
         for (const v of evalProbe(eq, env)) {
@@ -199,6 +212,7 @@ function indexAccess(table: TableInfo, p: IndexPlan): AccessPath {
     probes: terms.length > 0,
     describe: terms.length ? `SEARCH ${table.name} USING INDEX ${p.ix.name} (${terms.join(' AND ')})` : `SCAN ${table.name} USING INDEX ${p.ix.name}`,
     ordered: p.ordered,
+    rowidOrder: p.eq.length === p.ix.parts.length && !p.inSarg && !p.lo && !p.hi && !p.reverse,
     run(txn, slots, filters, env, emit) {
       const prefix: Value[] = [];
       for (const s of p.eq) {

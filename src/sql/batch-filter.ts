@@ -20,6 +20,21 @@ export interface RowSlots {
   readonly rowidSlot: number;
   /** The shard's scan kernels, when the engine has them (paged storage). */
   readonly kernels?: KernelContext | undefined;
+  /**
+   * The columns to decode, when the query reads only some (see {@link usedColumns}); the other
+   * slots are left untouched. Undefined: all of them (UPDATE/DELETE need whole rows).
+   */
+  readonly cols?: readonly number[] | undefined;
+}
+
+/**
+ * The columns of a source that compiled expressions read, or undefined when that is all of them.
+ * IMPORTANT: complete only once the whole statement is compiled — call it at run time.
+ */
+export function usedColumns(used: readonly boolean[]): number[] | undefined {
+  const cols: number[] = [];
+  for (let c = 0; c < used.length; c++) if (used[c]) cols.push(c);
+  return cols.length === used.length ? undefined : cols;
 }
 
 /** True when every filter is true for the current env (NULL counts as false). */
@@ -29,8 +44,9 @@ export function passes(filters: readonly Ev[], env: Env): boolean {
 }
 
 function loadRow(batch: RowBatch, i: number, slots: RowSlots, row: Value[]): void {
-  const { offset, ncols } = slots;
-  for (let c = 0; c < ncols; c++) row[offset + c] = batch.value(i, c);
+  const { offset, ncols, cols } = slots;
+  if (cols) for (let k = 0; k < cols.length; k++) { const c = cols[k]!; row[offset + c] = batch.value(i, c); }
+  else for (let c = 0; c < ncols; c++) row[offset + c] = batch.value(i, c);
   row[slots.rowidSlot] = batch.rowid(i);
 }
 
@@ -115,13 +131,18 @@ function scanWithKernels(
   }
 }
 
+const allColumnLists: number[][] = [];
+/** [0, 1, …, n-1], shared per n. */
+function allColumns(n: number): readonly number[] {
+  return (allColumnLists[n] ??= Array.from({ length: n }, (_, c) => c));
+}
+
 /** Fetches rows by rowid (index probes, IN lists) and filters them like {@link scanBatches}. */
 export function fetchRowids(txn: StorageTxn, table: number, rowids: Iterable<Rowid>, slots: RowSlots, filters: readonly Ev[], env: Env, emit: () => boolean): boolean {
   const row = env.row;
+  const cols = slots.cols ?? allColumns(slots.ncols);
   for (const id of rowids) {
-    const r = txn.get(table, id);
-    if (!r) continue;
-    for (let c = 0; c < slots.ncols; c++) row[slots.offset + c] = r[c] ?? null;
+    if (!txn.readInto(table, id, cols, row, slots.offset)) continue;
     row[slots.rowidSlot] = id;
     if (filters.length === 0 || passes(filters, env)) {
       if (!emit()) return false;

@@ -6,7 +6,7 @@
  */
 import type { Value } from '../storage/api.js';
 import { chooseAccess, type AccessPath, type OrderWish, type Sarg } from './access-path.js';
-import { passes } from './batch-filter.js';
+import { passes, usedColumns, type RowSlots } from './batch-filter.js';
 import type { TableInfo } from './catalog.js';
 import type { Ev } from './compile-expr.js';
 import type { Conjunct } from './conjuncts.js';
@@ -69,33 +69,42 @@ export function makeOpener(
   if (table) {
     const ap = chooseAccess(table, sargs, order, (ix) => qc.partialImplied(ix, whereAsts));
     onPath(ap);
-    const slots = { offset: src.offset, ncols, rowidSlot: src.rowidSlot!, kernels: qc.rt.kernels };
-    const useHash = depth > 0 && !ap.probes && eqHash;
-    if (!useHash && (depth === 0 || ap.probes)) {
-      return { describe: ap.describe, fn: (filters) => (env, emit) => ap.run(qc.rt.txn, slots, filters, env, emit) };
-    }
+    // Made at the first run: only then has every expression of the statement marked the
+    // columns it reads (see usedColumns); the others are never decoded.
+    let slots: RowSlots | null = null;
+    const slotsNow = (): RowSlots => (slots ??= { offset: src.offset, ncols, rowidSlot: src.rowidSlot!, kernels: qc.rt.kernels, cols: usedColumns(src.used) });
     // Inner levels without a probe: read the table once per run (then hash or loop over it).
     const load = (cache: Map<number, unknown>): Value[][] => {
       let rows = cache.get(pos) as Value[][] | undefined;
       if (!rows) {
         rows = [];
-        const r: Value[][] = rows;
-        const tmp: Env = { row: new Array<Value>(src.offset + ncols + 1).fill(null), outer: null, agg: null };
+        const cols = slotsNow().cols ?? [...src.used.keys()];
         const cur = qc.rt.txn.scan(table.id);
-        for (let b = cur.nextBatch(); b; b = cur.nextBatch()) {
-          for (let i = 0; i < b.length; i++) {
-            const row = new Array<Value>(ncols + 1);
-            for (let c = 0; c < ncols; c++) row[c] = b.value(i, c);
-            row[ncols] = b.rowid(i);
-            r.push(row);
+        try {
+          for (let b = cur.nextBatch(); b; b = cur.nextBatch()) {
+            for (let i = 0; i < b.length; i++) {
+              const row = new Array<Value>(ncols + 1).fill(null);
+              for (let k = 0; k < cols.length; k++) { const c = cols[k]!; row[c] = b.value(i, c); }
+              row[ncols] = b.rowid(i);
+              rows.push(row);
+            }
           }
-        }
-        cur.close();
-        void tmp;
+        } finally { cur.close(); }
         cache.set(pos, rows);
       }
       return rows;
     };
+    const useHash = depth > 0 && !ap.probes && eqHash;
+    if (!useHash && (depth === 0 || ap.probes)) {
+      const probe = (filters: Ev[]): Opener => (env, emit) => ap.run(qc.rt.txn, slotsNow(), filters, env, emit);
+      if (depth === 0 || !eqHash || !ap.rowidOrder) return { describe: ap.describe, fn: probe };
+      const hashed = materializedOpener(src, load, eqHash, '', true);
+      const rowCount = (): number => qc.rt.txn.rowCount(table.id);
+      return {
+        describe: `${ap.describe}, ADAPTIVE HASH JOIN (${eqHash.text}=?)`,
+        fn: (filters) => adaptiveOpener(probe(filters), hashed.fn(filters), rowCount, -2 - (pos + 1) * 1000),
+      };
+    }
     return materializedOpener(src, load, eqHash, useHash ? `HASH JOIN ${table.name} (${eqHash!.text}=?)` : `SCAN ${table.name}`, true);
   }
   const load = (cache: Map<number, unknown>, env: Env): Value[][] => {
@@ -104,6 +113,34 @@ export function makeOpener(
     return rows!;
   };
   return materializedOpener(src, load, eqHash, eqHash ? `HASH JOIN SUBQUERY ${src.name} (${eqHash.text}=?)` : `SCAN SUBQUERY ${src.name}`, false);
+}
+
+/** Probes before an adaptive join first weighs switching to a hash (small joins never do). */
+const FIRST_CHECK = 64;
+/** Largest table an adaptive join hashes: the table is held in memory for the statement. */
+const MAX_HASH_ROWS = 1 << 18;
+
+/**
+ * An inner join level that probes the table per outer row (a rowid or index equality) until the
+ * probes reach a quarter of the table's rows, then reads the table once into a hash on the join
+ * key and probes that for the rest of the run. A B-tree probe costs a descent and a row decode
+ * (~1 µs); the hash costs one scan of the table and then a Map lookup per outer row, so it wins
+ * once the outer side is large against the inner one — the join feeding an aggregate over a
+ * whole table. Checking at doubling probe counts keeps the rowCount calls logarithmic; stopping
+ * at a quarter bounds the extra work of switching by the probes already spent. Both paths emit
+ * the same rows in the same (rowid) order, as the switch needs {@link AccessPath.rowidOrder}.
+ */
+function adaptiveOpener(probe: Opener, hashed: Opener, rowCount: () => number, stateKey: number): Opener {
+  return (env, emit, cache) => {
+    let st = cache.get(stateKey) as { probes: number; nextCheck: number; hashing: boolean } | undefined;
+    if (!st) { st = { probes: 0, nextCheck: FIRST_CHECK, hashing: false }; cache.set(stateKey, st); }
+    if (!st.hashing && ++st.probes >= st.nextCheck) {
+      const rows = rowCount();
+      if (rows <= MAX_HASH_ROWS && st.probes * 4 >= rows) st.hashing = true;
+      else st.nextCheck = st.probes * 2;
+    }
+    return (st.hashing ? hashed : probe)(env, emit, cache);
+  };
 }
 
 function materializedOpener(

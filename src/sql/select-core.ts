@@ -152,6 +152,7 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
       for (const s of srcs) {
         s.columns.forEach((c, i) => {
           if (!rc.table && s.hiddenNames.has(c.name.toLowerCase())) return;
+          s.used[i] = true;
           outExprs.push({ ast: null, slot: s.offset + i, name: c.name, aff: c.aff, coll: c.coll, text: c.name });
         });
       }
