@@ -115,6 +115,9 @@ export function makeOpener(
   return materializedOpener(src, load, eqHash, eqHash ? `HASH JOIN SUBQUERY ${src.name} (${eqHash.text}=?)` : `SCAN SUBQUERY ${src.name}`, false);
 }
 
+/** How often adaptive joins switched to their hash, process-wide (for tests and metrics). */
+export const joinStats = { hashSwitches: 0 };
+
 /** Probes before an adaptive join first weighs switching to a hash (small joins never do). */
 const FIRST_CHECK = 64;
 /** Largest table an adaptive join hashes: the table is held in memory for the statement. */
@@ -136,7 +139,7 @@ function adaptiveOpener(probe: Opener, hashed: Opener, rowCount: () => number, s
     if (!st) { st = { probes: 0, nextCheck: FIRST_CHECK, hashing: false }; cache.set(stateKey, st); }
     if (!st.hashing && ++st.probes >= st.nextCheck) {
       const rows = rowCount();
-      if (rows <= MAX_HASH_ROWS && st.probes * 4 >= rows) st.hashing = true;
+      if (rows <= MAX_HASH_ROWS && st.probes * 4 >= rows) { st.hashing = true; joinStats.hashSwitches++; }
       else st.nextCheck = st.probes * 2;
     }
     return (st.hashing ? hashed : probe)(env, emit, cache);
