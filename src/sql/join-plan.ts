@@ -13,7 +13,7 @@ import type { Conjunct } from './conjuncts.js';
 import type { Expr } from './ast.js';
 import type { Env, ScopeSource } from './scope.js';
 import type { CompiledQuery, QueryCompiler } from './select.js';
-import { applyAffinity, isNumericAff, valueKey, type Affinity } from './value.js';
+import { applyAffinity, isNumericAff, valueKey, type Affinity, type CollationName } from './value.js';
 
 /**
  * Join order for inner joins: greedily take next the source with the best access given the
@@ -146,13 +146,35 @@ function adaptiveOpener(probe: Opener, hashed: Opener, rowCount: () => number, s
   };
 }
 
+const MAX_EXACT = 2 ** 53;
+const MAX_EXACT_N = 2n ** 53n; // compared bigint to bigint: a mixed comparison is far slower
+/**
+ * The hash key of a join value: {@link valueKey}'s equivalence classes (so equal under the
+ * comparison's affinity and collation), but numbers that a double holds exactly — integers up
+ * to 2^53 (bigint or integral real) and non-integral reals — key as that number: no string is
+ * built per probe and V8 hashes small numbers fastest (bigint keys hash through the runtime).
+ * An integer and a non-integral real can't share a number; number keys never meet valueKey's
+ * string keys; larger integers take valueKey's 'i…' form from both classes alike.
+ */
+function joinKey(v: Value, coll: CollationName): number | string {
+  if (typeof v === 'bigint') {
+    if (v <= MAX_EXACT_N && v >= -MAX_EXACT_N) return Number(v);
+  } else if (typeof v === 'number') {
+    if (!Number.isInteger(v) || (v <= MAX_EXACT && v >= -MAX_EXACT)) return v;
+  }
+  return valueKey(v, coll);
+}
+
 function materializedOpener(
   src: ScopeSource, load: (cache: Map<number, unknown>, env: Env) => Value[][], eqHash: Sarg | undefined, describe: string, hasRowid: boolean,
 ): { fn: (filters: Ev[]) => Opener; describe: string } {
   const ncols = src.columns.length;
   const off = src.offset;
+  // The columns the statement reads, known once it is compiled (first call of put).
+  let cols: readonly number[] | null = null;
   const put = (env: Env, r: Value[]): void => {
-    for (let c = 0; c < ncols; c++) env.row[off + c] = r[c]!;
+    cols ??= usedColumns(src.used) ?? [...src.used.keys()];
+    for (let k = 0; k < cols.length; k++) { const c = cols[k]!; env.row[off + c] = r[c]!; }
     if (hasRowid && src.rowidSlot !== null) env.row[src.rowidSlot] = r[ncols]!;
   };
   if (!eqHash) {
@@ -177,13 +199,13 @@ function materializedOpener(
   return {
     describe,
     fn: (filters) => (env, emit, cache) => {
-      let h = cache.get(hashKey) as Map<string, Value[][]> | undefined;
+      let h = cache.get(hashKey) as Map<number | string, Value[][]> | undefined;
       if (!h) {
         h = new Map();
         for (const r of load(cache, env)) {
           const v = r[col]!;
           if (v === null) continue;
-          const k = valueKey(conv ? applyAffinity(v, conv) : v, coll);
+          const k = joinKey(conv ? applyAffinity(v, conv) : v, coll);
           const list = h.get(k);
           if (list) list.push(r); else h.set(k, [r]);
         }
@@ -192,7 +214,7 @@ function materializedOpener(
       let v = valueEv(env);
       if (v === null) return true;
       if (conv) v = applyAffinity(v, conv);
-      const list = h.get(valueKey(v, coll));
+      const list = h.get(joinKey(v, coll));
       if (!list) return true;
       for (const r of list) {
         put(env, r);
