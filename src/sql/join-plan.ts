@@ -59,6 +59,57 @@ export function chooseJoinOrder(n: number, tables: (TableInfo | null)[], conj: C
 
 export type Opener = (env: Env, emit: () => boolean, cache: Map<number, unknown>) => boolean;
 
+/** One FROM source in join order, as {@link runJoin} drives it. */
+export interface JoinLevel {
+  readonly source: ScopeSource;
+  /** Conditions checked after a LEFT JOIN level matched or null-extended (its WHERE part). */
+  readonly filters: Ev[];
+  readonly left: boolean;
+  /** Fills the source's slots for each candidate row (its ON/WHERE filters applied). */
+  readonly open: Opener;
+}
+
+/**
+ * Runs the nested loops of a SELECT core: level i fills its slots for each candidate row and
+ * calls level i+1; after the last, `finalFilters` then `sink` (projection or aggregation). A LEFT
+ * JOIN level that matched nothing null-extends its slots once. Returns false when `sink` asked to
+ * stop (LIMIT). The per-level emit callbacks are made once per run, not once per outer row: a
+ * level's `matched` flag lives in an array, safe because level i is re-entered only after its
+ * previous open() returned.
+ */
+export function runJoin(levels: readonly JoinLevel[], env: Env, finalFilters: readonly Ev[], caches: Map<number, unknown>, sink: () => boolean): boolean {
+  const n = levels.length;
+  const matched = new Array<boolean>(n).fill(false);
+  const emits = new Array<() => boolean>(n);
+  const step = (i: number): boolean => {
+    if (i === n) return finalFilters.length > 0 && !passes(finalFilters, env) ? true : sink();
+    const lv = levels[i]!;
+    matched[i] = false;
+    if (!lv.open(env, emits[i]!, caches)) return false;
+    if (lv.left && !matched[i]) {
+      nullFill(env.row, lv.source);
+      if (lv.filters.length && !passes(lv.filters, env)) return true;
+      return step(i + 1);
+    }
+    return true;
+  };
+  for (let i = 0; i < n; i++) {
+    const lv = levels[i]!;
+    emits[i] = () => {
+      matched[i] = true;
+      if (lv.filters.length && !passes(lv.filters, env)) return true;
+      return step(i + 1);
+    };
+  }
+  return step(0);
+}
+
+/** NULLs in every slot of a source (the LEFT JOIN row that matched nothing). */
+export function nullFill(row: Value[], s: ScopeSource): void {
+  for (let c = 0; c < s.columns.length; c++) row[s.offset + c] = null;
+  if (s.rowidSlot !== null) row[s.rowidSlot] = null;
+}
+
 /** The row source of one level: an access path over a table, or a materialised subquery. */
 export function makeOpener(
   qc: QueryCompiler, pos: number, depth: number, src: ScopeSource, table: TableInfo | null, q: CompiledQuery | null, sargs: Sarg[],
