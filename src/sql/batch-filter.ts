@@ -7,11 +7,12 @@
  * is not fixed-width) the scalar loop below is the reference behaviour.
  */
 import type { Selection } from '../kernels/index.js';
-import type { RowBatch, Rowid, StorageTxn, TableCursor, Value } from '../storage/api.js';
+import type { Rowid, StorageTxn, TableCursor } from '../storage/api.js';
 import type { Ev } from './compile-expr.js';
 import { bindKernelPreds, type KernelContext } from './kernel-filter.js';
 import type { Env } from './scope.js';
 import { truth } from './value.js';
+import { BatchReader } from './batch-reader.js';
 
 /** Where a source's row goes in the scope row: columns at `offset`, rowid at `rowidSlot`. */
 export interface RowSlots {
@@ -43,11 +44,8 @@ export function passes(filters: readonly Ev[], env: Env): boolean {
   return true;
 }
 
-function loadRow(batch: RowBatch, i: number, slots: RowSlots, row: Value[]): void {
-  const { offset, ncols, cols } = slots;
-  if (cols) for (let k = 0; k < cols.length; k++) { const c = cols[k]!; row[offset + c] = batch.value(i, c); }
-  else for (let c = 0; c < ncols; c++) row[offset + c] = batch.value(i, c);
-  row[slots.rowidSlot] = batch.rowid(i);
+function readerFor(slots: RowSlots): BatchReader {
+  return new BatchReader(slots.cols ?? allColumns(slots.ncols), slots.offset, slots.rowidSlot);
 }
 
 /**
@@ -59,12 +57,14 @@ export function scanBatches(cursor: TableCursor, slots: RowSlots, filters: reado
     const { kernel, rest } = bindKernelPreds(filters, slots.offset, slots.ncols);
     if (kernel.length > 0) return scanWithKernels(cursor, slots, slots.kernels, kernel, rest, env, emit);
   }
+  const reader = readerFor(slots);
   try {
     for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
       // IMPORTANT: the batch is valid only until the cursor advances; rows are copied into env.row.
       const n = b.length;
+      reader.batch(b);
       for (let i = 0; i < n; i++) {
-        loadRow(b, i, slots, env.row);
+        reader.load(b, i, env.row);
         if (filters.length === 0 || passes(filters, env)) {
           if (!emit()) return false;
         }
@@ -90,9 +90,11 @@ function scanWithKernels(
   const { k, stats } = kc;
   let rowsBuf = new Uint32Array(0);
   const scalar: Ev[] = [];
+  const reader = readerFor(slots);
   try {
     for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
       const n = b.length;
+      reader.batch(b);
       k.reset();
       let sel: Selection | null = null;
       scalar.length = 0;
@@ -110,7 +112,7 @@ function scanWithKernels(
       for (const f of rest) scalar.push(f);
       if (sel === null) {
         for (let i = 0; i < n; i++) {
-          loadRow(b, i, slots, env.row);
+          reader.load(b, i, env.row);
           if (passes(scalar, env) && !emit()) return false;
         }
         continue;
@@ -121,7 +123,7 @@ function scanWithKernels(
       // Copied: emit() below may reset the scratch the selection lives in; rows live in rowsBuf.
       const m = rows.length;
       for (let j = 0; j < m; j++) {
-        loadRow(b, rows[j]!, slots, env.row);
+        reader.load(b, rows[j]!, env.row);
         if ((scalar.length === 0 || passes(scalar, env)) && !emit()) return false;
       }
     }
