@@ -79,6 +79,8 @@ export interface JoinLevel {
  */
 export function runJoin(levels: readonly JoinLevel[], env: Env, finalFilters: readonly Ev[], caches: Map<number, unknown>, sink: () => boolean): boolean {
   const n = levels.length;
+  // One plain table (point and range queries): nothing to drive, the level feeds the sink.
+  if (n === 1 && !levels[0]!.left && levels[0]!.filters.length === 0 && finalFilters.length === 0) return levels[0]!.open(env, sink, caches);
   const matched = new Array<boolean>(n).fill(false);
   const emits = new Array<() => boolean>(n);
   const step = (i: number): boolean => {
