@@ -61,11 +61,12 @@ export interface AccessPath {
   /** Set for a plain full scan: the table it reads (the kernel aggregate path opens it itself). */
   readonly fullScanOf?: number;
   /**
-   * True when each run yields its rows in ascending rowid order (a rowid equality or IN list, or
-   * an equality on every part of an index): the order a hash over a scan of the table gives too,
-   * so a join may switch to one without changing the order of its results.
+   * Set when the path probes by this one equality alone — a rowid `=`, or `=` on a one-column
+   * index — and so yields each probe's rows in ascending rowid order: a hash on the same
+   * column over a scan of the table finds the same rows in the same order, so a join may switch
+   * to one without changing its results or its selectivity.
    */
-  readonly rowidOrder?: boolean;
+  readonly hashKey?: Sarg;
 }
 
 export interface OrderWish { readonly column: number; readonly desc: boolean; readonly coll: CollationName; readonly nullsDefault: boolean }
@@ -109,7 +110,7 @@ function rowidPath(table: TableInfo, sargs: Sarg[], order: OrderWish[] | null): 
       describe: `SEARCH ${table.name} USING INTEGER PRIMARY KEY (rowid${eq.op === 'IN' ? ' IN (…)' : '=?'})`,
       probes: true,
       ordered: false,
-      rowidOrder: true,
+      ...(eq.op === '=' ? { hashKey: eq } : {}),
       run(txn, slots, filters, env, emit) {
         if (eq.op === '=' && eq.values.length === 1 && !eq.valuesFrom) {
           // The join probe's common case: one value, no de-duplication needed.
@@ -212,7 +213,7 @@ function indexAccess(table: TableInfo, p: IndexPlan): AccessPath {
     probes: terms.length > 0,
     describe: terms.length ? `SEARCH ${table.name} USING INDEX ${p.ix.name} (${terms.join(' AND ')})` : `SCAN ${table.name} USING INDEX ${p.ix.name}`,
     ordered: p.ordered,
-    rowidOrder: p.eq.length === p.ix.parts.length && !p.inSarg && !p.lo && !p.hi && !p.reverse,
+    ...(p.eq.length === 1 && p.ix.parts.length === 1 && !p.inSarg && !p.lo && !p.hi && !p.reverse ? { hashKey: p.eq[0]! } : {}),
     run(txn, slots, filters, env, emit) {
       const prefix: Value[] = [];
       for (const s of p.eq) {

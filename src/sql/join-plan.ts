@@ -150,11 +150,12 @@ export function makeOpener(
     const useHash = depth > 0 && !ap.probes && eqHash;
     if (!useHash && (depth === 0 || ap.probes)) {
       const probe = (filters: Ev[]): Opener => (env, emit) => ap.run(qc.rt.txn, slotsNow(), filters, env, emit);
-      if (depth === 0 || !eqHash || !ap.rowidOrder) return { describe: ap.describe, fn: probe };
-      const hashed = materializedOpener(src, load, eqHash, '', true);
+      const key = ap.hashKey;
+      if (depth === 0 || !key) return { describe: ap.describe, fn: probe };
+      const hashed = materializedOpener(src, load, key, '', true);
       const rowCount = (): number => qc.rt.txn.rowCount(table.id);
       return {
-        describe: `${ap.describe}, ADAPTIVE HASH JOIN (${eqHash.text}=?)`,
+        describe: `${ap.describe}, ADAPTIVE HASH JOIN (${key.text}=?)`,
         fn: (filters) => adaptiveOpener(probe(filters), hashed.fn(filters), rowCount, -2 - (pos + 1) * 1000),
       };
     }
@@ -184,7 +185,7 @@ const MAX_HASH_ROWS = 1 << 18;
  * once the outer side is large against the inner one — the join feeding an aggregate over a
  * whole table. Checking at doubling probe counts keeps the rowCount calls logarithmic; stopping
  * at a quarter bounds the extra work of switching by the probes already spent. Both paths emit
- * the same rows in the same (rowid) order, as the switch needs {@link AccessPath.rowidOrder}.
+ * the same rows in the same (rowid) order: the hash is on the path's own {@link AccessPath.hashKey}.
  */
 function adaptiveOpener(probe: Opener, hashed: Opener, rowCount: () => number, stateKey: number): Opener {
   return (env, emit, cache) => {
@@ -244,7 +245,7 @@ function materializedOpener(
       },
     };
   }
-  const col = eqHash.column;
+  const col = eqHash.column < 0 ? ncols : eqHash.column; // -1: the rowid, kept after the columns
   const conv: Affinity | null = isNumericAff(eqHash.aff) ? 'numeric' : eqHash.aff === 'text' ? 'text' : null;
   const coll = eqHash.coll;
   const valueEv = eqHash.values[0]!.ev;

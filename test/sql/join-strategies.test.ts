@@ -63,6 +63,7 @@ const ADAPTIVE = [
   'SELECT o.id, o.z, i.id, i.n FROM o CROSS JOIN i WHERE i.n = o.z',
   'SELECT o.id, i.id FROM o CROSS JOIN i WHERE i.id = o.r',
   'SELECT o.id, i.id FROM o LEFT JOIN i ON i.id = o.t',
+  'SELECT o.id, i.rowid, i.k FROM o LEFT JOIN i ON i.rowid = o.k',
   "SELECT o.id, i.id, i.v FROM o LEFT JOIN i ON i.k = o.k AND i.v > '2' WHERE o.id % 3 <> 0",
   'SELECT i.k, count(*), sum(o.r) FROM o JOIN i ON i.k = o.k GROUP BY i.k',
 ];
