@@ -219,6 +219,26 @@ function joinKey(v: Value, coll: CollationName): number | string {
   return valueKey(v, coll);
 }
 
+/**
+ * A built join hash. When every key is an integer in [0, 2·keys + 1024) — ids, the usual join
+ * key — the lists also sit in an array indexed by the key (`dense`), which a probe reads without
+ * hashing; a probe key that is not such an integer then matches nothing, as no key is anything
+ * else.
+ */
+interface JoinTable { readonly map: Map<number | string, Value[][]>; readonly dense: (Value[][] | undefined)[] | null }
+
+function joinTable(map: Map<number | string, Value[][]>): JoinTable {
+  const limit = 2 * map.size + 1024;
+  let max = -1;
+  for (const k of map.keys()) {
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= limit) return { map, dense: null };
+    if (k > max) max = k;
+  }
+  const dense = new Array<Value[][] | undefined>(max + 1).fill(undefined);
+  for (const [k, list] of map) dense[k as number] = list;
+  return { map, dense };
+}
+
 function materializedOpener(
   src: ScopeSource, load: (cache: Map<number, unknown>, env: Env) => Value[][], eqHash: Sarg | undefined, describe: string, hasRowid: boolean,
 ): { fn: (filters: Ev[]) => Opener; describe: string } {
@@ -253,9 +273,9 @@ function materializedOpener(
   return {
     describe,
     fn: (filters) => (env, emit, cache) => {
-      let h = cache.get(hashKey) as Map<number | string, Value[][]> | undefined;
-      if (!h) {
-        h = new Map();
+      let t = cache.get(hashKey) as JoinTable | undefined;
+      if (!t) {
+        const h = new Map<number | string, Value[][]>();
         for (const r of load(cache, env)) {
           const v = r[col]!;
           if (v === null) continue;
@@ -263,12 +283,14 @@ function materializedOpener(
           const list = h.get(k);
           if (list) list.push(r); else h.set(k, [r]);
         }
-        cache.set(hashKey, h);
+        t = joinTable(h);
+        cache.set(hashKey, t);
       }
       let v = valueEv(env);
       if (v === null) return true;
       if (conv) v = applyAffinity(v, conv);
-      const list = h.get(joinKey(v, coll));
+      const k = joinKey(v, coll);
+      const list = t.dense ? (typeof k === 'number' && k >= 0 && k < t.dense.length ? t.dense[k] : undefined) : t.map.get(k);
       if (!list) return true;
       for (const r of list) {
         put(env, r);
