@@ -1,8 +1,11 @@
 /**
  * How each FROM source of a SELECT core is read, given the sources before it: the join order
  * (greedy, most selective access first) and the row openers — an access path over a table
- * (rowid/index probe, range, scan), a hash join on an equality with earlier levels, or a loop
- * over rows read once per execution (tables without a probe, subqueries, views, CTEs).
+ * (rowid/index probe, range, scan), a probe that turns into a hash over its table once probed
+ * often ({@link adaptiveOpener}), a hash join on an equality with earlier levels, or a loop over
+ * rows read once per execution (tables without a probe, subqueries, views, CTEs) — and the
+ * nested-loop driver over those levels ({@link runJoin}). Openers decode only the columns the
+ * statement reads (ScopeSource.used). Read next: access-path.ts, batch-filter.ts.
  */
 import type { Value } from '../storage/api.js';
 import { chooseAccess, type AccessPath, type OrderWish, type Sarg } from './access-path.js';
