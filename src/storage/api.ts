@@ -150,6 +150,12 @@ export interface StorageTxn {
   dropIndex(index: number): void;
 
   get(table: number, rowid: Rowid): Row | undefined;
+  /**
+   * {@link get} for the executor's joins and index probes: decodes only `columns` of the row
+   * into `out[offset + c]` (other slots are left as they are) and returns false when the row does
+   * not exist. Skipping the columns a query never reads saves their decoding (TEXT, BIGINT).
+   */
+  readInto(table: number, rowid: Rowid, columns: readonly number[], out: Value[], offset: number): boolean;
   /** Inserts a new row; CONSTRAINT('primary_key') when the rowid exists. Maintains indexes. */
   insert(table: number, rowid: Rowid, row: readonly Value[]): void;
   /** Replaces an existing row (throws INTERNAL when absent). Maintains indexes. */
