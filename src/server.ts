@@ -57,6 +57,7 @@ export async function startServer(config: HeliosConfig, log: Logger, o: StartOpt
     },
     log: log.child({ component: 'coordinator' }),
     onFatal,
+    shardKeys: config.schema.shard_keys,
   });
   const metrics = createMetrics(coordinator);
   const maxRequestBytes = config.api.max_request_size_mb * 1024 * 1024;

@@ -20,11 +20,10 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { SimdAcceleration } from '../kernels/index.js';
 import { createLogger } from '../log.js';
 import { ShardPort, type ShardRings } from '../ring/index.js';
-import { SqlEngine } from '../sql/index.js';
 import { PartitionHost } from './partition-host.js';
 import { ShardActor, type ShardReply } from './shard-actor.js';
 import { FrameKind, encodeJson } from './protocol.js';
-import { SqlHandler } from './sql-handler.js';
+import { PartitionEngines } from './partition-engines.js';
 import { ShardStatsRow } from './stats-block.js';
 
 export interface ShardWorkerData {
@@ -41,8 +40,6 @@ export interface ShardWorkerData {
   simd: SimdAcceleration;
 }
 
-/** The partition that holds SQL data until tables are partitioned (the sharding issue). */
-const SQL_PARTITION = 0;
 const IDLE_WAIT_MS = 1000;
 
 async function run(data: ShardWorkerData): Promise<void> {
@@ -60,14 +57,13 @@ async function run(data: ShardWorkerData): Promise<void> {
     log: (event, fields) => log.info(fields, event),
   });
   log.info({ backend: host.kernels.backend }, 'scan kernels ready');
-  const sqlPartition = host.get(SQL_PARTITION);
   const actor = new ShardActor({
     shard: data.shard,
     partitions: data.partitions,
     stats,
     now: () => Date.now(),
     kernels: host.kernels.backend,
-    ...(sqlPartition ? { sql: new SqlHandler(new SqlEngine(sqlPartition, { kernels: host.kernels })) } : {}),
+    fragments: new PartitionEngines(host.all(), { kernels: host.kernels }),
   });
 
   port.send({ requestId: 0, kind: FrameKind.Ready, txnId: 0n, statementId: 0, flags: 0 }, encodeJson(actor.status()));
