@@ -127,6 +127,12 @@ export class Coordinator {
       storage: opts.storage,
       log: opts.log,
       onGiveUp: (_shard, reason) => opts.onFatal(reason),
+      onRestarted: (shard) => {
+        this.routerOrNull?.resolveInDoubt().then(
+          (r) => opts.log.info({ shard, ...r }, 'in-doubt transactions settled after a shard restart'),
+          (e: unknown) => opts.log.error({ shard, err: e instanceof Error ? e.stack : String(e) }, 'settling in-doubt transactions after a shard restart failed'),
+        );
+      },
     });
   }
 

@@ -27,6 +27,7 @@ import { CatalogMirror } from './catalog-mirror.js';
 import { DistributedTxn, MemoryDecisions, newTxnStats, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnStats } from './distributed-txn.js';
 import { hasSubquery, pointPartition, rowPartition, shardKeyOf, tablesOf, updatesKey } from './route-analysis.js';
 import { Sequencer } from './sequencer.js';
+import { pushdownFor, type Pushdown } from './pushdown.js';
 
 export interface Stmt { readonly sql: string; readonly params: Params }
 
@@ -290,7 +291,7 @@ export class Router {
     if (s.kind === 'select') {
       const plan = await this.planAuto(st);
       if (plan.kind === 'single') return { ...((await tx.run({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[])[0]! };
-      const rows = await this.fetch(tx, tablesOf(s, cat));
+      const rows = await this.fetch(tx, tablesOf(s, cat), pushdownFor(s, cat, st.params));
       return this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params));
     }
     if (s.kind === 'explain') return this.explain(s.stmt, st);
@@ -313,11 +314,13 @@ export class Router {
     return { columns: ['detail'], rows: lines.map((l) => [l]), rowsAffected: 0, lastInsertId: null };
   }
 
-  /** Every row of each table, from every partition (inside `tx` where it is open). */
-  private async fetch(tx: DistributedTxn, tables: ReadonlySet<string>): Promise<Map<string, Value[][]>> {
+  /** Every row of each table (or those a pushdown keeps), from every partition (inside `tx` where it is open). */
+  private async fetch(tx: DistributedTxn, tables: ReadonlySet<string>, pd: Pushdown | null = null): Promise<Map<string, Value[][]>> {
     const out = new Map<string, Value[][]>();
     await Promise.all([...tables].map(async (name) => {
-      const parts = await Promise.all([...Array(this.partitions).keys()].map((p) => (tx.touched.has(p) ? tx.run({ op: 'scan', p, table: name }) : this.exec.call({ op: 'scan', p, table: name })) as Promise<Value[][]>));
+      const pushdown = pd && pd.table === name ? { alias: pd.alias, ...(pd.where !== undefined ? { where: pd.where } : {}), ...(pd.orderBy !== undefined ? { orderBy: pd.orderBy, limit: pd.limit! } : {}) } : undefined;
+      const op = { op: 'scan' as const, table: name, ...(pushdown ? { pushdown } : {}) };
+      const parts = await Promise.all([...Array(this.partitions).keys()].map((p) => (tx.touched.has(p) ? tx.run({ ...op, p }) : this.exec.call({ ...op, p })) as Promise<Value[][]>));
       out.set(name, parts.flat());
     }));
     return out;

@@ -24,13 +24,22 @@ export interface FragmentResult {
   lastInsertId: bigint | null;
 }
 
+/** Filters a partition applies before a fan-out scan's rows cross the ring (SQL over the table seen as `alias`). */
+export interface ScanPushdown {
+  readonly alias: string;
+  readonly where?: string;
+  readonly orderBy?: string;
+  readonly limit?: bigint;
+}
+
 /**
  * One request to one partition.
  * - `run`: the statements in order. With `tx` (a 2PC gid) they join that transaction on this
  *   partition (begun on first use, kept open); without, they run as one atomic auto-commit unit.
  *   Reply: {@link FragmentResult}[]; a failing statement fails the op (`statementIndex` set) and,
  *   without `tx`, undoes the whole op.
- * - `scan`: every row of a table (`[rowid, ...columns]`), inside `tx` when given. Reply: Value[][].
+ * - `scan`: the rows of a table (`[rowid, ...columns]`), inside `tx` when given: all of them, or
+ *   a superset of those passing `pushdown` (src/coordinator/pushdown.ts). Reply: Value[][].
  * - `prepare` / `commit` / `abort`: end `tx` on this partition (commit without prepare = one phase).
  * - `resolve`: commit or abort an in-doubt (PREPAREd before a restart) transaction by gid.
  * - `inDoubt`: the gids PREPAREd and unresolved on each of the shard's partitions.
@@ -39,7 +48,7 @@ export interface FragmentResult {
  */
 export type FragmentOp =
   | { readonly op: 'run'; readonly p: number; readonly tx?: string; readonly stmts: readonly FragmentStmt[] }
-  | { readonly op: 'scan'; readonly p: number; readonly tx?: string; readonly table: string }
+  | { readonly op: 'scan'; readonly p: number; readonly tx?: string; readonly table: string; readonly pushdown?: ScanPushdown }
   | { readonly op: 'prepare' | 'commit' | 'abort'; readonly p: number; readonly tx: string }
   | { readonly op: 'resolve'; readonly p: number; readonly gid: string; readonly commit: boolean }
   | { readonly op: 'inDoubt' }

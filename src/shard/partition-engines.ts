@@ -10,11 +10,11 @@
  * multi-partition transaction holds a partition, the coordinator sends that partition nothing
  * else, so an open transaction here never interleaves with another's statements.
  */
-import { HeliosError, sqlError } from '../errors.js';
+import { HeliosError, sqlError, unavailable } from '../errors.js';
 import type { Partition, Value } from '../storage/api.js';
 import { SqlEngine, type EngineOptions, type ExecResult, type SqlSession } from '../sql/index.js';
 import { SCHEMA_TABLE, SEQUENCE_TABLE } from '../sql/catalog.js';
-import type { FragmentOp, FragmentResult, FragmentStmt } from './fragment-protocol.js';
+import type { FragmentOp, FragmentResult, FragmentStmt, ScanPushdown } from './fragment-protocol.js';
 
 export class PartitionEngines {
   private readonly engines = new Map<number, SqlEngine>();
@@ -22,9 +22,24 @@ export class PartitionEngines {
   private readonly autoSessions = new Map<number, SqlSession>();
   /** Open 2PC transactions: `${gid}@${partition}` → the session inside BEGIN. */
   private readonly open = new Map<string, SqlSession>();
+  /**
+   * Partitions holding transactions left PREPAREd by a crash. Their rows may include writes the
+   * coordinator will abort, so they serve nothing but `resolve` (and `schema`) until every one
+   * is settled: the fence. The coordinator settles them before it is ready, and after a shard
+   * restart.
+   */
+  private readonly fenced = new Set<number>();
 
   constructor(private readonly partitions: ReadonlyMap<number, Partition>, private readonly engineOptions: EngineOptions = {}) {
-    for (const [id, p] of partitions) this.engines.set(id, new SqlEngine(p, engineOptions));
+    for (const [id, p] of partitions) {
+      this.engines.set(id, new SqlEngine(p, engineOptions));
+      if (p.preparedTransactions().size > 0) this.fenced.add(id);
+    }
+  }
+
+  private unfenced(p: number): number {
+    if (this.fenced.has(p)) throw unavailable(`partition ${p} has in-doubt transactions awaiting the coordinator's decision`);
+    return p;
   }
 
   /** The engine of partition `p` (throws INTERNAL when this shard does not own it). */
@@ -36,8 +51,8 @@ export class PartitionEngines {
 
   handle(op: FragmentOp): unknown {
     switch (op.op) {
-      case 'run': return op.tx === undefined ? this.runAuto(op.p, op.stmts) : this.runInTx(op.p, op.tx, op.stmts);
-      case 'scan': return this.scan(op.p, op.table, op.tx);
+      case 'run': this.unfenced(op.p); return op.tx === undefined ? this.runAuto(op.p, op.stmts) : this.runInTx(op.p, op.tx, op.stmts);
+      case 'scan': this.unfenced(op.p); return op.pushdown ? this.filteredScan(op.p, op.table, op.tx, op.pushdown) : this.scan(op.p, op.table, op.tx);
       case 'prepare': this.txSession(op.p, op.tx, false).prepare(op.tx); return null;
       case 'commit': {
         const s = this.txSession(op.p, op.tx, false);
@@ -54,7 +69,7 @@ export class PartitionEngines {
       case 'resolve': return this.resolve(op.p, op.gid, op.commit);
       case 'inDoubt': return this.inDoubt();
       case 'schema': return this.schema(op.p);
-      case 'maxRowid': return this.maxRowid(op.p, op.table);
+      case 'maxRowid': this.unfenced(op.p); return this.maxRowid(op.p, op.table);
     }
   }
 
@@ -113,6 +128,22 @@ export class PartitionEngines {
     return out;
   }
 
+  /** A scan with the coordinator's pushdown, as a query (index and rowid ranges apply). */
+  private filteredScan(p: number, table: string, tx: string | undefined, pd: ScanPushdown): Value[][] {
+    const t = this.engine(p).catalog.table(table);
+    if (!t) throw sqlError(`no such table: ${table}`);
+    const rowidName = ['rowid', 'oid', '_rowid_'].find((n) => !t.columns.some((c) => c.name.toLowerCase() === n));
+    if (!rowidName) return this.scan(p, table, tx); // every rowid name is a column: send all rows
+    const a = `"${pd.alias.replace(/"/g, '""')}"`;
+    const sql = `SELECT ${a}.${rowidName}, ${a}.* FROM "${t.name.replace(/"/g, '""')}" AS ${a}${pd.where ? ` WHERE ${pd.where}` : ''}${pd.orderBy ? ` ORDER BY ${pd.orderBy}` : ''}${pd.limit !== undefined ? ` LIMIT ${pd.limit}` : ''}`;
+    let s: SqlSession;
+    if (tx === undefined) {
+      s = this.autoSessions.get(p) ?? this.engine(p).session();
+      this.autoSessions.set(p, s);
+    } else s = this.txSession(p, tx, true);
+    return s.execute(sql).rows;
+  }
+
   private resolve(p: number, gid: string, commit: boolean): null {
     const part = this.partitions.get(p);
     if (!part) throw new HeliosError('INTERNAL', `partition ${p} is not served here`);
@@ -122,6 +153,7 @@ export class PartitionEngines {
     // The transaction may have held DDL: rebuild the engine so its catalog is the partition's.
     this.engines.set(p, new SqlEngine(part, this.engineOptions));
     this.autoSessions.delete(p);
+    if (part.preparedTransactions().size === 0) this.fenced.delete(p);
     return null;
   }
 

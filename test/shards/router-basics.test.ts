@@ -41,3 +41,21 @@ test('partitioned basics', async () => {
   assert.equal(del.rowsAffected, 1);
   assert.deepEqual((await one('SELECT count(*) FROM t')).rows, [[23n]]);
 });
+
+test('fan-out ORDER BY … LIMIT … OFFSET pushes down enough rows, with all rows on one partition or spread', async () => {
+  const { router, exec } = await localRouter(4, 2, { shardKeys: { c: 'g' } });
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE c (id INTEGER PRIMARY KEY, g INTEGER, s TEXT)');
+  await one(`INSERT INTO c (id, g, s) VALUES ${Array.from({ length: 30 }, (_, i) => `(${i + 1}, 7, 's${i}')`).join(', ')}`);
+  await one(`INSERT INTO c (id, g, s) VALUES ${Array.from({ length: 30 }, (_, i) => `(${i + 101}, ${i}, 't${i}')`).join(', ')}`);
+  exec.sent.length = 0;
+  const page = await one('SELECT id FROM c WHERE id > ? ORDER BY id LIMIT ? OFFSET ?', [3, 4, 5]);
+  assert.deepEqual(page.rows, [[9n], [10n], [11n], [12n]]);
+  const scans = exec.sent.filter((o) => o.op === 'scan');
+  assert.equal(scans.length, 4);
+  for (const s of scans) assert.deepEqual(s.op === 'scan' && s.pushdown, { alias: 'c', where: '(id > 3)', orderBy: 'id', limit: 9n });
+  assert.deepEqual((await one('SELECT s FROM c WHERE g = 7 ORDER BY id DESC LIMIT 2')).rows, [['t7'], ['s29']]);
+  assert.equal(router.lastRoute.kind, 'single', 'the column shard key routes');
+  assert.deepEqual((await one('SELECT id FROM c ORDER BY s DESC LIMIT 3 OFFSET 1')).rows, [[109n], [108n], [107n]]);
+  assert.deepEqual((await one('SELECT count(*) FROM c WHERE id BETWEEN 25 AND 105')).rows, [[11n]]);
+});
