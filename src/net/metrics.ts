@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerTxnMetrics } from './txn-metrics.js';
 import type { Coordinator } from '../coordinator/index.js';
 
 export interface Metrics {
@@ -113,6 +114,7 @@ export function createMetrics(coordinator: Coordinator): Metrics {
       for (const s of stats()) this.inc({ shard: String(s.shard) }, s.restarts);
     },
   });
+  registerTxnMetrics(registry, coordinator);
   return { registry, requests, latency };
 }
 

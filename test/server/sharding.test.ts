@@ -47,6 +47,11 @@ test('rows spread over every partition, point statements hit one, restarts with 
     const multi = await sql(s, `INSERT INTO t (name, n) VALUES ${values}`);
     assert.equal(multi['rows_affected'], 160);
     assert.equal(multi['last_insert_id'], 200);
+    const metrics = await (await fetch(`http://127.0.0.1:${s.ports.metrics}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    assert.ok(metric('heliosdb_txn_single_partition_total') >= 40, 'the 40 point INSERTs were single-partition');
+    assert.ok(metric('heliosdb_txn_multi_partition_total') >= 2 && metric('heliosdb_2pc_commits_total') >= 2, 'CREATE TABLE and the 160-row INSERT committed with 2PC');
+    assert.ok(metric('heliosdb_2pc_prepares_total') >= 32);
     const parts = new Set<string>();
     for (let id = 1; id <= 200; id++) {
       const plan = rowsOf(await sql(s, 'EXPLAIN SELECT name FROM t WHERE id = ?', [id])).map((r) => r[0] as string);
