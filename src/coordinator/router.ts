@@ -224,7 +224,7 @@ export class Router {
   }
 
   /** Decides, without touching data, whether a statement runs on one partition. */
-  private async planAuto(st: Stmt): Promise<Plan> {
+  private async planAuto(st: Stmt, inSequencer = false): Promise<Plan> {
     const s = this.parse(st.sql);
     const cat = this.mirror.catalog;
     if (s.kind === 'select') {
@@ -246,7 +246,7 @@ export class Router {
     if (s.kind === 'insert') {
       const t = this.writable(s.table);
       if (tablesOf(s, cat).size > 0 || hasSubquery(s)) return { kind: 'multi' };
-      await this.ensureCounter(t.name, false);
+      await this.ensureCounter(t.name, inSequencer);
       const rows = this.planInsert(st, new Map());
       const parts = this.splitRows(t, rows);
       if (parts.size !== 1) return { kind: 'multi', insertRows: rows };
@@ -289,7 +289,7 @@ export class Router {
       return combine(rs);
     }
     if (s.kind === 'select') {
-      const plan = await this.planAuto(st);
+      const plan = await this.planAuto(st, true);
       if (plan.kind === 'single') return { ...((await tx.run({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[])[0]! };
       const rows = await this.fetch(tx, tablesOf(s, cat), pushdownFor(s, cat, st.params));
       return this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params));
@@ -305,7 +305,7 @@ export class Router {
     const innerSql = st.sql.slice(inner.kind === 'select' ? (inner as { start: number }).start : st.sql.search(/\b(insert|update|delete|replace)\b/i));
     let route: string;
     try {
-      const plan = await this.planAuto({ sql: innerSql, params: st.params });
+      const plan = await this.planAuto({ sql: innerSql, params: st.params }, true);
       route = plan.kind === 'single' ? `ROUTE ONE PARTITION (${plan.p} of ${this.partitions})` : `ROUTE ALL PARTITIONS (${this.partitions})`;
     } catch {
       route = `ROUTE ALL PARTITIONS (${this.partitions})`;

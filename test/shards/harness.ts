@@ -17,6 +17,9 @@ export class LocalExecutor implements PartitionExecutor {
   /** Ops sent, by kind and partition (tests of routing read it). */
   readonly sent: FragmentOp[] = [];
 
+  /** Optional delay before each op runs (ms; concurrency tests set a random one to interleave requests). */
+  delay: (() => number) | null = null;
+
   constructor(readonly partitions: number, shardCount: number, open: (p: number) => Partition = openMemoryPartition) {
     for (let s = 0; s < shardCount; s++) {
       const mine = new Map<number, Partition>();
@@ -27,7 +30,9 @@ export class LocalExecutor implements PartitionExecutor {
 
   async call(op: FragmentOp): Promise<unknown> {
     this.sent.push(op);
-    await Promise.resolve();
+    const d = this.delay?.() ?? 0;
+    if (d > 0) await new Promise((r) => setTimeout(r, d));
+    else await Promise.resolve();
     const wire = decodeWire<FragmentOp>(encodeWire(op));
     if (wire.op === 'inDoubt') return this.shards.flatMap((s) => s.handle(wire) as unknown[]);
     const shard = this.shards[wire.p % this.shards.length]!;

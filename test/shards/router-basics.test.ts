@@ -59,3 +59,15 @@ test('fan-out ORDER BY … LIMIT … OFFSET pushes down enough rows, with all ro
   assert.deepEqual((await one('SELECT id FROM c ORDER BY s DESC LIMIT 3 OFFSET 1')).rows, [[109n], [108n], [107n]]);
   assert.deepEqual((await one('SELECT count(*) FROM c WHERE id BETWEEN 25 AND 105')).rows, [[11n]]);
 });
+
+test('EXPLAIN names the route (and planning an INSERT for it needs no second turn of the sequencer)', async () => {
+  const { router } = await localRouter(4, 2);
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE e (id INTEGER PRIMARY KEY, v TEXT)');
+  const first = (r: { rows: unknown[][] }) => r.rows[0]![0];
+  assert.match(String(first(await one("EXPLAIN INSERT INTO e (v) VALUES ('x')"))), /^ROUTE ONE PARTITION \(\d of 4\)$/);
+  assert.match(String(first(await one("EXPLAIN INSERT INTO e (v) VALUES ('x'), ('y'), ('z'), ('w'), ('q')"))), /^ROUTE ALL PARTITIONS/);
+  assert.match(String(first(await one('EXPLAIN SELECT * FROM e WHERE id = ?', [3]))), /^ROUTE ONE PARTITION/);
+  assert.match(String(first(await one('EXPLAIN SELECT * FROM e WHERE id > ?', [3]))), /^ROUTE ALL PARTITIONS/);
+  assert.match(String(first(await one('EXPLAIN DELETE FROM e WHERE id = 2'))), /^ROUTE ONE PARTITION/);
+});
