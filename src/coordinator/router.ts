@@ -45,6 +45,7 @@ export type RouteTaken = { readonly kind: 'single'; readonly partition: number }
 
 const DDL = new Set(['createTable', 'createIndex', 'createView', 'createTrigger', 'drop', 'alterTable']);
 const CONTROL = new Set(['begin', 'commit', 'rollback']);
+const DML = new Set(['select', 'insert', 'update', 'delete']);
 
 type Plan =
   | { kind: 'single'; p: number; frag: FragmentStmt; insertOrder?: PlannedRow[] }
@@ -227,6 +228,7 @@ export class Router {
   private async planAuto(st: Stmt, inSequencer = false): Promise<Plan> {
     const s = this.parse(st.sql);
     const cat = this.mirror.catalog;
+    if (this.partitions === 1 && DML.has(s.kind)) return { kind: 'single', p: 0, frag: { sql: st.sql, params: st.params } };
     if (s.kind === 'select') {
       if (s.with || s.cores.length !== 1 || hasSubquery(s)) return { kind: 'multi' };
       const from = s.cores[0]!.from;
@@ -261,6 +263,11 @@ export class Router {
     const s = this.parse(st.sql);
     const cat = this.mirror.catalog;
     const all = [...Array(this.partitions).keys()];
+    if (this.partitions === 1 && DML.has(s.kind)) {
+      // One partition holds everything: the engine runs the statement as it is (its own rowids,
+      // triggers, subqueries in writes), with no routing restrictions.
+      return { ...((await tx.run({ op: 'run', p: 0, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]! };
+    }
     if (DDL.has(s.kind)) {
       if (s.kind === 'createTable' && s.asSelect) throw sqlError('CREATE TABLE … AS SELECT is not supported on a partitioned database: create the table, then INSERT … SELECT');
       if (s.kind === 'createTrigger' && this.partitions > 1) throw sqlError('CREATE TRIGGER is not supported on a partitioned database yet (a trigger would run on the partition of the row that fired it); set [storage] partitions = 1 to use triggers');

@@ -71,3 +71,28 @@ test('EXPLAIN names the route (and planning an INSERT for it needs no second tur
   assert.match(String(first(await one('EXPLAIN SELECT * FROM e WHERE id > ?', [3]))), /^ROUTE ALL PARTITIONS/);
   assert.match(String(first(await one('EXPLAIN DELETE FROM e WHERE id = 2'))), /^ROUTE ONE PARTITION/);
 });
+
+test('one partition: every statement runs as on a plain engine (triggers, subqueries in writes, rowid updates)', async () => {
+  const { router } = await localRouter(1, 1);
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)');
+  await one('CREATE TABLE log (msg TEXT)');
+  await one("CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES ('ins ' || new.id); END");
+  await one('INSERT INTO t (n) VALUES (5), (6)');
+  await one('UPDATE t SET n = n + 1 WHERE id IN (SELECT id FROM t WHERE n > 5)');
+  await one('UPDATE t SET id = 10 WHERE id = 1');
+  assert.deepEqual((await one('SELECT id, n FROM t ORDER BY id')).rows, [[2n, 7n], [10n, 5n]]);
+  assert.deepEqual((await one('SELECT msg FROM log ORDER BY msg')).rows, [['ins 1'], ['ins 2']]);
+  assert.equal(router.lastRoute.kind, 'single');
+});
+
+test('a partitioned database rejects what it cannot run correctly yet, with a clear SQL_ERROR', async () => {
+  const { router } = await localRouter(4, 2);
+  const one = async (sql: string) => (await router.execute([{ sql, params: [] }], 'one'))[0]!;
+  await one('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)');
+  await assert.rejects(one("CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END"), /CREATE TRIGGER is not supported on a partitioned database/);
+  await assert.rejects(one('UPDATE t SET n = 1 WHERE id IN (SELECT id FROM t)'), /subquery, FROM, WITH or LIMIT is not supported/);
+  await assert.rejects(one('CREATE TABLE u AS SELECT * FROM t'), /AS SELECT is not supported/);
+  await assert.rejects(one('UPDATE t SET id = 3 WHERE n = 1'), /cannot change the shard key/);
+  assert.deepEqual((await one("SELECT count(*) FROM sqlite_master WHERE name IN ('tr', 'u')")).rows, [[0n]], 'nothing was created');
+});
