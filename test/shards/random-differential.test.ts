@@ -2,7 +2,8 @@
  * Seeded randomized differential: random inserts, updates, deletes, atomic batches and SELECTs
  * (joins on and off the shard key, GROUP BY/HAVING, DISTINCT, ORDER BY … LIMIT/OFFSET,
  * subqueries, compound selects, CTEs) on 4 partitions over 3 in-process shards against SQLite
- * (better-sqlite3). Table `b` is co-located by `[schema.shard_keys] b = "a_id"`.
+ * (better-sqlite3). Table `b` is co-located by `[schema.shard_keys] b = "a_id"`; `a.u` is UNIQUE
+ * without the shard key (enforced across partitions).
  * HELIOS_SEED=<n|random> and HELIOS_SHARD_STEPS=<n> run other or longer schedules.
  */
 import { test } from 'node:test';
@@ -25,14 +26,14 @@ const norm = (rows: Value[][], ordered: boolean): string[] => {
 
 test('random statements on 4 partitions / 3 shards match SQLite', async () => {
   const seed = seedFromEnv('HELIOS_SEED', 20261124);
-  const steps = Number(process.env['HELIOS_SHARD_STEPS'] ?? 400);
+  const steps = Number(process.env['HELIOS_SHARD_STEPS'] ?? 1000);
   console.log(`seed ${seed}, ${steps} steps (HELIOS_SEED=${seed} to replay)`);
   const r = rng(seed);
   const int = (n: number): number => Math.floor(r() * n);
   const { router } = await localRouter(4, 3, { shardKeys: { b: 'a_id' } });
   const db = openOracle();
   const ddl = [
-    'CREATE TABLE a (id INTEGER PRIMARY KEY, k INTEGER, v TEXT, x REAL)',
+    'CREATE TABLE a (id INTEGER PRIMARY KEY, k INTEGER, v TEXT, x REAL, u INTEGER UNIQUE)',
     'CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL, w INTEGER)',
     'CREATE INDEX b_a ON b(a_id)',
   ];
@@ -41,13 +42,15 @@ test('random statements on 4 partitions / 3 shards match SQLite', async () => {
   const val = (): Value => (r() < 0.1 ? null : BigInt(int(20)));
   const writes = (): { sql: string; params: Value[] } => {
     switch (int(7)) {
-      case 0: return { sql: 'INSERT INTO a (id, k, v, x) VALUES (?, ?, ?, ?)', params: [BigInt(1 + int(60)), val(), `s${int(9)}`, r() < 0.2 ? null : Math.round(r() * 1000) / 8] };
+      case 0: return { sql: 'INSERT INTO a (id, k, v, x, u) VALUES (?, ?, ?, ?, ?)', params: [BigInt(1 + int(60)), val(), `s${int(9)}`, r() < 0.2 ? null : Math.round(r() * 1000) / 8, r() < 0.2 ? null : BigInt(int(90))] };
       case 1: {
         const n = 1 + int(4);
         return { sql: `INSERT INTO a (id, k, v) VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`, params: Array.from({ length: n }, () => [BigInt(1 + int(60)), val(), `m${int(5)}`]).flat() };
       }
       case 2: return { sql: 'INSERT INTO b (id, a_id, w) VALUES (?, ?, ?), (?, ?, ?)', params: [BigInt(nextB++), BigInt(1 + int(60)), val(), BigInt(nextB++), BigInt(1 + int(60)), val()] };
-      case 3: return { sql: 'UPDATE a SET k = k + 1, v = v || ? WHERE id = ?', params: ['u', BigInt(1 + int(60))] };
+      case 3: return r() < 0.5
+        ? { sql: 'UPDATE a SET k = k + 1, v = v || ? WHERE id = ?', params: ['u', BigInt(1 + int(60))] }
+        : { sql: 'UPDATE a SET u = ? WHERE k = ?', params: [BigInt(int(90)), val()] };
       case 4: return { sql: 'UPDATE b SET w = ? WHERE w < ?', params: [val(), BigInt(int(10))] };
       case 5: return { sql: 'DELETE FROM a WHERE id = ?', params: [BigInt(1 + int(60))] };
       default: return { sql: 'DELETE FROM b WHERE w > ? AND a_id < ?', params: [BigInt(10 + int(10)), BigInt(int(60))] };

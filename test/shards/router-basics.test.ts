@@ -96,3 +96,22 @@ test('a partitioned database rejects what it cannot run correctly yet, with a cl
   await assert.rejects(one('UPDATE t SET id = 3 WHERE n = 1'), /cannot change the shard key/);
   assert.deepEqual((await one("SELECT count(*) FROM sqlite_master WHERE name IN ('tr', 'u')")).rows, [[0n]], 'nothing was created');
 });
+
+test('UNIQUE indexes without the shard key hold across partitions', async () => {
+  const { router } = await localRouter(4, 2);
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE UNIQUE, name TEXT)');
+  for (let i = 1; i <= 12; i++) await one('INSERT INTO users VALUES (?, ?, ?)', [i, `u${i}@x`, `n${i}`]);
+  await assert.rejects(one("INSERT INTO users VALUES (100, 'U3@X', 'dup')"), /UNIQUE constraint failed: users\.email/);
+  await assert.rejects(one("INSERT INTO users VALUES (101, 'new1@x', 'a'), (102, 'NEW1@x', 'b'), (103, 'new3@x', 'c'), (104, 'new4@x', 'd')"), /UNIQUE constraint failed: users\.email/);
+  assert.deepEqual((await one('SELECT count(*) FROM users')).rows, [[12n]], 'nothing of the failed INSERTs is anywhere');
+  const ign = await one("INSERT OR IGNORE INTO users VALUES (105, 'u5@x', 'dup'), (106, 'fresh@x', 'ok')");
+  assert.equal(ign.rowsAffected, 1);
+  await assert.rejects(one("INSERT OR REPLACE INTO users VALUES (107, 'u7@x', 'r')"), /another partition/);
+  await assert.rejects(one("UPDATE users SET email = 'u2@x' WHERE id = 9"), /UNIQUE constraint failed: users\.email/);
+  await assert.rejects(one("UPDATE users SET email = 'same@x' WHERE id IN (1, 2, 3, 4, 5)"), /UNIQUE constraint failed/);
+  assert.deepEqual((await one("SELECT id, email FROM users WHERE id IN (1, 9) ORDER BY id")).rows, [[1n, 'u1@x'], [9n, 'u9@x']]);
+  await one("UPDATE users SET email = 'moved@x' WHERE id = 9");
+  await one("INSERT INTO users VALUES (110, 'u9@x', 'reuses a freed key')");
+  assert.deepEqual((await one("SELECT count(*), count(DISTINCT lower(email)) FROM users")).rows, [[14n, 14n]]);
+});
