@@ -28,6 +28,7 @@ import { DistributedTxn, MemoryDecisions, newTxnStats, resolveInDoubt, type Deci
 import { hasSubquery, pointPartition, rowPartition, shardKeyOf, tablesOf, updatesKey } from './route-analysis.js';
 import { Sequencer } from './sequencer.js';
 import { pushdownFor, type Pushdown } from './pushdown.js';
+import { partialAggregatePlan } from './partial-aggregate.js';
 import { assignsIndexed, globalUniqueIndexes, indexKey, keyString, keysWhere, uniqueMessage } from './global-unique.js';
 
 export interface Stmt { readonly sql: string; readonly params: Params }
@@ -305,6 +306,8 @@ export class Router {
     if (s.kind === 'select') {
       const plan = await this.planAuto(st, true);
       if (plan.kind === 'single') return { ...((await tx.run({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[])[0]! };
+      const partial = await this.partialAggregate(tx, s, st);
+      if (partial) return partial;
       const rows = await this.fetch(tx, tablesOf(s, cat), pushdownFor(s, cat, st.params));
       return this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params));
     }
@@ -312,6 +315,20 @@ export class Router {
     if (s.kind === 'pragma') return { ...((await tx.run({ op: 'run', p: 0, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]! };
     if (s.kind === 'vacuum') throw sqlError('VACUUM is not supported on a partitioned database yet');
     return this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params)); // REINDEX, ANALYZE: checks only
+  }
+
+  /** The partial-aggregate fast path (partial-aggregate.ts), or null when the query is not eligible. */
+  private async partialAggregate(tx: DistributedTxn, s: Extract<Statement, { kind: 'select' }>, st: Stmt): Promise<ExecResult | null> {
+    const plan = partialAggregatePlan(s, this.mirror.catalog, st.params);
+    if (!plan) return null;
+    // The original query over the empty mirror: validates it and gives the result's column names.
+    const names = this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params)).columns;
+    const parts = await Promise.all([...Array(this.partitions).keys()].map(async (p) => {
+      const op = { op: 'run' as const, p, stmts: [{ sql: plan.partitionSql, params: [] }] };
+      return ((await (tx.touched.has(p) ? tx.run(op) : this.exec.call(op))) as FragmentResult[])[0]!.rows;
+    }));
+    const merged = this.mirror.withRows(new Map(), (ses) => ses.execute(plan.mergeSql(parts.flat(), names)));
+    return { ...merged, columns: names };
   }
 
   /** EXPLAIN at the coordinator: the route first, then the plan a partition would run. */

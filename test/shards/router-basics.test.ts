@@ -24,8 +24,17 @@ test('partitioned basics', async () => {
   const r = await one('SELECT name FROM t WHERE id = ?', [7]);
   assert.deepEqual(r.rows, [['row6']]);
   assert.equal(router.lastRoute.kind, 'single');
+  exec.sent.length = 0;
   const all = await one('SELECT count(*), sum(n) FROM t');
   assert.deepEqual(all.rows, [[20n, 190n]]);
+  assert.deepEqual(all.columns, ['count(*)', 'sum(n)']);
+  assert.ok(!exec.sent.some((o) => o.op === 'scan'), 'partial aggregates: no rows cross, one row per partition');
+  const grouped = await one('SELECT n % 3 AS m, count(*), avg(n), min(name), max(n) FROM t GROUP BY m ORDER BY m');
+  assert.deepEqual(grouped.rows, [[0n, 7n, 9, 'row0', 18n], [1n, 7n, 10, 'row1', 19n], [2n, 6n, 9.5, 'row11', 17n]]);
+  exec.sent.length = 0;
+  const byName = await one('SELECT name, count(*) AS c, total(n) FROM t WHERE n > ? GROUP BY name HAVING c >= 1 ORDER BY name DESC LIMIT 2', [15]);
+  assert.deepEqual(byName.rows, [['row19', 1n, 19], ['row18', 1n, 18]]);
+  assert.ok(!exec.sent.some((o) => o.op === 'scan'), 'GROUP BY a column merges partial groups');
   const ordered = await one('SELECT id FROM t ORDER BY n DESC LIMIT 3');
   assert.deepEqual(ordered.rows, [[20n], [19n], [18n]]);
   const multi = await one("INSERT INTO t (name, n) VALUES ('a', 100), ('b', 101), ('c', 102), ('d', 103)");
