@@ -22,7 +22,7 @@ import type { Expr, OrderTerm, ResultColumn, Select, SelectCore } from '../sql/a
 import type { Catalog, TableInfo } from '../sql/catalog.js';
 import { isAggregateCall } from '../sql/aggregates.js';
 import { printExpr, printSelect } from '../sql/ast-printer.js';
-import { hasSubquery, paramValue } from './route-analysis.js';
+import { hasSubquery, inlineParams } from './route-analysis.js';
 
 type Params = Value[] | Record<string, Value>;
 type Fn = Extract<Expr, { kind: 'fn' }>;
@@ -41,7 +41,7 @@ const fn = (name: string, args: Expr[]): Expr => ({ kind: 'fn', name, args, dist
 
 export function partialAggregatePlan(sel: Select, catalog: Catalog, params: Params): PartialAggregatePlan | null {
   if (sel.with || sel.cores.length !== 1 || hasSubquery(sel)) return null;
-  const s = inline(sel, params);
+  const s = inlineParams(sel, params);
   if (!s) return null;
   const core = s.cores[0]!;
   const from = core.from;
@@ -169,24 +169,4 @@ function mapChildren(e: Expr, f: (c: Expr) => Expr): Expr {
 const EXPR_KINDS = new Set(['lit', 'col', 'param', 'unary', 'binary', 'like', 'between', 'in', 'isnull', 'exists', 'subquery', 'case', 'cast', 'collate', 'fn', 'raise']);
 function isExpr(v: unknown): v is Expr {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) && EXPR_KINDS.has((v as { kind?: string }).kind ?? '');
-}
-
-/** A copy of the select with every parameter replaced by its bound value (null when one is unbound). */
-function inline(s: Select, params: Params): Select | null {
-  let missing = false;
-  const copy = (x: unknown): unknown => {
-    if (x === null || typeof x !== 'object' || x instanceof Uint8Array) return x;
-    if (Array.isArray(x)) return x.map(copy);
-    const o = x as Record<string, unknown>;
-    if (o['kind'] === 'param') {
-      const v = paramValue(o as unknown as Extract<Expr, { kind: 'param' }>, params);
-      if (v === undefined) missing = true;
-      return { kind: 'lit', value: v ?? null, start: o['start'], end: o['end'] };
-    }
-    const out: Record<string, unknown> = {};
-    for (const k in o) out[k] = copy(o[k]);
-    return out;
-  };
-  const r = copy(s) as Select;
-  return missing ? null : r;
 }

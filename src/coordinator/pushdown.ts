@@ -14,7 +14,7 @@ import type { Expr, Select } from '../sql/ast.js';
 import type { Catalog } from '../sql/catalog.js';
 import { isAggregateCall } from '../sql/aggregates.js';
 import { printExpr } from '../sql/ast-printer.js';
-import { hasSubquery, paramValue } from './route-analysis.js';
+import { hasSubquery, inlineParams, paramValue } from './route-analysis.js';
 
 type Params = Value[] | Record<string, Value>;
 
@@ -66,26 +66,6 @@ export function pushdownFor(s: Select, catalog: Catalog, params: Params): Pushdo
 function intOf(e: Expr, params: Params): bigint | null {
   const v = e.kind === 'lit' ? e.value : e.kind === 'param' ? paramValue(e, params) : undefined;
   return typeof v === 'bigint' ? v : null;
-}
-
-/** A copy of `e` with every parameter replaced by its bound value (null when one is unbound). */
-function inlineParams(e: Expr, params: Params): Expr | null {
-  let missing = false;
-  const copy = (x: unknown): unknown => {
-    if (x === null || typeof x !== 'object' || x instanceof Uint8Array) return x;
-    if (Array.isArray(x)) return x.map(copy);
-    const o = x as Record<string, unknown>;
-    if (o['kind'] === 'param') {
-      const v = paramValue(o as unknown as Extract<Expr, { kind: 'param' }>, params);
-      if (v === undefined) missing = true;
-      return { kind: 'lit', value: v ?? null, start: o['start'], end: o['end'] };
-    }
-    const out: Record<string, unknown> = {};
-    for (const k in o) out[k] = copy(o[k]);
-    return out;
-  };
-  const r = copy(e) as Expr;
-  return missing ? null : r;
 }
 
 function visitFns(node: unknown, f: (fn: Extract<Expr, { kind: 'fn' }>) => void): void {

@@ -138,3 +138,26 @@ export function pointPartition(where: Expr | undefined, t: TableInfo, alias: str
 export function updatesKey(s: Extract<Statement, { kind: 'update' }>, t: TableInfo, key: ShardKey): boolean {
   return s.set.some((st) => st.columns.some((c) => isKeyColumn({ kind: 'col', name: c, start: 0, end: 0 }, t, t.name, key)));
 }
+
+/**
+ * A copy of an AST node with every parameter replaced by its bound value as a literal, for SQL
+ * the router sends on without the request's parameters. Null when a parameter is unbound.
+ */
+export function inlineParams<T>(node: T, params: Params): T | null {
+  let missing = false;
+  const copy = (x: unknown): unknown => {
+    if (x === null || typeof x !== 'object' || x instanceof Uint8Array) return x;
+    if (Array.isArray(x)) return x.map(copy);
+    const o = x as Record<string, unknown>;
+    if (o['kind'] === 'param') {
+      const v = paramValue(o as unknown as Extract<Expr, { kind: 'param' }>, params);
+      if (v === undefined) missing = true;
+      return { kind: 'lit', value: v ?? null, start: o['start'], end: o['end'] };
+    }
+    const out: Record<string, unknown> = {};
+    for (const k in o) out[k] = copy(o[k]);
+    return out;
+  };
+  const r = copy(node) as T;
+  return missing ? null : r;
+}
