@@ -107,3 +107,37 @@ for (const [point, committed] of [['2pc:after-prepare', false], ['2pc:after-deci
     }
   });
 }
+
+test('a shard that dies before its 2PC COMMIT is restarted and settled from the decision log; the committed INSERT is whole', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'heliosdb-2pc-shard-'));
+  let s: ServerProcess | undefined;
+  try {
+    s = await start(dir, 2);
+    await sql(s, 'CREATE TABLE acct (id INTEGER PRIMARY KEY, owner TEXT NOT NULL)');
+    assert.equal(await s.stop(), 0);
+    s = await start(dir, 2, { HELIOS_FAULT: 'shard:before-commit:1' });
+    // Both shards die at their first COMMIT, after the decision was logged: the client's commit stands.
+    const r = await sql(s, `INSERT INTO acct VALUES ${Array.from({ length: 30 }, (_, i) => `(${i + 1}, 'batch')`).join(', ')}`);
+    assert.equal(r['rows_affected'], 30);
+    let count: unknown;
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        count = rowsOf(await sql(s, 'SELECT count(*) FROM acct'))[0]![0];
+        if (count === 30) break;
+      } catch {
+        /* UNAVAILABLE while a shard restarts or a partition is fenced */
+      }
+      assert.ok(Date.now() < deadline, `the in-doubt partitions were settled (count ${String(count)})`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.ok(s.lines.some((l) => l['msg'] === 'in-doubt transactions settled after a shard restart' && Number(l['committed']) > 0));
+    assert.equal(await s.stop(), 0);
+    s = await start(dir, 1);
+    assert.deepEqual(rowsOf(await sql(s, 'SELECT count(*), min(id), max(id) FROM acct')), [[30, 1, 30]]);
+    assert.equal(await s.stop(), 0);
+  } finally {
+    await s?.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
