@@ -2,7 +2,7 @@
  * The coordinator's copy of the catalog, and the scratch space where fan-out queries run.
  *
  * A {@link SqlEngine} over an in-memory partition holds the same schema as every partition
- * (rebuilt from partition 0's DDL texts at start and after every DDL). Its tables are always
+ * (rebuilt from partition 0's system-table rows at start and after every DDL). Its tables are always
  * empty, except inside {@link CatalogMirror.withRows}: the router loads the rows it fetched
  * from every partition into a transaction, runs the statement there — with the full SQL engine,
  * so every query shape the engine supports is answered exactly as on one partition — and rolls
@@ -16,7 +16,9 @@ import { HeliosError } from '../errors.js';
 import type { Value } from '../storage/api.js';
 import { openMemoryPartition } from '../storage/memory/index.js';
 import { SqlEngine, type SqlSession } from '../sql/index.js';
-import type { Catalog } from '../sql/catalog.js';
+import { SCHEMA_TABLE, SEQUENCE_TABLE, type Catalog } from '../sql/catalog.js';
+import { columnKind } from '../sql/table-writer.js';
+import { indexDefOf } from '../sql/index-predicate.js';
 
 export class CatalogMirror {
   private engine: SqlEngine;
@@ -33,13 +35,28 @@ export class CatalogMirror {
     return this.engine.catalog;
   }
 
-  /** Rebuilds the schema from DDL texts in creation order (`[type, sql]`, as partitions report it). */
-  rebuild(ddl: readonly (readonly [string, string])[]): void {
-    const engine = new SqlEngine(openMemoryPartition(0));
-    const s = engine.session();
-    for (const [, sql] of ddl) s.execute(sql);
+  /**
+   * Rebuilds the schema from a partition's system-table rows (`[rowid, type, name, tbl_name, id, sql]`):
+   * the rows are copied and the catalog loaded from them exactly as an engine loads its own
+   * (replaying the DDL texts would not do: after ALTER TABLE … RENAME an index's or view's text
+   * may still name the old table), then an empty storage table and index is made for each.
+   */
+  rebuild(schemaRows: readonly Value[][]): void {
+    const partition = openMemoryPartition(0);
+    const txn = partition.begin();
+    txn.createTable({ id: SCHEMA_TABLE, columns: ['text', 'text', 'text', 'integer', 'text'] });
+    txn.createTable({ id: SEQUENCE_TABLE, columns: ['integer'] });
+    for (const r of schemaRows) txn.insert(SCHEMA_TABLE, r[0] as bigint, r.slice(1));
+    txn.commit();
+    const engine = new SqlEngine(partition);
+    const t2 = partition.begin();
+    for (const t of engine.catalog.tables.values()) {
+      t2.createTable({ id: t.id, columns: t.columns.map((c) => columnKind(c.aff)) });
+      for (const ix of t.indexes) t2.createIndex(indexDefOf(t, ix));
+    }
+    t2.commit();
     this.engine = engine;
-    this.session = s;
+    this.session = engine.session();
     this.generation++;
   }
 

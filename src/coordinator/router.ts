@@ -91,7 +91,7 @@ export class Router {
   }
 
   async refreshCatalog(): Promise<void> {
-    this.mirror.rebuild((await this.exec.call({ op: 'schema', p: 0 })) as [string, string][]);
+    this.mirror.rebuild((await this.exec.call({ op: 'schema', p: 0 })) as Value[][]);
     for (const k of [...this.counters.keys()]) if (!this.mirror.catalog.table(k)) this.counters.delete(k);
     this.counterInit.clear();
   }

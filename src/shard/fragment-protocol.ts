@@ -43,7 +43,7 @@ export interface ScanPushdown {
  * - `prepare` / `commit` / `abort`: end `tx` on this partition (commit without prepare = one phase).
  * - `resolve`: commit or abort an in-doubt (PREPAREd before a restart) transaction by gid.
  * - `inDoubt`: the gids PREPAREd and unresolved on each of the shard's partitions.
- * - `schema`: the catalog's DDL texts in creation order (`[type, sql]`, autoindexes left out).
+ * - `schema`: the rows of the catalog's system table (`[rowid, type, name, tbl_name, id, sql]`).
  * - `maxRowid`: the largest rowid a table has used here (max of its rows and its AUTOINCREMENT sequence).
  */
 export type FragmentOp =

@@ -165,17 +165,17 @@ export class PartitionEngines {
     return out;
   }
 
-  private schema(p: number): [string, string][] {
+  /** The schema table's rows (`[rowid, type, name, tbl_name, id, sql]`), as the catalog loads them. */
+  private schema(p: number): Value[][] {
     const txn = this.engine(p).partition.begin();
     try {
-      const rows: [string, string, bigint][] = [];
+      const rows: Value[][] = [];
       const cur = txn.scan(SCHEMA_TABLE);
       for (let b = cur.nextBatch(); b; b = cur.nextBatch()) {
-        for (let i = 0; i < b.length; i++) rows.push([b.value(i, 0) as string, b.value(i, 4) as string, b.value(i, 3) as bigint]);
+        for (let i = 0; i < b.length; i++) rows.push([b.rowid(i), ...[0, 1, 2, 3, 4].map((c) => b.value(i, c))]);
       }
       cur.close();
-      rows.sort((a, b) => (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0));
-      return rows.filter((r) => r[0] !== 'autoindex').map((r) => [r[0], r[1]]);
+      return rows;
     } finally {
       txn.commit();
     }

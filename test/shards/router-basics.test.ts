@@ -124,3 +124,25 @@ test('UNIQUE indexes without the shard key hold across partitions', async () => 
   await one("INSERT INTO users VALUES (110, 'u9@x', 'reuses a freed key')");
   assert.deepEqual((await one("SELECT count(*), count(DISTINCT lower(email)) FROM users")).rows, [[14n, 14n]]);
 });
+
+test('DDL history (indexes, views, ALTER TABLE rename/add/rename column, DROP) keeps every partition and the coordinator in step', async () => {
+  const { router, exec } = await localRouter(4, 2);
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)');
+  await one('CREATE INDEX t_a ON t(a)');
+  await one('CREATE VIEW v AS SELECT id, a FROM t WHERE id > 2');
+  await one("INSERT INTO t (a) VALUES ('x'), ('y'), ('z'), ('w')");
+  await one('ALTER TABLE t RENAME TO t2');
+  await one('ALTER TABLE t2 ADD COLUMN b INTEGER DEFAULT 7');
+  await assert.rejects(one('ALTER TABLE t2 RENAME COLUMN a TO name'), /view v may reference it/, 'a failed DDL is rolled back everywhere');
+  await one('DROP VIEW v');
+  await one('ALTER TABLE t2 RENAME COLUMN a TO name');
+  await one("INSERT INTO t2 (name) VALUES ('q')");
+  assert.deepEqual((await one('SELECT id, name, b FROM t2 ORDER BY id')).rows, [[1n, 'x', 7n], [2n, 'y', 7n], [3n, 'z', 7n], [4n, 'w', 7n], [5n, 'q', 7n]]);
+  assert.deepEqual((await one("SELECT count(*) FROM t2 WHERE name = 'q'")).rows, [[1n]]);
+  await one('DROP TABLE t2');
+  await assert.rejects(one('SELECT * FROM t2'), /no such table/);
+  for (let p = 0; p < 4; p++) assert.equal(exec.shards[p % 2]!.engine(p).catalog.tables.size, 0, `partition ${p} dropped it`);
+  await one('CREATE TABLE t2 (id INTEGER PRIMARY KEY, c TEXT)');
+  assert.equal((await one("INSERT INTO t2 (c) VALUES ('again')")).lastInsertId, 1n, 'a re-created table starts its own rowids, as in SQLite');
+});
