@@ -7,7 +7,7 @@
  *
  * for Get-by-key and a 50-row List page over a 10k-row `orders` table on the product's engine
  * (memory partition), single-threaded. Prints ops/s and the ratio to the reference, and writes
- * bench/results/api.md. Run: `npm run build && node dist/bench/api/schema-api-bench.js [rounds]`.
+ * bench/results/api-schema.md. Run: `npm run build && node dist/bench/api/schema-api-bench.js [rounds]`.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -96,4 +96,4 @@ for (const grp of groups) {
 }
 const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
-writeFileSync(`${dir}api.md`, `${lines.join('\n')}\n`);
+writeFileSync(`${dir}api-schema.md`, `${lines.join('\n')}\n`);

@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Backend } from '../../src/kernels/backend.js';
 import { ScalarBackend } from '../../src/kernels/scalar-backend.js';
-import { loadBackend } from '../../src/kernels/select-backend.js';
+import { NATIVE_MIN_ROWS, loadBackend } from '../../src/kernels/select-backend.js';
 import { runSuite, PAGE_ROWS, type Layout, type Row } from './kernel-suite.js';
 import { machine } from './timing.js';
 
@@ -99,6 +99,7 @@ for (const suite of SUITES) {
   say('');
   say(`suite ${suite.name}: backends ${meta.backends.join(', ')}${meta.missing.length ? `; not loaded: ${meta.missing.join('; ')}` : ''}`);
   say('"none" is the scalar reference backend (written for obviousness); "JS loop" is the tight plain-JS loop for the same job.');
+  say(`avx2/avx512 are loaded as the product loads them: bitmap algebra always, and column kernels under ${NATIVE_MIN_ROWS} rows, run in WASM (an N-API call costs more than a small batch of work)${PAGE_ROWS < NATIVE_MIN_ROWS ? ', so their page-regime columns measure WASM' : ''}.`);
 }
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);

@@ -4,14 +4,17 @@
  * (better-sqlite3, in-memory) on the same data in the same run. Prints time per query for both
  * and the ratio (ours / SQLite; lower is better) and writes bench/results/sql-<date>.json.
  *
- *   node dist/bench/sql/sql-bench.js [--orders 50000] [--seconds 1] [--storage paged|memory]
+ *   node dist/bench/sql/sql-bench.js [--orders 50000] [--seconds 1] [--storage paged|memory] [--runs 3] [--only <case>]
+ *
+ * Each case is timed `--runs` times (SQLite then ours, alternating, so both see the same load);
+ * the reported numbers are the medians, and the JSON keeps every run's ratio and the load average.
  *
  * Both run prepared/cached statements with parameters; SQLite's numbers are its C engine plus the
  * better-sqlite3 binding, ours are TypeScript end to end (parse cached, plan cached).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SqlEngine } from '../../src/sql/index.js';
@@ -25,7 +28,10 @@ const arg = (name: string, dflt: number): number => { const i = args.indexOf(`--
 const ORDERS = arg('orders', 50000);
 const CUSTOMERS = Math.max(10, Math.floor(ORDERS / 50));
 const SECONDS = arg('seconds', 1);
+const RUNS = arg('runs', 3);
 const STORAGE = args.includes('--storage') ? args[args.indexOf('--storage') + 1]! : 'paged';
+/** `--only <text>`: run just the cases whose name contains it (for profiling one query). */
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]! : null;
 
 /** The partition under test: the server's paged engine (async WAL, 128 MiB pool) or the memory model. */
 function openBenchPartition(): { partition: Partition; cleanup: () => void } {
@@ -97,27 +103,40 @@ function main(): void {
   s.execute('COMMIT');
   console.log(`loaded ${ORDERS} orders, ${CUSTOMERS} customers into both engines in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const results: { case: string; sqliteUs: number; oursUs: number; ratio: number; sameResult: boolean }[] = [];
+  const results: { case: string; sqliteUs: number; oursUs: number; ratio: number; ratios: number[]; sameResult: boolean }[] = [];
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const loadBefore = loadavg()[0]!;
   console.log(`${'case'.padEnd(52)} ${'sqlite µs'.padStart(10)} ${'ours µs'.padStart(10)} ${'ratio'.padStart(7)}`);
   for (const c of CASES) {
+    if (ONLY !== null && !c.name.includes(ONLY)) continue;
     const st = db.prepare(c.sql).raw(true);
     const p = c.params();
     const a = JSON.stringify(st.all(...p), (_k, v) => (typeof v === 'bigint' ? v.toString() : typeof v === 'number' ? Number(v.toPrecision(12)) : v));
     const b = JSON.stringify(s.execute(c.sql, p).rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : typeof v === 'number' ? Number(v.toPrecision(12)) : v));
-    const lite = timeIt(() => { st.all(...c.params()); });
-    const ours = timeIt(() => { s.execute(c.sql, c.params()); });
-    const ratio = ours.perOpUs / lite.perOpUs;
-    results.push({ case: c.name, sqliteUs: lite.perOpUs, oursUs: ours.perOpUs, ratio, sameResult: a === b });
-    console.log(`${c.name.padEnd(52)} ${lite.perOpUs.toFixed(1).padStart(10)} ${ours.perOpUs.toFixed(1).padStart(10)} ${ratio.toFixed(1).padStart(6)}x${a === b ? '' : '  (RESULTS DIFFER)'}`);
+    const liteUs: number[] = [];
+    const oursUs: number[] = [];
+    const ratios: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const lite = timeIt(() => { st.all(...c.params()); });
+      const ours = timeIt(() => { s.execute(c.sql, c.params()); });
+      liteUs.push(lite.perOpUs);
+      oursUs.push(ours.perOpUs);
+      ratios.push(ours.perOpUs / lite.perOpUs);
+    }
+    const ratio = median(ratios);
+    results.push({ case: c.name, sqliteUs: median(liteUs), oursUs: median(oursUs), ratio, ratios, sameResult: a === b });
+    console.log(`${c.name.padEnd(52)} ${median(liteUs).toFixed(1).padStart(10)} ${median(oursUs).toFixed(1).padStart(10)} ${ratio.toFixed(2).padStart(6)}x${a === b ? '' : '  (RESULTS DIFFER)'}`);
   }
   const here = dirname(fileURLToPath(import.meta.url));
   const root = resolve(here, '../../..');
   const pkg = JSON.parse(readFileSync(resolve(root, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string };
   const out = {
     date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30),
+    loadAvg1m: { before: loadBefore, after: loadavg()[0]! }, runs: RUNS, ratioIs: `median over ${RUNS} runs of ours/SQLite`,
     betterSqlite3: pkg.version, sqlite: (db.prepare('SELECT sqlite_version()').pluck().get() as string), orders: ORDERS, customers: CUSTOMERS,
     storage: STORAGE === 'paged' ? 'paged partition (async WAL, 128 MiB buffer pool); SQLite :memory:' : 'memory partition; SQLite :memory:', results,
   };
+  if (ONLY !== null) { cleanup(); return; } // a partial run is for profiling, not a result
   mkdirSync(resolve(root, 'bench/results'), { recursive: true });
   const file = resolve(root, `bench/results/sql-${STORAGE}-${out.date.slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');

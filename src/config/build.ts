@@ -7,7 +7,9 @@
  * working directory, like any command-line path. Returned paths are absolute.
  *
  * Rules that span keys:
- *   - `api.tls.enabled` needs `cert_path` and `key_path`, both readable files;
+ *   - `api.tls.enabled` needs `cert_path` and `key_path`, both readable files holding a PEM
+ *     certificate and its matching private key (checked here, so a wrong file is a config error
+ *     naming the key rather than a TLS failure on the first handshake);
  *   - a non-empty `schema.init_sql` must be a readable file;
  *   - REST, gRPC and (when enabled) metrics need distinct ports, except 0 (each picks a free one);
  *   - `observability.tracing_enabled` needs a `tracing_endpoint`;
@@ -15,7 +17,9 @@
  *   - `performance.use_io_uring = true` is accepted with a warning: Node.js has no io_uring path.
  */
 
-import { accessSync, constants, statSync } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Collector } from './collector.js';
 import { formatKey, type KeyPath } from './key-lines.js';
@@ -113,6 +117,28 @@ function checkTls(config: HeliosConfig, c: Collector): void {
     const path = ['api', 'tls', key];
     if (tls[key] === '') c.at(path, `required when api.tls.enabled = true; expected ${what}`, ['api', 'tls', 'enabled']);
     else checkFile(tls[key], path, what, c);
+  }
+  const certKey = ['api', 'tls', 'cert_path'];
+  const keyKey = ['api', 'tls', 'key_path'];
+  if (c.hasProblem(certKey) || c.hasProblem(keyKey)) return;
+  const cert = readFileSync(tls.cert_path);
+  const key = readFileSync(tls.key_path);
+  try {
+    new X509Certificate(cert);
+  } catch (e) {
+    c.at(certKey, `expected a PEM certificate, but ${tls.cert_path} does not hold one (${(e as Error).message})`);
+    return;
+  }
+  try {
+    createPrivateKey(key);
+  } catch (e) {
+    c.at(keyKey, `expected a PEM private key (unencrypted), but ${tls.key_path} does not hold one (${(e as Error).message})`);
+    return;
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (e) {
+    c.at(keyKey, `expected the private key of the certificate in ${tls.cert_path}, but ${tls.key_path} does not match it (${(e as Error).message})`);
   }
 }
 

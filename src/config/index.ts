@@ -29,6 +29,7 @@ import { Collector } from './collector.js';
 import { ConfigError } from './config-error.js';
 import { applyEnv, CONFIG_FILE_VARIABLE, type Env } from './env.js';
 import { CONFIG_SCHEMA, type HeliosConfig } from './schema.js';
+import { tomlShapeOf } from './object-source.js';
 import { validateDocument, type Draft } from './validate.js';
 
 export { ConfigError, type ConfigProblem } from './config-error.js';
@@ -55,7 +56,25 @@ export interface LoadOptions {
   readonly env?: Env;
   /** Where cgroups are mounted (default `/sys/fs/cgroup`); tests point it at a fake tree. */
   readonly cgroupRoot?: string;
+  /**
+   * Keys the file (or object, or environment) must set rather than leave to the default — the
+   * embedded library requires `database.path`, since a library writing to `./data` of whatever
+   * directory the host process runs in would surprise. Each is reported like any other problem.
+   */
+  readonly required?: readonly RequiredKey[];
 }
+
+export interface RequiredKey {
+  /** e.g. `['database', 'path']`. */
+  readonly path: readonly string[];
+  /** The message after "required …; expected …", e.g. "the data directory". */
+  readonly expected: string;
+  /** Who requires it, for the message: "by Database.open". */
+  readonly by: string;
+}
+
+/** The `source` of a configuration given as an object ({@link loadConfigObject}). */
+export const OBJECT_SOURCE = '<configuration object>';
 
 /**
  * Loads the configuration the process runs with (see the module doc for the order).
@@ -65,7 +84,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const fromVariable = opts.file === undefined && (env[CONFIG_FILE_VARIABLE] ?? '') !== '';
   const file = opts.file ?? (fromVariable ? env[CONFIG_FILE_VARIABLE] : undefined);
-  if (file === undefined) return configure('', undefined, env, opts.cgroupRoot);
+  if (file === undefined) return configure('', undefined, undefined, env, opts);
 
   const abs = resolve(file);
   let text: string;
@@ -89,7 +108,17 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
       },
     ]);
   }
-  return parseConfigText(text, abs, env, opts.cgroupRoot);
+  return configure(text, undefined, abs, env, opts);
+}
+
+/**
+ * Validates a configuration given as a JavaScript object with the TOML's sections and keys
+ * (`{ database: { path: './db' }, api: { rest_port: 0 } }`), with the same checks and messages
+ * as a file; problems name `<configuration object>` instead of a file and line. Relative paths
+ * are relative to the working directory. The environment applies only if `opts.env` is given.
+ */
+export function loadConfigObject(object: Readonly<Record<string, unknown>>, opts: Omit<LoadOptions, 'file'> = {}): LoadedConfig {
+  return configure('', tomlShapeOf(object) as Record<string, unknown>, undefined, opts.env ?? {}, opts);
 }
 
 /**
@@ -97,7 +126,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
  * and names the file in messages; made absolute against the working directory).
  */
 export function parseConfigText(text: string, file: string, env: Env = process.env, cgroupRoot?: string): LoadedConfig {
-  return configure(text, resolve(file), env, cgroupRoot);
+  return configure(text, undefined, resolve(file), env, cgroupRoot === undefined ? {} : { cgroupRoot });
 }
 
 /**
@@ -105,11 +134,13 @@ export function parseConfigText(text: string, file: string, env: Env = process.e
  * every key at its default, `database.path` = `<cwd>/data`, worker_threads = the CPU limit.
  */
 export function defaultConfig(): HeliosConfig {
-  return configure('', undefined, {}, undefined).config;
+  return configure('', undefined, undefined, {}, {}).config;
 }
 
-function configure(text: string, file: string | undefined, env: Env, cgroupRoot: string | undefined): LoadedConfig {
-  const source = file ?? EMBEDDED_SOURCE;
+/** `object` is an already-parsed document (from {@link loadConfigObject}); else `text` is parsed. */
+function configure(text: string, object: Record<string, unknown> | undefined, file: string | undefined, env: Env, opts: LoadOptions): LoadedConfig {
+  const cgroupRoot = opts.cgroupRoot;
+  const source = file ?? (object ? OBJECT_SOURCE : EMBEDDED_SOURCE);
   // A UTF-8 byte-order mark (Windows editors) is not TOML; drop it rather than fail on line 1.
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const c = new Collector(source, body);
@@ -124,8 +155,13 @@ function configure(text: string, file: string | undefined, env: Env, cgroupRoot:
       throw new ConfigError([{ file: source, line: e.line, column: e.column, message: syntaxMessage(e) }]);
     }
     draft = validateDocument(doc, CONFIG_SCHEMA, c);
+  } else if (object) {
+    draft = validateDocument(object, CONFIG_SCHEMA, c);
   }
   applyEnv(draft, env, c);
+  for (const r of opts.required ?? []) {
+    if (c.originOf(r.path) === undefined && !c.hasProblem(r.path)) c.inFile(r.path, `required ${r.by}; expected ${r.expected}`);
+  }
   // Carry on even after problems: a rejected value leaves a hole that takes its default, and the
   // cross-key rules skip keys already reported (Collector.at), so one run reports everything.
   const config = buildConfig(draft, c, {

@@ -50,10 +50,12 @@ export interface StructuredResult {
 
 /**
  * Whether a request body (JSON or protobuf bytes holding SQL text) may hold DDL: a CREATE, DROP
- * or ALTER keyword anywhere. False positives (the word in a string literal) only cost one extra
- * schema round trip; the bytes are read as latin1, which keeps ASCII keywords intact.
+ * or ALTER keyword anywhere. False positives (the word in a string literal, `recreate`) only cost
+ * one extra schema round trip; the bytes are read as latin1, which keeps ASCII keywords intact.
+ * IMPORTANT: no word boundary before the keyword — in protobuf the SQL string follows its length
+ * byte, which may read as a letter (69 = 'E'): "\x0a E CREATE TABLE…" has no boundary at 'C'.
  */
-const DDL_WORD = /\b(?:create|drop|alter)\b/i;
+const DDL_WORD = /(?:create|drop|alter)\b/i;
 export function mayHoldDdl(body: Uint8Array): boolean {
   return DDL_WORD.test(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1'));
 }

@@ -42,6 +42,7 @@ import { selectBackend, SIMD_ACCELERATION_VALUES, type SimdAcceleration } from '
 
 export { Kernels, type ColumnRef, type HashArray, type Selection } from './kernels.js';
 export { hashKey } from './hash.js';
+export { MemoryViews } from './memory-views.js';
 export { SumAccumulator, type SumData } from './sum.js';
 export type { BackendName } from './backend.js';
 export type { CompareOp, SqlConstant } from './constants.js';

@@ -123,7 +123,7 @@ export class Kernels {
     if (negate && hasNull) return this.fill(sel, false);
     const mark = this.scratch.mark();
     const at = this.scratch.alloc(set.length * 8, 'inList');
-    const v = this.views.refresh();
+    const v = this.views.cover(this.check.size);
     if (col.kind === 'i64') {
       v.i64.set(set as bigint[], at >>> 3);
       this.impl.inI64(col.byteOffset, col.nullBitmapOffset, rows, at, set.length, negate, sel.byteOffset);
@@ -157,7 +157,7 @@ export class Kernels {
 
   private fill(sel: Selection, on: boolean): Selection {
     const bytes = (sel.rows + 7) >>> 3;
-    const u8 = this.views.refresh().u8;
+    const u8 = this.views.cover(this.check.size).u8;
     u8.fill(on ? 0xff : 0, sel.byteOffset, sel.byteOffset + bytes);
     if (on && (sel.rows & 7) !== 0) u8[sel.byteOffset + bytes - 1] = (1 << (sel.rows & 7)) - 1;
     return sel;
@@ -207,7 +207,7 @@ export class Kernels {
    */
   selectedRows(sel: Selection, out?: Uint32Array): Uint32Array {
     this.check.selection(sel, sel.rows, 'selectedRows');
-    const u8 = this.views.refresh().u8;
+    const u8 = this.views.cover(this.check.size).u8;
     const bytes = (sel.rows + 7) >>> 3;
     let n = 0;
     if (out === undefined) {
@@ -297,8 +297,8 @@ export class Kernels {
       if (col.kind === 'i64') this.sumIntegers(col, rows, eff, n, acc);
       else {
         this.impl.sumF64(col.byteOffset, eff.byteOffset, rows, this.scratch.resultAt);
-        const v = this.views.refresh();
-        acc.addRealLanes(v.f64.slice(this.scratch.resultAt >>> 3, (this.scratch.resultAt >>> 3) + 16), n);
+        const v = this.views.cover(this.check.size);
+        acc.addRealLanes(v.f64, n, this.scratch.resultAt >>> 3);
       }
     }
     this.scratch.release(mark);
@@ -307,7 +307,7 @@ export class Kernels {
   private sumIntegers(col: ColumnRef, rows: number, eff: Selection, n: number, acc: SumAccumulator): void {
     if (acc.exact) {
       this.impl.sumI64(col.byteOffset, eff.byteOffset, rows, this.scratch.resultAt);
-      const { i64, u64 } = this.views.refresh();
+      const { i64, u64 } = this.views.cover(this.check.size);
       const r = this.scratch.resultAt >>> 3;
       const pos = (i64[r]! << 32n) + u64[r + 1]!;
       const neg = (i64[r + 2]! << 32n) + u64[r + 3]!;
@@ -354,7 +354,7 @@ export class Kernels {
   }
 
   private forEachSelected(sel: Selection, fn: (i: number, views: MemoryViews) => void): void {
-    const v = this.views.refresh();
+    const v = this.views.cover(this.check.size);
     for (let i = 0; i < sel.rows; i++) {
       if ((v.u8[sel.byteOffset + (i >>> 3)]! >>> (i & 7)) & 1) fn(i, v);
     }

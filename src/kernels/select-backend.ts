@@ -32,11 +32,23 @@ const CHAINS: Record<SimdAcceleration, readonly BackendName[]> = {
 };
 
 /**
+ * Below this many rows a native backend hands a column kernel to WASM too. Measured (rangeI64,
+ * 2-core EPYC under load, node 20): 116 rows — a leaf of the 8 KiB-page orders table — 674 ns
+ * per N-API call vs 85 ns into WASM; 1024 rows 851 vs 861 ns; 4096 rows 2.2 vs 2.8 µs; 16384
+ * rows 8.4 vs 14.6 µs. So a call costs ~0.6 µs more; the break-even is where the native
+ * kernel's speed-up pays that: ~720 rows for sum i64 (WASM ~8 GB/s vs AVX-512 ~45), ~1000 for
+ * hashes, ~1300 for REAL sums and MIN/MAX, ~2000 for comparisons (bench/kernels array regime).
+ * 1024 keeps page batches (~116 rows at 8 KiB pages) in WASM and anything larger native.
+ */
+export const NATIVE_MIN_ROWS = 1024;
+
+/**
  * Loads one backend by name. A native backend takes its bitmap algebra (and/or/andNot/not/
  * popcount) from WASM when WASM loads: those kernels touch only ceil(rows/8) bytes, so per call
- * the N-API transition (~50–100 ns) costs more than the work, and a WASM call costs ~10 ns
- * (bench/kernels, page regime). Results are the same either way; only the column kernels are
- * native.
+ * the N-API transition costs more than the work, and a WASM call costs ~10–100 ns
+ * (bench/kernels, page regime). Its column kernels go to WASM below {@link NATIVE_MIN_ROWS}
+ * rows (a page-sized batch) for the same reason. Results are the same either way (the backends
+ * are held bit-identical by test/kernels/backends-agree).
  */
 export function loadBackend(name: BackendName, memory: WebAssembly.Memory): Backend {
   switch (name) {
@@ -44,8 +56,22 @@ export function loadBackend(name: BackendName, memory: WebAssembly.Memory): Back
       const native = loadNativeBackend(memory, name);
       let wasm: Backend;
       try { wasm = loadWasmBackend(memory); } catch { return native; }
+      const m = NATIVE_MIN_ROWS;
       return {
-        ...native,
+        name: native.name,
+        rangeI64: (col, nulls, rows, lo, hi, negate, out) => (rows < m ? wasm : native).rangeI64(col, nulls, rows, lo, hi, negate, out),
+        rangeF64: (col, nulls, rows, lo, hi, negate, out) => (rows < m ? wasm : native).rangeF64(col, nulls, rows, lo, hi, negate, out),
+        inI64: (col, nulls, rows, set, setLen, negate, out) => (rows < m ? wasm : native).inI64(col, nulls, rows, set, setLen, negate, out),
+        inF64: (col, nulls, rows, set, setLen, negate, out) => (rows < m ? wasm : native).inF64(col, nulls, rows, set, setLen, negate, out),
+        validF64: (col, nulls, rows, out) => (rows < m ? wasm : native).validF64(col, nulls, rows, out),
+        sumI64: (col, sel, rows, res) => (rows < m ? wasm : native).sumI64(col, sel, rows, res),
+        sumF64: (col, sel, rows, res) => (rows < m ? wasm : native).sumF64(col, sel, rows, res),
+        hashI64: (col, nulls, rows, seed, out) => (rows < m ? wasm : native).hashI64(col, nulls, rows, seed, out),
+        hashF64: (col, nulls, rows, seed, out) => (rows < m ? wasm : native).hashF64(col, nulls, rows, seed, out),
+        minI64: (col, sel, rows) => (rows < m ? wasm : native).minI64(col, sel, rows),
+        maxI64: (col, sel, rows) => (rows < m ? wasm : native).maxI64(col, sel, rows),
+        minF64: (col, sel, rows) => (rows < m ? wasm : native).minF64(col, sel, rows),
+        maxF64: (col, sel, rows) => (rows < m ? wasm : native).maxF64(col, sel, rows),
         andBits: wasm.andBits, orBits: wasm.orBits, andNotBits: wasm.andNotBits, notBits: wasm.notBits,
         popcount: wasm.popcount,
       };

@@ -90,8 +90,11 @@ export class SumAccumulator {
     return true;
   }
 
-  /** Folds a batch's 8 KBN lanes (`lanes` = s[0..7], c[0..7]) of `n` REAL values into the sum. */
-  addRealLanes(lanes: Float64Array, n: number): void {
+  /**
+   * Folds a batch's 8 KBN lanes (`lanes[at..]` = s[0..7], c[0..7]) of `n` REAL values into the
+   * sum. `at` lets the caller pass a view of the kernels' result area without copying it.
+   */
+  addRealLanes(lanes: Float64Array, n: number, at = 0): void {
     if (n === 0) return;
     this.count += n;
     if (!this.approx) {
@@ -100,8 +103,8 @@ export class SumAccumulator {
     } else {
       this.overflow = false;
     }
-    for (let l = 0; l < 8; l++) this.kbnStep(lanes[l]!);
-    for (let l = 0; l < 8; l++) this.rErr += lanes[8 + l]!;
+    for (let l = 0; l < 8; l++) this.kbnStep(lanes[at + l]!);
+    for (let l = 0; l < 8; l++) this.rErr += lanes[at + 8 + l]!;
   }
 
   toData(): SumData {

@@ -1,8 +1,14 @@
 /**
  * The gRPC server (@grpc/grpc-js): the static `heliosdb.v1.Database` service of the contract and
- * the standard `grpc.health.v1.Health` service. Database methods not implemented yet answer
- * UNIMPLEMENTED (grpc-js does that for any method missing from the implementation); garbage
- * bytes in a request fail to deserialize and get INTERNAL from grpc-js without reaching us.
+ * the standard `grpc.health.v1.Health` service, the generated per-table services
+ * (attachSchema), and a library user's own services (addUserService). Database methods not
+ * implemented yet answer UNIMPLEMENTED (grpc-js does that for any method missing from the
+ * implementation). Requests travel as bytes to the shard, whose strict reader answers garbage
+ * with BAD_REQUEST → INVALID_ARGUMENT.
+ *
+ * Limits: `grpc.max_receive_message_length` = max_request_size_mb (RESOURCE_EXHAUSTED beyond),
+ * `grpc.max_concurrent_streams` per connection, and max_connections at accept — the listening
+ * socket is ours (grpc-listener.ts), so TLS and the connection gate live there.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -15,6 +21,8 @@ import { errorMessage, grpcStatusOf } from './error-map.js';
 import type { Metrics } from './metrics.js';
 import { fixProto3Optional } from './schema-api/index.js';
 import type { SchemaService } from './schema-service.js';
+import type { ConnectionGate } from './connection-gate.js';
+import { listenGrpc, type GrpcListener, type TlsFiles } from './grpc-listener.js';
 
 /** A copy of a service definition whose methods take and return raw bytes. */
 function passthrough(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
@@ -37,7 +45,25 @@ export interface GrpcOptions {
   host: string;
   port: number;
   maxRequestBytes: number;
-  tls?: { certPath: string; keyPath: string };
+  tls?: TlsFiles;
+  /** `max_connections`, shared with REST; none = unlimited. */
+  gate?: ConnectionGate;
+  /** Concurrent calls (HTTP/2 streams) per connection; default {@link DEFAULT_MAX_STREAMS_PER_CONNECTION}. */
+  maxConcurrentStreams?: number;
+}
+
+/**
+ * Concurrent calls per connection. 100 is the floor RFC 9113 recommends and what most servers
+ * advertise; a client that wants more opens more connections (and meets `max_connections`).
+ * Together the two bound the calls in flight at max_connections × 100. Clients queue calls
+ * beyond it themselves; a stream over it is refused (REFUSED_STREAM) by HTTP/2.
+ */
+export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 100;
+
+/** A user's own gRPC service, served next to the built-in ones (`Database.serve`). */
+export interface UserGrpcService {
+  definition: grpc.ServiceDefinition;
+  implementation: grpc.UntypedServiceImplementation;
 }
 
 const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: false, oneofs: true, includeDirs: [PROTO_DIR] };
@@ -54,6 +80,7 @@ export class GrpcServer {
   private readonly server: grpc.Server;
   readonly definitions: protoLoader.PackageDefinition;
   port = 0;
+  private listener: GrpcListener | null = null;
   private readonly watchers = new Set<NodeJS.Timeout>();
   private schema: SchemaService | null = null;
 
@@ -65,6 +92,7 @@ export class GrpcServer {
   ) {
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': opts.maxRequestBytes,
+      'grpc.max_concurrent_streams': opts.maxConcurrentStreams ?? DEFAULT_MAX_STREAMS_PER_CONNECTION,
     });
     this.definitions = protoLoader.loadSync(['heliosdb/v1/database.proto', 'grpc/health/v1/health.proto'], LOADER_OPTIONS);
     // Requests and responses pass through as bytes: the shard decodes the request and encodes
@@ -114,6 +142,21 @@ export class GrpcServer {
     schema.attachGrpc(this.server, statics);
   }
 
+  /**
+   * Serves a user's service on this server. A method path that a built-in (or earlier user)
+   * service already serves is refused with BAD_REQUEST naming it, before anything is added.
+   */
+  addUserService(service: UserGrpcService, where: string): void {
+    for (const m of Object.values(service.definition)) {
+      if (typeof m?.path !== 'string') throw new HeliosError('BAD_REQUEST', `${where}: not a grpc-js service definition (a method has no path)`);
+    }
+    try {
+      this.server.addService(service.definition, service.implementation);
+    } catch (e) {
+      throw new HeliosError('BAD_REQUEST', `${where}: ${(e as Error).message}`);
+    }
+  }
+
   /** The .proto files of the static services (path under proto/ → text), for GET /v1/protos. */
   static staticProtos(): Map<string, string> {
     const files = ['heliosdb/v1/database.proto', 'grpc/health/v1/health.proto'];
@@ -147,8 +190,7 @@ export class GrpcServer {
   }
 
   private observe(route: string, status: string, t0: number): void {
-    this.metrics.requests.inc({ interface: 'grpc', route, status });
-    this.metrics.latency.observe({ interface: 'grpc', route }, (performance.now() - t0) / 1000);
+    this.metrics.record('grpc', route, status, (performance.now() - t0) / 1000);
   }
 
   private servingStatus(service: string): Serving {
@@ -157,17 +199,17 @@ export class GrpcServer {
   }
 
   private count(route: string, status: string): void {
-    this.metrics.requests.inc({ interface: 'grpc', route, status });
+    this.metrics.record('grpc', route, status);
   }
 
   async listen(): Promise<number> {
-    const creds = this.opts.tls
-      ? grpc.ServerCredentials.createSsl(null, [{ private_key: readFileSync(this.opts.tls.keyPath), cert_chain: readFileSync(this.opts.tls.certPath) }], false)
-      : grpc.ServerCredentials.createInsecure();
-    const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
-    this.port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(`${host}:${this.opts.port}`, creds, (err, port) => (err ? reject(err) : resolve(port)));
+    this.listener = await listenGrpc(this.server, {
+      host: this.opts.host,
+      port: this.opts.port,
+      ...(this.opts.tls ? { tls: this.opts.tls } : {}),
+      ...(this.opts.gate ? { gate: this.opts.gate } : {}),
     });
+    this.port = this.listener.port;
     return this.port;
   }
 
@@ -175,6 +217,7 @@ export class GrpcServer {
   async close(graceMs = 3000): Promise<void> {
     for (const t of this.watchers) clearInterval(t);
     this.watchers.clear();
+    const listening = this.listener?.close();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         this.log.warn('gRPC calls still running at shutdown: cancelling them');
@@ -186,5 +229,7 @@ export class GrpcServer {
         resolve();
       });
     });
+    this.listener?.destroyRemaining();
+    await listening;
   }
 }

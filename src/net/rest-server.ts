@@ -11,17 +11,27 @@ import type { Coordinator } from '../coordinator/index.js';
 import { HTTP_STATUS, errorBody } from './error-map.js';
 import type { Metrics } from './metrics.js';
 import type { SchemaService } from './schema-service.js';
+import { refusalMessage, type ConnectionGate } from './connection-gate.js';
+import type { TlsFiles } from './grpc-listener.js';
 
 export interface RestOptions {
   host: string;
   port: number;
   maxRequestBytes: number;
   enableCors: boolean;
-  tls?: { certPath: string; keyPath: string };
+  tls?: TlsFiles;
+  /** `max_connections`, shared with gRPC; none = unlimited. */
+  gate?: ConnectionGate;
 }
+
+/** Registers a user's own routes on the REST server's hyper-express app (`Database.serve`). */
+export type UserRestRoutes = (app: HyperExpress.Server) => void;
 
 type Req = HyperExpress.Request;
 type Res = HyperExpress.Response;
+
+/** What hyper-express's `type('json')` resolves to, without its mime lookup per response. */
+const JSON_UTF8 = 'application/json; charset=utf-8';
 
 const idPrefix = randomBytes(3).toString('hex');
 let idCounter = 0;
@@ -46,7 +56,42 @@ export class RestServer {
       max_body_length: opts.maxRequestBytes * 2 + 65536,
       ...(opts.tls ? { cert_file_name: opts.tls.certPath, key_file_name: opts.tls.keyPath } : {}),
     });
+    if (opts.gate) this.limitConnections(opts.gate);
     this.routes();
+  }
+
+  /**
+   * Registers a user's routes. They sit beside the built-in ones: uWebSockets prefers static
+   * segments over wildcards, so `/v1/sql`, `/health` and friends keep their handlers, and a
+   * user's static route wins over the generated `/v1/*` resource routes. Call before listen().
+   */
+  addUserRoutes(register: UserRestRoutes): void {
+    register(this.app);
+  }
+
+  /** The hyper-express app (for a library user's routes). */
+  get hyperExpress(): HyperExpress.Server {
+    return this.app;
+  }
+
+  /**
+   * `max_connections` at accept: uWebSockets reports each socket's open and close through its
+   * filter; a socket opened over the limit is answered 503 UNAVAILABLE (the contract's body,
+   * Retry-After) at once and closed — before it sends anything, so the reply is the response to
+   * its first request. Sockets already open are untouched. See ConnectionGate for the counting.
+   */
+  private limitConnections(gate: ConnectionGate): void {
+    const body = JSON.stringify({ error: { code: 'UNAVAILABLE', message: refusalMessage(gate.limit) } });
+    this.app.uws_instance.filter((res, count) => {
+      if (count < 0) {
+        gate.closed();
+        return;
+      }
+      if (gate.opened()) return;
+      res.cork(() => {
+        res.writeStatus('503 Service Unavailable').writeHeader('Content-Type', 'application/json').writeHeader('Retry-After', '1').end(body, true);
+      });
+    });
   }
 
   async listen(): Promise<number> {
@@ -154,23 +199,24 @@ export class RestServer {
     this.app.post(path, (req: Req, res: Res) => this.run(path, req, res, async (r) => handler(r, await this.readJsonBytes(r))));
   }
 
+  /**
+   * Runs a handler and sends its reply. Hot path: no per-request listeners (hyper-express sets
+   * `completed` when the client aborts, which is all we need to know after the await), and
+   * content types as constants rather than a mime lookup per response.
+   */
   private async run(route: string, req: Req, res: Res, handler: (req: Req) => Promise<Reply>): Promise<void> {
     const t0 = performance.now();
-    let aborted = false;
-    res.once('abort', () => {
-      aborted = true;
-    });
     try {
       const reply = await handler(req);
-      if (aborted) return;
-      if (reply.retryAfter) res.header('Retry-After', '1');
+      if (res.completed) return; // the client went away
+      if (reply.retryAfter) res.header('retry-after', '1');
       res.status(reply.status);
-      if (reply.text !== undefined) res.header('Content-Type', 'text/plain; charset=utf-8').send(reply.text);
-      else if (reply.raw) res.type('json').send(Buffer.from(reply.raw.buffer, reply.raw.byteOffset, reply.raw.byteLength));
-      else res.json(reply.body);
+      if (reply.text !== undefined) res.header('content-type', 'text/plain; charset=utf-8').send(reply.text);
+      else if (reply.raw) res.header('content-type', JSON_UTF8, true).send(Buffer.from(reply.raw.buffer, reply.raw.byteOffset, reply.raw.byteLength));
+      else res.header('content-type', 'application/json', true).send(JSON.stringify(reply.body));
       this.observe(route, reply.status, t0);
     } catch (e) {
-      if (aborted) return;
+      if (res.completed) return;
       let err = HeliosError.from(e);
       if (err.code === 'INTERNAL') {
         const id = nextRequestId();
@@ -189,8 +235,7 @@ export class RestServer {
   }
 
   private observe(route: string, status: number, t0: number): void {
-    this.metrics.requests.inc({ interface: 'rest', route, status: String(status) });
-    this.metrics.latency.observe({ interface: 'rest', route }, (performance.now() - t0) / 1000);
+    this.metrics.record('rest', route, String(status), (performance.now() - t0) / 1000);
   }
 
   private async readJson(req: Req): Promise<unknown> {
@@ -220,7 +265,8 @@ export class RestServer {
     if (Number.isFinite(declared) && declared > this.opts.maxRequestBytes) {
       throw new HeliosError('PAYLOAD_TOO_LARGE', `request body of ${declared} bytes is over the limit of ${this.opts.maxRequestBytes} bytes (max_request_size_mb)`);
     }
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const header = req.headers['content-type'] ?? '';
+    const type = header === 'application/json' ? header : header.split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json' && !type.endsWith('+json')) {
       throw new HeliosError('UNSUPPORTED_MEDIA_TYPE', `expected Content-Type: application/json, got ${type === '' ? 'none' : JSON.stringify(type)}`);
     }

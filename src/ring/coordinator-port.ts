@@ -185,10 +185,17 @@ export class CoordinatorPort {
     this.armRoomWait();
   }
 
+  /**
+   * One doorbell per event-loop turn, not per request: requests parsed from the same socket
+   * reads (one I/O phase) share one publish and at most one Atomics.notify, the main thread's
+   * largest single cost per request under load (bench/results/api.md: 34.9 → 28.7 µs CPU per
+   * REST GET). setImmediate runs right after the current I/O phase, so an idle server adds no
+   * measurable latency; a microtask would publish after every request's handler instead.
+   */
   private schedulePublish(): void {
     if (this.publishScheduled) return;
     this.publishScheduled = true;
-    queueMicrotask(this.publishNow);
+    setImmediate(this.publishNow);
   }
 
   private readonly publishNow = (): void => {

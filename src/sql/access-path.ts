@@ -60,6 +60,13 @@ export interface AccessPath {
   run(txn: StorageTxn, slots: RowSlots, filters: readonly Ev[], env: Env, emit: () => boolean): boolean;
   /** Set for a plain full scan: the table it reads (the kernel aggregate path opens it itself). */
   readonly fullScanOf?: number;
+  /**
+   * Set when the path probes by this one equality alone — a rowid `=`, or `=` on a one-column
+   * index — and so yields each probe's rows in ascending rowid order: a hash on the same
+   * column over a scan of the table finds the same rows in the same order, so a join may switch
+   * to one without changing its results or its selectivity.
+   */
+  readonly hashKey?: Sarg;
 }
 
 export interface OrderWish { readonly column: number; readonly desc: boolean; readonly coll: CollationName; readonly nullsDefault: boolean }
@@ -103,7 +110,14 @@ function rowidPath(table: TableInfo, sargs: Sarg[], order: OrderWish[] | null): 
       describe: `SEARCH ${table.name} USING INTEGER PRIMARY KEY (rowid${eq.op === 'IN' ? ' IN (…)' : '=?'})`,
       probes: true,
       ordered: false,
+      ...(eq.op === '=' ? { hashKey: eq } : {}),
       run(txn, slots, filters, env, emit) {
+        if (eq.op === '=' && eq.values.length === 1 && !eq.valuesFrom) {
+          // The join probe's common case: one value, no de-duplication needed.
+          const v = evalProbe(eq, env)[0];
+          const r = v === undefined ? null : toRowid(typeof v === 'string' ? applyAffinity(v, 'numeric') : v);
+          return r === null || fetchRowids(txn, table.id, [r], slots, filters, env, emit);
+        }
         const seen = new Set<bigint>();
         const ids: Rowid[] = [];
         for (const v of evalProbe(eq, env)) {
@@ -199,6 +213,7 @@ function indexAccess(table: TableInfo, p: IndexPlan): AccessPath {
     probes: terms.length > 0,
     describe: terms.length ? `SEARCH ${table.name} USING INDEX ${p.ix.name} (${terms.join(' AND ')})` : `SCAN ${table.name} USING INDEX ${p.ix.name}`,
     ordered: p.ordered,
+    ...(p.eq.length === 1 && p.ix.parts.length === 1 && !p.inSarg && !p.lo && !p.hi && !p.reverse ? { hashKey: p.eq[0]! } : {}),
     run(txn, slots, filters, env, emit) {
       const prefix: Value[] = [];
       for (const s of p.eq) {

@@ -6,12 +6,12 @@
  * conjuncts row by row on the selected rows only; without kernels (or for a batch whose column
  * is not fixed-width) the scalar loop below is the reference behaviour.
  */
-import type { Selection } from '../kernels/index.js';
 import type { RowBatch, Rowid, StorageTxn, TableCursor, Value } from '../storage/api.js';
 import type { Ev } from './compile-expr.js';
-import { bindKernelPreds, type KernelContext } from './kernel-filter.js';
+import { batchSelection, bindKernelPreds, type KernelContext } from './kernel-filter.js';
 import type { Env } from './scope.js';
 import { truth } from './value.js';
+import { BatchReader } from './batch-reader.js';
 
 /** Where a source's row goes in the scope row: columns at `offset`, rowid at `rowidSlot`. */
 export interface RowSlots {
@@ -20,6 +20,21 @@ export interface RowSlots {
   readonly rowidSlot: number;
   /** The shard's scan kernels, when the engine has them (paged storage). */
   readonly kernels?: KernelContext | undefined;
+  /**
+   * The columns to decode, when the query reads only some (see {@link usedColumns}); the other
+   * slots are left untouched. Undefined: all of them (UPDATE/DELETE need whole rows).
+   */
+  readonly cols?: readonly number[] | undefined;
+}
+
+/**
+ * The columns of a source that compiled expressions read, or undefined when that is all of them.
+ * IMPORTANT: complete only once the whole statement is compiled — call it at run time.
+ */
+export function usedColumns(used: readonly boolean[]): number[] | undefined {
+  const cols: number[] = [];
+  for (let c = 0; c < used.length; c++) if (used[c]) cols.push(c);
+  return cols.length === used.length ? undefined : cols;
 }
 
 /** True when every filter is true for the current env (NULL counts as false). */
@@ -28,10 +43,8 @@ export function passes(filters: readonly Ev[], env: Env): boolean {
   return true;
 }
 
-function loadRow(batch: RowBatch, i: number, slots: RowSlots, row: Value[]): void {
-  const { offset, ncols } = slots;
-  for (let c = 0; c < ncols; c++) row[offset + c] = batch.value(i, c);
-  row[slots.rowidSlot] = batch.rowid(i);
+function readerFor(slots: RowSlots): BatchReader {
+  return new BatchReader(slots.cols ?? allColumns(slots.ncols), slots.offset, slots.rowidSlot);
 }
 
 /**
@@ -43,12 +56,14 @@ export function scanBatches(cursor: TableCursor, slots: RowSlots, filters: reado
     const { kernel, rest } = bindKernelPreds(filters, slots.offset, slots.ncols);
     if (kernel.length > 0) return scanWithKernels(cursor, slots, slots.kernels, kernel, rest, env, emit);
   }
+  const reader = readerFor(slots);
   try {
     for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
       // IMPORTANT: the batch is valid only until the cursor advances; rows are copied into env.row.
       const n = b.length;
+      reader.batch(b);
       for (let i = 0; i < n; i++) {
-        loadRow(b, i, slots, env.row);
+        reader.load(b, i, env.row);
         if (filters.length === 0 || passes(filters, env)) {
           if (!emit()) return false;
         }
@@ -74,27 +89,15 @@ function scanWithKernels(
   const { k, stats } = kc;
   let rowsBuf = new Uint32Array(0);
   const scalar: Ev[] = [];
+  const reader = readerFor(slots);
   try {
     for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
       const n = b.length;
-      k.reset();
-      let sel: Selection | null = null;
-      scalar.length = 0;
-      for (const p of kernel) {
-        const col = b.fixedColumn(p.column);
-        if (col === null || col.memory !== k.memory) {
-          scalar.push(p.ev);
-          stats.scalarFallbacks++;
-          continue;
-        }
-        const s = p.run(k, col, n, env);
-        sel = sel === null ? s : k.and(sel, s);
-        stats.kernelConjuncts++;
-      }
-      for (const f of rest) scalar.push(f);
+      reader.batch(b);
+      const sel = batchSelection(b, kernel, rest, kc, env, scalar);
       if (sel === null) {
         for (let i = 0; i < n; i++) {
-          loadRow(b, i, slots, env.row);
+          reader.load(b, i, env.row);
           if (passes(scalar, env) && !emit()) return false;
         }
         continue;
@@ -105,7 +108,7 @@ function scanWithKernels(
       // Copied: emit() below may reset the scratch the selection lives in; rows live in rowsBuf.
       const m = rows.length;
       for (let j = 0; j < m; j++) {
-        loadRow(b, rows[j]!, slots, env.row);
+        reader.load(b, rows[j]!, env.row);
         if ((scalar.length === 0 || passes(scalar, env)) && !emit()) return false;
       }
     }
@@ -115,13 +118,18 @@ function scanWithKernels(
   }
 }
 
+const allColumnLists: number[][] = [];
+/** [0, 1, …, n-1], shared per n. */
+function allColumns(n: number): readonly number[] {
+  return (allColumnLists[n] ??= Array.from({ length: n }, (_, c) => c));
+}
+
 /** Fetches rows by rowid (index probes, IN lists) and filters them like {@link scanBatches}. */
 export function fetchRowids(txn: StorageTxn, table: number, rowids: Iterable<Rowid>, slots: RowSlots, filters: readonly Ev[], env: Env, emit: () => boolean): boolean {
   const row = env.row;
+  const cols = slots.cols ?? allColumns(slots.ncols);
   for (const id of rowids) {
-    const r = txn.get(table, id);
-    if (!r) continue;
-    for (let c = 0; c < slots.ncols; c++) row[slots.offset + c] = r[c] ?? null;
+    if (!txn.readInto(table, id, cols, row, slots.offset)) continue;
     row[slots.rowidSlot] = id;
     if (filters.length === 0 || passes(filters, env)) {
       if (!emit()) return false;

@@ -9,6 +9,7 @@ import { sargUsable } from './access-path.js';
 import { comparisonCollation } from './compare.js';
 import { compileExpr, type CExpr, type ExprContext } from './compile-expr.js';
 import { registerKernelPred } from './kernel-filter.js';
+import type { CollationName } from './value.js';
 
 export function splitAnd(e: Expr | undefined, out: Expr[] = []): Expr[] {
   if (!e) return out;
@@ -49,14 +50,14 @@ export function analyzeConjunct(ast: Expr, cx: ExprContext, sql: string): Conjun
     const r = compileTracked(e, cx);
     return r.c.column ? r : null;
   };
-  const add = (col: CExpr, op: Sarg['op'], values: { c: CExpr; used: Set<number> }[], textSpan: Expr, valueAst?: Expr): void => {
+  const add = (col: CExpr, op: Sarg['op'], values: { c: CExpr; used: Set<number> }[], textSpan: Expr, valueAst?: Expr, opColl?: CollationName): void => {
     const info = col.column!;
     if (values.some((v) => v.used.has(info.pos))) return;
     let aff = sargUsable(col.aff, op === 'IN' ? 'none' : values[0]!.c.aff);
     if (op === 'IN') aff = col.aff === 'blob' ? 'none' : sargUsable(col.aff, 'none');
     if (aff === null) return;
     if (op !== 'IN' && values.some((v) => sargUsable(col.aff, v.c.aff) === null)) return;
-    const coll = op === 'IN' ? (col.coll ?? 'BINARY') : comparisonCollation(col, values[0]!.c);
+    const coll = opColl ?? (op === 'IN' ? (col.coll ?? 'BINARY') : comparisonCollation(col, values[0]!.c));
     const valueUses = new Set<number>();
     for (const v of values) for (const u of v.used) valueUses.add(u);
     sargs.push({ pos: info.pos, valueUses, sarg: { column: info.column, op, values: values.map((v) => v.c), aff, coll, text: sql.slice(textSpan.start, textSpan.end), ...(valueAst ? { valueAst } : {}) } });
@@ -64,8 +65,15 @@ export function analyzeConjunct(ast: Expr, cx: ExprContext, sql: string): Conjun
   if (ast.kind === 'binary' && FLIP[ast.op]) {
     const l = colOf(ast.left);
     const r = colOf(ast.right);
-    if (l) add(l.c, ast.op as Sarg['op'], [compileTracked(ast.right, cx)], ast.left, ast.right);
-    if (r) add(r.c, FLIP[ast.op]!, [compileTracked(ast.left, cx)], ast.right, ast.left);
+    if (l || r) {
+      const left = l ?? compileTracked(ast.left, cx);
+      const right = r ?? compileTracked(ast.right, cx);
+      // The collation comes from the operands in written order (left first), also when the sarg
+      // is on the right column: `t1.nocase_col = t2.col` compares NOCASE on both sarg forms.
+      const coll = comparisonCollation(left.c, right.c);
+      if (l) add(l.c, ast.op as Sarg['op'], [right], ast.left, ast.right, coll);
+      if (r) add(r.c, FLIP[ast.op]!, [left], ast.right, ast.left, coll);
+    }
   } else if (ast.kind === 'between' && !ast.not) {
     const l = colOf(ast.expr);
     if (l) { add(l.c, '>=', [compileTracked(ast.lo, cx)], ast.expr); add(l.c, '<=', [compileTracked(ast.hi, cx)], ast.expr); }

@@ -12,13 +12,12 @@
  * The one documented difference is the kernels': REAL sums fold in 8 lanes per batch (docs/kernels.md),
  * which can differ from SQLite's strictly sequential KBN in the last bits.
  */
-import type { Selection } from '../kernels/index.js';
 import type { Expr } from './ast.js';
 import type { FixedColumnView, TableCursor, Value } from '../storage/api.js';
 import { Count, MinMax, Sum, type AggState } from './aggregates.js';
 import { passes, type RowSlots } from './batch-filter.js';
 import type { AggSlot, Ev } from './compile-expr.js';
-import { bindKernelPreds, type KernelContext } from './kernel-filter.js';
+import { batchSelection, bindKernelPreds, type KernelContext } from './kernel-filter.js';
 import type { Env } from './scope.js';
 
 /** One aggregate the kernels can compute: its kind and table column (-1 for count(*)). */
@@ -62,17 +61,7 @@ export function aggregateScan(
   try {
     for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
       const n = b.length;
-      k.reset();
-      let sel: Selection | null = null;
-      scalar.length = 0;
-      for (const p of kernel) {
-        const col = b.fixedColumn(p.column);
-        if (col === null || col.memory !== k.memory) { scalar.push(p.ev); stats.scalarFallbacks++; continue; }
-        const s = p.run(k, col, n, env);
-        sel = sel === null ? s : k.and(sel, s);
-        stats.kernelConjuncts++;
-      }
-      for (const f of rest) scalar.push(f);
+      const sel = batchSelection(b, kernel, rest, kc, env, scalar);
       let fixed = scalar.length === 0;
       for (let a = 0; fixed && a < aggs.length; a++) {
         const c = aggs[a]!.column;
@@ -123,12 +112,16 @@ export function aggregateScan(
 /**
  * True when the expressions read the row only inside aggregate calls (so the result does not
  * depend on which row a bare column would come from): literals, parameters, arithmetic, CAST
- * and scalar functions over aggregates.
+ * and scalar functions over aggregates — and, for GROUP BY, the columns `isKeyColumn` accepts.
  */
-export function onlyAggregatesRead(exprs: readonly (Expr | null | undefined)[], isAggregate: (e: Extract<Expr, { kind: 'fn' }>) => boolean): boolean {
+export function onlyAggregatesRead(
+  exprs: readonly (Expr | null | undefined)[], isAggregate: (e: Extract<Expr, { kind: 'fn' }>) => boolean,
+  isKeyColumn: (e: Extract<Expr, { kind: 'col' }>) => boolean = () => false,
+): boolean {
   const ok = (e: Expr): boolean => {
     switch (e.kind) {
       case 'lit': case 'param': return true;
+      case 'col': return isKeyColumn(e);
       case 'unary': case 'cast': return ok(e.expr);
       case 'binary': return ok(e.left) && ok(e.right);
       case 'fn': return isAggregate(e) || e.args.every(ok);

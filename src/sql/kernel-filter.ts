@@ -15,7 +15,7 @@
  * only numbers are compared with numbers.
  */
 import type { Kernels, Selection, SqlConstant } from '../kernels/index.js';
-import type { FixedColumnView, Value } from '../storage/api.js';
+import type { FixedColumnView, RowBatch, Value } from '../storage/api.js';
 import type { Expr } from './ast.js';
 import type { CExpr, Ev } from './compile-expr.js';
 import type { Env } from './scope.js';
@@ -40,13 +40,15 @@ export interface KernelStats {
   scalarFallbacks: number;
   /** Batches aggregated by the kernels without materialising rows. */
   aggregateBatches: number;
+  /** Batches grouped and aggregated from column arrays (GROUP BY, kernel-group.ts). */
+  groupBatches: number;
 }
 
 /** The kernels a statement's scans may use, with the counters they bump. */
 export interface KernelContext { readonly k: Kernels; readonly stats: KernelStats }
 
 export function newKernelStats(): KernelStats {
-  return { filterBatches: 0, kernelConjuncts: 0, scalarFallbacks: 0, aggregateBatches: 0 };
+  return { filterBatches: 0, kernelConjuncts: 0, scalarFallbacks: 0, aggregateBatches: 0, groupBatches: 0 };
 }
 
 const registry = new WeakMap<Ev, KernelPred>();
@@ -127,4 +129,29 @@ export function bindKernelPreds(filters: readonly Ev[], offset: number, ncols: n
     else rest.push(f);
   }
   return { kernel, rest };
+}
+
+/**
+ * One batch's kernel conjuncts: ANDs the selections of those whose column is fixed-width on this
+ * page and appends the others' closures, then `rest`, to `scalar` (cleared first) for the caller
+ * to run per row. Null when no conjunct ran as a kernel (every row is a candidate). Resets the
+ * scratch first: the selection is valid until the next reset.
+ */
+export function batchSelection(
+  b: RowBatch, kernel: readonly BoundKernelPred[], rest: readonly Ev[], kc: KernelContext, env: Env, scalar: Ev[],
+): Selection | null {
+  const { k, stats } = kc;
+  const n = b.length;
+  k.reset();
+  let sel: Selection | null = null;
+  scalar.length = 0;
+  for (const p of kernel) {
+    const col = b.fixedColumn(p.column);
+    if (col === null || col.memory !== k.memory) { scalar.push(p.ev); stats.scalarFallbacks++; continue; }
+    const s = p.run(k, col, n, env);
+    sel = sel === null ? s : k.and(sel, s);
+    stats.kernelConjuncts++;
+  }
+  for (const f of rest) scalar.push(f);
+  return sel;
 }

@@ -28,6 +28,11 @@ export interface ScopeSource {
   readonly pos: number;
   /** Columns merged by USING/NATURAL into an earlier source: unqualified names skip them here. */
   readonly hiddenNames: Set<string>;
+  /**
+   * used[c] is set when an expression compiled against any scope resolved column c of this
+   * source (or a `*` expanded it): the executor decodes only those columns from storage.
+   */
+  readonly used: boolean[];
 }
 
 export interface Resolved { readonly depth: number; readonly slot: number; readonly aff: Affinity; readonly coll: CollationName; readonly source: ScopeSource; readonly column: number }
@@ -57,7 +62,7 @@ export class Scope {
     this.width += columns.length;
     let rowidSlot: number | null = null;
     if (table) rowidSlot = this.width++;
-    const s: ScopeSource = { name: name.toLowerCase(), columns, offset, rowidSlot, pos: this.sources.length, hiddenNames: new Set(), ...(table ? { table } : {}) };
+    const s: ScopeSource = { name: name.toLowerCase(), columns, offset, rowidSlot, pos: this.sources.length, hiddenNames: new Set(), used: columns.map(() => false), ...(table ? { table } : {}) };
     this.sources.push(s);
     return s;
   }
@@ -92,6 +97,7 @@ export class Scope {
       let r: Omit<Resolved, 'depth'> | undefined;
       if (i >= 0) {
         const c = s.columns[i]!;
+        s.used[i] = true;
         r = { slot: s.offset + i, aff: c.aff, coll: c.coll, source: s, column: i };
       } else if (s.rowidSlot !== null && (n === 'rowid' || n === 'oid' || n === '_rowid_')) {
         r = { slot: s.rowidSlot, aff: 'integer', coll: 'BINARY', source: s, column: -1 };

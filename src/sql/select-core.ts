@@ -12,7 +12,7 @@ import type { Value } from '../storage/api.js';
 import { sqlError } from '../errors.js';
 import type { Expr, FromItem, OrderTerm, SelectCore } from './ast.js';
 import { pointRoute, type OrderWish, type Sarg } from './access-path.js';
-import { chooseJoinOrder, makeOpener } from './join-plan.js';
+import { chooseJoinOrder, makeOpener, nullFill, runJoin, type JoinLevel } from './join-plan.js';
 import { SCHEMA_COLUMNS, SCHEMA_TABLE_NAMES, schemaRows } from './introspection.js';
 import { passes } from './batch-filter.js';
 import { compileExpr, type AggSlot, type CExpr, type Ev, type ExprContext } from './compile-expr.js';
@@ -23,6 +23,7 @@ import type { TableInfo } from './catalog.js';
 import { compareValues, valueKey, type Affinity, type CollationName } from './value.js';
 import { isAggregateCall, type AggState } from './aggregates.js';
 import { aggregateScan, kernelAggsFor, onlyAggregatesRead } from './kernel-aggregate.js';
+import { columnGroupByOn, groupScan, groupScanSpecFor } from './kernel-group.js';
 import type { AccessPath } from './access-path.js';
 
 export interface CoreResult {
@@ -38,12 +39,7 @@ export interface CoreResult {
   readonly scope: Scope;
 }
 
-interface Level {
-  readonly source: ScopeSource;
-  readonly filters: Ev[];
-  readonly left: boolean;
-  /** Fills the source's slots for each candidate row. */
-  readonly open: (env: Env, emit: () => boolean, cache: Map<number, unknown>) => boolean;
+interface Level extends JoinLevel {
   readonly describe: string;
 }
 
@@ -152,6 +148,7 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
       for (const s of srcs) {
         s.columns.forEach((c, i) => {
           if (!rc.table && s.hiddenNames.has(c.name.toLowerCase())) return;
+          s.used[i] = true;
           outExprs.push({ ast: null, slot: s.offset + i, name: c.name, aff: c.aff, coll: c.coll, text: c.name });
         });
       }
@@ -262,6 +259,15 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
     && onlyAggregatesRead([...outExprs.map((o) => o.ast), core.having, ...(orderBy ?? []).map((o) => o.expr)], (f) => isAggregateCall(f.name, f.args.length, f.star))
     ? kernelAggsFor(aggs, src0.offset, src0.columns.length) : null;
   if (kernelAggs) qc.explain.push(`KERNEL AGGREGATE ${kernelAggs.map((a) => a.name).join(', ')}`);
+  // ---- GROUP BY over the same kind of scan, grouped from column arrays (kernel-group.ts)
+  const groupSpec = isAgg && groupBy.length > 0 && n === 1 && p0?.fullScanOf !== undefined && src0?.rowidSlot != null
+    && !entries[0]!.joinType?.startsWith('left') && levels[0]!.filters.length === 0 && finalFilters.length === 0
+    ? groupScanSpecFor(groupBy, aggs, src0.offset, src0.columns.length, scope.width,
+      [...outExprs.map((o) => o.ast), core.having, ...orderCompiled.flatMap((o, i) => (o.outIndex < 0 ? [orderBy![i]!.expr] : []))],
+      (f) => isAggregateCall(f.name, f.args.length, f.star),
+      (e) => { try { return compileExpr(e, baseCx).column?.slot; } catch { return undefined; } })
+    : null;
+  if (groupSpec) qc.explain.push(`KERNEL GROUP BY ${groupSpec.aggs.map((a) => a.name).join(', ')}`);
 
   const width = scope.width;
   const hiddenCount = orderCompiled.filter((o) => o.outIndex < 0).length;
@@ -290,27 +296,7 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
 
     if (!isAgg) {
       const caches = new Map<number, unknown>();
-      const step = (i: number): boolean => {
-        if (i === n) {
-          if (finalFilters.length && !passes(finalFilters, env)) return true;
-          return project();
-        }
-        const lv = levels[i]!;
-        let matched = false;
-        const cont = lv.open(env, () => {
-          matched = true;
-          if (lv.filters.length && !passes(lv.filters, env)) return true;
-          return step(i + 1);
-        }, caches);
-        if (!cont) return false;
-        if (lv.left && !matched) {
-          nullFill(env.row, lv.source);
-          if (lv.filters.length && !passes(lv.filters, env)) return true;
-          return step(i + 1);
-        }
-        return true;
-      };
-      step(0);
+      runJoin(levels, env, finalFilters, caches, project);
       return result;
     }
 
@@ -366,26 +352,11 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
       env.row.fill(null);
       g.rep = env.row.slice();
     }
-    const step = (i: number): boolean => {
-      if (i === n) {
-        if (finalFilters.length && !passes(finalFilters, env)) return true;
-        return accumulate();
-      }
-      const lv = levels[i]!;
-      let matched = false;
-      lv.open(env, () => {
-        matched = true;
-        if (lv.filters.length && !passes(lv.filters, env)) return true;
-        return step(i + 1);
-      }, caches);
-      if (lv.left && !matched) {
-        nullFill(env.row, lv.source);
-        if (lv.filters.length && !passes(lv.filters, env)) return true;
-        return step(i + 1);
-      }
-      return true;
-    };
-    if (!kernelAggs) step(0);
+    if (groupSpec && columnGroupByOn()) {
+      const slots = { offset: src0!.offset, ncols: src0!.columns.length, rowidSlot: src0!.rowidSlot! };
+      const found = groupScan(qc.rt.txn.scan(p0!.fullScanOf!), slots, qc.rt.kernels, filters0, groupSpec, env);
+      for (let i = 0; i < found.length; i++) groups.set(String(i), { ...found[i]!, distinctSets: [] });
+    } else if (!kernelAggs) runJoin(levels, env, finalFilters, caches, accumulate);
     if (groups.size === 0 && groupBy.length === 0) {
       env.row.fill(null);
       groups.set('', newGroup([]));
@@ -447,11 +418,6 @@ function orderWishFor(orderBy: OrderTerm[], scope: Scope, cx: ExprContext): Orde
     out.push({ column: col.column, desc: t.desc, coll: c.coll ?? 'BINARY', nullsDefault: t.nulls === undefined || (t.nulls === 'first') === !t.desc });
   }
   return out;
-}
-
-function nullFill(row: Value[], s: ScopeSource): void {
-  for (let c = 0; c < s.columns.length; c++) row[s.offset + c] = null;
-  if (s.rowidSlot !== null) row[s.rowidSlot] = null;
 }
 
 function compileValues(qc: QueryCompiler, values: Expr[][], scope: Scope, cx: ExprContext): CoreResult {

@@ -93,6 +93,14 @@ export interface RowBatch {
    * the scan kernels (no copy). Otherwise null and the caller uses {@link value}.
    */
   fixedColumn(column: number): FixedColumnView | null;
+  /**
+   * Dictionary-codes column `column` over the batch without decoding every row: fills
+   * `codes[0 … length)` with, per row, the index in the returned array of its value — rows whose
+   * stored values are byte-identical (same type and bytes) share one code and one decoded value;
+   * NULL rows get -1. Null when the batch cannot (a value in overflow pages, or not supported):
+   * use {@link value}. Optional: a batch without it is read with {@link value}.
+   */
+  dictionary?(column: number, codes: Int32Array): Value[] | null;
 }
 
 export interface FixedColumnView {
@@ -142,6 +150,12 @@ export interface StorageTxn {
   dropIndex(index: number): void;
 
   get(table: number, rowid: Rowid): Row | undefined;
+  /**
+   * {@link get} for the executor's joins and index probes: decodes only `columns` of the row
+   * into `out[offset + c]` (other slots are left as they are) and returns false when the row does
+   * not exist. Skipping the columns a query never reads saves their decoding (TEXT, BIGINT).
+   */
+  readInto(table: number, rowid: Rowid, columns: readonly number[], out: Value[], offset: number): boolean;
   /** Inserts a new row; CONSTRAINT('primary_key') when the rowid exists. Maintains indexes. */
   insert(table: number, rowid: Rowid, row: readonly Value[]): void;
   /** Replaces an existing row (throws INTERNAL when absent). Maintains indexes. */

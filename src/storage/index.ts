@@ -21,6 +21,7 @@ export { PagedPartition } from './partition/partition.js';
 export type { PagedStorageOptions, RecoveryReport } from './partition/partition.js';
 export { type FileIO, type FileHandle, NodeFileIO } from './io/file-io.js';
 export { MemoryFileIO } from './io/memory-file-io.js';
+export { lockDataDir, type DirLock } from './io/dir-lock.js';
 export { FaultFileIO, type FaultRule } from './io/fault-file-io.js';
 export { FAILPOINTS, armFailpoint, disarmFailpoints, type FailpointName } from './io/failpoint.js';
 

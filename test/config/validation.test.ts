@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadConfig, parseConfigText } from '../../src/config/index.js';
 import { assertOneProblem, assertProblem, configError, tempDir, writeFiles } from './helpers.js';
+import { makeSelfSignedCert } from '../helpers/tls-cert.js';
 
 const FILE = '/etc/heliosdb/heliosdb.toml';
 const load = (text: string, file = FILE) => parseConfigText(text, file, {});
@@ -157,7 +158,16 @@ test('TLS enabled: both files required and must exist, resolved from the config 
   e = fails('[api.tls]\nenabled = true\ncert_path = "certs"\nkey_path = "certs/server.crt"\n', file);
   assertOneProblem(e, { file, key: 'api.tls.cert_path', line: 3, says: ['is not a regular file'] });
 
+  // Files that are there but hold no certificate / no key / a key of another certificate.
   writeFiles(dir, { 'certs/server.key': 'KEY' });
+  e = fails('[api.tls]\nenabled = true\ncert_path = "certs/server.crt"\nkey_path = "certs/server.key"\n', file);
+  assertOneProblem(e, { file, key: 'api.tls.cert_path', line: 3, says: ['expected a PEM certificate', 'does not hold one'] });
+  const real = makeSelfSignedCert(join(dir, 'certs'));
+  e = fails(`[api.tls]\nenabled = true\ncert_path = "${real.certPath}"\nkey_path = "certs/server.crt"\n`, file);
+  assertOneProblem(e, { file, key: 'api.tls.key_path', line: 4, says: ['expected a PEM private key'] });
+  const other = makeSelfSignedCert(tempDir(t));
+  e = fails(`[api.tls]\nenabled = true\ncert_path = "${real.certPath}"\nkey_path = "${other.keyPath}"\n`, file);
+  assertOneProblem(e, { file, key: 'api.tls.key_path', line: 4, says: ['does not match'] });
   const tls = load('[api.tls]\nenabled = true\ncert_path = "certs/server.crt"\nkey_path = "certs/server.key"\n', file).config.api.tls;
   assert.deepEqual({ ...tls }, { enabled: true, cert_path: join(dir, 'certs/server.crt'), key_path: join(dir, 'certs/server.key') });
   // Disabled TLS does not look at the files.

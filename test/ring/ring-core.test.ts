@@ -109,7 +109,8 @@ test('header fields survive FlatBuffers at their range limits', () => {
     { requestId: 1, kind: 2, txnId: 1n << 63n, statementId: 3, flags: 0x8000 },
   ];
   for (const h of cases) coord.send(h, new Uint8Array(0));
-  return Promise.resolve().then(() => {
+  // The coordinator publishes once per event-loop turn (setImmediate), so look after it.
+  return new Promise((r) => setImmediate(r)).then(() => {
     const got = shard.receive(0);
     assert.deepEqual(got.map((f) => f.header), cases);
     assert.deepEqual(got.map((f) => f.payload.length), [0, 0, 0]);

@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
@@ -163,4 +164,19 @@ describe('process lifecycle', () => {
     assert.match(r.stderr, /HELIOSDB_REST_PORT/);
     assert.doesNotMatch(r.stdout, /listening/);
   });
+});
+
+test('a second server on the same data directory exits 1 naming the owner; the first keeps serving', async () => {
+  const first = await spawnServer({ keepData: true });
+  try {
+    await waitReady(first);
+    await assert.rejects(
+      spawnServer({ dataDir: first.dataDir }),
+      (e: Error) => /server exited \(1\)/.test(e.message) && e.message.includes(`in use by process ${first.proc.pid}`),
+    );
+    assert.equal((await fetch(first.url('/health'))).status, 200);
+  } finally {
+    await first.stop();
+    rmSync(first.dataDir, { recursive: true, force: true });
+  }
 });

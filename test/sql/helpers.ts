@@ -21,17 +21,7 @@ export function oracleRows(db: Database.Database, sql: string, params: unknown[]
   return (st.raw(true).all(...params) as unknown[][]).map((r) => r.map((v) => (Buffer.isBuffer(v) ? new Uint8Array(v) : (v as Value))));
 }
 
-/** A deterministic PRNG (mulberry32); tests print the seed they use. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../helpers/prng.js';
 
 /** The seed from $name: a number, or "random" for a fresh one; CI uses `fallback` for stable runs. */
 export function seedFromEnv(name: string, fallback: number): number {

@@ -61,7 +61,7 @@ test('ORDER BY … LIMIT is served by the index (no sort step)', () => {
 
 test('joins probe the inner table by rowid/index or build a hash table', () => {
   const { explain } = setup();
-  assert.deepEqual(explain('SELECT * FROM items i JOIN orders o ON o.id = i.order_id').slice(1), ['SCAN items', 'SEARCH orders USING INTEGER PRIMARY KEY (rowid=?)']);
+  assert.deepEqual(explain('SELECT * FROM items i JOIN orders o ON o.id = i.order_id').slice(1), ['SCAN items', 'SEARCH orders USING INTEGER PRIMARY KEY (rowid=?), ADAPTIVE HASH JOIN (o.id=?)']);
   assert.deepEqual(explain('SELECT * FROM items a JOIN items b ON a.sku = b.sku').slice(1), ['SCAN items', 'HASH JOIN items (b.sku=?)']);
   assert.match(explain('SELECT * FROM items i, orders o WHERE o.customer_id = i.id')[2]!, /INDEX orders_cust \(o.customer_id=\?\)/);
 });
@@ -69,7 +69,7 @@ test('joins probe the inner table by rowid/index or build a hash table', () => {
 test('inner joins start from the table with the most selective access', () => {
   const { explain } = setup();
   assert.deepEqual(explain('SELECT * FROM items i JOIN orders o ON o.id = i.order_id WHERE o.id = 5').slice(1), ['SEARCH orders USING INTEGER PRIMARY KEY (rowid=?)', 'HASH JOIN items (i.order_id=?)']);
-  assert.deepEqual(explain('SELECT * FROM items i LEFT JOIN orders o ON o.id = i.order_id WHERE o.id = 5').slice(1), ['SCAN items', 'SEARCH orders USING INTEGER PRIMARY KEY (rowid=?)']);
+  assert.deepEqual(explain('SELECT * FROM items i LEFT JOIN orders o ON o.id = i.order_id WHERE o.id = 5').slice(1), ['SCAN items', 'SEARCH orders USING INTEGER PRIMARY KEY (rowid=?), ADAPTIVE HASH JOIN (o.id=?)']);
 });
 
 test('the plan says where a statement runs', () => {

@@ -227,6 +227,16 @@ export function drive(o: DriveOptions): { ops: number; reopens: number; checks: 
     } else if (dice < 0.7) {
       const rowid = rowidFor(table);
       assert.ok(rowEq(txn.get(table, rowid), rows.get(rowid)), `get ${rowid}`);
+      // readInto: a column subset picked from the rowid (no draw, so seeds replay as before)
+      const want = rows.get(rowid);
+      const width = table === T1 ? T1_KINDS.length : 2;
+      const cols = [...Array(width).keys()].filter((c) => (Number(rowid & 3n) >> (c % 2)) & 1);
+      const out: Value[] = new Array(width + 2).fill('untouched');
+      assert.equal(txn.readInto(table, rowid, cols, out, 2), want !== undefined, `readInto ${rowid} found`);
+      for (let c = 0; c < width; c++) {
+        const expect = want !== undefined && cols.includes(c) ? want[c]! : 'untouched';
+        assert.ok(rowEq([out[2 + c]!], [expect]), `readInto ${rowid} column ${c}`);
+      }
     } else if (dice < 0.78) {
       // rowid range scan
       const a = rowidFor(table);

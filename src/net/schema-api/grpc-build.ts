@@ -70,11 +70,25 @@ export function buildGrpcTable(model: TableModel): GrpcTableApi {
       const bytes = type.encode(o).finish();
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     };
+    // grpc-js answers a deserializer that throws with INTERNAL, which the contract keeps for
+    // bugs: garbage bytes are the client's mistake. Hand the handler a marker instead, which it
+    // turns into INVALID_ARGUMENT (BAD_REQUEST) naming the RPC.
+    const decode = m.requestDeserialize;
+    (m as { requestDeserialize: (b: Buffer) => unknown }).requestDeserialize = (b) => {
+      try {
+        return decode(b);
+      } catch (e) {
+        return { [MALFORMED]: e instanceof Error ? e.message : String(e) };
+      }
+    };
   }
   return { model, fileName: protoFileName(model), protoText, root, serviceName, definition, packageDefinition: pkgDef };
 }
 
 type Msg = Record<string, unknown>;
+
+/** Marks a request whose bytes did not decode (see buildGrpcTable). */
+const MALFORMED = Symbol('malformed request');
 
 const ZERO: Record<ProtoScalar, ApiValue> = { int64: 0n, double: 0, string: '', bytes: new Uint8Array(0), bool: 0n };
 
@@ -181,6 +195,11 @@ export function grpcHandlers(api: GrpcTableApi, opts: HandlerOptions): grpc.Unty
         else cb(null, reply);
       };
       const fail = (e: unknown): void => done(grpcError(e, (x) => opts.onInternal?.(x, rpc)));
+      const malformed = (call.request as { [MALFORMED]?: string })[MALFORMED];
+      if (malformed !== undefined) {
+        fail(badRequest(`${api.serviceName}/${rpc}: malformed protobuf request (${malformed})`));
+        return;
+      }
       let op: Operation;
       try {
         op = grpcOperation(api.model, rpc, call.request);

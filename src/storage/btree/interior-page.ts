@@ -57,6 +57,25 @@ export class InteriorFormat {
     const b = this.pool.bytes;
     let lo = 0;
     let hi = this.count(o);
+    if (key.length === 8) {
+      // Table trees (8-byte rowid keys): compare as two big-endian u32 words, which orders
+      // 8-byte strings as memcmp does, instead of byte by byte — the descent's inner loop.
+      const k0 = ((key[0]! << 24) | (key[1]! << 16) | (key[2]! << 8) | key[3]!) >>> 0;
+      const k1 = ((key[4]! << 24) | (key[5]! << 16) | (key[6]! << 8) | key[7]!) >>> 0;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const s = o + HDR + SLOT * mid;
+        const at = o + dv.getUint16(s, true);
+        let le: boolean;
+        if (dv.getUint16(s + 2, true) === 8) {
+          const s0 = dv.getUint32(at, false);
+          le = s0 < k0 || (s0 === k0 && dv.getUint32(at + 4, false) <= k1);
+        } else le = compareBytes(b, at, dv.getUint16(s + 2, true), key) <= 0;
+        if (le) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    }
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const s = o + HDR + SLOT * mid;

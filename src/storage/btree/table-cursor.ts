@@ -9,7 +9,7 @@
  * multiple of 8, so every later batch's null bitmap starts on a byte boundary (kernel-friendly).
  */
 import type { FixedColumnView, RowBatch, RowidRange, TableCursor, Value } from '../api.js';
-import { TAG_INT } from './cell-codec.js';
+import { OVERFLOW_BIT, TAG_BLOB, TAG_INT, TAG_TEXT, decodeCell } from './cell-codec.js';
 import type { PaxLayout } from './pax-leaf.js';
 import { type TableTree, rowidProbe } from './table-tree.js';
 
@@ -31,6 +31,9 @@ class PageBatch implements RowBatch {
   value(i: number, column: number): Value {
     return this.t.value(this.o, this.l, this.slot(i), column);
   }
+  dictionary(column: number, codes: Int32Array): Value[] | null {
+    return dictionaryOf(this.t, this.o, this.l, column, this.from, this.length, this.reverse, codes);
+  }
   fixedColumn(column: number): FixedColumnView | null {
     const f = this.t.fmt.fixed[column];
     if (!f || this.reverse || (this.from & 7) !== 0) return null;
@@ -42,6 +45,70 @@ class PageBatch implements RowBatch {
       nullBitmapOffset: this.o + this.l.nul[column]! + (this.from >> 3),
     };
   }
+}
+
+/** Reused by {@link dictionaryOf} (synchronous, one thread): hash slots and per-entry cells. */
+let slots = new Int32Array(0);
+let entryAt = new Int32Array(0);
+let entryLen = new Int32Array(0);
+
+/**
+ * {@link RowBatch.dictionary} for a page batch: each row's cell is located, hashed (FNV-1a over
+ * its tag and bytes) and looked up in a small open-addressing table of the cells seen so far;
+ * only a cell's first occurrence is decoded. Fixed-width (INTEGER/REAL) columns answer null:
+ * their arrays are read through `fixedColumn`, their exception cells through `value`.
+ */
+function dictionaryOf(t: TableTree, o: number, l: PaxLayout, column: number, from: number, length: number, reverse: boolean, codes: Int32Array): Value[] | null {
+  const fmt = t.fmt;
+  if (fmt.fixed[column]) return null;
+  const pool = t.store.pool;
+  const b = pool.bytes;
+  const dv = pool.dv;
+  let size = 16;
+  while (size < 2 * length) size <<= 1;
+  if (slots.length < size) slots = new Int32Array(size);
+  if (entryAt.length < length) { entryAt = new Int32Array(length); entryLen = new Int32Array(length); }
+  slots.fill(-1, 0, size);
+  const mask = size - 1;
+  const values: Value[] = [];
+  const slot0 = o + l.col[column]!;
+  for (let i = 0; i < length; i++) {
+    const off = dv.getUint16(slot0 + 2 * (reverse ? from + length - 1 - i : from + i), true);
+    if (off === 0) { codes[i] = -1; continue; }
+    const at = o + off;
+    const tag = b[at]!;
+    if (tag & OVERFLOW_BIT) return null;
+    const len = tag === TAG_TEXT || tag === TAG_BLOB ? 5 + dv.getUint32(at + 1, true) : 9;
+    // FNV-1a-style over 32-bit words, then the tail bytes (the cell is read, not decoded).
+    let h = 0x811c9dc5;
+    let j = 0;
+    for (; j + 4 <= len; j += 4) h = Math.imul(h ^ dv.getInt32(at + j, true), 0x01000193);
+    for (; j < len; j++) h = Math.imul(h ^ b[at + j]!, 0x01000193);
+    h ^= h >>> 15;
+    let s = h & mask;
+    for (;;) {
+      const e = slots[s]!;
+      if (e === -1) {
+        const code = values.length;
+        slots[s] = code;
+        entryAt[code] = at;
+        entryLen[code] = len;
+        values.push(decodeCell(b, dv, at));
+        codes[i] = code;
+        break;
+      }
+      if (entryLen[e] === len && sameBytes(b, dv, entryAt[e]!, at, len)) { codes[i] = e; break; }
+      s = (s + 1) & mask;
+    }
+  }
+  return values;
+}
+
+function sameBytes(b: Uint8Array, dv: DataView, x: number, y: number, len: number): boolean {
+  let j = 0;
+  for (; j + 4 <= len; j += 4) if (dv.getInt32(x + j, true) !== dv.getInt32(y + j, true)) return false;
+  for (; j < len; j++) if (b[x + j] !== b[y + j]) return false;
+  return true;
 }
 
 export class PaxTableCursor implements TableCursor {

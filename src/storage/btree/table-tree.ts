@@ -112,6 +112,20 @@ export class TableTree {
     }
   }
 
+  /** Decodes only `columns` of the row into `out[offset + c]`; false when the row is absent. */
+  readInto(rowid: bigint, columns: readonly number[], out: Value[], offset: number): boolean {
+    const { path, i, found } = this.find(rowid);
+    try {
+      if (!found) return false;
+      const o = path[path.length - 1]!.o;
+      const l = this.fmt.layoutOf(o);
+      for (let k = 0; k < columns.length; k++) { const c = columns[k]!; out[offset + c] = this.value(o, l, i, c); }
+      return true;
+    } finally {
+      this.tree.release(path);
+    }
+  }
+
   has(rowid: bigint): boolean {
     const { path, found } = this.find(rowid);
     this.tree.release(path);

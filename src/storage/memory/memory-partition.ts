@@ -167,6 +167,12 @@ class MemoryTxn implements StorageTxn {
     const r = this.table(table).rows.get(rowid);
     return r ? r.slice() : undefined;
   }
+  readInto(table: number, rowid: Rowid, columns: readonly number[], out: Value[], offset: number): boolean {
+    const r = this.table(table).rows.get(rowid);
+    if (!r) return false;
+    for (const c of columns) out[offset + c] = r[c] ?? null;
+    return true;
+  }
 
   insert(table: number, rowid: Rowid, row: readonly Value[]): void {
     this.live();

@@ -14,16 +14,11 @@
 import { HeliosError } from '../../errors.js';
 import type { FileHandle, FileIO } from '../io/file-io.js';
 import { failpoint } from '../io/failpoint.js';
+import { guardIo } from '../io/io-errors.js';
 import { H, pageChecksumOk, sealPage } from './page-format.js';
 
 const DW_MAGIC = 0x57444c48; // 'HLDW'
 const DW_END = 0x444e4557; // 'WEND'
-
-function ioFail(file: string, op: string, e: unknown): HeliosError {
-  const code = (e as NodeJS.ErrnoException)?.code ?? '';
-  const msg = e instanceof Error ? e.message : String(e);
-  return new HeliosError('INTERNAL', `storage I/O error: ${op} on '${file}' failed: ${code || msg}`);
-}
 
 export class DoubleWrite {
   constructor(
@@ -36,12 +31,7 @@ export class DoubleWrite {
   ) {}
 
   private guard<T>(file: string, op: string, fn: () => T): T {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof HeliosError) throw e;
-      throw ioFail(file, op, e);
-    }
+    return guardIo(file, op, fn);
   }
 
   /** Runs the whole protocol for these images (their checksums are set here). */

@@ -17,15 +17,10 @@
 import * as path from 'node:path';
 import { HeliosError } from '../../errors.js';
 import type { FileHandle, FileIO } from '../io/file-io.js';
+import { guardIo, ioFail } from '../io/io-errors.js';
 import { DoubleWrite } from './double-write.js';
 import { FORMAT_VERSION, H, MAGIC, PageType, pageChecksumOk, sealPage } from './page-format.js';
 
-
-export function ioFail(file: string, op: string, e: unknown): HeliosError {
-  const code = (e as NodeJS.ErrnoException)?.code ?? '';
-  const msg = e instanceof Error ? e.message : String(e);
-  return new HeliosError('INTERNAL', `storage I/O error: ${op} on '${file}' failed: ${code || msg}`);
-}
 
 export function corrupt(file: string, what: string): HeliosError {
   return new HeliosError('INTERNAL', `storage corruption in '${file}': ${what}`);
@@ -92,12 +87,7 @@ export class Pager {
   }
 
   private guard<T>(file: string, op: string, fn: () => T): T {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof HeliosError) throw e;
-      throw ioFail(file, op, e);
-    }
+    return guardIo(file, op, fn);
   }
 
   private readHeader(): void {

@@ -176,6 +176,11 @@ export class PagedTxn implements StorageTxn {
     return this.p.catalog.table(table).tree.get(rowid);
   }
 
+  readInto(table: number, rowid: Rowid, columns: readonly number[], out: Value[], offset: number): boolean {
+    this.p.live();
+    return this.p.catalog.table(table).tree.readInto(rowid, columns, out, offset);
+  }
+
   private checkRow(t: TableMeta, row: readonly Value[]): void {
     if (row.length !== t.columns.length) throw new HeliosError('INTERNAL', `storage: row has ${row.length} values but table ${t.id} has ${t.columns.length} columns`);
     for (const v of row) checkValue(v);

@@ -21,7 +21,7 @@ import { crc32 } from 'node:zlib';
 import { HeliosError } from '../../errors.js';
 import type { FileHandle, FileIO } from '../io/file-io.js';
 import { failpoint } from '../io/failpoint.js';
-import { ioFail } from '../pager/pager.js';
+import { guardIo, ioFail } from '../io/io-errors.js';
 import { ByteWriter } from './wal-ops.js';
 
 const MAGIC = 0x4c574c48;
@@ -72,12 +72,7 @@ export class Wal {
   }
 
   private guard<T>(op: string, fn: () => T): T {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof HeliosError) throw e;
-      throw ioFail(this.file, op, e);
-    }
+    return guardIo(this.file, op, fn);
   }
 
   /**

@@ -1,0 +1,14 @@
+/**
+ * The one seeded PRNG of the test suites (mulberry32: small, fast, seedable, good enough to pick
+ * values, sizes and interleavings). Randomized tests print their seed so a failure reproduces.
+ */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
