@@ -16,12 +16,12 @@
  * concurrently. Atomic batches are one transaction: on one partition they are one fragment,
  * otherwise a {@link DistributedTxn}.
  */
-import { constraintError, HeliosError, sqlError } from '../errors.js';
+import { HeliosError, sqlError } from '../errors.js';
 import type { Value } from '../storage/api.js';
 import type { ExecResult, Params, PlannedRow } from '../sql/index.js';
 import { parse } from '../sql/parser.js';
 import type { Statement } from '../sql/ast.js';
-import type { IndexInfo, TableInfo } from '../sql/catalog.js';
+import type { TableInfo } from '../sql/catalog.js';
 import type { FragmentResult, FragmentStmt } from '../shard/fragment-protocol.js';
 import { CatalogMirror } from './catalog-mirror.js';
 import { DistributedTxn, MemoryDecisions, newTxnStats, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnStats } from './distributed-txn.js';
@@ -29,7 +29,7 @@ import { hasSubquery, pointPartition, rowPartition, shardKeyOf, tablesOf, update
 import { Sequencer } from './sequencer.js';
 import { pushdownFor, type Pushdown } from './pushdown.js';
 import { partialAggregatePlan } from './partial-aggregate.js';
-import { assignsIndexed, globalUniqueIndexes, indexKey, keyString, keysWhere, uniqueMessage } from './global-unique.js';
+import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
 
 export interface Stmt { readonly sql: string; readonly params: Params }
 
@@ -283,7 +283,12 @@ export class Router {
       const t = this.writable(s.table);
       await this.ensureCounter(t.name, true);
       const planned2 = planned ?? this.planInsert(st, await this.fetch(tx, tablesOf(s.select ?? null, cat)));
-      const rows = await this.checkInsertUnique(tx, t, planned2, s.or === 'IGNORE', s.or === 'REPLACE' || s.upsert.length > 0);
+      const key = this.keyOf(t);
+      const rows = await checkInsertUnique(t, globalUniqueIndexes(t, key), planned2, {
+        partitions: this.partitions,
+        partitionOf: (r) => rowPartition(key, r.rowid, r.row, this.partitions),
+        scan: (p, where) => this.scanWhere(tx, p, t, where),
+      }, s.or === 'IGNORE', s.or === 'REPLACE' || s.upsert.length > 0);
       const parts = this.splitRows(t, rows);
       const rs = await Promise.all([...parts].map(async ([p, mine]) => [p, ((await tx.run({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params, rows: mine }] })) as FragmentResult[])[0]!] as const));
       return combineInsert(rs, rows, this.keyOf(t), this.partitions);
@@ -299,7 +304,7 @@ export class Router {
       const rs = await Promise.all(targets.map(async (q) => ((await tx.run({ op: 'run', p: q, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]!));
       if (s.kind === 'update') {
         const global = globalUniqueIndexes(t, this.keyOf(t));
-        if (assignsIndexed(s.set.flatMap((x) => x.columns), t, global)) await this.checkUpdatedUnique(tx, t, global);
+        if (assignsIndexed(s.set.flatMap((x) => x.columns), t, global)) await checkUpdatedUnique(t, global, this.partitions, (p, where) => this.scanWhere(tx, p, t, where));
       }
       return combine(rs);
     }
@@ -357,67 +362,10 @@ export class Router {
     return out;
   }
 
-  /**
-   * Global UNIQUE indexes (global-unique.ts) before an INSERT writes: drops rows OR IGNORE skips,
-   * fails on a key another partition holds (or another planned row bound elsewhere).
-   */
-  private async checkInsertUnique(tx: DistributedTxn, t: TableInfo, rows: PlannedRow[], ignore: boolean, replaceOrUpsert: boolean): Promise<PlannedRow[]> {
-    const key = this.keyOf(t);
-    let kept = rows;
-    for (const ix of globalUniqueIndexes(t, key)) {
-      const keys = kept.map((r) => indexKey(ix, r.row));
-      const wanted = keys.filter((k): k is Value[] => k !== null);
-      if (wanted.length === 0) continue;
-      const owner = new Map<string, Set<number>>(); // key → partitions holding it
-      const note = (k: Value[], p: number) => {
-        const ks = keyString(ix, k);
-        let set = owner.get(ks);
-        if (!set) owner.set(ks, (set = new Set()));
-        set.add(p);
-      };
-      for (let i = 0; i < wanted.length; i += 200) {
-        const where = keysWhere(ix, t, wanted.slice(i, i + 200));
-        const found = await Promise.all([...Array(this.partitions).keys()].map(async (p) => {
-          const op = { op: 'scan' as const, p, table: t.name, pushdown: { alias: t.name, where } };
-          return [p, (await (tx.touched.has(p) ? tx.run(op) : this.exec.call(op))) as Value[][]] as const;
-        }));
-        for (const [p, list] of found) for (const r of list) note(indexKey(ix, r.slice(1))!, p);
-      }
-      const out: PlannedRow[] = [];
-      kept.forEach((r, i) => {
-        const k = keys[i];
-        const p = rowPartition(key, r.rowid, r.row, this.partitions);
-        const holders = k !== null ? owner.get(keyString(ix, k)) : undefined;
-        const clash = holders !== undefined && [...holders].some((q) => q !== p);
-        if (clash) {
-          if (ignore) return;
-          if (replaceOrUpsert) throw sqlError(`${uniqueMessage(ix, t)}: the conflicting row is on another partition, where OR REPLACE and ON CONFLICT cannot act on a partitioned database yet`);
-          throw constraintError('unique', uniqueMessage(ix, t));
-        }
-        if (k !== null) note(k, p);
-        out.push(r);
-      });
-      kept = out;
-    }
-    return kept;
-  }
-
-  /** After an UPDATE assigned an indexed column: fails when a key now lives in two partitions. */
-  private async checkUpdatedUnique(tx: DistributedTxn, t: TableInfo, indexes: readonly IndexInfo[]): Promise<void> {
-    for (const ix of indexes) {
-      const notNull = ix.parts.map((p) => `"${t.columns[p.column]!.name.replace(/"/g, '""')}" IS NOT NULL`).join(' AND ');
-      const seen = new Map<string, number>(); // key → the partition holding it
-      for (let p = 0; p < this.partitions; p++) {
-        const op = { op: 'scan' as const, p, table: t.name, pushdown: { alias: t.name, where: notNull } };
-        const list = (await (tx.touched.has(p) ? tx.run(op) : this.exec.call(op))) as Value[][];
-        for (const r of list) {
-          const ks = keyString(ix, indexKey(ix, r.slice(1))!);
-          const q = seen.get(ks);
-          if (q !== undefined && q !== p) throw constraintError('unique', uniqueMessage(ix, t));
-          seen.set(ks, p);
-        }
-      }
-    }
+  /** Reads rows of `t` passing `where` from partition p (inside `tx` where it is open). */
+  private scanWhere(tx: DistributedTxn, p: number, t: TableInfo, where: string): Promise<Value[][]> {
+    const op = { op: 'scan' as const, p, table: t.name, pushdown: { alias: t.name, where } };
+    return (tx.touched.has(p) ? tx.run(op) : this.exec.call(op)) as Promise<Value[][]>;
   }
 
   private planInsert(st: Stmt, rows: ReadonlyMap<string, readonly Value[][]>): PlannedRow[] {
