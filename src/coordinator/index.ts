@@ -6,27 +6,36 @@
  *
  * Life of a request:
  *   1. `src/net` (REST on hyper-express or gRPC) parses the call and asks the coordinator;
- *   2. the coordinator picks the shard(s) that own the rows (today: SQL goes to shard 0,
- *      status/echo to the shard named) and writes a frame on that shard's request ring
+ *   2. the router (router.ts) parses the statement and picks the partition(s) that own its rows
+ *      (point statements: one; others fan out, multi-partition writes commit with 2PC —
+ *      docs/sharding.md), and writes a Fragment frame on the owning shard's request ring
  *      ({@link ShardClient.request}); a full ring queues in a bounded queue, then UNAVAILABLE;
  *   3. the shard worker, asleep in Atomics.wait, drains every queued frame as one batch
  *      (`src/shard/worker-main.ts`), executes each, group-commits its WAL once for the batch;
  *   4. it writes every reply (already encoded in the caller's wire format) on its response ring
  *      and notifies once;
- *   5. the coordinator, waiting with Atomics.waitAsync, resolves the waiting promises and `net`
- *      forwards the bytes.
- * Read next: shard-client.ts (ids, deadlines, failure), shard-supervisor.ts (restart policy),
- * then src/shard/worker-main.ts.
+ *   5. the coordinator, waiting with Atomics.waitAsync, resolves the waiting promises, the router
+ *      merges the partitions' results, and the reply is encoded in the client's wire format.
+ * Read next: router.ts (routing, fan-out, 2PC), shard-client.ts (ids, deadlines, failure),
+ * shard-supervisor.ts (restart policy), then src/shard/worker-main.ts.
  */
 import { HeliosError, unavailable } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RingStats } from '../ring/index.js';
 import { FrameKind, decodeJson, type CatalogSchema, type ShardStatus } from '../shard/protocol.js';
-import { decodeExecuteResponse, encodeExecuteRequest } from '../shard/grpc-codec.js';
+import { decodeBatch, decodeStatement, encodeBatchResponse, encodeExecuteResponse } from '../shard/grpc-codec.js';
+import { batchBody, parseJsonBody, resultToJson, sqlBody } from '../shard/json-codec.js';
+import { describeCatalog } from '../shard/schema-describe.js';
 import type { Value } from '../storage/api.js';
+import { splitStatements, type ExecResult } from '../sql/index.js';
 import { createStatsBlock, ShardStatsRow } from '../shard/stats-block.js';
 import { ShardSupervisor } from './shard-supervisor.js';
 import type { ShardStorageSettings } from './shard-client.js';
+import { Router, type Stmt } from './router.js';
+import { RingExecutor } from './ring-executor.js';
+import { resolvePartitionCount } from './partition-meta.js';
+import { LogDecisions } from './log-decisions.js';
+import type { TxnStats } from './distributed-txn.js';
 
 export { partitionsOf } from './shard-supervisor.js';
 export type { CatalogSchema, SchemaTable, SchemaColumn } from '../shard/protocol.js';
@@ -61,6 +70,8 @@ export interface CoordinatorOptions {
   ringBytes?: number;
   /** Called when a shard cannot be kept alive: the server exits non-zero. */
   onFatal: (reason: string) => void;
+  /** `[schema.shard_keys]`: table → shard-key column (default: the rowid). */
+  shardKeys?: Readonly<Record<string, string>>;
 }
 
 export interface ShardRuntimeStats {
@@ -77,8 +88,21 @@ export interface ShardRuntimeStats {
 }
 
 const DEFAULT_RING_BYTES = 1 << 20;
-/** The shard serving partition 0, where SQL data lives until the sharding issue partitions tables. */
-const SQL_SHARD = 0;
+const encoder = new TextEncoder();
+
+/**
+ * The test-only fault hook: `HELIOS_FAULT=<point>:<n>` SIGKILLs the process the n-th time the
+ * 2PC step `<point>` is reached (points: 2pc:after-prepare, 2pc:after-decision, 2pc:mid-commit).
+ */
+function faultHook(spec: string | undefined): (point: string) => void {
+  const m = spec ? /^(.*):(\d+)$/.exec(spec) : null;
+  if (!m) return () => undefined;
+  const [, want, nth] = m;
+  let seen = 0;
+  return (point) => {
+    if (point === want && ++seen === Number(nth)) process.kill(process.pid, 'SIGKILL');
+  };
+}
 
 export class Coordinator {
   private readonly supervisor: ShardSupervisor;
@@ -87,17 +111,30 @@ export class Coordinator {
   /** Set once start-up work after recovery (init_sql, the first schema load) is done. */
   private initialized = false;
   private ddlListener: (() => Promise<void>) | null = null;
+  /** Routes SQL to partitions; set by {@link start} (it needs the decision log). */
+  private routerOrNull: Router | null = null;
+  private decisions: LogDecisions | null = null;
+  /** The partition count this database was created with (partition-meta.ts). */
+  readonly partitions: number;
+  private readonly epoch = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
   constructor(private readonly opts: CoordinatorOptions) {
     this.statsBlock = createStatsBlock(opts.shards);
+    this.partitions = resolvePartitionCount(opts.storage.dataDir, opts.partitions, opts.log);
     this.supervisor = new ShardSupervisor({
       shards: opts.shards,
-      partitions: opts.partitions,
+      partitions: this.partitions,
       ringBytes: opts.ringBytes ?? DEFAULT_RING_BYTES,
       statsBlock: this.statsBlock,
       storage: opts.storage,
       log: opts.log,
       onGiveUp: (_shard, reason) => opts.onFatal(reason),
+      onRestarted: (shard) => {
+        this.routerOrNull?.resolveInDoubt().then(
+          (r) => opts.log.info({ shard, ...r }, 'in-doubt transactions settled after a shard restart'),
+          (e: unknown) => opts.log.error({ shard, err: e instanceof Error ? e.stack : String(e) }, 'settling in-doubt transactions after a shard restart failed'),
+        );
+      },
     });
   }
 
@@ -116,7 +153,27 @@ export class Coordinator {
       if (this.draining) throw unavailable('stopped before every shard was ready');
       await new Promise((r) => setTimeout(r, 20));
     }
-    this.opts.log.info({ shards: this.shardCount }, 'all shards ready');
+    this.decisions = new LogDecisions(`${this.opts.storage.dataDir}/coordinator`);
+    const router = new Router({
+      executor: new RingExecutor(this.supervisor.clients, this.partitions),
+      shardKeys: this.opts.shardKeys ?? {},
+      decisions: this.decisions,
+      fault: faultHook(process.env['HELIOS_FAULT']),
+    });
+    const settled = await router.start();
+    this.routerOrNull = router;
+    this.opts.log.info({ shards: this.shardCount, partitions: this.partitions, inDoubtCommitted: settled.committed, inDoubtAborted: settled.aborted }, 'all shards ready');
+  }
+
+  /** The router (after {@link start}). */
+  get router(): Router {
+    if (!this.routerOrNull) throw unavailable('the database is starting');
+    return this.routerOrNull;
+  }
+
+  /** Transaction counters for metrics: single- vs multi-partition, 2PC prepares/commits/aborts and latency. */
+  txnStats(): TxnStats | null {
+    return this.routerOrNull?.stats ?? null;
   }
 
   /** Ready = every shard takes work and we are not draining (GET /ready). */
@@ -137,60 +194,66 @@ export class Coordinator {
     return this.client(shard).request(kind, payload, timeoutMs === undefined ? {} : { timeoutMs });
   }
 
-  /**
-   * A `/v1/sql` request body (JSON bytes) → the response body (JSON bytes, encoded by the shard).
-   * Until tables are partitioned (the sharding issue), the SQL data lives in partition 0, which
-   * shard 0 serves.
-   */
-  sql(body: Uint8Array): Promise<Uint8Array> {
-    return this.sqlRequest(FrameKind.Exec, body);
+  /** A `/v1/sql` request body (JSON bytes) → the response body (JSON bytes). */
+  async sql(body: Uint8Array): Promise<Uint8Array> {
+    const st = sqlBody(parseJsonBody(body), 'body');
+    const [r] = await this.run([st], 'one', body);
+    return encoder.encode(resultToJson(r!));
   }
 
   /** A `/v1/batch` request body → its response body. */
-  batch(body: Uint8Array): Promise<Uint8Array> {
-    return this.sqlRequest(FrameKind.Batch, body);
+  async batch(body: Uint8Array): Promise<Uint8Array> {
+    const { statements, transaction } = batchBody(parseJsonBody(body));
+    const rs = await this.run(statements, transaction ? 'atomic' : 'batch', body);
+    return encoder.encode(`{"results":[${rs.map(resultToJson).join(',')}]}`);
   }
 
-  /** A protobuf `ExecuteRequest` → a protobuf `ExecuteResponse` (both as bytes, encoded by the shard). */
-  execProto(body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
-    return this.sqlRequest(FrameKind.ExecProto, body, timeoutMs);
+  /** A protobuf `ExecuteRequest` → a protobuf `ExecuteResponse` (both as bytes). */
+  async execProto(body: Uint8Array, _timeoutMs?: number): Promise<Uint8Array> {
+    const st = decodeStatement(body);
+    if (st.txId !== '') throw new HeliosError('TX_NOT_FOUND', `transaction ${JSON.stringify(st.txId)} does not exist or has expired`);
+    const [r] = await this.run([st], 'one', body);
+    return encodeExecuteResponse(r!);
   }
 
   /** A protobuf `BatchRequest` → a protobuf `BatchResponse`. */
-  batchProto(body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
-    return this.sqlRequest(FrameKind.BatchProto, body, timeoutMs);
+  async batchProto(body: Uint8Array, _timeoutMs?: number): Promise<Uint8Array> {
+    const b = decodeBatch(body);
+    return encodeBatchResponse(await this.run(b.statements, b.transaction ? 'atomic' : 'batch', body));
   }
 
-  /**
-   * One statement with positional parameters, answered as values (the generated APIs' path).
-   * It travels as the protobuf ExecuteRequest/ExecuteResponse the shard already speaks.
-   */
-  async exec(sql: string, params: readonly Value[], timeoutMs?: number): Promise<StructuredResult> {
-    return decodeExecuteResponse(await this.sqlRequest(FrameKind.ExecProto, encodeExecuteRequest(sql, params), timeoutMs));
+  /** One statement with positional parameters, answered as values (the generated APIs' path). */
+  async exec(sql: string, params: readonly Value[], _timeoutMs?: number): Promise<StructuredResult> {
+    const [r] = await this.run([{ sql, params: [...params] }], 'one', null);
+    return r!;
   }
 
-  /** The catalog as the generated APIs need it (a real round trip to the SQL shard). */
-  async schema(timeoutMs?: number): Promise<CatalogSchema> {
-    return decodeJson<CatalogSchema>(await this.request(SQL_SHARD, FrameKind.Schema, new Uint8Array(0), timeoutMs));
+  /** The catalog as the generated APIs need it (the coordinator's copy, current after every DDL). */
+  async schema(_timeoutMs?: number): Promise<CatalogSchema> {
+    const router = this.router;
+    return { ...describeCatalog(router.mirror.catalog, this.epoch), version: `${this.epoch}.${router.mirror.generation}` };
   }
 
   /**
    * `listener` runs after every SQL request that may have changed the schema (see
    * {@link mayHoldDdl}), before that request's reply is handed back: so a client that created a
-   * table finds its generated API once its CREATE TABLE has answered. Failed requests count too
-   * (a failed statement changes nothing, and an extra refresh is one cheap round trip).
+   * table finds its generated API once its CREATE TABLE has answered.
    */
   onPossibleDdl(listener: () => Promise<void>): void {
     this.ddlListener = listener;
   }
 
-  private async sqlRequest(kind: number, body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
+  private async run(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic', body: Uint8Array | null): Promise<ExecResult[]> {
+    if (this.draining) throw unavailable('the server is shutting down');
+    const router = this.router;
     const listener = this.ddlListener;
-    if (!listener || !mayHoldDdl(body)) return this.request(SQL_SHARD, kind, body, timeoutMs);
+    const ddl = listener !== null && (body === null ? stmts.some((s) => DDL_WORD.test(s.sql)) : mayHoldDdl(body));
     try {
-      return await this.request(SQL_SHARD, kind, body, timeoutMs);
+      return await router.execute(stmts, mode);
+    } catch (e) {
+      throw mode === 'one' ? oneStatementOnly(e, stmts[0]!.sql) : e;
     } finally {
-      await listener().catch((e: unknown) => this.opts.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'schema refresh after DDL failed'));
+      if (ddl) await listener!().catch((e: unknown) => this.opts.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'schema refresh after DDL failed'));
     }
   }
 
@@ -226,6 +289,7 @@ export class Coordinator {
   async stop(timeoutMs = 5000): Promise<void> {
     this.draining = true;
     await this.supervisor.stop(timeoutMs);
+    this.decisions?.close();
   }
 
   private client(shard: number) {
@@ -233,4 +297,16 @@ export class Coordinator {
     if (!c) throw new HeliosError('INTERNAL', `no shard ${shard}`);
     return c;
   }
+}
+
+/** A syntax error caused by a second statement becomes the contract's "one statement per call" error. */
+function oneStatementOnly(e: unknown, sql: string): unknown {
+  if (!(e instanceof HeliosError) || e.code !== 'SQL_SYNTAX') return e;
+  let n: number;
+  try {
+    n = splitStatements(sql).length;
+  } catch {
+    return e;
+  }
+  return n > 1 ? new HeliosError('SQL_ERROR', `one statement per request, found ${n}: use /v1/batch (or Batch) for several`) : e;
 }

@@ -22,6 +22,8 @@ export interface SupervisorOptions {
   storage: ShardStorageSettings;
   log: Logger;
   onGiveUp: (shard: number, reason: string) => void;
+  /** Called when a restarted shard is Ready again (the router then settles its in-doubt transactions). */
+  onRestarted?: (shard: number) => void;
 }
 
 /** Partition p is served by shard p mod N: changing N between restarts only moves whole partitions. */
@@ -80,6 +82,7 @@ export class ShardSupervisor {
       if (this.closing) return;
       this.opts.log.warn({ shard: c.shard, backoffMs: backoff }, `restarting shard ${c.shard}`);
       c.start();
+      c.ready.then(() => this.opts.onRestarted?.(c.shard), () => undefined);
     }, backoff).unref();
   }
 }

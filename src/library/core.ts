@@ -75,6 +75,7 @@ function openLocked(config: HeliosConfig, log: Logger, o: CoreOptions, unlock: (
     },
     log: log.child({ component: 'coordinator' }),
     onFatal: o.onFatal,
+    shardKeys: config.schema.shard_keys,
   };
   const coordinator = o.makeCoordinator ? o.makeCoordinator(coordinatorOptions) : new Coordinator(coordinatorOptions);
   const metrics = createMetrics(coordinator);

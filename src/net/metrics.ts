@@ -12,6 +12,7 @@
  */
 import http from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Histogram } from 'prom-client';
+import { registerTxnMetrics } from './txn-metrics.js';
 import type { Coordinator } from '../coordinator/index.js';
 
 export type Interface = 'rest' | 'grpc';
@@ -192,6 +193,7 @@ export function createMetrics(coordinator: Coordinator): Metrics {
       for (const s of stats()) this.inc({ shard: String(s.shard) }, s.restarts);
     },
   });
+  registerTxnMetrics(registry, coordinator);
   return { registry, record: (iface, route, status, seconds) => series.record(iface, route, status, seconds) };
 }
 

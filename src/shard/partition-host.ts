@@ -55,6 +55,11 @@ export class PartitionHost {
     return this.byId.get(id);
   }
 
+  /** Every partition this shard owns, by id. */
+  all(): ReadonlyMap<number, Partition> {
+    return this.byId;
+  }
+
   /** Group commit: makes every commit appended during the batch durable (per the WAL mode). */
   syncAll(): void {
     for (const p of this.byId.values()) p.sync();

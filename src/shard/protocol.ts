@@ -28,6 +28,8 @@ export const FrameKind = {
   BatchProto: 7,
   /** Payload: none. Response: {@link CatalogSchema} JSON (the SQL shard only). For the generated APIs. */
   Schema: 8,
+  /** Payload: a `FragmentOp` (fragment-protocol.ts) as tagged JSON. Response: its result, the same way. The router's frame. */
+  Fragment: 9,
   // responses (shard → coordinator)
   Ok: 100,
   Error: 101,

@@ -5,6 +5,7 @@
 import { HeliosError } from '../errors.js';
 import type { Frame } from '../ring/index.js';
 import { EMPTY, FrameKind, encodeError, encodeJson, type ShardStatus } from './protocol.js';
+import { decodeWire, encodeWire, type FragmentOp } from './fragment-protocol.js';
 import type { ShardStatsRow } from './stats-block.js';
 
 /** Runs `/v1/sql` and `/v1/batch` bodies (implemented by `sql-handler.ts` over the SQL engine). */
@@ -15,6 +16,11 @@ export interface SqlRequestHandler {
   batchProto(body: Uint8Array): Uint8Array;
   /** The catalog as {@link CatalogSchema} JSON bytes. */
   schema(): Uint8Array;
+}
+
+/** Runs the router's fragment ops (implemented by `partition-engines.ts`). */
+export interface FragmentHandler {
+  handle(op: FragmentOp): unknown;
 }
 
 export interface ShardReply {
@@ -32,6 +38,8 @@ export interface ShardActorOptions {
   kernels: string;
   /** Present on the shard that serves SQL (the one owning partition 0). */
   sql?: SqlRequestHandler;
+  /** The partitions' SQL engines (a partitioned database: every shard). */
+  fragments?: FragmentHandler;
 }
 
 export class ShardActor {
@@ -87,6 +95,10 @@ export class ShardActor {
         return { kind: FrameKind.Ok, payload: this.sqlHandler().batchProto(frame.payload) };
       case FrameKind.Schema:
         return { kind: FrameKind.Ok, payload: this.sqlHandler().schema() };
+      case FrameKind.Fragment: {
+        if (!this.opts.fragments) throw new HeliosError('INTERNAL', `shard ${this.opts.shard} has no SQL engines`);
+        return { kind: FrameKind.Ok, payload: encodeWire(this.opts.fragments.handle(decodeWire<FragmentOp>(frame.payload))) };
+      }
       case FrameKind.Shutdown:
         this.stopping = true;
         return { kind: FrameKind.Ok, payload: EMPTY };

@@ -20,11 +20,11 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { SimdAcceleration } from '../kernels/index.js';
 import { createLogger } from '../log.js';
 import { ShardPort, type ShardRings } from '../ring/index.js';
-import { SqlEngine } from '../sql/index.js';
 import { PartitionHost } from './partition-host.js';
 import { ShardActor, type ShardReply } from './shard-actor.js';
 import { FrameKind, encodeJson } from './protocol.js';
-import { SqlHandler } from './sql-handler.js';
+import { decodeWire, type FragmentOp } from './fragment-protocol.js';
+import { PartitionEngines } from './partition-engines.js';
 import { ShardStatsRow } from './stats-block.js';
 
 export interface ShardWorkerData {
@@ -41,9 +41,22 @@ export interface ShardWorkerData {
   simd: SimdAcceleration;
 }
 
-/** The partition that holds SQL data until tables are partitioned (the sharding issue). */
-const SQL_PARTITION = 0;
 const IDLE_WAIT_MS = 1000;
+
+/**
+ * Test-only fault hook: `HELIOS_FAULT=shard:before-commit:<n>` ends this shard's thread (as a
+ * crash would, nothing closed) when the n-th 2PC COMMIT reaches it, before it runs. The process
+ * lives on; the supervisor restarts the shard and the coordinator settles its in-doubt work.
+ */
+function shardFault(spec: string | undefined): (frame: { header: { kind: number }; payload: Uint8Array }) => void {
+  const m = spec ? /^shard:before-commit:(\d+)$/.exec(spec) : null;
+  if (!m) return () => undefined;
+  let seen = 0;
+  return (frame) => {
+    if (frame.header.kind !== FrameKind.Fragment || decodeWire<FragmentOp>(frame.payload).op !== 'commit') return;
+    if (++seen === Number(m[1])) process.exit(1);
+  };
+}
 
 async function run(data: ShardWorkerData): Promise<void> {
   const log = createLogger(data.logLevel).child({ component: 'shard', shard: data.shard });
@@ -60,19 +73,19 @@ async function run(data: ShardWorkerData): Promise<void> {
     log: (event, fields) => log.info(fields, event),
   });
   log.info({ backend: host.kernels.backend }, 'scan kernels ready');
-  const sqlPartition = host.get(SQL_PARTITION);
   const actor = new ShardActor({
     shard: data.shard,
     partitions: data.partitions,
     stats,
     now: () => Date.now(),
     kernels: host.kernels.backend,
-    ...(sqlPartition ? { sql: new SqlHandler(new SqlEngine(sqlPartition, { kernels: host.kernels })) } : {}),
+    fragments: new PartitionEngines(host.all(), { kernels: host.kernels }),
   });
 
   port.send({ requestId: 0, kind: FrameKind.Ready, txnId: 0n, statementId: 0, flags: 0 }, encodeJson(actor.status()));
   port.flush();
 
+  const fault = shardFault(process.env['HELIOS_FAULT']);
   const waitMs = data.walMode === 'async' ? Math.max(1, data.asyncSyncIntervalMs) : IDLE_WAIT_MS;
   let lastYield = performance.now();
   const replies: ShardReply[] = [];
@@ -82,7 +95,10 @@ async function run(data: ShardWorkerData): Promise<void> {
       if (frames.length > 0) {
         const t0 = performance.now();
         replies.length = 0;
-        for (const frame of frames) replies.push(actor.handle(frame));
+        for (const frame of frames) {
+          fault(frame);
+          replies.push(actor.handle(frame));
+        }
         host.syncAll(); // group commit before any acknowledgement leaves the shard
         for (let i = 0; i < frames.length; i++) {
           const h = frames[i]!.header;

@@ -18,7 +18,23 @@ import { tablePredicates } from './index-predicate.js';
 import { triggersFor } from './triggers.js';
 import type { UndoTxn } from './undo-txn.js';
 
-export interface ExecRuntime extends Runtime { w: UndoTxn; lastInsertId: bigint | null; /** Triggers running now (no self-recursion). */ activeTriggers?: Set<number> }
+export interface ExecRuntime extends Runtime { w: UndoTxn; lastInsertId: bigint | null; /** Triggers running now (no self-recursion). */ activeTriggers?: Set<number>; /** Set for one execution by a partitioned database's router (see {@link InsertHooks}). */ insertHooks?: InsertHooks }
+
+/** A row an INSERT writes, as the router planned it: the rowid and the full row (defaults and affinity applied). */
+export interface PlannedRow { readonly rowid: Rowid; readonly row: Value[] }
+
+/**
+ * How a partitioned database splits an INSERT (src/coordinator/router.ts): the coordinator runs
+ * the statement once in `plan` mode (the source is evaluated, defaults and affinity applied, and
+ * rows lacking a rowid take one from `allocRowid`; nothing is written), routes each planned row
+ * by its shard key, and each partition then runs the same statement in `rows` mode: exactly its
+ * share of the planned rows is inserted (constraints, conflicts, triggers and RETURNING as usual)
+ * and the source is not evaluated again, so non-deterministic sources stay consistent.
+ */
+export interface InsertHooks {
+  readonly plan?: { readonly allocRowid: () => Rowid; readonly out: PlannedRow[] };
+  readonly rows?: readonly PlannedRow[];
+}
 
 export interface StatementResult { columns: string[]; rows: Value[][]; rowsAffected: number }
 export interface CompiledStatement { readonly columns: string[]; readonly explain: string[]; readonly route: Route; run(outer?: Env | null): StatementResult }
@@ -130,18 +146,33 @@ export function compileInsert(qc: QueryCompiler, s: Insert, parent: Scope | null
     route,
     run(outer: Env | null = null) {
       const w = rt.w;
-      const srcRows: Value[][] = source ? source.run(outer) : [[]];
+      const hooks = rt.insertHooks;
+      const given = hooks?.rows;
+      const srcRows: Value[][] = given ? given.map((g) => g.row) : source ? source.run(outer) : [[]];
       const out: Value[][] = [];
       let changes = 0;
       const denv: { row: Value[]; outer: Env | null; agg: null } = { row: [], outer: null, agg: null };
       denv.outer = outer;
-      for (const src of srcRows) {
-        const row = new Array<Value>(ncols).fill(null);
-        const given = new Array<boolean>(ncols).fill(false);
-        target.forEach((ci, k) => { row[ci] = src[k]!; given[ci] = true; });
-        for (let i = 0; i < ncols; i++) if (!given[i] && defaults[i]) row[i] = defaults[i]!.ev(denv);
-        let rowid = writer.prepareRow(row);
-        if (rowid === null) rowid = writer.assignRowid(w, row);
+      for (let r = 0; r < srcRows.length; r++) {
+        const src = srcRows[r]!;
+        let row: Value[];
+        let rowid: Rowid | null;
+        if (given) {
+          row = src.slice();
+          rowid = writer.prepareRow(row) ?? given[r]!.rowid;
+        } else {
+          row = new Array<Value>(ncols).fill(null);
+          const set = new Array<boolean>(ncols).fill(false);
+          target.forEach((ci, k) => { row[ci] = src[k]!; set[ci] = true; });
+          for (let i = 0; i < ncols; i++) if (!set[i] && defaults[i]) row[i] = defaults[i]!.ev(denv);
+          rowid = writer.prepareRow(row);
+          if (rowid === null && hooks?.plan) {
+            rowid = hooks.plan.allocRowid();
+            if (t.rowidColumn >= 0) row[t.rowidColumn] = rowid;
+          }
+          if (rowid === null) rowid = writer.assignRowid(w, row);
+          if (hooks?.plan) { hooks.plan.out.push({ rowid, row }); continue; }
+        }
         if (trig.has('BEFORE') && !trig.fire('BEFORE', row, rowid, null, null)) continue;
         if (!writer.checkRow(row, rowid, or)) continue;
         const cs = writer.conflicts(w, row, rowid, null);

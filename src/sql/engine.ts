@@ -13,7 +13,7 @@ import type { Statement } from './ast.js';
 import { Catalog, SCHEMA_TABLE, SEQUENCE_TABLE } from './catalog.js';
 import { ijdFromUnixMs } from './date-functions.js';
 import { alterTable, createIndex, createTable, createTrigger, createView, drop } from './ddl.js';
-import { compileDelete, compileInsert, compileUpdate, type CompiledStatement, type ExecRuntime } from './dml.js';
+import { compileDelete, compileInsert, compileUpdate, type CompiledStatement, type ExecRuntime, type InsertHooks } from './dml.js';
 import { indexDefOf } from './index-predicate.js';
 import { runPragma } from './introspection.js';
 import { ROLLBACK_TRANSACTION } from './compile-expr.js';
@@ -24,7 +24,8 @@ import type { Route } from './access-path.js';
 import { UndoTxn } from './undo-txn.js';
 
 export type Params = Value[] | Record<string, Value>;
-export type { Route };
+export type { Route, InsertHooks };
+export type { PlannedRow } from './dml.js';
 export interface ExecResult { columns: string[]; rows: Value[][]; rowsAffected: number; lastInsertId: bigint | null }
 
 export interface EngineOptions {
@@ -129,9 +130,19 @@ export class SqlEngine {
 }
 
 export interface SqlSession {
-  /** Runs one statement; auto-commit unless inside BEGIN … COMMIT. */
-  execute(sql: string, params?: Params): ExecResult;
+  /**
+   * Runs one statement; auto-commit unless inside BEGIN … COMMIT. `hooks` (a partitioned
+   * database's router only) plan or supply an INSERT's rows: see {@link InsertHooks}.
+   */
+  execute(sql: string, params?: Params, hooks?: InsertHooks): ExecResult;
   inTransaction(): boolean;
+  /**
+   * 2PC phase one for the open transaction (BEGIN …): durably logs its writes under `gid`
+   * ({@link StorageTxn.prepare}). Afterwards only COMMIT or {@link rollback} may follow.
+   */
+  prepare(gid: string): void;
+  /** The open transaction's storage transaction (null outside BEGIN … COMMIT). */
+  storageTxn(): StorageTxn | null;
   /** Rolls back the open transaction; a no-op outside one. */
   rollback(): void;
 }
@@ -182,6 +193,13 @@ class Session implements SqlSession {
 
   inTransaction(): boolean { return this.txn !== null; }
 
+  prepare(gid: string): void {
+    if (!this.txn) throw sqlError('cannot prepare - no transaction is active');
+    this.txn.prepare(gid);
+  }
+
+  storageTxn(): StorageTxn | null { return this.txn; }
+
   rollback(): void {
     if (!this.txn) return;
     const t = this.txn;
@@ -195,7 +213,7 @@ class Session implements SqlSession {
     try { this.engine.catalog.load(t); } finally { t.commit(); }
   }
 
-  execute(sql: string, params?: Params): ExecResult {
+  execute(sql: string, params?: Params, hooks?: InsertHooks): ExecResult {
     if (typeof sql !== 'string') throw sqlError('SQL must be a string');
     const e = this.engine.entry(sql);
     const stmt = e.stmt;
@@ -233,7 +251,9 @@ class Session implements SqlSession {
         return this.result(r.columns, r.rows, 0);
       }
       default:
-        return this.run(e, stmt, bound, sql);
+        if (!hooks) return this.run(e, stmt, bound, sql);
+        e.rt.insertHooks = hooks;
+        try { return this.run(e, stmt, bound, sql); } finally { e.rt.insertHooks = undefined; }
     }
   }
 

@@ -12,5 +12,5 @@
  * May import: `src/storage/api.ts` (and `src/storage/memory` in tests), `src/kernels`,
  * `src/errors.ts`. Read next: engine.ts, then select-core.ts, then docs/sql.md.
  */
-export { SqlEngine, type SqlSession, type Params, type ExecResult, type EngineOptions, type Route } from './engine.js';
+export { SqlEngine, type SqlSession, type Params, type ExecResult, type EngineOptions, type Route, type InsertHooks, type PlannedRow } from './engine.js';
 export { splitStatements } from './split.js';

@@ -1,0 +1,136 @@
+/**
+ * One multi-partition transaction as the router runs it (an auto-commit statement that spans
+ * partitions, or an atomic batch), and its end: one-phase commit when it wrote on a single
+ * partition, two-phase commit with presumed abort otherwise.
+ *
+ *   run fragments (each partition: BEGIN on first use, statements, transaction kept open)
+ *   prepare every partition (durable PREPARE with the writes; a failure → abort all)
+ *     ── fault point 2pc:after-prepare
+ *   log COMMIT(txn, partitions) in the decision log, fdatasync    ◀══ the commit point
+ *     ── fault point 2pc:after-decision
+ *   COMMIT to each partition (the first one, ── fault point 2pc:mid-commit, then the rest)
+ *   FORGET(txn) once every partition acked
+ *
+ * Nothing is logged for an abort: a partition left PREPAREd by a crash is aborted at restart
+ * unless the log holds its COMMIT ({@link resolveInDoubt}). The sequencer guarantees no other
+ * work reaches the partitions while this runs, so no lock manager is involved yet.
+ */
+import { HeliosError } from '../errors.js';
+import type { FragmentOp } from '../shard/fragment-protocol.js';
+
+/** Sends one fragment op to the shard owning its partition (`inDoubt` goes to every shard). */
+export interface PartitionExecutor {
+  readonly partitions: number;
+  call(op: FragmentOp): Promise<unknown>;
+}
+
+/** The durable decision log (src/coordinator/txn/decision-log.ts) and transaction ids, as the router needs them. */
+export interface Decisions {
+  newTxn(): bigint;
+  /** Appends COMMIT and makes it durable before returning (the commit point). */
+  logCommit(txn: bigint, partitions: readonly number[]): void;
+  forget(txn: bigint): void;
+  live(): ReadonlyMap<bigint, readonly number[]>;
+}
+
+/** Decisions kept in memory: for tests and for a database of one partition (nothing to log). */
+export class MemoryDecisions implements Decisions {
+  private next = 1n;
+  private readonly decided = new Map<bigint, readonly number[]>();
+  newTxn(): bigint { return this.next++; }
+  logCommit(txn: bigint, partitions: readonly number[]): void { this.decided.set(txn, [...partitions]); }
+  forget(txn: bigint): void { this.decided.delete(txn); }
+  live(): ReadonlyMap<bigint, readonly number[]> { return this.decided; }
+}
+
+export interface TxnStats {
+  singlePartition: number;
+  multiPartition: number;
+  prepares: number;
+  commits: number;
+  aborts: number;
+  /** Sum of two-phase commit latencies (prepare → last COMMIT acked), ms. */
+  commitMsTotal: number;
+}
+
+export const newTxnStats = (): TxnStats => ({ singlePartition: 0, multiPartition: 0, prepares: 0, commits: 0, aborts: 0, commitMsTotal: 0 });
+
+export const gidOfTxn = (txn: bigint): string => `tx${txn}`;
+
+export class DistributedTxn {
+  /** Partitions where the transaction is open (it ran a fragment there). */
+  readonly touched = new Set<number>();
+  /** Set when it ran DDL: the router refreshes its catalog copy when it ends. */
+  ddl = false;
+  private readonly txn: bigint;
+  readonly gid: string;
+
+  constructor(private readonly exec: PartitionExecutor, private readonly decisions: Decisions, private readonly stats: TxnStats, private readonly fault: (point: string) => void) {
+    this.txn = decisions.newTxn();
+    this.gid = gidOfTxn(this.txn);
+  }
+
+  /** Runs an op on `p` inside this transaction (the op's `tx` is set here). */
+  async run(op: Extract<FragmentOp, { op: 'run' | 'scan' }>): Promise<unknown> {
+    this.touched.add(op.p);
+    return this.exec.call({ ...op, tx: this.gid });
+  }
+
+  async commit(): Promise<void> {
+    const ps = [...this.touched].sort((a, b) => a - b);
+    if (ps.length === 0) return;
+    if (ps.length === 1) {
+      await this.exec.call({ op: 'commit', p: ps[0]!, tx: this.gid });
+      return;
+    }
+    const t0 = performance.now();
+    this.stats.prepares += ps.length;
+    await Promise.all(ps.map((p) => this.exec.call({ op: 'prepare', p, tx: this.gid })));
+    this.fault('2pc:after-prepare');
+    this.decisions.logCommit(this.txn, ps);
+    this.fault('2pc:after-decision');
+    let acked = 0;
+    const send = async (p: number): Promise<void> => {
+      try {
+        await this.exec.call({ op: 'commit', p, tx: this.gid });
+        acked++;
+      } catch {
+        // The decision is durable: the partition is in doubt until its shard restarts and the
+        // router resolves it from the log (resolveInDoubt). The client's commit stands.
+      }
+    };
+    await send(ps[0]!);
+    this.fault('2pc:mid-commit');
+    await Promise.all(ps.slice(1).map(send));
+    if (acked === ps.length) this.decisions.forget(this.txn);
+    this.stats.commits++;
+    this.stats.commitMsTotal += performance.now() - t0;
+  }
+
+  /** Rolls back on every partition touched (idempotent on the shard; errors are ignored). */
+  async abort(): Promise<void> {
+    this.stats.aborts++;
+    await Promise.all([...this.touched].map((p) => this.exec.call({ op: 'abort', p, tx: this.gid }).catch(() => undefined)));
+  }
+}
+
+/**
+ * Settles transactions a crash left PREPAREd: COMMIT where the log holds the decision for that
+ * partition, ABORT otherwise (presumed abort). Then forgets decisions no partition still waits
+ * for. Runs at start, before the server is ready, and after a shard restarts.
+ */
+export async function resolveInDoubt(exec: PartitionExecutor, decisions: Decisions): Promise<{ committed: number; aborted: number }> {
+  const list = (await exec.call({ op: 'inDoubt' })) as { p: number; gid: string }[];
+  const live = decisions.live();
+  let committed = 0;
+  let aborted = 0;
+  for (const { p, gid } of list) {
+    const m = /^tx(\d+)$/.exec(gid);
+    if (!m) throw new HeliosError('INTERNAL', `partition ${p} holds a prepared transaction with a foreign gid '${gid}'`);
+    const commit = live.get(BigInt(m[1]!))?.includes(p) ?? false;
+    await exec.call({ op: 'resolve', p, gid, commit });
+    if (commit) committed++; else aborted++;
+  }
+  for (const txn of [...live.keys()]) decisions.forget(txn);
+  return { committed, aborted };
+}

@@ -1,0 +1,77 @@
+/**
+ * Fan-out read pushdown: what a partition can filter before its rows cross the ring, for a
+ * SELECT over one table. The coordinator still runs the whole query over what comes back, so a
+ * pushdown only has to return a superset of the rows the query needs:
+ *   - WHERE: the whole clause (parameters inlined as literals), unless it calls random()-like
+ *     functions (evaluating those twice would change the result's distribution);
+ *   - ORDER BY … LIMIT n OFFSET m: each partition's first n+m rows in that order, when the query
+ *     has no aggregate, GROUP BY, HAVING or DISTINCT and every ORDER BY term is a plain column of
+ *     the table: the global first n+m rows are among the union of the partitions' (keyset
+ *     pagination of the generated APIs is this shape).
+ */
+import type { Value } from '../storage/api.js';
+import type { Expr, Select } from '../sql/ast.js';
+import type { Catalog } from '../sql/catalog.js';
+import { isAggregateCall } from '../sql/aggregates.js';
+import { printExpr } from '../sql/ast-printer.js';
+import { hasSubquery, inlineParams, paramValue } from './route-analysis.js';
+
+type Params = Value[] | Record<string, Value>;
+
+/** What a partition applies to its rows of `table` (SQL fragments over the table seen as `alias`). */
+export interface Pushdown {
+  readonly table: string;
+  readonly alias: string;
+  readonly where?: string;
+  readonly orderBy?: string;
+  readonly limit?: bigint;
+}
+
+const VOLATILE = new Set(['random', 'randomblob', 'changes', 'total_changes', 'last_insert_rowid']);
+
+export function pushdownFor(s: Select, catalog: Catalog, params: Params): Pushdown | null {
+  if (s.with || s.cores.length !== 1 || hasSubquery(s)) return null;
+  const core = s.cores[0]!;
+  const from = core.from;
+  if (!from || from.kind !== 'table' || !catalog.table(from.name)) return null;
+  const alias = from.alias ?? from.name;
+  let volatile = false;
+  let aggregate = false;
+  visitFns(core, (f) => {
+    if (VOLATILE.has(f.name.toLowerCase())) volatile = true;
+    if (isAggregateCall(f.name.toLowerCase(), f.args.length, f.star)) aggregate = true;
+  });
+  if (volatile) return null;
+  let where: string | undefined;
+  if (core.where) {
+    const inlined = inlineParams(core.where, params);
+    if (inlined === null) return null;
+    where = printExpr(inlined);
+  }
+  let orderBy: string | undefined;
+  let limit: bigint | undefined;
+  const n = s.limit ? intOf(s.limit, params) : null;
+  const off = s.offset ? intOf(s.offset, params) : 0n;
+  const aliases = new Set(core.columns.flatMap((c) => (c.kind === 'expr' && c.alias ? [c.alias.toLowerCase()] : [])));
+  const t = catalog.table(from.name)!;
+  const plainColumn = (e: Expr): boolean => e.kind === 'col' && (e.table === undefined || e.table.toLowerCase() === alias.toLowerCase()) && !aliases.has(e.name.toLowerCase()) && t.columns.some((c) => c.name.toLowerCase() === e.name.toLowerCase());
+  if (s.orderBy && n !== null && off !== null && n >= 0n && off >= 0n && !aggregate && !core.distinct && !core.groupBy && !core.having && s.orderBy.every((o) => plainColumn(o.expr))) {
+    orderBy = s.orderBy.map((o) => `${printExpr(o.expr)}${o.desc ? ' DESC' : ''}${o.nulls ? ` NULLS ${o.nulls.toUpperCase()}` : ''}`).join(', ');
+    limit = n + off;
+  }
+  if (where === undefined && limit === undefined) return null;
+  return { table: t.name, alias, ...(where !== undefined ? { where } : {}), ...(orderBy !== undefined ? { orderBy, limit: limit! } : {}) };
+}
+
+function intOf(e: Expr, params: Params): bigint | null {
+  const v = e.kind === 'lit' ? e.value : e.kind === 'param' ? paramValue(e, params) : undefined;
+  return typeof v === 'bigint' ? v : null;
+}
+
+function visitFns(node: unknown, f: (fn: Extract<Expr, { kind: 'fn' }>) => void): void {
+  if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return;
+  if (Array.isArray(node)) { for (const x of node) visitFns(x, f); return; }
+  const o = node as Record<string, unknown>;
+  if (o['kind'] === 'fn') f(o as unknown as Extract<Expr, { kind: 'fn' }>);
+  for (const k in o) visitFns(o[k], f);
+}

@@ -1,0 +1,478 @@
+/**
+ * The router of a partitioned database: turns SQL statements into work on partitions.
+ *
+ * How a statement is routed (docs/sharding.md has the whole story):
+ *   - SELECT over one table whose WHERE binds the shard key by equality (a literal or a
+ *     parameter), with no subquery → the owning partition alone (auto-commit on its shard).
+ *   - Any other SELECT → fan-out: every table it reads is fetched from every partition into the
+ *     coordinator's scratch copy of the catalog (catalog-mirror.ts) and the query runs there.
+ *   - INSERT → planned once at the coordinator (source evaluated, defaults applied, missing
+ *     rowids allocated from a per-table counter), each row routed by its shard key; the rows of
+ *     one partition go in one fragment. One partition → single-partition; several → 2PC.
+ *   - UPDATE / DELETE → the owning partition when the WHERE binds the shard key, else all.
+ *     Assigning the shard key is rejected (rows do not move between partitions in this stage).
+ *   - DDL → every partition, atomically (2PC), then the catalog copy is rebuilt.
+ * Multi-partition work runs alone through the {@link Sequencer}; single-partition work runs
+ * concurrently. Atomic batches are one transaction: on one partition they are one fragment,
+ * otherwise a {@link DistributedTxn}.
+ */
+import { HeliosError, sqlError } from '../errors.js';
+import type { Value } from '../storage/api.js';
+import type { ExecResult, Params, PlannedRow } from '../sql/index.js';
+import { parse } from '../sql/parser.js';
+import type { Statement } from '../sql/ast.js';
+import type { TableInfo } from '../sql/catalog.js';
+import type { FragmentResult, FragmentStmt } from '../shard/fragment-protocol.js';
+import { CatalogMirror } from './catalog-mirror.js';
+import { DistributedTxn, MemoryDecisions, newTxnStats, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnStats } from './distributed-txn.js';
+import { hasSubquery, pointPartition, rowPartition, shardKeyOf, tablesOf, updatesKey } from './route-analysis.js';
+import { Sequencer } from './sequencer.js';
+import { pushdownFor, type Pushdown } from './pushdown.js';
+import { partialAggregatePlan } from './partial-aggregate.js';
+import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
+
+export interface Stmt { readonly sql: string; readonly params: Params }
+
+export interface RouterOptions {
+  readonly executor: PartitionExecutor;
+  /** `[schema.shard_keys]`: table → shard-key column (default: the rowid). */
+  readonly shardKeys?: Readonly<Record<string, string>>;
+  readonly decisions?: Decisions;
+  /** Test-only fault hook, called at each 2PC step (see distributed-txn.ts). */
+  readonly fault?: (point: string) => void;
+}
+
+/** Where the last statement went (tests and EXPLAIN read it). */
+export type RouteTaken = { readonly kind: 'single'; readonly partition: number } | { readonly kind: 'multi'; readonly partitions: readonly number[] } | { readonly kind: 'coordinator' };
+
+const DDL = new Set(['createTable', 'createIndex', 'createView', 'createTrigger', 'drop', 'alterTable']);
+const CONTROL = new Set(['begin', 'commit', 'rollback']);
+const DML = new Set(['select', 'insert', 'update', 'delete']);
+
+type Plan =
+  | { kind: 'single'; p: number; frag: FragmentStmt; insertOrder?: PlannedRow[] }
+  | { kind: 'multi'; insertRows?: PlannedRow[] };
+
+export class Router {
+  readonly mirror = new CatalogMirror();
+  readonly sequencer = new Sequencer();
+  readonly stats: TxnStats = newTxnStats();
+  lastRoute: RouteTaken = { kind: 'coordinator' };
+  private readonly exec: PartitionExecutor;
+  private readonly shardKeys: Readonly<Record<string, string>>;
+  private readonly decisions: Decisions;
+  private readonly fault: (point: string) => void;
+  /** Per table (lower-case name): the largest rowid handed out or seen. */
+  private readonly counters = new Map<string, bigint>();
+  private readonly counterInit = new Map<string, Promise<void>>();
+  private readonly parsed = new Map<string, Statement>();
+
+  constructor(o: RouterOptions) {
+    this.exec = o.executor;
+    this.shardKeys = o.shardKeys ?? {};
+    this.decisions = o.decisions ?? new MemoryDecisions();
+    this.fault = o.fault ?? (() => undefined);
+  }
+
+  get partitions(): number {
+    return this.exec.partitions;
+  }
+
+  /** Settles in-doubt transactions and loads the catalog; call before serving. */
+  async start(): Promise<{ committed: number; aborted: number }> {
+    const r = await resolveInDoubt(this.exec, this.decisions);
+    await this.refreshCatalog();
+    return r;
+  }
+
+  /** Resolves in-doubt transactions again (after a shard restarted). */
+  resolveInDoubt(): Promise<{ committed: number; aborted: number }> {
+    return this.sequencer.multi(() => resolveInDoubt(this.exec, this.decisions));
+  }
+
+  async refreshCatalog(): Promise<void> {
+    this.mirror.rebuild((await this.exec.call({ op: 'schema', p: 0 })) as Value[][]);
+    for (const k of [...this.counters.keys()]) if (!this.mirror.catalog.table(k)) this.counters.delete(k);
+    this.counterInit.clear();
+  }
+
+  /**
+   * Runs statements. `one`: a single auto-commit statement (a bare BEGIN is a no-op); `batch`:
+   * one by one, BEGIN … COMMIT groups atomic, stopping at the first error; `atomic`: all or none.
+   * Errors of a batch name the statement (`statement i: …`, `statementIndex`).
+   */
+  async execute(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic'): Promise<ExecResult[]> {
+    if (mode === 'one') {
+      const kind = this.parse(stmts[0]!.sql).kind;
+      if (kind === 'begin') return [empty()];
+      if (kind === 'commit' || kind === 'rollback') throw sqlError(`cannot ${kind} - no transaction is active`);
+      return [await this.runAuto(stmts[0]!)];
+    }
+    if (mode === 'atomic') return this.runGroup(stmts, 0, true);
+    const out: ExecResult[] = [];
+    for (let i = 0; i < stmts.length; i++) {
+      const kind = this.kindAt(stmts, i);
+      if (kind === 'begin') {
+        let j = i + 1;
+        while (j < stmts.length && !['commit', 'rollback'].includes(this.kindAt(stmts, j) ?? '')) j++;
+        out.push(empty());
+        const commit = j < stmts.length && this.kindAt(stmts, j) === 'commit';
+        out.push(...(await this.runGroup(stmts.slice(i + 1, j), i + 1, commit)));
+        if (j < stmts.length) out.push(empty());
+        i = j;
+      } else if (kind === 'commit' || kind === 'rollback') {
+        throw atIndex(sqlError(`cannot ${kind} - no transaction is active`), i);
+      } else {
+        try {
+          out.push(await this.runAuto(stmts[i]!));
+        } catch (e) {
+          throw atIndex(e, i);
+        }
+      }
+    }
+    return out;
+  }
+
+  private kindAt(stmts: readonly Stmt[], i: number): string | undefined {
+    try {
+      return this.parse(stmts[i]!.sql).kind;
+    } catch (e) {
+      throw atIndex(e, i);
+    }
+  }
+
+  /** A group run as one transaction; `commit` false = run it, then roll it back (…; ROLLBACK). */
+  private async runGroup(stmts: readonly Stmt[], base: number, commit: boolean): Promise<ExecResult[]> {
+    for (let i = 0; i < stmts.length; i++) {
+      const k = this.kindAt(stmts, i);
+      if (k !== undefined && CONTROL.has(k)) throw atIndex(sqlError(k === 'begin' ? 'cannot start a transaction within a transaction' : `${k.toUpperCase()} inside an atomic batch: the batch commits or rolls back as a whole`), base + i);
+    }
+    // Fast path: every statement on one partition → one fragment, atomic on its shard.
+    const plans = await this.tryPlanAll(stmts);
+    if (commit && plans && plans.length > 0 && plans.every((p) => p.kind === 'single' && p.p === (plans[0] as { p: number }).p)) {
+      const singles = plans as Extract<Plan, { kind: 'single' }>[];
+      const p = singles[0]!.p;
+      return this.sequencer.single(async () => {
+        this.stats.singlePartition++;
+        this.lastRoute = { kind: 'single', partition: p };
+        try {
+          const rs = (await this.exec.call({ op: 'run', p, stmts: singles.map((s) => s.frag) })) as FragmentResult[];
+          return rs.map((r) => ({ ...r }));
+        } catch (e) {
+          const err = HeliosError.from(e);
+          throw atIndex(err, base + (err.toData().statementIndex ?? 0));
+        }
+      });
+    }
+    return this.sequencer.multi(() => this.inTxn(async (tx) => {
+      const out: ExecResult[] = [];
+      for (let i = 0; i < stmts.length; i++) {
+        try {
+          out.push(await this.runIn(tx, stmts[i]!));
+        } catch (e) {
+          throw atIndex(e, base + i);
+        }
+      }
+      if (!commit) throw new RollbackRequested(out);
+      return out;
+    }).catch((e: unknown) => {
+      if (e instanceof RollbackRequested) return e.results;
+      throw e;
+    }));
+  }
+
+  private async tryPlanAll(stmts: readonly Stmt[]): Promise<Plan[] | null> {
+    try {
+      const plans: Plan[] = [];
+      for (const st of stmts) {
+        const p = await this.planAuto(st);
+        if (p.kind !== 'single') return null;
+        plans.push(p);
+      }
+      return plans;
+    } catch {
+      return null; // e.g. a table created earlier in the batch: the general path reports errors
+    }
+  }
+
+  private async runAuto(st: Stmt): Promise<ExecResult> {
+    const plan = await this.planAuto(st);
+    if (plan.kind === 'single') {
+      return this.sequencer.single(async () => {
+        this.stats.singlePartition++;
+        this.lastRoute = { kind: 'single', partition: plan.p };
+        const [r] = (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[];
+        return { ...r! };
+      });
+    }
+    return this.sequencer.multi(() => this.inTxn((tx) => this.runIn(tx, st, plan.insertRows)));
+  }
+
+  private async inTxn<T>(fn: (tx: DistributedTxn) => Promise<T>): Promise<T> {
+    const tx = new DistributedTxn(this.exec, this.decisions, this.stats, this.fault);
+    let out: T;
+    try {
+      out = await fn(tx);
+      if (tx.touched.size > 1) this.stats.multiPartition++;
+      else this.stats.singlePartition++;
+      this.lastRoute = tx.touched.size === 0 ? { kind: 'coordinator' } : { kind: 'multi', partitions: [...tx.touched].sort((a, b) => a - b) };
+      await tx.commit();
+    } catch (e) {
+      await tx.abort();
+      if (tx.ddl) await this.refreshCatalog().catch(() => undefined);
+      throw e;
+    }
+    if (tx.ddl) await this.refreshCatalog();
+    return out;
+  }
+
+  /** Decides, without touching data, whether a statement runs on one partition. */
+  private async planAuto(st: Stmt, inSequencer = false): Promise<Plan> {
+    const s = this.parse(st.sql);
+    const cat = this.mirror.catalog;
+    if (this.partitions === 1 && DML.has(s.kind)) return { kind: 'single', p: 0, frag: { sql: st.sql, params: st.params } };
+    if (s.kind === 'select') {
+      if (s.with || s.cores.length !== 1 || hasSubquery(s)) return { kind: 'multi' };
+      const from = s.cores[0]!.from;
+      if (!from || from.kind !== 'table') return { kind: 'multi' };
+      const t = cat.table(from.name);
+      if (!t) return { kind: 'multi' };
+      const p = pointPartition(s.cores[0]!.where, t, from.alias ?? t.name, this.keyOf(t), st.params, this.partitions);
+      return p === null ? { kind: 'multi' } : { kind: 'single', p, frag: { sql: st.sql, params: st.params } };
+    }
+    if (s.kind === 'update' || s.kind === 'delete') {
+      const t = this.writable(s.table);
+      if (s.kind === 'update' && updatesKey(s, t, this.keyOf(t))) throw sqlError(`cannot change the shard key of ${t.name}: rows do not move between partitions; delete the row and insert it again`);
+      if (s.with || hasSubquery(s) || (s.kind === 'update' && s.from)) return { kind: 'multi' };
+      if (s.kind === 'update' && assignsIndexed(s.set.flatMap((x) => x.columns), t, globalUniqueIndexes(t, this.keyOf(t)))) return { kind: 'multi' };
+      const p = pointPartition(s.where, t, s.alias ?? t.name, this.keyOf(t), st.params, this.partitions);
+      return p === null ? { kind: 'multi' } : { kind: 'single', p, frag: { sql: st.sql, params: st.params } };
+    }
+    if (s.kind === 'insert') {
+      const t = this.writable(s.table);
+      if (tablesOf(s, cat).size > 0 || hasSubquery(s)) return { kind: 'multi' };
+      await this.ensureCounter(t.name, inSequencer);
+      const rows = this.planInsert(st, new Map());
+      const parts = this.splitRows(t, rows);
+      if (parts.size !== 1 || globalUniqueIndexes(t, this.keyOf(t)).length > 0) return { kind: 'multi', insertRows: rows };
+      const [p, mine] = [...parts][0]!;
+      return { kind: 'single', p, frag: { sql: st.sql, params: st.params, rows: mine }, insertOrder: rows };
+    }
+    return { kind: 'multi' };
+  }
+
+  /** Runs one statement inside a distributed transaction (the caller holds the sequencer). */
+  private async runIn(tx: DistributedTxn, st: Stmt, planned?: PlannedRow[]): Promise<ExecResult> {
+    const s = this.parse(st.sql);
+    const cat = this.mirror.catalog;
+    const all = [...Array(this.partitions).keys()];
+    if (this.partitions === 1 && DML.has(s.kind)) {
+      // One partition holds everything: the engine runs the statement as it is (its own rowids,
+      // triggers, subqueries in writes), with no routing restrictions.
+      return { ...((await tx.run({ op: 'run', p: 0, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]! };
+    }
+    if (DDL.has(s.kind)) {
+      if (s.kind === 'createTable' && s.asSelect) throw sqlError('CREATE TABLE … AS SELECT is not supported on a partitioned database: create the table, then INSERT … SELECT');
+      if (s.kind === 'createTrigger' && this.partitions > 1) throw sqlError('CREATE TRIGGER is not supported on a partitioned database yet (a trigger would run on the partition of the row that fired it); set [storage] partitions = 1 to use triggers');
+      tx.ddl = true;
+      const rs = await Promise.all(all.map((p) => tx.run({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }] }) as Promise<FragmentResult[]>));
+      this.mirror.applyDdl(st.sql);
+      return { ...rs[0]![0]! };
+    }
+    if (s.kind === 'insert') {
+      const t = this.writable(s.table);
+      await this.ensureCounter(t.name, true);
+      const planned2 = planned ?? this.planInsert(st, await this.fetch(tx, tablesOf(s.select ?? null, cat)));
+      const key = this.keyOf(t);
+      const rows = await checkInsertUnique(t, globalUniqueIndexes(t, key), planned2, {
+        partitions: this.partitions,
+        partitionOf: (r) => rowPartition(key, r.rowid, r.row, this.partitions),
+        scan: (p, where) => this.scanWhere(tx, p, t, where),
+      }, s.or === 'IGNORE', s.or === 'REPLACE' || s.upsert.length > 0);
+      const parts = this.splitRows(t, rows);
+      const rs = await Promise.all([...parts].map(async ([p, mine]) => [p, ((await tx.run({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params, rows: mine }] })) as FragmentResult[])[0]!] as const));
+      return combineInsert(rs, rows, this.keyOf(t), this.partitions);
+    }
+    if (s.kind === 'update' || s.kind === 'delete') {
+      const t = this.writable(s.table);
+      if (s.kind === 'update' && updatesKey(s, t, this.keyOf(t))) throw sqlError(`cannot change the shard key of ${t.name}: rows do not move between partitions; delete the row and insert it again`);
+      if (s.with || hasSubquery(s) || (s.kind === 'update' && s.from) || s.limit) {
+        throw sqlError(`${s.kind.toUpperCase()} with a subquery, FROM, WITH or LIMIT is not supported on a partitioned database yet (each partition would see only its own rows)`);
+      }
+      const p = pointPartition(s.where, t, s.alias ?? t.name, this.keyOf(t), st.params, this.partitions);
+      const targets = p === null ? all : [p];
+      const rs = await Promise.all(targets.map(async (q) => ((await tx.run({ op: 'run', p: q, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]!));
+      if (s.kind === 'update') {
+        const global = globalUniqueIndexes(t, this.keyOf(t));
+        if (assignsIndexed(s.set.flatMap((x) => x.columns), t, global)) await checkUpdatedUnique(t, global, this.partitions, (p, where) => this.scanWhere(tx, p, t, where));
+      }
+      return combine(rs);
+    }
+    if (s.kind === 'select') {
+      const plan = await this.planAuto(st, true);
+      if (plan.kind === 'single') return { ...((await tx.run({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[])[0]! };
+      const partial = await this.partialAggregate(tx, s, st);
+      if (partial) return partial;
+      const rows = await this.fetch(tx, tablesOf(s, cat), pushdownFor(s, cat, st.params));
+      return this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params));
+    }
+    if (s.kind === 'explain') return this.explain(s.stmt, st);
+    if (s.kind === 'pragma') return { ...((await tx.run({ op: 'run', p: 0, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]! };
+    if (s.kind === 'vacuum') throw sqlError('VACUUM is not supported on a partitioned database yet');
+    return this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params)); // REINDEX, ANALYZE: checks only
+  }
+
+  /** The partial-aggregate fast path (partial-aggregate.ts), or null when the query is not eligible. */
+  private async partialAggregate(tx: DistributedTxn, s: Extract<Statement, { kind: 'select' }>, st: Stmt): Promise<ExecResult | null> {
+    const plan = partialAggregatePlan(s, this.mirror.catalog, st.params);
+    if (!plan) return null;
+    // The original query over the empty mirror: validates it and gives the result's column names.
+    const names = this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params)).columns;
+    const parts = await Promise.all([...Array(this.partitions).keys()].map(async (p) => {
+      const op = { op: 'run' as const, p, stmts: [{ sql: plan.partitionSql, params: [] }] };
+      return ((await (tx.touched.has(p) ? tx.run(op) : this.exec.call(op))) as FragmentResult[])[0]!.rows;
+    }));
+    const merged = this.mirror.withRows(new Map(), (ses) => ses.execute(plan.mergeSql(parts.flat(), names)));
+    return { ...merged, columns: names };
+  }
+
+  /** EXPLAIN at the coordinator: the route first, then the plan a partition would run. */
+  private async explain(inner: Statement, st: Stmt): Promise<ExecResult> {
+    const innerSql = st.sql.slice(inner.kind === 'select' ? (inner as { start: number }).start : st.sql.search(/\b(insert|update|delete|replace)\b/i));
+    let route: string;
+    try {
+      const plan = await this.planAuto({ sql: innerSql, params: st.params }, true);
+      route = plan.kind === 'single' ? `ROUTE ONE PARTITION (${plan.p} of ${this.partitions})` : `ROUTE ALL PARTITIONS (${this.partitions})`;
+    } catch {
+      route = `ROUTE ALL PARTITIONS (${this.partitions})`;
+    }
+    const lines = [route, ...this.mirror.explain(innerSql)];
+    return { columns: ['detail'], rows: lines.map((l) => [l]), rowsAffected: 0, lastInsertId: null };
+  }
+
+  /** Every row of each table (or those a pushdown keeps), from every partition (inside `tx` where it is open). */
+  private async fetch(tx: DistributedTxn, tables: ReadonlySet<string>, pd: Pushdown | null = null): Promise<Map<string, Value[][]>> {
+    const out = new Map<string, Value[][]>();
+    await Promise.all([...tables].map(async (name) => {
+      const pushdown = pd && pd.table === name ? { alias: pd.alias, ...(pd.where !== undefined ? { where: pd.where } : {}), ...(pd.orderBy !== undefined ? { orderBy: pd.orderBy, limit: pd.limit! } : {}) } : undefined;
+      const op = { op: 'scan' as const, table: name, ...(pushdown ? { pushdown } : {}) };
+      const parts = await Promise.all([...Array(this.partitions).keys()].map((p) => (tx.touched.has(p) ? tx.run({ ...op, p }) : this.exec.call({ ...op, p })) as Promise<Value[][]>));
+      out.set(name, parts.flat());
+    }));
+    return out;
+  }
+
+  /** Reads rows of `t` passing `where` from partition p (inside `tx` where it is open). */
+  private scanWhere(tx: DistributedTxn, p: number, t: TableInfo, where: string): Promise<Value[][]> {
+    const op = { op: 'scan' as const, p, table: t.name, pushdown: { alias: t.name, where } };
+    return (tx.touched.has(p) ? tx.run(op) : this.exec.call(op)) as Promise<Value[][]>;
+  }
+
+  private planInsert(st: Stmt, rows: ReadonlyMap<string, readonly Value[][]>): PlannedRow[] {
+    const s = this.parse(st.sql) as Extract<Statement, { kind: 'insert' }>;
+    const key = this.writable(s.table).name.toLowerCase();
+    const out: PlannedRow[] = [];
+    this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params, { plan: { out, allocRowid: () => this.allocRowid(key) } }));
+    for (const r of out) if (r.rowid > (this.counters.get(key) ?? 0n)) this.counters.set(key, r.rowid);
+    return out;
+  }
+
+  private splitRows(t: TableInfo, rows: readonly PlannedRow[]): Map<number, PlannedRow[]> {
+    const key = this.keyOf(t);
+    const parts = new Map<number, PlannedRow[]>();
+    for (const r of rows) {
+      const p = rowPartition(key, r.rowid, r.row, this.partitions);
+      let list = parts.get(p);
+      if (!list) parts.set(p, (list = []));
+      list.push(r);
+    }
+    if (parts.size === 0) parts.set(0, []); // no rows: still run it once (errors, RETURNING columns)
+    return parts;
+  }
+
+  private allocRowid(table: string): bigint {
+    const cur = this.counters.get(table);
+    if (cur === undefined) throw new HeliosError('INTERNAL', `rowid counter of ${table} not loaded`);
+    const next = cur + 1n;
+    if (next > 9223372036854775807n) throw sqlError('database or disk is full (rowid space exhausted)');
+    this.counters.set(table, next);
+    return next;
+  }
+
+  /** Loads a table's rowid counter (max over partitions of rows and AUTOINCREMENT sequence). */
+  private async ensureCounter(table: string, inSequencer: boolean): Promise<void> {
+    const key = table.toLowerCase();
+    if (this.counters.has(key)) return;
+    const load = async (): Promise<void> => {
+      if (this.counters.has(key)) return;
+      const maxes = (await Promise.all([...Array(this.partitions).keys()].map((p) => this.exec.call({ op: 'maxRowid', p, table })))) as bigint[];
+      this.counters.set(key, maxes.reduce((a, b) => (b > a ? b : a), 0n));
+    };
+    if (inSequencer) return load();
+    let pr = this.counterInit.get(key);
+    if (!pr) {
+      pr = this.sequencer.multi(load);
+      this.counterInit.set(key, pr);
+      pr.catch(() => this.counterInit.delete(key));
+    }
+    await pr;
+  }
+
+  private keyOf(t: TableInfo) {
+    return shardKeyOf(t, this.shardKeys);
+  }
+
+  private writable(name: string): TableInfo {
+    const t = this.mirror.catalog.table(name);
+    if (t) return t;
+    if (this.mirror.catalog.views.has(name.toLowerCase())) throw sqlError(`cannot modify ${name} because it is a view`);
+    throw sqlError(`no such table: ${name}`);
+  }
+
+  private parse(sql: string): Statement {
+    if (typeof sql !== 'string') throw sqlError('SQL must be a string');
+    let s = this.parsed.get(sql);
+    if (!s) {
+      s = parse(sql).stmt;
+      if (this.parsed.size >= 1024) this.parsed.delete(this.parsed.keys().next().value!);
+      this.parsed.set(sql, s);
+    }
+    return s;
+  }
+}
+
+class RollbackRequested extends Error {
+  constructor(readonly results: ExecResult[]) {
+    super('rollback requested');
+  }
+}
+
+const empty = (): ExecResult => ({ columns: [], rows: [], rowsAffected: 0, lastInsertId: null });
+
+function atIndex(e: unknown, i: number): HeliosError {
+  const err = HeliosError.from(e);
+  const msg = err.message.replace(/^statement \d+: /, '');
+  const { code: _c, message: _m, ...extra } = err.toData();
+  return new HeliosError(err.code, `statement ${i}: ${msg}`, { ...extra, statementIndex: i });
+}
+
+/** Results of one statement on several partitions: rows concatenated, counts summed. */
+function combine(rs: readonly FragmentResult[]): ExecResult {
+  const first = rs[0]!;
+  let lastInsertId: bigint | null = null;
+  for (const r of rs) if (r.lastInsertId !== null) lastInsertId = r.lastInsertId;
+  return { columns: first.columns, rows: rs.flatMap((r) => r.rows), rowsAffected: rs.reduce((n, r) => n + r.rowsAffected, 0), lastInsertId };
+}
+
+/** An INSERT's results: `lastInsertId` is the rowid of the last planned row its partition inserted. */
+function combineInsert(rs: readonly (readonly [number, FragmentResult])[], rows: readonly PlannedRow[], key: ReturnType<typeof shardKeyOf>, partitions: number): ExecResult {
+  const out = combine(rs.map((x) => x[1]));
+  const byP = new Map(rs.map(([p, r]) => [p, r.lastInsertId]));
+  out.lastInsertId = null;
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const r = rows[i]!;
+    const last = byP.get(rowPartition(key, r.rowid, r.row, partitions));
+    if (last !== null && last !== undefined) { out.lastInsertId = last === r.rowid ? r.rowid : last; break; }
+  }
+  return out;
+}

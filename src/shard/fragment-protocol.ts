@@ -1,0 +1,95 @@
+/**
+ * The partition-level SQL protocol of a partitioned database: what the coordinator's router
+ * asks of one partition ({@link FragmentOp}) and how values travel. One ring frame of kind
+ * `FrameKind.Fragment` carries one op as JSON; the Ok reply is the op's result as JSON. Values
+ * are SQLite's five classes; JSON has no bigint, no blob, no -0 and no infinities, so those are
+ * tagged: `{"#i":"123"}` (INTEGER), `{"#b":"base64"}` (BLOB), `{"#f":"-0"|"Infinity"|"-Infinity"}`
+ * ('#' cannot start a SQL parameter name, so a named-parameter object never looks like a tag).
+ * A finite REAL is a JSON number and TEXT a JSON string. Nothing here does I/O.
+ */
+import { HeliosError } from '../errors.js';
+import type { Value } from '../storage/api.js';
+
+/** A statement for one partition. `rows`: the INSERT's planned rows for this partition (`[rowid, row]`). */
+export interface FragmentStmt {
+  readonly sql: string;
+  readonly params: Value[] | Record<string, Value>;
+  readonly rows?: readonly { readonly rowid: bigint; readonly row: Value[] }[];
+}
+
+export interface FragmentResult {
+  columns: string[];
+  rows: Value[][];
+  rowsAffected: number;
+  lastInsertId: bigint | null;
+}
+
+/** Filters a partition applies before a fan-out scan's rows cross the ring (SQL over the table seen as `alias`). */
+export interface ScanPushdown {
+  readonly alias: string;
+  readonly where?: string;
+  readonly orderBy?: string;
+  readonly limit?: bigint;
+}
+
+/**
+ * One request to one partition.
+ * - `run`: the statements in order. With `tx` (a 2PC gid) they join that transaction on this
+ *   partition (begun on first use, kept open); without, they run as one atomic auto-commit unit.
+ *   Reply: {@link FragmentResult}[]; a failing statement fails the op (`statementIndex` set) and,
+ *   without `tx`, undoes the whole op.
+ * - `scan`: the rows of a table (`[rowid, ...columns]`), inside `tx` when given: all of them, or
+ *   a superset of those passing `pushdown` (src/coordinator/pushdown.ts). Reply: Value[][].
+ * - `prepare` / `commit` / `abort`: end `tx` on this partition (commit without prepare = one phase).
+ * - `resolve`: commit or abort an in-doubt (PREPAREd before a restart) transaction by gid.
+ * - `inDoubt`: the gids PREPAREd and unresolved on each of the shard's partitions.
+ * - `schema`: the rows of the catalog's system table (`[rowid, type, name, tbl_name, id, sql]`).
+ * - `maxRowid`: the largest rowid a table has used here (max of its rows and its AUTOINCREMENT sequence).
+ */
+export type FragmentOp =
+  | { readonly op: 'run'; readonly p: number; readonly tx?: string; readonly stmts: readonly FragmentStmt[] }
+  | { readonly op: 'scan'; readonly p: number; readonly tx?: string; readonly table: string; readonly pushdown?: ScanPushdown }
+  | { readonly op: 'prepare' | 'commit' | 'abort'; readonly p: number; readonly tx: string }
+  | { readonly op: 'resolve'; readonly p: number; readonly gid: string; readonly commit: boolean }
+  | { readonly op: 'inDoubt' }
+  | { readonly op: 'schema'; readonly p: number }
+  | { readonly op: 'maxRowid'; readonly p: number; readonly table: string };
+
+function wireValue(v: Value): unknown {
+  if (typeof v === 'bigint') return { '#i': v.toString() };
+  if (v instanceof Uint8Array) return { '#b': Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+  if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return { '#f': Object.is(v, -0) ? '-0' : String(v) };
+  return v;
+}
+
+function valueOf(w: unknown): Value {
+  if (w === null || typeof w === 'string' || typeof w === 'number') return w;
+  if (typeof w === 'object') {
+    const o = w as Record<string, string | undefined>;
+    if (o['#i'] !== undefined) return BigInt(o['#i']);
+    if (o['#b'] !== undefined) return new Uint8Array(Buffer.from(o['#b'], 'base64'));
+    if (o['#f'] !== undefined) return o['#f'] === '-0' ? -0 : Number(o['#f']);
+  }
+  throw new HeliosError('INTERNAL', `fragment protocol: not a value: ${JSON.stringify(w)}`);
+}
+
+/** JSON.stringify with every {@link Value} (anywhere in the structure) tagged. */
+export function encodeWire(x: unknown): Uint8Array {
+  return Buffer.from(JSON.stringify(x, function (this: unknown, k: string, v: unknown) {
+    // JSON.stringify has already called toJSON; bigints and typed arrays arrive raw here.
+    const raw = (this as Record<string, unknown>)[k];
+    if (typeof raw === 'bigint' || raw instanceof Uint8Array || (typeof raw === 'number' && (!Number.isFinite(raw) || Object.is(raw, -0)))) return wireValue(raw as Value);
+    return v;
+  }));
+}
+
+/** Parses {@link encodeWire}'s output, turning tagged values back into {@link Value}s. */
+export function decodeWire<T>(bytes: Uint8Array): T {
+  return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), (_k, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 1 && (keys[0] === '#i' || keys[0] === '#b' || keys[0] === '#f') && typeof (v as Record<string, unknown>)[keys[0]] === 'string') return valueOf(v);
+    }
+    return v;
+  }) as T;
+}

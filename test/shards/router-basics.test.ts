@@ -1,0 +1,148 @@
+/**
+ * Routing on 4 partitions over 2 in-process shards: point statements reach one partition,
+ * fan-out reads see every partition, rowids increase across partitions, last_insert_id is the
+ * row's, DDL reaches every partition, a failing multi-partition INSERT leaves nothing behind.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { localRouter } from './harness.js';
+
+test('partitioned basics', async () => {
+  const { router, exec } = await localRouter(4, 2);
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n INTEGER)');
+  for (let p = 0; p < 4; p++) assert.ok(exec.shards[p % 2]!.engine(p).catalog.table('t'), `partition ${p} has the table`);
+  const ids: bigint[] = [];
+  for (let i = 0; i < 20; i++) {
+    const r = await one('INSERT INTO t (name, n) VALUES (?, ?)', [`row${i}`, i]);
+    assert.equal(router.lastRoute.kind, 'single');
+    ids.push(r.lastInsertId!);
+  }
+  assert.deepEqual(ids, ids.map((_, i) => BigInt(i + 1)), 'rowids increase across partitions');
+  const counts = [0, 1, 2, 3].map((p) => exec.shards[p % 2]!.engine(p).session().execute('SELECT count(*) FROM t').rows[0]![0]);
+  assert.ok(counts.filter((c) => c !== 0n).length >= 3, `rows spread: ${counts}`);
+  const r = await one('SELECT name FROM t WHERE id = ?', [7]);
+  assert.deepEqual(r.rows, [['row6']]);
+  assert.equal(router.lastRoute.kind, 'single');
+  exec.sent.length = 0;
+  const all = await one('SELECT count(*), sum(n) FROM t');
+  assert.deepEqual(all.rows, [[20n, 190n]]);
+  assert.deepEqual(all.columns, ['count(*)', 'sum(n)']);
+  assert.ok(!exec.sent.some((o) => o.op === 'scan'), 'partial aggregates: no rows cross, one row per partition');
+  const grouped = await one('SELECT n % 3 AS m, count(*), avg(n), min(name), max(n) FROM t GROUP BY m ORDER BY m');
+  assert.deepEqual(grouped.rows, [[0n, 7n, 9, 'row0', 18n], [1n, 7n, 10, 'row1', 19n], [2n, 6n, 9.5, 'row11', 17n]]);
+  exec.sent.length = 0;
+  const byName = await one('SELECT name, count(*) AS c, total(n) FROM t WHERE n > ? GROUP BY name HAVING c >= 1 ORDER BY name DESC LIMIT 2', [15]);
+  assert.deepEqual(byName.rows, [['row19', 1n, 19], ['row18', 1n, 18]]);
+  assert.ok(!exec.sent.some((o) => o.op === 'scan'), 'GROUP BY a column merges partial groups');
+  const ordered = await one('SELECT id FROM t ORDER BY n DESC LIMIT 3');
+  assert.deepEqual(ordered.rows, [[20n], [19n], [18n]]);
+  const multi = await one("INSERT INTO t (name, n) VALUES ('a', 100), ('b', 101), ('c', 102), ('d', 103)");
+  assert.equal(multi.rowsAffected, 4);
+  assert.equal(multi.lastInsertId, 24n);
+  assert.equal(router.lastRoute.kind, 'multi');
+  await assert.rejects(one("INSERT INTO t (id, name, n) VALUES (30, 'x', 1), (31, 'y', 2), (32, 'z', 3), (7, 'dup', 4)"), /UNIQUE|PRIMARY|constraint/i);
+  assert.deepEqual((await one('SELECT count(*) FROM t WHERE id >= 30')).rows, [[0n]]);
+  const upd = await one('UPDATE t SET n = n + 1 WHERE n < 10');
+  assert.equal(upd.rowsAffected, 10);
+  await assert.rejects(one('UPDATE t SET id = 99 WHERE id = 1'), /shard key/);
+  const del = await one('DELETE FROM t WHERE id = 3');
+  assert.equal(del.rowsAffected, 1);
+  assert.deepEqual((await one('SELECT count(*) FROM t')).rows, [[23n]]);
+});
+
+test('fan-out ORDER BY … LIMIT … OFFSET pushes down enough rows, with all rows on one partition or spread', async () => {
+  const { router, exec } = await localRouter(4, 2, { shardKeys: { c: 'g' } });
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE c (id INTEGER PRIMARY KEY, g INTEGER, s TEXT)');
+  await one(`INSERT INTO c (id, g, s) VALUES ${Array.from({ length: 30 }, (_, i) => `(${i + 1}, 7, 's${i}')`).join(', ')}`);
+  await one(`INSERT INTO c (id, g, s) VALUES ${Array.from({ length: 30 }, (_, i) => `(${i + 101}, ${i}, 't${i}')`).join(', ')}`);
+  exec.sent.length = 0;
+  const page = await one('SELECT id FROM c WHERE id > ? ORDER BY id LIMIT ? OFFSET ?', [3, 4, 5]);
+  assert.deepEqual(page.rows, [[9n], [10n], [11n], [12n]]);
+  const scans = exec.sent.filter((o) => o.op === 'scan');
+  assert.equal(scans.length, 4);
+  for (const s of scans) assert.deepEqual(s.op === 'scan' && s.pushdown, { alias: 'c', where: '(id > 3)', orderBy: 'id', limit: 9n });
+  assert.deepEqual((await one('SELECT s FROM c WHERE g = 7 ORDER BY id DESC LIMIT 2')).rows, [['t7'], ['s29']]);
+  assert.equal(router.lastRoute.kind, 'single', 'the column shard key routes');
+  assert.deepEqual((await one('SELECT id FROM c ORDER BY s DESC LIMIT 3 OFFSET 1')).rows, [[109n], [108n], [107n]]);
+  assert.deepEqual((await one('SELECT count(*) FROM c WHERE id BETWEEN 25 AND 105')).rows, [[11n]]);
+});
+
+test('EXPLAIN names the route (and planning an INSERT for it needs no second turn of the sequencer)', async () => {
+  const { router } = await localRouter(4, 2);
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE e (id INTEGER PRIMARY KEY, v TEXT)');
+  const first = (r: { rows: unknown[][] }) => r.rows[0]![0];
+  assert.match(String(first(await one("EXPLAIN INSERT INTO e (v) VALUES ('x')"))), /^ROUTE ONE PARTITION \(\d of 4\)$/);
+  assert.match(String(first(await one("EXPLAIN INSERT INTO e (v) VALUES ('x'), ('y'), ('z'), ('w'), ('q')"))), /^ROUTE ALL PARTITIONS/);
+  assert.match(String(first(await one('EXPLAIN SELECT * FROM e WHERE id = ?', [3]))), /^ROUTE ONE PARTITION/);
+  assert.match(String(first(await one('EXPLAIN SELECT * FROM e WHERE id > ?', [3]))), /^ROUTE ALL PARTITIONS/);
+  assert.match(String(first(await one('EXPLAIN DELETE FROM e WHERE id = 2'))), /^ROUTE ONE PARTITION/);
+});
+
+test('one partition: every statement runs as on a plain engine (triggers, subqueries in writes, rowid updates)', async () => {
+  const { router } = await localRouter(1, 1);
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)');
+  await one('CREATE TABLE log (msg TEXT)');
+  await one("CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES ('ins ' || new.id); END");
+  await one('INSERT INTO t (n) VALUES (5), (6)');
+  await one('UPDATE t SET n = n + 1 WHERE id IN (SELECT id FROM t WHERE n > 5)');
+  await one('UPDATE t SET id = 10 WHERE id = 1');
+  assert.deepEqual((await one('SELECT id, n FROM t ORDER BY id')).rows, [[2n, 7n], [10n, 5n]]);
+  assert.deepEqual((await one('SELECT msg FROM log ORDER BY msg')).rows, [['ins 1'], ['ins 2']]);
+  assert.equal(router.lastRoute.kind, 'single');
+});
+
+test('a partitioned database rejects what it cannot run correctly yet, with a clear SQL_ERROR', async () => {
+  const { router } = await localRouter(4, 2);
+  const one = async (sql: string) => (await router.execute([{ sql, params: [] }], 'one'))[0]!;
+  await one('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)');
+  await assert.rejects(one("CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END"), /CREATE TRIGGER is not supported on a partitioned database/);
+  await assert.rejects(one('UPDATE t SET n = 1 WHERE id IN (SELECT id FROM t)'), /subquery, FROM, WITH or LIMIT is not supported/);
+  await assert.rejects(one('CREATE TABLE u AS SELECT * FROM t'), /AS SELECT is not supported/);
+  await assert.rejects(one('UPDATE t SET id = 3 WHERE n = 1'), /cannot change the shard key/);
+  assert.deepEqual((await one("SELECT count(*) FROM sqlite_master WHERE name IN ('tr', 'u')")).rows, [[0n]], 'nothing was created');
+});
+
+test('UNIQUE indexes without the shard key hold across partitions', async () => {
+  const { router } = await localRouter(4, 2);
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE UNIQUE, name TEXT)');
+  for (let i = 1; i <= 12; i++) await one('INSERT INTO users VALUES (?, ?, ?)', [i, `u${i}@x`, `n${i}`]);
+  await assert.rejects(one("INSERT INTO users VALUES (100, 'U3@X', 'dup')"), /UNIQUE constraint failed: users\.email/);
+  await assert.rejects(one("INSERT INTO users VALUES (101, 'new1@x', 'a'), (102, 'NEW1@x', 'b'), (103, 'new3@x', 'c'), (104, 'new4@x', 'd')"), /UNIQUE constraint failed: users\.email/);
+  assert.deepEqual((await one('SELECT count(*) FROM users')).rows, [[12n]], 'nothing of the failed INSERTs is anywhere');
+  const ign = await one("INSERT OR IGNORE INTO users VALUES (105, 'u5@x', 'dup'), (106, 'fresh@x', 'ok')");
+  assert.equal(ign.rowsAffected, 1);
+  await assert.rejects(one("INSERT OR REPLACE INTO users VALUES (107, 'u7@x', 'r')"), /another partition/);
+  await assert.rejects(one("UPDATE users SET email = 'u2@x' WHERE id = 9"), /UNIQUE constraint failed: users\.email/);
+  await assert.rejects(one("UPDATE users SET email = 'same@x' WHERE id IN (1, 2, 3, 4, 5)"), /UNIQUE constraint failed/);
+  assert.deepEqual((await one("SELECT id, email FROM users WHERE id IN (1, 9) ORDER BY id")).rows, [[1n, 'u1@x'], [9n, 'u9@x']]);
+  await one("UPDATE users SET email = 'moved@x' WHERE id = 9");
+  await one("INSERT INTO users VALUES (110, 'u9@x', 'reuses a freed key')");
+  assert.deepEqual((await one("SELECT count(*), count(DISTINCT lower(email)) FROM users")).rows, [[14n, 14n]]);
+});
+
+test('DDL history (indexes, views, ALTER TABLE rename/add/rename column, DROP) keeps every partition and the coordinator in step', async () => {
+  const { router, exec } = await localRouter(4, 2);
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)');
+  await one('CREATE INDEX t_a ON t(a)');
+  await one('CREATE VIEW v AS SELECT id, a FROM t WHERE id > 2');
+  await one("INSERT INTO t (a) VALUES ('x'), ('y'), ('z'), ('w')");
+  await one('ALTER TABLE t RENAME TO t2');
+  await one('ALTER TABLE t2 ADD COLUMN b INTEGER DEFAULT 7');
+  await assert.rejects(one('ALTER TABLE t2 RENAME COLUMN a TO name'), /view v may reference it/, 'a failed DDL is rolled back everywhere');
+  await one('DROP VIEW v');
+  await one('ALTER TABLE t2 RENAME COLUMN a TO name');
+  await one("INSERT INTO t2 (name) VALUES ('q')");
+  assert.deepEqual((await one('SELECT id, name, b FROM t2 ORDER BY id')).rows, [[1n, 'x', 7n], [2n, 'y', 7n], [3n, 'z', 7n], [4n, 'w', 7n], [5n, 'q', 7n]]);
+  assert.deepEqual((await one("SELECT count(*) FROM t2 WHERE name = 'q'")).rows, [[1n]]);
+  await one('DROP TABLE t2');
+  await assert.rejects(one('SELECT * FROM t2'), /no such table/);
+  for (let p = 0; p < 4; p++) assert.equal(exec.shards[p % 2]!.engine(p).catalog.tables.size, 0, `partition ${p} dropped it`);
+  await one('CREATE TABLE t2 (id INTEGER PRIMARY KEY, c TEXT)');
+  assert.equal((await one("INSERT INTO t2 (c) VALUES ('again')")).lastInsertId, 1n, 'a re-created table starts its own rowids, as in SQLite');
+});
