@@ -168,7 +168,11 @@ export class Router {
       const out: ExecResult[] = [];
       for (let i = 0; i < stmts.length; i++) {
         try {
-          out.push(await this.runIn(tx, stmts[i]!));
+          // INSERT rows planned above already hold their rowids: reuse them, so the counters
+          // advance once per row (a fresh table's batch gets 1, 2, 3 …, not ids after a gap).
+          const plan = plans?.[i];
+          const planned = plan?.kind === 'single' ? plan.insertOrder : plan?.insertRows;
+          out.push(await this.runIn(tx, stmts[i]!, planned));
         } catch (e) {
           throw atIndex(e, base + i);
         }
@@ -181,14 +185,11 @@ export class Router {
     }));
   }
 
+  /** Every statement's plan (a multi-partition one included), or null when one cannot be planned yet. */
   private async tryPlanAll(stmts: readonly Stmt[]): Promise<Plan[] | null> {
     try {
       const plans: Plan[] = [];
-      for (const st of stmts) {
-        const p = await this.planAuto(st);
-        if (p.kind !== 'single') return null;
-        plans.push(p);
-      }
+      for (const st of stmts) plans.push(await this.planAuto(st));
       return plans;
     } catch {
       return null; // e.g. a table created earlier in the batch: the general path reports errors
@@ -196,6 +197,7 @@ export class Router {
   }
 
   private async runAuto(st: Stmt): Promise<ExecResult> {
+    if (this.parse(st.sql).kind === 'vacuum') return this.sequencer.multi(() => this.vacuumAll(st));
     const plan = await this.planAuto(st);
     if (plan.kind === 'single') {
       return this.sequencer.single(async () => {
@@ -318,8 +320,19 @@ export class Router {
     }
     if (s.kind === 'explain') return this.explain(s.stmt, st);
     if (s.kind === 'pragma') return { ...((await tx.run({ op: 'run', p: 0, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]! };
-    if (s.kind === 'vacuum') throw sqlError('VACUUM is not supported on a partitioned database yet');
+    if (s.kind === 'vacuum') throw sqlError('cannot VACUUM from within a transaction');
     return this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params)); // REINDEX, ANALYZE: checks only
+  }
+
+  /**
+   * VACUUM rebuilds every partition's file, each in its own auto-commit step (as in SQLite, never
+   * inside a transaction). It changes no rows, so it needs no 2PC; the sequencer keeps other work
+   * away while it runs.
+   */
+  private async vacuumAll(st: Stmt): Promise<ExecResult> {
+    await Promise.all([...Array(this.partitions).keys()].map((p) => this.exec.call({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }] })));
+    this.lastRoute = { kind: 'multi', partitions: [...Array(this.partitions).keys()] };
+    return { columns: [], rows: [], rowsAffected: 0, lastInsertId: null };
   }
 
   /** The partial-aggregate fast path (partial-aggregate.ts), or null when the query is not eligible. */

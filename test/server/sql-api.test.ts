@@ -44,6 +44,16 @@ describe('SQL over REST', () => {
     });
   });
 
+  test('VACUUM over REST rebuilds every partition and keeps the rows', async () => {
+    assert.equal((await sql({ sql: 'CREATE TABLE vac (id INTEGER PRIMARY KEY, s TEXT)' })).status, 200);
+    const statements = Array.from({ length: 50 }, (_, i) => ({ sql: 'INSERT INTO vac (s) VALUES (?)', params: [`row ${i} `.repeat(30)] }));
+    assert.equal((await sql({ statements }, '/v1/batch')).status, 200);
+    assert.equal((await sql({ sql: 'DELETE FROM vac WHERE id > 10' })).status, 200);
+    const v = await sql({ sql: 'VACUUM' });
+    assert.equal(v.status, 200, JSON.stringify(v.body));
+    assert.deepEqual((await sql({ sql: 'SELECT count(*), max(id) FROM vac' })).body['rows'], [[10, 10]]);
+  });
+
   test('a syntax error is 400 SQL_SYNTAX naming the offset and the token', async () => {
     const r = await sql({ sql: 'SELECT * FORM orders' });
     assert.equal(r.status, 400);

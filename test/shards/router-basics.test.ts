@@ -146,3 +146,20 @@ test('DDL history (indexes, views, ALTER TABLE rename/add/rename column, DROP) k
   await one('CREATE TABLE t2 (id INTEGER PRIMARY KEY, c TEXT)');
   assert.equal((await one("INSERT INTO t2 (c) VALUES ('again')")).lastInsertId, 1n, 'a re-created table starts its own rowids, as in SQLite');
 });
+
+test('VACUUM runs on every partition and keeps every row; inside an atomic batch it is refused', async () => {
+  const { router, exec } = await localRouter(4, 2);
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT)');
+  for (let i = 0; i < 40; i++) await one('INSERT INTO t (s) VALUES (?)', [`value ${i}`.repeat(20)]);
+  await one('DELETE FROM t WHERE id % 2 = 0');
+  exec.sent.length = 0;
+  await one('VACUUM');
+  const vacuumed = exec.sent.flatMap((o) => (o.op === 'run' && o.stmts.some((x) => /vacuum/i.test(x.sql)) ? [o.p] : [])).sort();
+  assert.deepEqual(vacuumed, [0, 1, 2, 3], 'every partition vacuumed');
+  assert.deepEqual((await one('SELECT count(*), min(id), max(id) FROM t')).rows, [[20n, 1n, 39n]]);
+  await assert.rejects(
+    router.execute([{ sql: 'INSERT INTO t (s) VALUES (?)', params: ['x'] }, { sql: 'VACUUM', params: [] }], 'atomic'),
+    /cannot VACUUM from within a transaction/,
+  );
+});
