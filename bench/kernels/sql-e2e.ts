@@ -149,10 +149,12 @@ say('"kernels none" runs the same kernel code path with the scalar reference bac
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 mkdirSync('bench/results', { recursive: true });
-const base = `bench/results/kernels-sql-${stamp}`;
+// `--json <file>`: the JSON goes there and no .md is written (bench/storage/page-size-bench collects it).
+const jsonAt = process.argv.indexOf('--json');
+const base = jsonAt >= 0 ? process.argv[jsonAt + 1]!.replace(/\.json$/, '') : `bench/results/kernels-sql-${stamp}`;
 writeFileSync(`${base}.json`, JSON.stringify({ machine: info, rows: ROWS, cacheMb: CACHE_MB, pageSize: PAGE_SIZE, backend: fast.backend, results, breakdown: Object.fromEntries(breakdown.stages), batches: breakdown.batches }, null, 2) + '\n');
-writeFileSync(`${base}.md`, lines.join('\n') + '\n');
-console.log(`\nwrote ${base}.json and ${base}.md`);
+if (jsonAt < 0) writeFileSync(`${base}.md`, lines.join('\n') + '\n');
+console.log(jsonAt < 0 ? `\nwrote ${base}.json and ${base}.md` : `\nwrote ${base}.json`);
 partition.close();
 db.close();
 rmSync(dir, { recursive: true, force: true });
