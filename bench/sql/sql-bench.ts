@@ -5,7 +5,7 @@
  * and the ratio (ours / SQLite; lower is better) and writes bench/results/sql-<date>.json.
  *
  *   node dist/bench/sql/sql-bench.js [--orders 50000] [--seconds 1] [--storage paged|memory] [--runs 3] [--only <case>]
- *                                    [--page-size 8192] [--json <file>]
+ *                                    [--page-size 32768] [--json <file>]
  *
  * `--page-size` sets the paged storage's page size (a power of two, 1024…65536); `--json` writes
  * the results there instead of bench/results/sql-<storage>-<date>.json (bench/storage/page-size-bench
@@ -37,7 +37,7 @@ const RUNS = arg('runs', 3);
 const STORAGE = args.includes('--storage') ? args[args.indexOf('--storage') + 1]! : 'paged';
 /** `--only <text>`: run just the cases whose name contains it (for profiling one query). */
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]! : null;
-const PAGE_SIZE = arg('page-size', 8192);
+const PAGE_SIZE = arg('page-size', 32768); // the server's default, [storage] page_size_kb = 32
 const JSON_OUT = args.includes('--json') ? args[args.indexOf('--json') + 1]! : null;
 
 /** The partition under test: the server's paged engine (async WAL, 128 MiB pool) or the memory model. */

@@ -3,7 +3,7 @@
  * same data in the same run, printed as ratios and written to bench/results/storage.md.
  *
  *   node dist/bench/storage/storage-bench.js [--rows 1000000] [--lookups 200000] [--commits 2000]
- *                                            [--page-size 16384] [--json <file>]
+ *                                            [--page-size 32768] [--json <file>]
  *
  * `--page-size`: our page size (a power of two, 1024…65536). `--json`: write the results there as
  * JSON instead of bench/results/storage.md (bench/storage/page-size-bench collects them so).
@@ -31,7 +31,7 @@ const BATCH = 100_000;
 const LOOKUPS = arg('lookups', 200_000);
 const COMMITS = arg('commits', 2000);
 const CACHE_MB = 256;
-const PAGE_SIZE = arg('page-size', 16384);
+const PAGE_SIZE = arg('page-size', 32768); // the server's default, [storage] page_size_kb = 32
 const jsonAt = process.argv.indexOf('--json');
 const JSON_OUT = jsonAt >= 0 ? process.argv[jsonAt + 1]! : null;
 
