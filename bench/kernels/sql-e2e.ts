@@ -6,7 +6,7 @@
  * printed, results in bench/results/kernels-sql-<time>.{json,md}.
  *
  *   node dist/bench/kernels/sql-e2e.js [--rows 1000000] [--seconds 2] [--cache-mb 512] [--backend auto|wasm|avx2|avx512]
- *                                      [--page-size 8192]
+ *                                      [--page-size 32768]
  *
  * The issue's target is 10M rows (`--rows 10000000`; the paged load takes a while and needs a
  * cache that holds the table, ~100 bytes per row). Each query runs in interleaved rounds; the
@@ -32,7 +32,7 @@ function arg(name: string, dflt: number): number {
 const ROWS = arg('rows', 1_000_000);
 const SECONDS = arg('seconds', 2);
 const CACHE_MB = arg('cache-mb', Math.max(256, Math.ceil((ROWS * 160) / 2 ** 20)));
-const PAGE_SIZE = arg('page-size', 8192);
+const PAGE_SIZE = arg('page-size', 32768); // the server's default, [storage] page_size_kb = 32
 
 const SCHEMA = 'CREATE TABLE orders(id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, status TEXT NOT NULL, quantity INTEGER NOT NULL, total_price REAL NOT NULL, created_at INTEGER NOT NULL)';
 const STATUSES = ['new', 'paid', 'shipped', 'delivered', 'cancelled'];
@@ -149,10 +149,12 @@ say('"kernels none" runs the same kernel code path with the scalar reference bac
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 mkdirSync('bench/results', { recursive: true });
-const base = `bench/results/kernels-sql-${stamp}`;
+// `--json <file>`: the JSON goes there and no .md is written (bench/storage/page-size-bench collects it).
+const jsonAt = process.argv.indexOf('--json');
+const base = jsonAt >= 0 ? process.argv[jsonAt + 1]!.replace(/\.json$/, '') : `bench/results/kernels-sql-${stamp}`;
 writeFileSync(`${base}.json`, JSON.stringify({ machine: info, rows: ROWS, cacheMb: CACHE_MB, pageSize: PAGE_SIZE, backend: fast.backend, results, breakdown: Object.fromEntries(breakdown.stages), batches: breakdown.batches }, null, 2) + '\n');
-writeFileSync(`${base}.md`, lines.join('\n') + '\n');
-console.log(`\nwrote ${base}.json and ${base}.md`);
+if (jsonAt < 0) writeFileSync(`${base}.md`, lines.join('\n') + '\n');
+console.log(jsonAt < 0 ? `\nwrote ${base}.json and ${base}.md` : `\nwrote ${base}.json`);
 partition.close();
 db.close();
 rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,11 @@
  * and the ratio (ours / SQLite; lower is better) and writes bench/results/sql-<date>.json.
  *
  *   node dist/bench/sql/sql-bench.js [--orders 50000] [--seconds 1] [--storage paged|memory] [--runs 3] [--only <case>]
+ *                                    [--page-size 32768] [--json <file>]
+ *
+ * `--page-size` sets the paged storage's page size (a power of two, 1024…65536); `--json` writes
+ * the results there instead of bench/results/sql-<storage>-<date>.json (bench/storage/page-size-bench
+ * collects them so).
  *
  * Each case is timed `--runs` times (SQLite then ours, alternating, so both see the same load);
  * the reported numbers are the medians, and the JSON keeps every run's ratio and the load average.
@@ -32,13 +37,15 @@ const RUNS = arg('runs', 3);
 const STORAGE = args.includes('--storage') ? args[args.indexOf('--storage') + 1]! : 'paged';
 /** `--only <text>`: run just the cases whose name contains it (for profiling one query). */
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1]! : null;
+const PAGE_SIZE = arg('page-size', 32768); // the server's default, [storage] page_size_kb = 32
+const JSON_OUT = args.includes('--json') ? args[args.indexOf('--json') + 1]! : null;
 
 /** The partition under test: the server's paged engine (async WAL, 128 MiB pool) or the memory model. */
 function openBenchPartition(): { partition: Partition; cleanup: () => void } {
   if (STORAGE === 'memory') return { partition: openMemoryPartition(0), cleanup: () => {} };
   if (STORAGE !== 'paged') throw new Error(`--storage must be paged or memory, not ${STORAGE}`);
   const dir = mkdtempSync(resolve(tmpdir(), 'heliosdb-sql-bench-'));
-  const partition = openPartition(0, { dir, walMode: 'async' }, createBufferPool({ bytes: 128 * 1024 * 1024 }));
+  const partition = openPartition(0, { dir, walMode: 'async' }, createBufferPool({ bytes: 128 * 1024 * 1024, pageSize: PAGE_SIZE }));
   return { partition, cleanup: () => { partition.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
@@ -134,11 +141,11 @@ function main(): void {
     date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30),
     loadAvg1m: { before: loadBefore, after: loadavg()[0]! }, runs: RUNS, ratioIs: `median over ${RUNS} runs of ours/SQLite`,
     betterSqlite3: pkg.version, sqlite: (db.prepare('SELECT sqlite_version()').pluck().get() as string), orders: ORDERS, customers: CUSTOMERS,
-    storage: STORAGE === 'paged' ? 'paged partition (async WAL, 128 MiB buffer pool); SQLite :memory:' : 'memory partition; SQLite :memory:', results,
+    storage: STORAGE === 'paged' ? `paged partition (async WAL, 128 MiB buffer pool, ${PAGE_SIZE}-byte pages); SQLite :memory:` : 'memory partition; SQLite :memory:', results,
   };
   if (ONLY !== null) { cleanup(); return; } // a partial run is for profiling, not a result
-  mkdirSync(resolve(root, 'bench/results'), { recursive: true });
-  const file = resolve(root, `bench/results/sql-${STORAGE}-${out.date.slice(0, 10)}.json`);
+  mkdirSync(JSON_OUT !== null ? dirname(resolve(JSON_OUT)) : resolve(root, 'bench/results'), { recursive: true });
+  const file = JSON_OUT !== null ? resolve(JSON_OUT) : resolve(root, `bench/results/sql-${STORAGE}-${out.date.slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
   console.log(`wrote ${file}`);
   cleanup();

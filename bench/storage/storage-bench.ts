@@ -3,6 +3,10 @@
  * same data in the same run, printed as ratios and written to bench/results/storage.md.
  *
  *   node dist/bench/storage/storage-bench.js [--rows 1000000] [--lookups 200000] [--commits 2000]
+ *                                            [--page-size 32768] [--json <file>]
+ *
+ * `--page-size`: our page size (a power of two, 1024…65536). `--json`: write the results there as
+ * JSON instead of bench/results/storage.md (bench/storage/page-size-bench collects them so).
  *
  * Rows: (rowid, a INTEGER, b REAL, c TEXT ~20 chars). Both engines get the same cache (256 MiB)
  * and run in WAL mode on the same disk. SQLite "sync" = synchronous=FULL (fsync per commit),
@@ -27,6 +31,9 @@ const BATCH = 100_000;
 const LOOKUPS = arg('lookups', 200_000);
 const COMMITS = arg('commits', 2000);
 const CACHE_MB = 256;
+const PAGE_SIZE = arg('page-size', 32768); // the server's default, [storage] page_size_kb = 32
+const jsonAt = process.argv.indexOf('--json');
+const JSON_OUT = jsonAt >= 0 ? process.argv[jsonAt + 1]! : null;
 
 const base = fs.mkdtempSync(path.join(process.env['BENCH_DIR'] ?? os.tmpdir(), 'helios-bench-'));
 const text = (i: number): string => `customer-${i}-${(i * 2654435761) % 1000003}`;
@@ -55,7 +62,7 @@ function sqliteOpen(file: string, sync: boolean): import('better-sqlite3').Datab
 }
 
 function oursOpen(dir: string, mode: 'sync' | 'async'): PagedPartition {
-  const pool = createBufferPool({ bytes: CACHE_MB * 1024 * 1024, pageSize: 16384 });
+  const pool = createBufferPool({ bytes: CACHE_MB * 1024 * 1024, pageSize: PAGE_SIZE });
   return openPartition(0, { dir, walMode: mode, checkpointWalBytes: 256 * 1024 * 1024 }, pool);
 }
 
@@ -256,9 +263,9 @@ const pkg = JSON.parse(fs.readFileSync(new URL('../../../node_modules/better-sql
 const lines = [
   '# Storage benchmark: paged engine vs SQLite',
   '',
-  `Run: ${new Date().toISOString()} — \`node dist/bench/storage/storage-bench.js --rows ${ROWS} --lookups ${LOOKUPS} --commits ${COMMITS}\``,
+  `Run: ${new Date().toISOString()} — \`node dist/bench/storage/storage-bench.js --rows ${ROWS} --lookups ${LOOKUPS} --commits ${COMMITS} --page-size ${PAGE_SIZE}\``,
   `Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version};`,
-  `SQLite ${String(new Database(':memory:').prepare('select sqlite_version()').pluck().get())} via better-sqlite3 ${pkg.version} (WAL mode, cache ${CACHE_MB} MiB); ours: 16 KiB pages, ${CACHE_MB} MiB pool.`,
+  `SQLite ${String(new Database(':memory:').prepare('select sqlite_version()').pluck().get())} via better-sqlite3 ${pkg.version} (WAL mode, cache ${CACHE_MB} MiB); ours: ${PAGE_SIZE / 1024} KiB pages, ${CACHE_MB} MiB pool.`,
   'The machine is shared with other jobs, so absolute numbers are noisy; the ratios come from the same run.',
   '',
   '| measurement | ours | SQLite | ratio | aim |',
@@ -266,6 +273,11 @@ const lines = [
   ...results.map((r) => `| ${r.name} | ${fmt(r.ours)} ${r.unit} | ${fmt(r.sqlite)} ${r.unit} | ${(r.ours / r.sqlite).toFixed(2)} | ${r.aim} |`),
   '',
 ];
+if (JSON_OUT !== null) {
+  fs.writeFileSync(JSON_OUT, JSON.stringify({ date: new Date().toISOString(), pageSize: PAGE_SIZE, rows: ROWS, loadAvg1m: os.loadavg()[0], results }, null, 2) + '\n');
+  console.log(`written ${JSON_OUT}`);
+  process.exit(0);
+}
 const out = new URL('../../../bench/results/storage.md', import.meta.url);
 fs.mkdirSync(new URL('.', out), { recursive: true });
 fs.writeFileSync(out, lines.join('\n'));

@@ -75,6 +75,8 @@ export interface SchemaConfig {
 
 export interface StorageConfig {
   readonly partitions: number;
+  /** Page size of a new database, KiB (a power of two 4..64); an existing one keeps its own. */
+  readonly page_size_kb: number;
   readonly checkpoint_wal_mb: number;
   readonly async_sync_interval_ms: number;
 }
@@ -125,6 +127,8 @@ export type LeafSpec =
       readonly unit: string;
       /** A number, or 'cpu-limit': computed by `detectCpuLimit` only when the key is absent. */
       readonly default: number | 'cpu-limit';
+      /** Only powers of two are accepted (sizes such as `page_size_kb`). */
+      readonly powerOfTwo?: true;
     }
   | { readonly kind: 'enum'; readonly values: readonly string[]; readonly default: string }
   | {
@@ -177,6 +181,7 @@ const INT = (d: number | 'cpu-limit', min: number, max: number, unit: string): L
   max,
   unit,
 });
+const POW2 = (d: number, min: number, max: number, unit: string): LeafSpec => ({ kind: 'int', default: d, min, max, unit, powerOfTwo: true });
 const ENUM = (values: readonly string[], d: string): LeafSpec => ({ kind: 'enum', values, default: d });
 
 /** Highest `worker_threads` accepted; a detected CPU limit above it is clamped to it. */
@@ -281,6 +286,7 @@ export const CONFIG_SCHEMA: TableSpec = table({
   }),
   storage: table({
     partitions: INT(16, 1, 4096, 'partitions'),
+    page_size_kb: POW2(32, 4, 64, 'KiB'),
     checkpoint_wal_mb: INT(64, 1, 65_536, 'MiB'),
     async_sync_interval_ms: INT(10, 1, 10_000, 'ms'),
   }),

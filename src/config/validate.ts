@@ -30,7 +30,7 @@ export function expectedOf(spec: LeafSpec): string {
     case 'port':
       return 'an integer port 0..65535 (0 = pick a free one)';
     case 'int':
-      return `an integer ${spec.min}..${spec.max} (${spec.unit})`;
+      return `${spec.powerOfTwo ? 'a power of two' : 'an integer'} ${spec.min}..${spec.max} (${spec.unit})`;
     case 'enum':
       return `one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'string':
@@ -80,6 +80,7 @@ export function checkLeaf(spec: LeafSpec, v: unknown): LeafResult {
         return fail(spec, describe(v), hint);
       }
       if (v < BigInt(min) || v > BigInt(max)) return fail(spec, String(v));
+      if (spec.kind === 'int' && spec.powerOfTwo && (v & (v - 1n)) !== 0n) return fail(spec, String(v));
       return { ok: true, value: Number(v) };
     }
     case 'enum': {

@@ -21,7 +21,7 @@ export interface ShardClientOptions {
 }
 
 /** What every shard needs to open its partitions (from the configuration). */
-export type ShardStorageSettings = Pick<ShardWorkerData, 'dataDir' | 'walMode' | 'cacheBytes' | 'asyncSyncIntervalMs' | 'checkpointWalBytes' | 'logLevel' | 'simd'>;
+export type ShardStorageSettings = Pick<ShardWorkerData, 'dataDir' | 'walMode' | 'cacheBytes' | 'pageSize' | 'asyncSyncIntervalMs' | 'checkpointWalBytes' | 'logLevel' | 'simd'>;
 
 export interface RequestOptions {
   timeoutMs?: number;

@@ -68,6 +68,7 @@ function openLocked(config: HeliosConfig, log: Logger, o: CoreOptions, unlock: (
       dataDir: config.database.path,
       walMode: config.database.wal_mode,
       cacheBytes: shardPoolBytes(config.database.cache_size_mb, config.performance.worker_threads),
+      pageSize: config.storage.page_size_kb * 1024,
       asyncSyncIntervalMs: config.storage.async_sync_interval_ms,
       checkpointWalBytes: config.storage.checkpoint_wal_mb * 1024 * 1024,
       logLevel: config.observability.log_level,

@@ -6,13 +6,15 @@
  * batch wrote, before any reply of that batch is sent.
  */
 import { createKernels, type Kernels, type SimdAcceleration } from '../kernels/index.js';
-import { createBufferPool, openPartition, type BufferPool, type PagedPartition, type Partition } from '../storage/index.js';
+import { createBufferPool, openPartition, shardPageSize, type BufferPool, type PagedPartition, type Partition } from '../storage/index.js';
 
 export interface PartitionHostOptions {
   dataDir: string;
   partitions: readonly number[];
   walMode: 'sync' | 'async';
   cacheBytes: number;
+  /** `[storage] page_size_kb` in bytes: the page size of a new database (an existing one keeps its own). */
+  pageSize: number;
   asyncSyncIntervalMs: number;
   checkpointWalBytes: number;
   simd: SimdAcceleration;
@@ -26,7 +28,7 @@ export class PartitionHost {
   private readonly byId = new Map<number, PagedPartition & Partition>();
 
   constructor(opts: PartitionHostOptions) {
-    this.pool = createBufferPool({ bytes: opts.cacheBytes });
+    this.pool = createBufferPool({ bytes: opts.cacheBytes, pageSize: shardPageSize({ dir: opts.dataDir, partitions: opts.partitions, configured: opts.pageSize, log: opts.log }) });
     this.kernels = createKernels({ memory: this.pool.memory, scratch: this.pool.scratch, backend: opts.simd, log: (message) => opts.log('kernels', { message }) });
     try {
       for (const id of opts.partitions) {

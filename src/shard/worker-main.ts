@@ -35,6 +35,7 @@ export interface ShardWorkerData {
   dataDir: string;
   walMode: 'sync' | 'async';
   cacheBytes: number;
+  pageSize: number;
   asyncSyncIntervalMs: number;
   checkpointWalBytes: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -67,6 +68,7 @@ async function run(data: ShardWorkerData): Promise<void> {
     partitions: data.partitions,
     walMode: data.walMode,
     cacheBytes: data.cacheBytes,
+    pageSize: data.pageSize,
     asyncSyncIntervalMs: data.asyncSyncIntervalMs,
     checkpointWalBytes: data.checkpointWalBytes,
     simd: data.simd,

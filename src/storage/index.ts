@@ -13,6 +13,8 @@
 import type { Partition } from './api.js';
 import { BufferPool } from './buffer/buffer-pool.js';
 import { PagedPartition, type PagedStorageOptions } from './partition/partition.js';
+import { NodeFileIO, type FileIO } from './io/file-io.js';
+import { storedPageSize } from './pager/stored-page-size.js';
 
 export * from './api.js';
 export { BufferPool, SCRATCH_BYTES } from './buffer/buffer-pool.js';
@@ -31,6 +33,27 @@ export { FAILPOINTS, armFailpoint, disarmFailpoints, type FailpointName } from '
  */
 export function createBufferPool(opts: { bytes: number; pageSize?: number }): BufferPool {
   return new BufferPool(opts);
+}
+
+/**
+ * The page size for a shard's buffer pool: the one its partitions' data files were created with
+ * (one pool frame size serves them all), or `configured` (`[storage] page_size_kb`) for a new
+ * database. An existing database keeps its page size whatever the setting says; `log` hears when
+ * the two differ, so an operator knows the setting did not apply.
+ */
+export function shardPageSize(opts: {
+  dir: string;
+  partitions: readonly number[];
+  configured: number;
+  io?: FileIO;
+  log?: (event: string, fields: Record<string, unknown>) => void;
+}): number {
+  const stored = storedPageSize(opts.io ?? new NodeFileIO(), opts.dir, opts.partitions);
+  if (stored === undefined) return opts.configured;
+  if (stored !== opts.configured) {
+    opts.log?.('page size kept', { stored, configured: opts.configured, note: 'the database keeps the page size it was created with; [storage] page_size_kb applies to new databases' });
+  }
+  return stored;
 }
 
 /** A shard's share of `[database] cache_size_mb` (the pool adds its kernel scratch on top). */

@@ -46,7 +46,7 @@ test('the embedded default has every key, with the documented values', () => {
     performance: { worker_threads: detectCpuLimit(), use_io_uring: false, simd_acceleration: 'auto' },
     observability: { metrics_enabled: true, metrics_port: 9090, tracing_enabled: false, tracing_endpoint: '', log_level: 'info' },
     schema: { auto_generate_grpc: true, auto_generate_rest: true, init_sql: '', shard_keys: {} },
-    storage: { partitions: 16, checkpoint_wal_mb: 64, async_sync_interval_ms: 10 },
+    storage: { partitions: 16, page_size_kb: 32, checkpoint_wal_mb: 64, async_sync_interval_ms: 10 },
     transactions: { default_timeout_ms: 30000, max_concurrent: 1024 },
     edge: { enabled: false, sync_endpoint: '', sync_interval_secs: 60 },
     retention: { enabled: false, max_age_days: 0, check_interval_secs: 3600 },

@@ -102,6 +102,19 @@ test('sizes must be positive and sane', () => {
   assertOneProblem(fails('[performance]\nworker_threads = 0\n'), { file: FILE, key: 'performance.worker_threads', line: 2, says: ['1..256'] });
 });
 
+test('storage.page_size_kb: a power of two 4..64 KiB', () => {
+  for (const bad of ['12', '2', '128', '0', '-8']) {
+    assertOneProblem(fails(`[storage]\npage_size_kb = ${bad}\n`), {
+      file: FILE,
+      key: 'storage.page_size_kb',
+      line: 2,
+      says: ['expected a power of two 4..64 (KiB)', `got ${bad}`],
+    });
+  }
+  assertOneProblem(fails('[storage]\npage_size_kb = 16.0\n'), { file: FILE, key: 'storage.page_size_kb', line: 2, says: ['16.0 (a float)', 'write 16 without the fraction'] });
+  for (const ok of [4, 8, 16, 32, 64]) assert.equal(load(`[storage]\npage_size_kb = ${ok}\n`).config.storage.page_size_kb, ok);
+});
+
 test('bad enum values, with a hint for a near miss', () => {
   assertOneProblem(fails('[database]\nwal_mode = "fsync"\n'), {
     file: FILE,

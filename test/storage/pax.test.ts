@@ -123,3 +123,37 @@ test('deleting the rows under an open cursor (its pinned leaf merged away) and c
   assert.equal(p.begin().rowCount(1), 3000 - deleted.size);
   p.close();
 });
+
+test('appends pack leaves by the table\'s average row, not by the first row of each new leaf', () => {
+  // The first row of every leaf is the shortest, so sizing a new leaf's slots from it alone
+  // would leave most of each page's slot arrays empty once the heap fills.
+  const pageSize = 4096;
+  const pool = createBufferPool({ bytes: 2 * 1024 * 1024, pageSize });
+  const p = openPartition(0, { dir: '/fill', walMode: 'sync', fileIO: new MemoryFileIO() }, pool);
+  const t = p.begin();
+  t.createTable({ id: 1, columns: ['integer', 'text'] });
+  const N = 20000;
+  const text = (i: number): string => 'x'.repeat(i === 0 ? 1 : 1 + ((i * 7919) % 40));
+  let heap = 0;
+  for (let i = 0; i < N; i++) {
+    t.insert(1, BigInt(i), [BigInt(i), text(i)]);
+    heap += 5 + text(i).length; // a TEXT cell: tag, u32 length, bytes
+  }
+  t.commit();
+  const counts: number[] = [];
+  const c = t.scan(1, {});
+  let prev = -1n;
+  for (let b = c.nextBatch(); b; b = c.nextBatch()) {
+    if (b.rowid(0) <= prev) assert.fail('one leaf per batch, in rowid order');
+    prev = b.rowid(b.length - 1);
+    counts.push(b.length);
+  }
+  assert.equal(counts.reduce((a, n) => a + n, 0), N);
+  // Bytes a row takes in a PAX leaf: rowid 8 + INTEGER 8 + two bitmap bits + TEXT slot 2 + heap.
+  const perRow = 8 + 8.25 + 2 + heap / N;
+  const ideal = (pageSize - 32) / perRow;
+  const full = counts.slice(0, -1);
+  const mean = full.reduce((a, n) => a + n, 0) / full.length;
+  assert.ok(mean >= 0.9 * ideal, `leaves hold ${mean.toFixed(1)} rows on average; the bytes allow ${ideal.toFixed(1)}`);
+  p.close();
+});

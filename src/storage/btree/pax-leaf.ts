@@ -18,9 +18,12 @@
  * run of rows is free of exceptions (then the kernels may read the array directly).
  *
  * The capacity is chosen when the page is (re)written, from the rows' average heap use, so that
- * neither the arrays nor the heap run out first by much. An insert that finds the slots or the
- * heap full fails; the B-tree then rewrites the page (compacting the heap and re-choosing the
- * capacity) or splits it.
+ * neither the arrays nor the heap run out first by much. A page written with few rows (the new
+ * leaf an append starts holds one) says little about the rows to come, so their average is
+ * blended with the table's running average ({@link PaxLeafFormat.expectedHeap}): sizing from the
+ * first row alone left a table of short and long TEXT values at ~90% of its slots. An insert that
+ * finds the slots or the heap full fails; the B-tree then rewrites the page (compacting the heap
+ * and re-choosing the capacity) or splits it.
  */
 import type { ColumnKind } from '../api.js';
 import type { BufferPool } from '../buffer/buffer-pool.js';
@@ -58,6 +61,9 @@ export class PaxLeafFormat {
   readonly ncols: number;
   private readonly layouts = new Map<number, PaxLayout>();
   private readonly perRow: number;
+  /** Heap bytes and rows of every insert since the table was opened (the running average). */
+  private heapSeen = 0;
+  private rowsSeen = 0;
 
   constructor(kinds: readonly ColumnKind[], readonly pool: BufferPool) {
     this.ncols = kinds.length;
@@ -254,7 +260,7 @@ export class PaxLeafFormat {
     for (const r of rows) heap += this.heapNeed(r);
     const n = rows.length;
     if (n > 65535 || this.areaEnd(n) + heap > P) return false;
-    const avg = n > 0 ? heap / n : 0;
+    const avg = this.expectedHeap(heap, n);
     const free = P - this.areaEnd(n) - heap;
     let cap = Math.min(65535, n + Math.floor(free / (this.perRow + avg)));
     while (cap > n && this.areaEnd(cap) + heap > P) cap--;
@@ -263,11 +269,25 @@ export class PaxLeafFormat {
     this.init(o, P, cap);
     this.setNext(o, next);
     this.setPrev(o, prev);
+    // Rows moved by a rewrite are not new rows: keep them out of the running average.
+    const [heapSeen, rowsSeen] = [this.heapSeen, this.rowsSeen];
     for (let i = 0; i < n; i++) {
       const ok = this.insertAt(o, i, rows[i]!);
       if (!ok) throw new Error('pax write: computed layout does not fit');
     }
+    [this.heapSeen, this.rowsSeen] = [heapSeen, rowsSeen];
     return true;
+  }
+
+  /**
+   * Heap bytes per row to size a page's slots for: the `n` rows' own average (`heap / n`) weighed
+   * against the table's running average as if that were 32 more rows — a page being rewritten
+   * full keeps mostly its own shape, a new page with one row mostly the table's.
+   */
+  expectedHeap(heap: number, n: number): number {
+    const prior = this.rowsSeen > 0 ? 32 : 0;
+    const total = n + prior;
+    return total === 0 ? 0 : (heap + (prior ? (prior * this.heapSeen) / this.rowsSeen : 0)) / total;
   }
 
   /** Inserts a row at slot i, shifting later rows; false when the slots or the heap are full. */
@@ -342,6 +362,13 @@ export class PaxLeafFormat {
     dv.setUint32(o + 20, top, true);
     dv.setUint32(o + 24, dv.getUint32(o + 24, true) + need, true);
     dv.setUint16(o + 6, n + 1, true);
+    // Halving keeps the average recent (a table whose rows grow) and the sums exact integers.
+    if (this.rowsSeen >= 1 << 20) {
+      this.heapSeen = Math.round(this.heapSeen / 2);
+      this.rowsSeen >>= 1;
+    }
+    this.heapSeen += need;
+    this.rowsSeen++;
     return true;
   }
 

@@ -13,6 +13,7 @@
  * offsets stay valid for the pool's life.
  */
 import { HeliosError, invariant } from '../../errors.js';
+import { validPageSize } from '../pager/stored-page-size.js';
 
 export interface PageOwner {
   /** Fills `dst` (a frame) with page `pageNo`; throws a HeliosError naming file and page. */
@@ -61,7 +62,7 @@ export class BufferPool {
 
   constructor(opts: BufferPoolOptions) {
     const pageSize = opts.pageSize ?? 8192;
-    if (!Number.isInteger(pageSize) || pageSize < 1024 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) {
+    if (!validPageSize(pageSize)) {
       throw new HeliosError('INTERNAL', `buffer pool: page size ${pageSize} must be a power of two in 1024..65536`);
     }
     this.pageSize = pageSize;
