@@ -24,7 +24,7 @@ async function withDb<T>(shards: number, fn: (c: Coordinator) => Promise<T>): Pr
   const c = new Coordinator({
     shards,
     partitions: 16,
-    storage: { dataDir: dir, walMode: 'async', cacheBytes: 64 * 1024 * 1024, asyncSyncIntervalMs: 10, checkpointWalBytes: 64 * 1024 * 1024, logLevel: 'error', simd: 'auto' },
+    storage: { dataDir: dir, walMode: 'async', cacheBytes: 64 * 1024 * 1024, asyncSyncIntervalMs: 10, checkpointWalBytes: 64 * 1024 * 1024, logLevel: 'error', simd: 'auto', pageSize: 32 * 1024 },
     log: createLogger('error'),
     onFatal: (r) => { throw new Error(r); },
   });
