@@ -70,10 +70,25 @@ export class Router {
   private readonly counters = new Map<string, bigint>();
   private readonly counterInit = new Map<string, Promise<void>>();
   private readonly parsed = new Map<string, Statement>();
+  /** What the central write path (central-write.ts) uses of the router. */
+  private readonly centralCtx: CentralContext;
 
   constructor(o: RouterOptions) {
     this.exec = o.executor;
-    (this.centralCtx as { partitions: number }).partitions = o.executor.partitions;
+    this.centralCtx = {
+      mirror: this.mirror,
+      partitions: o.executor.partitions,
+      keyOf: (t) => this.keyOf(t),
+      scan: (tx, p, table) => (tx.touched.has(p) ? tx.run({ op: 'scan', p, table }) : this.exec.call({ op: 'scan', p, table })) as Promise<Value[][]>,
+      counter: async (table) => {
+        await this.ensureCounter(table, true);
+        return this.counters.get(table.toLowerCase())!;
+      },
+      advanceCounter: (table, rowid) => {
+        const key = table.toLowerCase();
+        if (this.counters.has(key) && rowid > this.counters.get(key)!) this.counters.set(key, rowid);
+      },
+    };
     this.shardKeys = o.shardKeys ?? {};
     this.decisions = o.decisions ?? new MemoryDecisions();
     this.fault = o.fault ?? (() => undefined);
@@ -353,20 +368,7 @@ export class Router {
     return shipCentral(this.centralCtx, tx, plan);
   }
 
-  private readonly centralCtx: CentralContext = {
-    mirror: this.mirror,
-    partitions: 0, // set in the constructor, once the executor is known
-    keyOf: (t) => this.keyOf(t),
-    scan: (tx, p, table) => (tx.touched.has(p) ? tx.run({ op: 'scan', p, table }) : this.exec.call({ op: 'scan', p, table })) as Promise<Value[][]>,
-    counter: async (table) => {
-      await this.ensureCounter(table, true);
-      return this.counters.get(table.toLowerCase())!;
-    },
-    advanceCounter: (table, rowid) => {
-      const key = table.toLowerCase();
-      if (this.counters.has(key) && rowid > this.counters.get(key)!) this.counters.set(key, rowid);
-    },
-  };
+
 
   /**
    * VACUUM rebuilds every partition's file, each in its own auto-commit step (as in SQLite, never

@@ -156,3 +156,30 @@ test('central writes: rows ship only to the partitions they change; partitions n
   assert.equal((await one('INSERT INTO t (n) VALUES (12)')).lastInsertId, 12n, 'the fast path continues from the counter the central path advanced');
   assert.equal(router.lastRoute.kind, 'single');
 });
+
+test('central writes inside batches see the batch\'s earlier writes and roll back with it', async () => {
+  const { router } = await localRouter(4, 2);
+  const one = async (sql: string, params: Value[] = []) => (await router.execute([{ sql, params }], 'one'))[0]!;
+  await one('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
+  await one('INSERT INTO t (id, n) VALUES (1, 1), (2, 2), (3, 3), (4, 4)');
+  const rs = await router.execute([
+    { sql: 'INSERT INTO t (id, n) VALUES (5, 5), (6, 6), (7, 7)', params: [] },
+    { sql: 'UPDATE t SET n = n * 10 WHERE id IN (SELECT id FROM t WHERE n > ?)', params: [4n] },
+    { sql: 'DELETE FROM t WHERE n < (SELECT avg(n) FROM t WHERE id <= :top)', params: { ':top': 4n } as never },
+    { sql: 'SELECT id, n FROM t ORDER BY id', params: [] },
+  ], 'atomic');
+  assert.equal(rs[1]!.rowsAffected, 3, 'the UPDATE saw the rows inserted earlier in the batch');
+  assert.equal(rs[2]!.rowsAffected, 2);
+  assert.deepEqual(rs[3]!.rows, [[3n, 3n], [4n, 4n], [5n, 50n], [6n, 60n], [7n, 70n]]);
+  await assert.rejects(router.execute([
+    { sql: 'UPDATE t SET n = n + 1 WHERE id IN (SELECT id FROM t)', params: [] },
+    { sql: 'UPDATE t SET n = NULL WHERE id IN (SELECT max(id) FROM t)', params: [] },
+  ], 'atomic'), (e: Error & { toData?: () => { statementIndex?: number } }) => /NOT NULL/.test(e.message) && e.toData?.().statementIndex === 1);
+  const rolled = await router.execute([
+    { sql: 'BEGIN', params: [] },
+    { sql: 'DELETE FROM t WHERE id IN (SELECT id FROM t WHERE n > 10)', params: [] },
+    { sql: 'ROLLBACK', params: [] },
+  ], 'batch');
+  assert.equal(rolled[1]!.rowsAffected, 3);
+  assert.deepEqual((await one('SELECT id, n FROM t ORDER BY id')).rows, [[3n, 3n], [4n, 4n], [5n, 50n], [6n, 60n], [7n, 70n]], 'failed and rolled-back batches left nothing');
+});
