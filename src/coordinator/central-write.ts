@@ -37,8 +37,10 @@ export interface CentralContext {
   keyOf(t: TableInfo): ShardKey;
   /** Every row (`[rowid, ...columns]`) of `table` on partition p, inside `tx` where it is open. */
   scan(tx: DistributedTxn, p: number, table: string): Promise<Value[][]>;
-  /** The router's rowid counter of a table (loaded on demand). */
-  counter(table: string): Promise<bigint>;
+  /** Loads the router's rowid counters of these tables. */
+  loadCounters(tables: Iterable<string>): Promise<void>;
+  /** A loaded counter, read synchronously (a concurrent INSERT plan may advance it between awaits). */
+  counter(table: string): bigint;
   /** Raises the counter of a table to at least `rowid`. */
   advanceCounter(table: string, rowid: bigint): void;
 }
@@ -92,57 +94,76 @@ export async function planCentral(ctx: CentralContext, tx: DistributedTxn, sql: 
     parts.forEach((list, p) => { for (const r of list) { g.from.set(r[0] as bigint, p); g.rows.push(r); } });
     gathered.set(name, g);
   }));
-  const seqs = new Map<number, bigint>();
-  for (const name of tables) {
-    const t = cat.table(name)!;
-    if (t.autoincrement) seqs.set(t.id, await ctx.counter(t.name));
-  }
-  return ctx.mirror.scratch(new Map([...gathered].map(([n, g]) => [n, g.rows])), (ses) => {
+  await ctx.loadCounters(tables);
+  // From here to the counters' advance, no await: the ids the run hands out are reserved before
+  // an INSERT planned concurrently (outside the sequencer) can draw from the same counters.
+  const seqs = new Map([...tables].map((name) => [name, ctx.counter(name)] as const));
+  const plan = ctx.mirror.scratch(new Map([...gathered].map(([n, g]) => [n, g.rows])), (ses) => {
     const txn = ses.storageTxn()!;
-    for (const [id, c] of seqs) {
-      if (c === 0n) continue;
-      if (txn.get(SEQUENCE_TABLE, BigInt(id))) txn.update(SEQUENCE_TABLE, BigInt(id), [c]);
-      else txn.insert(SEQUENCE_TABLE, BigInt(id), [c]);
-    }
-    const result = ses.execute(sql, params);
-    let createSql: string | undefined;
-    if (created !== undefined) {
-      createSql = ses.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", [created]).rows[0]?.[0] as string | undefined;
-      if (createSql === undefined) throw new HeliosError('INTERNAL', `CREATE TABLE … AS SELECT made no table ${created}`);
-      gathered.set(ctx.mirror.catalog.table(created)!.name, { rows: [], from: new Map() });
-    }
-    assertNothingElseWritten(ctx.mirror.catalog, txn, gathered);
-    const writes = new Map<number, Map<string, { puts: [bigint, Value[]][]; deletes: bigint[] }>>();
-    const at = (p: number, table: string) => {
-      let m = writes.get(p);
-      if (!m) writes.set(p, (m = new Map()));
-      let w = m.get(table);
-      if (!w) m.set(table, (w = { puts: [], deletes: [] }));
-      return w;
-    };
-    const maxPut = new Map<string, bigint>();
-    for (const [name, g] of gathered) {
-      const t = ctx.mirror.catalog.table(name)!;
-      const key = ctx.keyOf(t);
-      const { puts, deletes } = diffTable(txn, t, g.rows);
-      for (const r of deletes) at(g.from.get(r)!, t.name).deletes.push(r);
-      for (const [r, row] of puts) {
-        const to = rowPartition(key, r, row, ctx.partitions);
-        const was = g.from.get(r);
-        if (was !== undefined && was !== to) at(was, t.name).deletes.push(r);
-        at(to, t.name).puts.push([r, row]);
-        if (r > (maxPut.get(t.name) ?? 0n)) maxPut.set(t.name, r);
+    // New rowids must come from above the router's counter, as the fast INSERT path's do: an
+    // INSERT planned concurrently (planning runs outside the sequencer) may already hold
+    // counter + 1 … . The engine allocates above a table's sequence row only for AUTOINCREMENT
+    // tables, so for this run every gathered table is AUTOINCREMENT with its sequence seeded from
+    // the counter; the flag lives on the mirror's catalog objects, which the scratch
+    // transaction's rollback rebuilds (and `finally` restores it regardless).
+    const flagged: { t: { autoincrement: boolean }; was: boolean }[] = [];
+    try {
+      for (const [name, c] of seqs) {
+        const t = cat.table(name)! as { autoincrement: boolean; id: number };
+        flagged.push({ t, was: t.autoincrement });
+        t.autoincrement = true;
+        if (c === 0n) continue;
+        if (txn.get(SEQUENCE_TABLE, BigInt(t.id))) txn.update(SEQUENCE_TABLE, BigInt(t.id), [c]);
+        else txn.insert(SEQUENCE_TABLE, BigInt(t.id), [c]);
       }
+      const result = ses.execute(sql, params);
+      let createSql: string | undefined;
+      if (created !== undefined) {
+        createSql = ses.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", [created]).rows[0]?.[0] as string | undefined;
+        if (createSql === undefined) throw new HeliosError('INTERNAL', `CREATE TABLE … AS SELECT made no table ${created}`);
+        gathered.set(ctx.mirror.catalog.table(created)!.name, { rows: [], from: new Map() });
+      }
+      return { result: { ...result }, ...writeSet(ctx, txn, gathered), ...(createSql !== undefined ? { createSql } : {}) };
+    } finally {
+      for (const f of flagged) f.t.autoincrement = f.was;
     }
-    const out = new Map([...writes].map(([p, m]) => [p, [...m].map(([table, w]) => ({ table, ...w }))]));
-    return { result: { ...result }, writes: out, maxPut, ...(createSql !== undefined ? { createSql } : {}) };
   });
+  for (const [table, r] of plan.maxPut) ctx.advanceCounter(table, r);
+  return plan;
 }
 
-/** Step 4: sends each partition its writes inside `tx` and advances the rowid counters. */
-export async function shipCentral(ctx: CentralContext, tx: DistributedTxn, plan: CentralPlan): Promise<ExecResult> {
+/** Step 3: the scratch transaction's tables against the gathered rows, grouped by the partition each write goes to. */
+function writeSet(ctx: CentralContext, txn: StorageTxn, gathered: ReadonlyMap<string, Gathered>): Pick<CentralPlan, 'writes' | 'maxPut'> {
+  assertNothingElseWritten(ctx.mirror.catalog, txn, gathered);
+  const writes = new Map<number, Map<string, { puts: [bigint, Value[]][]; deletes: bigint[] }>>();
+  const at = (p: number, table: string) => {
+    let m = writes.get(p);
+    if (!m) writes.set(p, (m = new Map()));
+    let w = m.get(table);
+    if (!w) m.set(table, (w = { puts: [], deletes: [] }));
+    return w;
+  };
+  const maxPut = new Map<string, bigint>();
+  for (const [name, g] of gathered) {
+    const t = ctx.mirror.catalog.table(name)!;
+    const key = ctx.keyOf(t);
+    const { puts, deletes } = diffTable(txn, t, g.rows);
+    for (const r of deletes) at(g.from.get(r)!, t.name).deletes.push(r);
+    for (const [r, row] of puts) {
+      const to = rowPartition(key, r, row, ctx.partitions);
+      const was = g.from.get(r);
+      if (was !== undefined && was !== to) at(was, t.name).deletes.push(r);
+      at(to, t.name).puts.push([r, row]);
+      if (r > (maxPut.get(t.name) ?? 0n)) maxPut.set(t.name, r);
+    }
+  }
+  const out = new Map([...writes].map(([p, m]) => [p, [...m].map(([table, w]) => ({ table, ...w }))]));
+  return { writes: out, maxPut };
+}
+
+/** Step 4: sends each partition its writes inside `tx`. */
+export async function shipCentral(tx: DistributedTxn, plan: CentralPlan): Promise<ExecResult> {
   await Promise.all([...plan.writes].map(([p, writes]) => tx.run({ op: 'apply', p, writes })));
-  for (const [table, r] of plan.maxPut) ctx.advanceCounter(table, r);
   return plan.result;
 }
 

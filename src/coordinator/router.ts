@@ -80,10 +80,10 @@ export class Router {
       partitions: o.executor.partitions,
       keyOf: (t) => this.keyOf(t),
       scan: (tx, p, table) => (tx.touched.has(p) ? tx.run({ op: 'scan', p, table }) : this.exec.call({ op: 'scan', p, table })) as Promise<Value[][]>,
-      counter: async (table) => {
-        await this.ensureCounter(table, true);
-        return this.counters.get(table.toLowerCase())!;
+      loadCounters: async (tables) => {
+        for (const t of tables) await this.ensureCounter(t, true);
       },
+      counter: (table) => this.counters.get(table.toLowerCase())!,
       advanceCounter: (table, rowid) => {
         const key = table.toLowerCase();
         if (this.counters.has(key) && rowid > this.counters.get(key)!) this.counters.set(key, rowid);
@@ -350,7 +350,7 @@ export class Router {
   }
 
   private central(tx: DistributedTxn, st: Stmt, tables: ReadonlySet<string>): Promise<ExecResult> {
-    return planCentral(this.centralCtx, tx, st.sql, st.params, tables).then((plan) => shipCentral(this.centralCtx, tx, plan));
+    return planCentral(this.centralCtx, tx, st.sql, st.params, tables).then((plan) => shipCentral(tx, plan));
   }
 
   /**
@@ -365,7 +365,7 @@ export class Router {
     tx.ddl = true;
     await Promise.all([...Array(this.partitions).keys()].map((p) => tx.run({ op: 'run', p, stmts: [{ sql: plan.createSql!, params: [] }] })));
     this.mirror.applyDdl(plan.createSql!);
-    return shipCentral(this.centralCtx, tx, plan);
+    return shipCentral(tx, plan);
   }
 
 

@@ -183,3 +183,27 @@ test('central writes inside batches see the batch\'s earlier writes and roll bac
   assert.equal(rolled[1]!.rowsAffected, 3);
   assert.deepEqual((await one('SELECT id, n FROM t ORDER BY id')).rows, [[3n, 3n], [4n, 4n], [5n, 50n], [6n, 60n], [7n, 70n]], 'failed and rolled-back batches left nothing');
 });
+
+test('central inserts take rowids above every id handed out, also while fast-path INSERTs are planned concurrently', async () => {
+  const { router, exec } = await localRouter(4, 2);
+  const one = async (sql: string, params: Value[] = []) => (await router.execute([{ sql, params }], 'one'))[0]!;
+  await one('CREATE TABLE t (id INTEGER PRIMARY KEY, src TEXT)');
+  await one('CREATE TABLE w (id INTEGER PRIMARY KEY, src TEXT)');
+  await one("CREATE TRIGGER tw AFTER INSERT ON w BEGIN INSERT INTO t (src) VALUES ('trigger'); END");
+  await one("INSERT INTO t (src) VALUES ('a'), ('b'), ('c')");
+  await one('DELETE FROM t WHERE id = 3');
+  await one("INSERT INTO w (src) VALUES ('x')");
+  assert.deepEqual((await one('SELECT id, src FROM t ORDER BY id')).rows, [[1n, 'a'], [2n, 'b'], [4n, 'trigger']], 'id 3 (handed out, then deleted) is not reused');
+  let seed = 12345;
+  exec.delay = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % 3; };
+  const work: Promise<unknown>[] = [];
+  for (let i = 0; i < 40; i++) {
+    work.push(i % 4 === 0 ? one('INSERT INTO w (src) VALUES (?)', [`w${i}`]) : one('INSERT INTO t (src) VALUES (?)', [`fast${i}`]));
+  }
+  await Promise.all(work);
+  exec.delay = null;
+  const ids = (await one('SELECT id FROM t')).rows.map((r) => r[0] as bigint);
+  assert.equal(ids.length, 3 + 40, 'every insert landed (30 fast, 10 by the trigger)');
+  assert.equal(new Set(ids.map(String)).size, ids.length, 'no rowid given twice');
+  assert.deepEqual((await one("SELECT count(*) FROM t WHERE src = 'trigger'")).rows, [[11n]]);
+});
