@@ -301,7 +301,9 @@ export class Router {
     }
     if (s.kind === 'insert') {
       const t = this.writable(s.table);
-      if (hasTriggers(t)) return this.central(tx, st, centralTables(s, t.name, cat));
+      // Triggers, and a conflict resolution (OR REPLACE, ON CONFLICT … DO) that may act on a row
+      // of another partition through a UNIQUE index without the shard key: central.
+      if (hasTriggers(t) || ((s.or === 'REPLACE' || s.upsert.length > 0) && globalUniqueIndexes(t, this.keyOf(t)).length > 0)) return this.central(tx, st, centralTables(s, t.name, cat));
       await this.ensureCounter(t.name, true);
       const planned2 = planned ?? this.planInsert(st, await this.fetch(tx, tablesOf(s.select ?? null, cat)));
       const key = this.keyOf(t);
@@ -346,7 +348,7 @@ export class Router {
    * key), or fires triggers (which must see and write whole tables).
    */
   private needsCentral(s: Extract<Statement, { kind: 'update' | 'delete' }>, t: TableInfo): boolean {
-    return !!(s.with || hasSubquery(s) || s.limit || hasTriggers(t) || (s.kind === 'update' && (s.from || updatesKey(s, t, this.keyOf(t)))));
+    return !!(s.with || hasSubquery(s) || s.limit || hasTriggers(t) || (s.kind === 'update' && (s.from || updatesKey(s, t, this.keyOf(t)) || (s.or === 'REPLACE' && globalUniqueIndexes(t, this.keyOf(t)).length > 0))));
   }
 
   private central(tx: DistributedTxn, st: Stmt, tables: ReadonlySet<string>): Promise<ExecResult> {

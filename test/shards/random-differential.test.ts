@@ -1,7 +1,7 @@
 /**
  * Seeded randomized differential: random inserts, updates, deletes (central writes among them:
- * subqueries in UPDATE/DELETE, shard-key changes), atomic batches and SELECTs
- * (joins on and off the shard key, GROUP BY/HAVING, DISTINCT, ORDER BY … LIMIT/OFFSET,
+ * subqueries in UPDATE/DELETE, shard-key changes, OR REPLACE through the UNIQUE `a.u`), atomic
+ * batches and SELECTs (joins on and off the shard key, GROUP BY/HAVING, DISTINCT, ORDER BY … LIMIT/OFFSET,
  * subqueries, compound selects, CTEs) on 4 partitions over 3 in-process shards against SQLite
  * (better-sqlite3). Table `b` is co-located by `[schema.shard_keys] b = "a_id"`; `a.u` is UNIQUE
  * without the shard key (enforced across partitions).
@@ -43,7 +43,7 @@ test('random statements on 4 partitions / 3 shards match SQLite', async () => {
   const val = (): Value => (r() < 0.1 ? null : BigInt(int(20)));
   const writes = (): { sql: string; params: Value[] } => {
     switch (int(9)) {
-      case 0: return { sql: 'INSERT INTO a (id, k, v, x, u) VALUES (?, ?, ?, ?, ?)', params: [BigInt(1 + int(60)), val(), `s${int(9)}`, r() < 0.2 ? null : Math.round(r() * 1000) / 8, r() < 0.2 ? null : BigInt(int(90))] };
+      case 0: return { sql: `INSERT ${r() < 0.25 ? 'OR REPLACE ' : ''}INTO a (id, k, v, x, u) VALUES (?, ?, ?, ?, ?)`, params: [BigInt(1 + int(60)), val(), `s${int(9)}`, r() < 0.2 ? null : Math.round(r() * 1000) / 8, r() < 0.2 ? null : BigInt(int(90))] };
       case 1: {
         const n = 1 + int(4);
         return { sql: `INSERT INTO a (id, k, v) VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`, params: Array.from({ length: n }, () => [BigInt(1 + int(60)), val(), `m${int(5)}`]).flat() };
