@@ -75,8 +75,17 @@ export class CatalogMirror {
    * rows), then discards them. Synchronous: nothing else can see the rows.
    */
   withRows<T>(rows: ReadonlyMap<string, readonly Value[][]>, fn: (s: SqlSession) => T): T {
+    if (rows.size === 0) return fn(this.session);
+    return this.scratch(rows, fn);
+  }
+
+  /**
+   * {@link withRows} that always opens the scratch transaction, so `fn` may write (DDL included):
+   * the central write path (central-write.ts) runs a write here and reads back what it changed
+   * through `s.storageTxn()`. Everything is rolled back when `fn` returns.
+   */
+  scratch<T>(rows: ReadonlyMap<string, readonly Value[][]>, fn: (s: SqlSession) => T): T {
     const s = this.session;
-    if (rows.size === 0) return fn(s);
     s.execute('BEGIN');
     try {
       const txn = s.storageTxn()!;

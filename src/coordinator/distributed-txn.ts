@@ -71,7 +71,7 @@ export class DistributedTxn {
   }
 
   /** Runs an op on `p` inside this transaction (the op's `tx` is set here). */
-  async run(op: Extract<FragmentOp, { op: 'run' | 'scan' }>): Promise<unknown> {
+  async run(op: Extract<FragmentOp, { op: 'run' | 'scan' | 'apply' }>): Promise<unknown> {
     this.touched.add(op.p);
     return this.exec.call({ ...op, tx: this.gid });
   }

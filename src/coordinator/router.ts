@@ -10,8 +10,11 @@
  *     rowids allocated from a per-table counter), each row routed by its shard key; the rows of
  *     one partition go in one fragment. One partition → single-partition; several → 2PC.
  *   - UPDATE / DELETE → the owning partition when the WHERE binds the shard key, else all.
- *     Assigning the shard key is rejected (rows do not move between partitions in this stage).
- *   - DDL → every partition, atomically (2PC), then the catalog copy is rebuilt.
+ *   - Central writes (central-write.ts): UPDATE/DELETE with a subquery, FROM, WITH, LIMIT or a
+ *     new shard key, and every INSERT/UPDATE/DELETE on a table with triggers, run in the catalog
+ *     mirror over the whole tables involved; the rows they change ship to their partitions.
+ *   - DDL → every partition, atomically (2PC), then the catalog copy is rebuilt. CREATE TABLE …
+ *     AS SELECT = the derived CREATE TABLE everywhere + a central write of its rows.
  * Multi-partition work runs alone through the {@link Sequencer}; single-partition work runs
  * concurrently. Atomic batches are one transaction: on one partition they are one fragment,
  * otherwise a {@link DistributedTxn}.
@@ -24,6 +27,7 @@ import type { Statement } from '../sql/ast.js';
 import type { TableInfo } from '../sql/catalog.js';
 import type { FragmentResult, FragmentStmt } from '../shard/fragment-protocol.js';
 import { CatalogMirror } from './catalog-mirror.js';
+import { centralTables, hasTriggers, planCentral, shipCentral, type CentralContext } from './central-write.js';
 import { DistributedTxn, MemoryDecisions, newTxnStats, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnStats } from './distributed-txn.js';
 import { hasSubquery, pointPartition, rowPartition, shardKeyOf, tablesOf, updatesKey } from './route-analysis.js';
 import { Sequencer } from './sequencer.js';
@@ -66,9 +70,25 @@ export class Router {
   private readonly counters = new Map<string, bigint>();
   private readonly counterInit = new Map<string, Promise<void>>();
   private readonly parsed = new Map<string, Statement>();
+  /** What the central write path (central-write.ts) uses of the router. */
+  private readonly centralCtx: CentralContext;
 
   constructor(o: RouterOptions) {
     this.exec = o.executor;
+    this.centralCtx = {
+      mirror: this.mirror,
+      partitions: o.executor.partitions,
+      keyOf: (t) => this.keyOf(t),
+      scan: (tx, p, table) => (tx.touched.has(p) ? tx.run({ op: 'scan', p, table }) : this.exec.call({ op: 'scan', p, table })) as Promise<Value[][]>,
+      loadCounters: async (tables) => {
+        for (const t of tables) await this.ensureCounter(t, true);
+      },
+      counter: (table) => this.counters.get(table.toLowerCase())!,
+      advanceCounter: (table, rowid) => {
+        const key = table.toLowerCase();
+        if (this.counters.has(key) && rowid > this.counters.get(key)!) this.counters.set(key, rowid);
+      },
+    };
     this.shardKeys = o.shardKeys ?? {};
     this.decisions = o.decisions ?? new MemoryDecisions();
     this.fault = o.fault ?? (() => undefined);
@@ -244,15 +264,14 @@ export class Router {
     }
     if (s.kind === 'update' || s.kind === 'delete') {
       const t = this.writable(s.table);
-      if (s.kind === 'update' && updatesKey(s, t, this.keyOf(t))) throw sqlError(`cannot change the shard key of ${t.name}: rows do not move between partitions; delete the row and insert it again`);
-      if (s.with || hasSubquery(s) || (s.kind === 'update' && s.from)) return { kind: 'multi' };
+      if (this.needsCentral(s, t)) return { kind: 'multi' };
       if (s.kind === 'update' && assignsIndexed(s.set.flatMap((x) => x.columns), t, globalUniqueIndexes(t, this.keyOf(t)))) return { kind: 'multi' };
       const p = pointPartition(s.where, t, s.alias ?? t.name, this.keyOf(t), st.params, this.partitions);
       return p === null ? { kind: 'multi' } : { kind: 'single', p, frag: { sql: st.sql, params: st.params } };
     }
     if (s.kind === 'insert') {
       const t = this.writable(s.table);
-      if (tablesOf(s, cat).size > 0 || hasSubquery(s)) return { kind: 'multi' };
+      if (tablesOf(s, cat).size > 0 || hasSubquery(s) || hasTriggers(t)) return { kind: 'multi' };
       await this.ensureCounter(t.name, inSequencer);
       const rows = this.planInsert(st, new Map());
       const parts = this.splitRows(t, rows);
@@ -274,8 +293,7 @@ export class Router {
       return { ...((await tx.run({ op: 'run', p: 0, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]! };
     }
     if (DDL.has(s.kind)) {
-      if (s.kind === 'createTable' && s.asSelect) throw sqlError('CREATE TABLE … AS SELECT is not supported on a partitioned database: create the table, then INSERT … SELECT');
-      if (s.kind === 'createTrigger' && this.partitions > 1) throw sqlError('CREATE TRIGGER is not supported on a partitioned database yet (a trigger would run on the partition of the row that fired it); set [storage] partitions = 1 to use triggers');
+      if (s.kind === 'createTable' && s.asSelect) return this.createAsSelect(tx, st, s);
       tx.ddl = true;
       const rs = await Promise.all(all.map((p) => tx.run({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }] }) as Promise<FragmentResult[]>));
       this.mirror.applyDdl(st.sql);
@@ -283,6 +301,9 @@ export class Router {
     }
     if (s.kind === 'insert') {
       const t = this.writable(s.table);
+      // Triggers, and a conflict resolution (OR REPLACE, ON CONFLICT … DO) that may act on a row
+      // of another partition through a UNIQUE index without the shard key: central.
+      if (hasTriggers(t) || ((s.or === 'REPLACE' || s.upsert.length > 0) && globalUniqueIndexes(t, this.keyOf(t)).length > 0)) return this.central(tx, st, centralTables(s, t.name, cat));
       await this.ensureCounter(t.name, true);
       const planned2 = planned ?? this.planInsert(st, await this.fetch(tx, tablesOf(s.select ?? null, cat)));
       const key = this.keyOf(t);
@@ -297,10 +318,7 @@ export class Router {
     }
     if (s.kind === 'update' || s.kind === 'delete') {
       const t = this.writable(s.table);
-      if (s.kind === 'update' && updatesKey(s, t, this.keyOf(t))) throw sqlError(`cannot change the shard key of ${t.name}: rows do not move between partitions; delete the row and insert it again`);
-      if (s.with || hasSubquery(s) || (s.kind === 'update' && s.from) || s.limit) {
-        throw sqlError(`${s.kind.toUpperCase()} with a subquery, FROM, WITH or LIMIT is not supported on a partitioned database yet (each partition would see only its own rows)`);
-      }
+      if (this.needsCentral(s, t)) return this.central(tx, st, centralTables(s, t.name, cat));
       const p = pointPartition(s.where, t, s.alias ?? t.name, this.keyOf(t), st.params, this.partitions);
       const targets = p === null ? all : [p];
       const rs = await Promise.all(targets.map(async (q) => ((await tx.run({ op: 'run', p: q, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]!));
@@ -323,6 +341,36 @@ export class Router {
     if (s.kind === 'vacuum') throw sqlError('cannot VACUUM from within a transaction');
     return this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params)); // REINDEX, ANALYZE: checks only
   }
+
+  /**
+   * Whether an UPDATE/DELETE must run centrally (central-write.ts): it reads rows other partitions
+   * hold (subquery, FROM, WITH), picks rows across partitions (LIMIT), moves rows (a new shard
+   * key), or fires triggers (which must see and write whole tables).
+   */
+  private needsCentral(s: Extract<Statement, { kind: 'update' | 'delete' }>, t: TableInfo): boolean {
+    return !!(s.with || hasSubquery(s) || s.limit || hasTriggers(t) || (s.kind === 'update' && (s.from || updatesKey(s, t, this.keyOf(t)) || (s.or === 'REPLACE' && globalUniqueIndexes(t, this.keyOf(t)).length > 0))));
+  }
+
+  private central(tx: DistributedTxn, st: Stmt, tables: ReadonlySet<string>): Promise<ExecResult> {
+    return planCentral(this.centralCtx, tx, st.sql, st.params, tables).then((plan) => shipCentral(tx, plan));
+  }
+
+  /**
+   * CREATE TABLE … AS SELECT: the statement runs centrally over its source tables; the CREATE
+   * TABLE text the engine derived from it runs on every partition (DDL), then the rows ship.
+   */
+  private async createAsSelect(tx: DistributedTxn, st: Stmt, s: Extract<Statement, { kind: 'createTable' }>): Promise<ExecResult> {
+    const cat = this.mirror.catalog;
+    const lower = s.name.toLowerCase();
+    if (s.ifNotExists && (cat.table(s.name) || cat.views.has(lower))) return empty();
+    const plan = await planCentral(this.centralCtx, tx, st.sql, st.params, tablesOf(s.asSelect, cat), s.name);
+    tx.ddl = true;
+    await Promise.all([...Array(this.partitions).keys()].map((p) => tx.run({ op: 'run', p, stmts: [{ sql: plan.createSql!, params: [] }] })));
+    this.mirror.applyDdl(plan.createSql!);
+    return shipCentral(tx, plan);
+  }
+
+
 
   /**
    * VACUUM rebuilds every partition's file, each in its own auto-commit step (as in SQLite, never

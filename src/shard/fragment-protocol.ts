@@ -32,6 +32,13 @@ export interface ScanPushdown {
   readonly limit?: bigint;
 }
 
+/** One table's share of a central write for one partition: rows to (re)write and rowids to remove. */
+export interface TableWrites {
+  readonly table: string;
+  readonly puts: readonly (readonly [bigint, Value[]])[];
+  readonly deletes: readonly bigint[];
+}
+
 /**
  * One request to one partition.
  * - `run`: the statements in order. With `tx` (a 2PC gid) they join that transaction on this
@@ -45,6 +52,9 @@ export interface ScanPushdown {
  * - `inDoubt`: the gids PREPAREd and unresolved on each of the shard's partitions.
  * - `schema`: the rows of the catalog's system table (`[rowid, type, name, tbl_name, id, sql]`).
  * - `maxRowid`: the largest rowid a table has used here (max of its rows and its AUTOINCREMENT sequence).
+ * - `apply`: inside `tx`, writes rows the coordinator computed centrally (src/coordinator/central-write.ts)
+ *   straight to storage: no SQL, constraints or triggers run here (the coordinator's run checked
+ *   and fired them over the whole tables). An AUTOINCREMENT table's sequence follows the rows put.
  */
 export type FragmentOp =
   | { readonly op: 'run'; readonly p: number; readonly tx?: string; readonly stmts: readonly FragmentStmt[] }
@@ -53,7 +63,8 @@ export type FragmentOp =
   | { readonly op: 'resolve'; readonly p: number; readonly gid: string; readonly commit: boolean }
   | { readonly op: 'inDoubt' }
   | { readonly op: 'schema'; readonly p: number }
-  | { readonly op: 'maxRowid'; readonly p: number; readonly table: string };
+  | { readonly op: 'maxRowid'; readonly p: number; readonly table: string }
+  | { readonly op: 'apply'; readonly p: number; readonly tx?: string; readonly writes: readonly TableWrites[] };
 
 function wireValue(v: Value): unknown {
   if (typeof v === 'bigint') return { '#i': v.toString() };

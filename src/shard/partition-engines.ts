@@ -14,7 +14,7 @@ import { HeliosError, sqlError, unavailable } from '../errors.js';
 import type { Partition, Value } from '../storage/api.js';
 import { SqlEngine, type EngineOptions, type ExecResult, type SqlSession } from '../sql/index.js';
 import { SCHEMA_TABLE, SEQUENCE_TABLE } from '../sql/catalog.js';
-import type { FragmentOp, FragmentResult, FragmentStmt, ScanPushdown } from './fragment-protocol.js';
+import type { FragmentOp, FragmentResult, FragmentStmt, ScanPushdown, TableWrites } from './fragment-protocol.js';
 
 export class PartitionEngines {
   private readonly engines = new Map<number, SqlEngine>();
@@ -70,6 +70,10 @@ export class PartitionEngines {
       case 'inDoubt': return this.inDoubt();
       case 'schema': return this.schema(op.p);
       case 'maxRowid': this.unfenced(op.p); return this.maxRowid(op.p, op.table);
+      case 'apply':
+        this.unfenced(op.p);
+        if (op.tx === undefined) throw new HeliosError('INTERNAL', 'apply needs a transaction');
+        return this.apply(op.p, op.tx, op.writes);
     }
   }
 
@@ -179,6 +183,40 @@ export class PartitionEngines {
     } finally {
       txn.commit();
     }
+  }
+
+  /**
+   * A central write's rows for this partition, through the transaction's storage txn (indexes
+   * follow). Every replaced row leaves before any row arrives, so two rows swapping a UNIQUE value
+   * never collide halfway: only the final state, checked at the coordinator, is ever complete.
+   */
+  private apply(p: number, tx: string, writes: readonly TableWrites[]): null {
+    const txn = this.txSession(p, tx, true).storageTxn()!;
+    const cat = this.engine(p).catalog;
+    const tables = writes.map((w) => {
+      const t = cat.table(w.table);
+      if (!t) throw sqlError(`no such table: ${w.table}`);
+      return t;
+    });
+    writes.forEach((w, i) => {
+      const id = tables[i]!.id;
+      for (const r of w.deletes) txn.delete(id, r);
+      for (const [r] of w.puts) txn.delete(id, r);
+    });
+    writes.forEach((w, i) => {
+      const t = tables[i]!;
+      let max = 0n;
+      for (const [r, row] of w.puts) {
+        txn.insert(t.id, r, row);
+        if (r > max) max = r;
+      }
+      if (t.autoincrement && w.puts.length > 0) {
+        const seq = txn.get(SEQUENCE_TABLE, BigInt(t.id));
+        if (!seq) txn.insert(SEQUENCE_TABLE, BigInt(t.id), [max]);
+        else if (typeof seq[0] !== 'bigint' || seq[0] < max) txn.update(SEQUENCE_TABLE, BigInt(t.id), [max]);
+      }
+    });
+    return null;
   }
 
   private maxRowid(p: number, table: string): bigint {

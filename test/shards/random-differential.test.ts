@@ -1,6 +1,7 @@
 /**
- * Seeded randomized differential: random inserts, updates, deletes, atomic batches and SELECTs
- * (joins on and off the shard key, GROUP BY/HAVING, DISTINCT, ORDER BY … LIMIT/OFFSET,
+ * Seeded randomized differential: random inserts, updates, deletes (central writes among them:
+ * subqueries in UPDATE/DELETE, shard-key changes, OR REPLACE through the UNIQUE `a.u`), atomic
+ * batches and SELECTs (joins on and off the shard key, GROUP BY/HAVING, DISTINCT, ORDER BY … LIMIT/OFFSET,
  * subqueries, compound selects, CTEs) on 4 partitions over 3 in-process shards against SQLite
  * (better-sqlite3). Table `b` is co-located by `[schema.shard_keys] b = "a_id"`; `a.u` is UNIQUE
  * without the shard key (enforced across partitions).
@@ -41,8 +42,8 @@ test('random statements on 4 partitions / 3 shards match SQLite', async () => {
   let nextB = 1;
   const val = (): Value => (r() < 0.1 ? null : BigInt(int(20)));
   const writes = (): { sql: string; params: Value[] } => {
-    switch (int(7)) {
-      case 0: return { sql: 'INSERT INTO a (id, k, v, x, u) VALUES (?, ?, ?, ?, ?)', params: [BigInt(1 + int(60)), val(), `s${int(9)}`, r() < 0.2 ? null : Math.round(r() * 1000) / 8, r() < 0.2 ? null : BigInt(int(90))] };
+    switch (int(9)) {
+      case 0: return { sql: `INSERT ${r() < 0.25 ? 'OR REPLACE ' : ''}INTO a (id, k, v, x, u) VALUES (?, ?, ?, ?, ?)`, params: [BigInt(1 + int(60)), val(), `s${int(9)}`, r() < 0.2 ? null : Math.round(r() * 1000) / 8, r() < 0.2 ? null : BigInt(int(90))] };
       case 1: {
         const n = 1 + int(4);
         return { sql: `INSERT INTO a (id, k, v) VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`, params: Array.from({ length: n }, () => [BigInt(1 + int(60)), val(), `m${int(5)}`]).flat() };
@@ -53,6 +54,14 @@ test('random statements on 4 partitions / 3 shards match SQLite', async () => {
         : { sql: 'UPDATE a SET u = ? WHERE k = ?', params: [BigInt(int(90)), val()] };
       case 4: return { sql: 'UPDATE b SET w = ? WHERE w < ?', params: [val(), BigInt(int(10))] };
       case 5: return { sql: 'DELETE FROM a WHERE id = ?', params: [BigInt(1 + int(60))] };
+      // Central writes (src/coordinator/central-write.ts): subqueries over other partitions'
+      // rows, a UNIQUE column assigned from them, rows moving to another partition.
+      case 7: return r() < 0.5
+        ? { sql: 'UPDATE a SET k = (SELECT count(*) FROM b WHERE b.a_id = a.id) WHERE id IN (SELECT a_id FROM b WHERE w > ?)', params: [BigInt(int(20))] }
+        : { sql: 'UPDATE a SET u = (SELECT max(w) FROM b WHERE b.a_id = a.id) + ? WHERE k = ?', params: [BigInt(int(70)), val()] };
+      case 8: return r() < 0.5
+        ? { sql: 'DELETE FROM b WHERE a_id IN (SELECT id FROM a WHERE k > ?)', params: [BigInt(5 + int(15))] }
+        : { sql: 'UPDATE b SET a_id = ? WHERE id IN (SELECT id FROM b WHERE w = ?)', params: [BigInt(1 + int(60)), val()] };
       default: return { sql: 'DELETE FROM b WHERE w > ? AND a_id < ?', params: [BigInt(10 + int(10)), BigInt(int(60))] };
     }
   };

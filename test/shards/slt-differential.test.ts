@@ -4,7 +4,8 @@
  * engine the corpus test already checks against SQLite): same statement outcomes (ok or error)
  * and the same query results — in the same order when the query has an ORDER BY, as a multiset
  * otherwise. `SHARDS_SLT=all` runs every file of the corpus (minutes); the default is
- * select1–3, the index/ files and the first random/aggregates and random/groupby files (the
+ * select1–3, the index/ files, the evidence/ files (triggers, UPDATE, REPLACE, views: the
+ * central write path) and the first random/aggregates and random/groupby files (the
  * partial-aggregate fast path).
  */
 import { test } from 'node:test';
@@ -74,7 +75,7 @@ async function differential(file: string): Promise<{ records: number; mismatches
 }
 
 const files = existsSync(corpus)
-  ? listTests(corpus).filter((f) => process.env['SHARDS_SLT'] === 'all' || /^(select[123]\.test|index\/|random\/(aggregates|groupby)\/slt_good_0\.test)/.test(relative(corpus, f)))
+  ? listTests(corpus).filter((f) => process.env['SHARDS_SLT'] === 'all' || /^(select[123]\.test|index\/|evidence\/|random\/(aggregates|groupby)\/slt_good_0\.test)/.test(relative(corpus, f)))
   : [];
 
 test('sqllogictest through the router on 4 partitions matches one partition', { skip: files.length === 0 ? `no corpus at ${corpus}` : false }, async () => {
