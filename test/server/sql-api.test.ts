@@ -54,6 +54,28 @@ describe('SQL over REST', () => {
     assert.deepEqual((await sql({ sql: 'SELECT count(*), max(id) FROM vac' })).body['rows'], [[10, 10]]);
   });
 
+  test('writes the partitions cannot run alone (triggers, subqueries, a moved shard key) run centrally and keep every row', async () => {
+    const ok = async (q: string) => {
+      const r = await sql({ sql: q });
+      assert.equal(r.status, 200, `${q}: ${JSON.stringify(r.body)}`);
+      return r.body;
+    };
+    await ok('CREATE TABLE wallet (id INTEGER PRIMARY KEY, owner TEXT NOT NULL, balance INTEGER NOT NULL)');
+    await ok('CREATE TABLE wallet_log (id INTEGER PRIMARY KEY AUTOINCREMENT, wallet INTEGER, what TEXT)');
+    await ok("CREATE TRIGGER wallet_audit AFTER UPDATE OF balance ON wallet BEGIN INSERT INTO wallet_log (wallet, what) VALUES (new.id, 'balance ' || old.balance || ' -> ' || new.balance); END");
+    const statements = Array.from({ length: 30 }, (_, i) => ({ sql: 'INSERT INTO wallet (id, owner, balance) VALUES (?, ?, ?)', params: [i + 1, `o${i % 3}`, 100 + i] }));
+    assert.equal((await sql({ statements }, '/v1/batch')).status, 200);
+    const upd = await ok("UPDATE wallet SET balance = balance + 1 WHERE owner IN (SELECT owner FROM wallet WHERE id = 2)");
+    assert.equal(upd['rows_affected'], 10);
+    assert.deepEqual((await ok('SELECT count(*), min(what) FROM wallet_log')).rows, [[10, 'balance 101 -> 102']]);
+    await ok('UPDATE wallet SET id = 100 WHERE id = 5'); // the shard key changes: the row moves partitions
+    assert.deepEqual((await ok('SELECT owner, balance FROM wallet WHERE id = 100')).rows, [['o1', 105]]);
+    assert.deepEqual((await ok('SELECT count(*), sum(balance) FROM wallet')).rows, [[30, 30 * 100 + 435 + 10]]);
+    const bad = await sql({ sql: "UPDATE wallet SET balance = NULL WHERE id IN (SELECT id FROM wallet WHERE owner = 'o0')" });
+    assert.equal(bad.status, 409, 'NOT NULL fails the whole central write');
+    assert.deepEqual((await ok('SELECT count(*) FROM wallet_log')).rows, [[10]], 'and leaves no partial effect');
+  });
+
   test('a syntax error is 400 SQL_SYNTAX naming the offset and the token', async () => {
     const r = await sql({ sql: 'SELECT * FORM orders' });
     assert.equal(r.status, 400);
