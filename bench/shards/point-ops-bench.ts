@@ -2,7 +2,8 @@
  * Point statements through the coordinator (router → Fragment frames over the rings → shard
  * engines, no network) on 16 partitions served by 1 and by 2 shards, side by side in one run:
  * point SELECT by primary key, point UPDATE (auto-commit, one partition each) and a fan-out
- * `SELECT count(*)` (all partitions, through the sequencer), with 64 requests in flight. Prints
+ * `SELECT count(*)` (all partitions, through the sequencer), and atomic two-update transfers on
+ * one partition vs across two (the cost of two-phase commit), with 64 requests in flight. Prints
  * ops/s per configuration and the 2-shard/1-shard ratio (median of the rounds), and writes
  * bench/results/shards.md. WAL mode async (the fsync is not what this measures).
  * Run: `npm run build && node dist/bench/shards/point-ops-bench.js [rounds] [ms per case]`.
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Coordinator } from '../../src/coordinator/index.js';
 import { createLogger } from '../../src/log.js';
+import { partitionOf } from '../../src/coordinator/partition-hash.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const MS = Number(process.argv[3] ?? 1500);
@@ -61,6 +63,41 @@ const CASES: [string, (c: Coordinator, i: number) => Promise<unknown>][] = [
   ['fan-out count(*)', (c) => c.exec('SELECT count(*) FROM t', [])],
 ];
 
+/**
+ * Transfers as atomic `/v1/batch` bodies (two updates): both rows on one partition (committed on
+ * its shard alone) vs on two partitions (two-phase commit: PREPARE on each, the decision logged
+ * and fdatasync'ed, COMMIT) — the cost of 2PC. Pairs are found once with the router's hash.
+ */
+const PAIRS = 256;
+const samePairs: [number, number][] = [];
+const crossPairs: [number, number][] = [];
+for (let a = 1; a <= ROWS && (samePairs.length < PAIRS || crossPairs.length < PAIRS); a++) {
+  const b = 1 + ((a * 7919) % ROWS);
+  if (a === b) continue;
+  const same = partitionOf(BigInt(a), 16) === partitionOf(BigInt(b), 16);
+  if (same && samePairs.length < PAIRS) samePairs.push([a, b]);
+  else if (!same && crossPairs.length < PAIRS) crossPairs.push([a, b]);
+}
+// For a one-partition pair, look for a partner on the same partition.
+for (let a = 1; samePairs.length < PAIRS && a <= ROWS; a++) {
+  for (let b = a + 1; b <= ROWS; b++) {
+    if (partitionOf(BigInt(a), 16) === partitionOf(BigInt(b), 16)) { samePairs.push([a, b]); break; }
+  }
+}
+const encoder = new TextEncoder();
+const transfer = (c: Coordinator, [a, b]: [number, number]) =>
+  c.batch(encoder.encode(JSON.stringify({
+    transaction: true,
+    statements: [
+      { sql: 'UPDATE t SET n = n - 1 WHERE id = ?', params: [a] },
+      { sql: 'UPDATE t SET n = n + 1 WHERE id = ?', params: [b] },
+    ],
+  })));
+CASES.push(
+  ['transfer batch, one partition', (c, i) => transfer(c, samePairs[i % samePairs.length]!)],
+  ['transfer batch, two partitions (2PC)', (c, i) => transfer(c, crossPairs[i % crossPairs.length]!)],
+);
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const results = new Map<string, number[]>();
 for (let r = 0; r < ROUNDS; r++) {
@@ -88,6 +125,9 @@ for (const [name] of CASES) {
   const two = median(results.get(`${name}|2`)!);
   lines.push(`| ${name} | ${one.toFixed(0)} | ${two.toFixed(0)} | ${(two / one).toFixed(2)} |`);
 }
+const cost = (shards: number) =>
+  median(results.get(`transfer batch, one partition|${shards}`)!) / median(results.get(`transfer batch, two partitions (2PC)|${shards}`)!);
+lines.push('', `Cost of 2PC: a one-partition transfer runs ${cost(1).toFixed(1)}× (1 shard) and ${cost(2).toFixed(1)}× (2 shards) as many per second as a two-partition one (multi-partition transactions also run one at a time through the sequencer).`);
 console.log(lines.join('\n'));
 const out = fileURLToPath(new URL('../../../bench/results/shards.md', import.meta.url));
 mkdirSync(path.dirname(out), { recursive: true });
