@@ -26,6 +26,7 @@ import { FrameKind, decodeJson, type CatalogSchema, type ShardStatus } from '../
 import { decodeBatch, decodeStatement, encodeBatchResponse, encodeExecuteResponse } from '../shard/grpc-codec.js';
 import { batchBody, parseJsonBody, resultToJson, sqlBody } from '../shard/json-codec.js';
 import { describeCatalog } from '../shard/schema-describe.js';
+import type { ReplyFormat } from '../shard/fragment-protocol.js';
 import type { Value } from '../storage/api.js';
 import { splitStatements, type ExecResult } from '../sql/index.js';
 import { createStatsBlock, ShardStatsRow } from '../shard/stats-block.js';
@@ -197,8 +198,8 @@ export class Coordinator {
   /** A `/v1/sql` request body (JSON bytes) → the response body (JSON bytes). */
   async sql(body: Uint8Array): Promise<Uint8Array> {
     const st = sqlBody(parseJsonBody(body), 'body');
-    const [r] = await this.run([st], 'one', body);
-    return encoder.encode(resultToJson(r!));
+    const r = await this.runOne(st, body, 'json');
+    return r instanceof Uint8Array ? r : encoder.encode(resultToJson(r));
   }
 
   /** A `/v1/batch` request body → its response body. */
@@ -212,8 +213,8 @@ export class Coordinator {
   async execProto(body: Uint8Array, _timeoutMs?: number): Promise<Uint8Array> {
     const st = decodeStatement(body);
     if (st.txId !== '') throw new HeliosError('TX_NOT_FOUND', `transaction ${JSON.stringify(st.txId)} does not exist or has expired`);
-    const [r] = await this.run([st], 'one', body);
-    return encodeExecuteResponse(r!);
+    const r = await this.runOne(st, body, 'proto');
+    return r instanceof Uint8Array ? r : encodeExecuteResponse(r);
   }
 
   /** A protobuf `BatchRequest` → a protobuf `BatchResponse`. */
@@ -243,13 +244,22 @@ export class Coordinator {
     this.ddlListener = listener;
   }
 
-  private async run(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic', body: Uint8Array | null): Promise<ExecResult[]> {
+  private run(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic', body: Uint8Array | null): Promise<ExecResult[]> {
+    return this.guarded(stmts, mode, body, () => this.router.execute(stmts, mode));
+  }
+
+  /** One statement whose reply is wanted in `reply` format: bytes from the shard when it took the single-partition path. */
+  private runOne(st: Stmt, body: Uint8Array, reply: ReplyFormat): Promise<ExecResult | Uint8Array> {
+    return this.guarded([st], 'one', body, () => this.router.executeOne(st, reply));
+  }
+
+  /** Draining check, the one-statement error, and the schema refresh after possible DDL. */
+  private async guarded<T>(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic', body: Uint8Array | null, fn: () => Promise<T>): Promise<T> {
     if (this.draining) throw unavailable('the server is shutting down');
-    const router = this.router;
     const listener = this.ddlListener;
     const ddl = listener !== null && (body === null ? stmts.some((s) => DDL_WORD.test(s.sql)) : mayHoldDdl(body));
     try {
-      return await router.execute(stmts, mode);
+      return await fn();
     } catch (e) {
       throw mode === 'one' ? oneStatementOnly(e, stmts[0]!.sql) : e;
     } finally {

@@ -26,6 +26,8 @@ export class RingExecutor implements PartitionExecutor {
   }
 
   private async send(c: ShardClient, op: FragmentOp): Promise<unknown> {
-    return decodeWire(await c.request(FrameKind.Fragment, encodeWire(op), { timeoutMs: this.timeoutMs }));
+    const payload = await c.request(FrameKind.Fragment, encodeWire(op), { timeoutMs: this.timeoutMs });
+    // A `run` with `reply` comes back as the response body itself, encoded by the shard.
+    return op.op === 'run' && op.reply !== undefined ? payload : decodeWire(payload);
   }
 }

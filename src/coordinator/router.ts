@@ -25,7 +25,7 @@ import type { ExecResult, Params, PlannedRow } from '../sql/index.js';
 import { parse } from '../sql/parser.js';
 import type { Statement } from '../sql/ast.js';
 import type { TableInfo } from '../sql/catalog.js';
-import type { FragmentResult, FragmentStmt } from '../shard/fragment-protocol.js';
+import type { FragmentResult, FragmentStmt, ReplyFormat } from '../shard/fragment-protocol.js';
 import { CatalogMirror } from './catalog-mirror.js';
 import { centralTables, hasTriggers, planCentral, shipCentral, type CentralContext } from './central-write.js';
 import { DistributedTxn, MemoryDecisions, newTxnStats, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnStats } from './distributed-txn.js';
@@ -216,13 +216,28 @@ export class Router {
     }
   }
 
-  private async runAuto(st: Stmt): Promise<ExecResult> {
+  /**
+   * One auto-commit statement whose reply the caller wants in `reply` format: on the
+   * single-partition fast path the partition's shard encodes the response body and it comes back
+   * as bytes (forwarded unchanged); any other route answers with values for the caller to encode.
+   */
+  async executeOne(st: Stmt, reply: ReplyFormat): Promise<ExecResult | Uint8Array> {
+    const kind = this.parse(st.sql).kind;
+    if (kind === 'begin') return empty();
+    if (kind === 'commit' || kind === 'rollback') throw sqlError(`cannot ${kind} - no transaction is active`);
+    return this.runAuto(st, reply);
+  }
+
+  private async runAuto(st: Stmt): Promise<ExecResult>;
+  private async runAuto(st: Stmt, reply: ReplyFormat): Promise<ExecResult | Uint8Array>;
+  private async runAuto(st: Stmt, reply?: ReplyFormat): Promise<ExecResult | Uint8Array> {
     if (this.parse(st.sql).kind === 'vacuum') return this.sequencer.multi(() => this.vacuumAll(st));
     const plan = await this.planAuto(st);
     if (plan.kind === 'single') {
       return this.sequencer.single(async () => {
         this.stats.singlePartition++;
         this.lastRoute = { kind: 'single', partition: plan.p };
+        if (reply !== undefined) return (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag], reply })) as Uint8Array;
         const [r] = (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[];
         return { ...r! };
       });

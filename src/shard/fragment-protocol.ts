@@ -17,6 +17,14 @@ export interface FragmentStmt {
   readonly rows?: readonly { readonly rowid: bigint; readonly row: Value[] }[];
 }
 
+/** The caller's wire format for a `run` op's reply (see {@link FragmentOp}). */
+export type ReplyFormat = 'json' | 'proto';
+
+/** A handler result that is already the frame's payload (not wrapped by {@link encodeWire}). */
+export class RawReply {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
 export interface FragmentResult {
   columns: string[];
   rows: Value[][];
@@ -44,7 +52,10 @@ export interface TableWrites {
  * - `run`: the statements in order. With `tx` (a 2PC gid) they join that transaction on this
  *   partition (begun on first use, kept open); without, they run as one atomic auto-commit unit.
  *   Reply: {@link FragmentResult}[]; a failing statement fails the op (`statementIndex` set) and,
- *   without `tx`, undoes the whole op.
+ *   without `tx`, undoes the whole op. With `reply` (one auto-commit statement: the router's
+ *   single-partition fast path) the reply is instead the response body in the caller's wire
+ *   format — REST JSON or a protobuf ExecuteResponse — written here and forwarded unchanged by
+ *   the coordinator (design.md, "Encode once, in the shard").
  * - `scan`: the rows of a table (`[rowid, ...columns]`), inside `tx` when given: all of them, or
  *   a superset of those passing `pushdown` (src/coordinator/pushdown.ts). Reply: Value[][].
  * - `prepare` / `commit` / `abort`: end `tx` on this partition (commit without prepare = one phase).
@@ -57,7 +68,7 @@ export interface TableWrites {
  *   and fired them over the whole tables). An AUTOINCREMENT table's sequence follows the rows put.
  */
 export type FragmentOp =
-  | { readonly op: 'run'; readonly p: number; readonly tx?: string; readonly stmts: readonly FragmentStmt[] }
+  | { readonly op: 'run'; readonly p: number; readonly tx?: string; readonly stmts: readonly FragmentStmt[]; readonly reply?: ReplyFormat }
   | { readonly op: 'scan'; readonly p: number; readonly tx?: string; readonly table: string; readonly pushdown?: ScanPushdown }
   | { readonly op: 'prepare' | 'commit' | 'abort'; readonly p: number; readonly tx: string }
   | { readonly op: 'resolve'; readonly p: number; readonly gid: string; readonly commit: boolean }

@@ -14,7 +14,9 @@ import { HeliosError, sqlError, unavailable } from '../errors.js';
 import type { Partition, Value } from '../storage/api.js';
 import { SqlEngine, type EngineOptions, type ExecResult, type SqlSession } from '../sql/index.js';
 import { SCHEMA_TABLE, SEQUENCE_TABLE } from '../sql/catalog.js';
-import type { FragmentOp, FragmentResult, FragmentStmt, ScanPushdown, TableWrites } from './fragment-protocol.js';
+import { RawReply, type FragmentOp, type FragmentResult, type FragmentStmt, type ReplyFormat, type ScanPushdown, type TableWrites } from './fragment-protocol.js';
+import { resultToJson } from './json-codec.js';
+import { encodeExecuteResponse } from './grpc-codec.js';
 
 export class PartitionEngines {
   private readonly engines = new Map<number, SqlEngine>();
@@ -51,7 +53,10 @@ export class PartitionEngines {
 
   handle(op: FragmentOp): unknown {
     switch (op.op) {
-      case 'run': this.unfenced(op.p); return op.tx === undefined ? this.runAuto(op.p, op.stmts) : this.runInTx(op.p, op.tx, op.stmts);
+      case 'run':
+        this.unfenced(op.p);
+        if (op.reply !== undefined && op.tx === undefined && op.stmts.length === 1) return encodeReply(this.runAuto(op.p, op.stmts)[0]!, op.reply);
+        return op.tx === undefined ? this.runAuto(op.p, op.stmts) : this.runInTx(op.p, op.tx, op.stmts);
       case 'scan': this.unfenced(op.p); return op.pushdown ? this.filteredScan(op.p, op.table, op.tx, op.pushdown) : this.scan(op.p, op.table, op.tx);
       case 'prepare': this.txSession(op.p, op.tx, false).prepare(op.tx); return null;
       case 'commit': {
@@ -232,6 +237,13 @@ export class PartitionEngines {
       txn.commit();
     }
   }
+}
+
+const utf8 = new TextEncoder();
+
+/** One statement's result as the caller's response body: encoded once, here in the shard. */
+function encodeReply(r: FragmentResult, format: ReplyFormat): RawReply {
+  return new RawReply(format === 'json' ? utf8.encode(resultToJson(r)) : encodeExecuteResponse(r));
 }
 
 function exec(s: SqlSession, st: FragmentStmt, i: number): FragmentResult {

@@ -5,7 +5,7 @@
 import { HeliosError } from '../errors.js';
 import type { Frame } from '../ring/index.js';
 import { EMPTY, FrameKind, encodeError, encodeJson, type ShardStatus } from './protocol.js';
-import { decodeWire, encodeWire, type FragmentOp } from './fragment-protocol.js';
+import { decodeWire, encodeWire, RawReply, type FragmentOp } from './fragment-protocol.js';
 import type { ShardStatsRow } from './stats-block.js';
 
 /** Runs `/v1/sql` and `/v1/batch` bodies (implemented by `sql-handler.ts` over the SQL engine). */
@@ -97,7 +97,8 @@ export class ShardActor {
         return { kind: FrameKind.Ok, payload: this.sqlHandler().schema() };
       case FrameKind.Fragment: {
         if (!this.opts.fragments) throw new HeliosError('INTERNAL', `shard ${this.opts.shard} has no SQL engines`);
-        return { kind: FrameKind.Ok, payload: encodeWire(this.opts.fragments.handle(decodeWire<FragmentOp>(frame.payload))) };
+        const out = this.opts.fragments.handle(decodeWire<FragmentOp>(frame.payload));
+        return { kind: FrameKind.Ok, payload: out instanceof RawReply ? out.bytes : encodeWire(out) };
       }
       case FrameKind.Shutdown:
         this.stopping = true;

@@ -5,7 +5,7 @@
  * protocol's JSON codec, as it does over the rings, and replies are delivered asynchronously.
  */
 import { PartitionEngines } from '../../src/shard/partition-engines.js';
-import { decodeWire, encodeWire, type FragmentOp } from '../../src/shard/fragment-protocol.js';
+import { decodeWire, encodeWire, RawReply, type FragmentOp } from '../../src/shard/fragment-protocol.js';
 import type { PartitionExecutor } from '../../src/coordinator/distributed-txn.js';
 import { Router, type RouterOptions } from '../../src/coordinator/router.js';
 import { openMemoryPartition } from '../../src/storage/memory/index.js';
@@ -38,7 +38,9 @@ export class LocalExecutor implements PartitionExecutor {
     const shard = this.shards[wire.p % this.shards.length]!;
     let reply: Uint8Array;
     try {
-      reply = encodeWire(shard.handle(wire));
+      const out = shard.handle(wire);
+      if (out instanceof RawReply) return out.bytes; // an encoded response body, as the rings carry it
+      reply = encodeWire(out);
     } catch (e) {
       throw HeliosError.fromData(JSON.parse(JSON.stringify(HeliosError.from(e).toData())) as ErrorData);
     }

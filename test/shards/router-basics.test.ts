@@ -6,6 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { localRouter } from './harness.js';
+import { resultToJson } from '../../src/shard/json-codec.js';
+import { decodeExecuteResponse } from '../../src/shard/grpc-codec.js';
 
 test('partitioned basics', async () => {
   const { router, exec } = await localRouter(4, 2);
@@ -174,4 +176,21 @@ test('VACUUM runs on every partition and keeps every row; inside an atomic batch
     router.execute([{ sql: 'INSERT INTO t (s) VALUES (?)', params: ['x'] }, { sql: 'VACUUM', params: [] }], 'atomic'),
     /cannot VACUUM from within a transaction/,
   );
+});
+
+test('encode once: a single-partition statement comes back as the body the shard encoded; a fan-out as values', async () => {
+  const { router, exec } = await localRouter(4, 2);
+  await router.execute([{ sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT, r REAL)', params: [] }], 'one');
+  await router.execute([{ sql: "INSERT INTO t VALUES (1, 'a', 1.5), (2, 'b', NULL), (3, 'c', 2.0)", params: [] }], 'atomic');
+  exec.sent.length = 0;
+  const point = await router.executeOne({ sql: 'SELECT id, s, r FROM t WHERE id = ?', params: [2n] }, 'json');
+  assert.ok(point instanceof Uint8Array, 'bytes from the shard');
+  assert.equal(new TextDecoder().decode(point), resultToJson((await router.execute([{ sql: 'SELECT id, s, r FROM t WHERE id = ?', params: [2n] }], 'one'))[0]!));
+  assert.deepEqual(exec.sent.filter((o) => o.op === 'run' && o.reply === 'json').length, 1, 'the partition was asked for JSON');
+  const proto = await router.executeOne({ sql: 'SELECT s FROM t WHERE id = 1', params: [] }, 'proto');
+  assert.ok(proto instanceof Uint8Array);
+  assert.deepEqual(decodeExecuteResponse(proto).rows, [['a']]);
+  const all = await router.executeOne({ sql: 'SELECT count(*) FROM t', params: [] }, 'json');
+  assert.ok(!(all instanceof Uint8Array), 'a fan-out is merged at the coordinator');
+  assert.deepEqual(all.rows, [[3n]]);
 });
