@@ -33,7 +33,7 @@ import { createStatsBlock, ShardStatsRow } from '../shard/stats-block.js';
 import { ShardSupervisor } from './shard-supervisor.js';
 import type { ShardStorageSettings } from './shard-client.js';
 import { Router, type Stmt } from './router.js';
-import { RingExecutor } from './ring-executor.js';
+import { RingExecutor, withDeadline } from './ring-executor.js';
 import { resolvePartitionCount } from './partition-meta.js';
 import { LogDecisions } from './log-decisions.js';
 import type { TxnStats } from './distributed-txn.js';
@@ -210,22 +210,22 @@ export class Coordinator {
   }
 
   /** A protobuf `ExecuteRequest` → a protobuf `ExecuteResponse` (both as bytes). */
-  async execProto(body: Uint8Array, _timeoutMs?: number): Promise<Uint8Array> {
+  async execProto(body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
     const st = decodeStatement(body);
     if (st.txId !== '') throw new HeliosError('TX_NOT_FOUND', `transaction ${JSON.stringify(st.txId)} does not exist or has expired`);
-    const r = await this.runOne(st, body, 'proto');
+    const r = await withDeadline(timeoutMs, () => this.runOne(st, body, 'proto'));
     return r instanceof Uint8Array ? r : encodeExecuteResponse(r);
   }
 
   /** A protobuf `BatchRequest` → a protobuf `BatchResponse`. */
-  async batchProto(body: Uint8Array, _timeoutMs?: number): Promise<Uint8Array> {
+  async batchProto(body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
     const b = decodeBatch(body);
-    return encodeBatchResponse(await this.run(b.statements, b.transaction ? 'atomic' : 'batch', body));
+    return encodeBatchResponse(await withDeadline(timeoutMs, () => this.run(b.statements, b.transaction ? 'atomic' : 'batch', body)));
   }
 
   /** One statement with positional parameters, answered as values (the generated APIs' path). */
-  async exec(sql: string, params: readonly Value[], _timeoutMs?: number): Promise<StructuredResult> {
-    const [r] = await this.run([{ sql, params: [...params] }], 'one', null);
+  async exec(sql: string, params: readonly Value[], timeoutMs?: number): Promise<StructuredResult> {
+    const [r] = await withDeadline(timeoutMs, () => this.run([{ sql, params: [...params] }], 'one', null));
     return r!;
   }
 

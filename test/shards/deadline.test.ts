@@ -1,0 +1,39 @@
+/**
+ * A caller's deadline reaches the fragments sent for it: the ring executor waits at most the time
+ * left (work ops), refuses work whose deadline already passed, and lets phase-two messages
+ * (COMMIT/ABORT) finish whatever the deadline.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RingExecutor, withDeadline } from '../../src/coordinator/ring-executor.js';
+import type { ShardClient } from '../../src/coordinator/shard-client.js';
+import { encodeWire } from '../../src/shard/fragment-protocol.js';
+
+function fakeShard(seen: number[]): ShardClient {
+  return {
+    request: async (_kind: number, _payload: Uint8Array, o: { timeoutMs?: number }) => {
+      seen.push(o.timeoutMs ?? -1);
+      return encodeWire([]);
+    },
+  } as unknown as ShardClient;
+}
+
+test('fragments wait at most the caller\'s time left; commit and abort are never cut short', async () => {
+  const seen: number[] = [];
+  const ex = new RingExecutor([fakeShard(seen)], 4, 30_000);
+  await ex.call({ op: 'run', p: 1, stmts: [] });
+  assert.equal(seen.pop(), 30_000, 'no deadline: the executor default');
+  await withDeadline(200, async () => {
+    await ex.call({ op: 'scan', p: 2, table: 't' });
+    const left = seen.pop()!;
+    assert.ok(left > 0 && left <= 200, `a scan waits the time left (${left} ms)`);
+    await ex.call({ op: 'commit', p: 2, tx: 'tx1' });
+    assert.equal(seen.pop(), 30_000, 'COMMIT finishes whatever the deadline');
+  });
+  await withDeadline(5, async () => {
+    await new Promise((r) => setTimeout(r, 20));
+    await assert.rejects(ex.call({ op: 'run', p: 0, stmts: [] }), (e: Error & { code?: string }) => e.code === 'UNAVAILABLE' && /deadline passed/.test(e.message));
+    await ex.call({ op: 'abort', p: 0, tx: 'tx2' });
+    assert.equal(seen.pop(), 30_000, 'ABORT still goes out after the deadline');
+  });
+});
