@@ -18,16 +18,7 @@ export const FrameKind = {
   Echo: 2,
   /** Payload: none. The shard finishes its batch, makes its WALs durable, closes and exits. */
   Shutdown: 3,
-  /** Payload: {@link ExecRequest} JSON. Response: the REST result body as JSON bytes (encoded once, in the shard). */
-  Exec: 4,
-  /** Payload: {@link BatchRequest} JSON. Response: the REST batch body as JSON bytes. */
-  Batch: 5,
-  /** Payload: a protobuf `heliosdb.v1.ExecuteRequest`. Response: a protobuf `ExecuteResponse` (encoded once, in the shard). */
-  ExecProto: 6,
-  /** Payload: a protobuf `heliosdb.v1.BatchRequest`. Response: a protobuf `BatchResponse`. */
-  BatchProto: 7,
-  /** Payload: none. Response: {@link CatalogSchema} JSON (the SQL shard only). For the generated APIs. */
-  Schema: 8,
+  // 4–8 were the per-request SQL frames of the unpartitioned engine; the router's Fragment replaced them.
   /** Payload: a `FragmentOp` (fragment-protocol.ts) as tagged JSON. Response: its result, the same way. The router's frame. */
   Fragment: 9,
   // responses (shard → coordinator)
@@ -72,21 +63,10 @@ export interface SchemaTable {
   indexes: { name: string; columns: string[]; unique: boolean }[];
 }
 
-/** The reply to a {@link FrameKind.Schema} frame. `version` changes whenever the catalog does. */
+/** The catalog as the generated APIs see it (`Coordinator.schema()`). `version` changes whenever the catalog does. */
 export interface CatalogSchema {
   version: string;
   tables: SchemaTable[];
-}
-
-/** A SQL statement with parameters as JSON values of the contract (integers beyond 2^53 as strings are not re-typed). */
-export interface ExecRequest {
-  sql: string;
-  params?: unknown;
-}
-
-export interface BatchRequest {
-  statements: ExecRequest[];
-  transaction: boolean;
 }
 
 const encoder = new TextEncoder();

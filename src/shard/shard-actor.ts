@@ -8,16 +8,6 @@ import { EMPTY, FrameKind, encodeError, encodeJson, type ShardStatus } from './p
 import { decodeWire, encodeWire, RawReply, type FragmentOp } from './fragment-protocol.js';
 import type { ShardStatsRow } from './stats-block.js';
 
-/** Runs `/v1/sql` and `/v1/batch` bodies (implemented by `sql-handler.ts` over the SQL engine). */
-export interface SqlRequestHandler {
-  exec(body: Uint8Array): Uint8Array;
-  batch(body: Uint8Array): Uint8Array;
-  execProto(body: Uint8Array): Uint8Array;
-  batchProto(body: Uint8Array): Uint8Array;
-  /** The catalog as {@link CatalogSchema} JSON bytes. */
-  schema(): Uint8Array;
-}
-
 /** Runs the router's fragment ops (implemented by `partition-engines.ts`). */
 export interface FragmentHandler {
   handle(op: FragmentOp): unknown;
@@ -36,8 +26,6 @@ export interface ShardActorOptions {
   now: () => number;
   /** The scan-kernel backend this shard runs (reported in its status). */
   kernels: string;
-  /** Present on the shard that serves SQL (the one owning partition 0). */
-  sql?: SqlRequestHandler;
   /** The partitions' SQL engines (a partitioned database: every shard). */
   fragments?: FragmentHandler;
 }
@@ -73,10 +61,7 @@ export class ShardActor {
     }
   }
 
-  private sqlHandler(): SqlRequestHandler {
-    if (!this.opts.sql) throw new HeliosError('INTERNAL', `shard ${this.opts.shard} does not serve SQL (it does not own partition 0)`);
-    return this.opts.sql;
-  }
+
 
   private dispatch(frame: Frame): ShardReply {
     switch (frame.header.kind) {
@@ -85,16 +70,6 @@ export class ShardActor {
       case FrameKind.Echo:
         // The payload view is only valid until the next receive: copy it into the reply.
         return { kind: FrameKind.Ok, payload: frame.payload.slice() };
-      case FrameKind.Exec:
-        return { kind: FrameKind.Ok, payload: this.sqlHandler().exec(frame.payload) };
-      case FrameKind.Batch:
-        return { kind: FrameKind.Ok, payload: this.sqlHandler().batch(frame.payload) };
-      case FrameKind.ExecProto:
-        return { kind: FrameKind.Ok, payload: this.sqlHandler().execProto(frame.payload) };
-      case FrameKind.BatchProto:
-        return { kind: FrameKind.Ok, payload: this.sqlHandler().batchProto(frame.payload) };
-      case FrameKind.Schema:
-        return { kind: FrameKind.Ok, payload: this.sqlHandler().schema() };
       case FrameKind.Fragment: {
         if (!this.opts.fragments) throw new HeliosError('INTERNAL', `shard ${this.opts.shard} has no SQL engines`);
         const out = this.opts.fragments.handle(decodeWire<FragmentOp>(frame.payload));

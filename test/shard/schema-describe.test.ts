@@ -1,5 +1,5 @@
 /**
- * The shard's side of the generated APIs: the `Schema` frame's catalog description (keys,
+ * The catalog description the generated APIs read (`describeCatalog`) (keys,
  * defaults, indexes, field numbers across ALTER TABLE, the version changing with DDL only) and
  * the coordinator's structured exec codec (ExecuteRequest out, ExecuteResponse back) round-
  * tripping every storage class.
@@ -8,20 +8,25 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SqlEngine } from '../../src/sql/index.js';
 import { openMemoryPartition } from '../../src/storage/memory/index.js';
-import { SqlHandler } from '../../src/shard/sql-handler.js';
+import { describeCatalog } from '../../src/shard/schema-describe.js';
 import { decodeJson, type CatalogSchema } from '../../src/shard/protocol.js';
-import { decodeExecuteResponse, encodeExecuteRequest } from '../../src/shard/grpc-codec.js';
+import { decodeExecuteResponse, decodeStatement, encodeExecuteRequest, encodeExecuteResponse } from '../../src/shard/grpc-codec.js';
 import { mayHoldDdl } from '../../src/coordinator/index.js';
 
 function setup() {
   const engine = new SqlEngine(openMemoryPartition(0));
   const session = engine.session();
-  const handler = new SqlHandler(engine);
-  const schema = () => decodeJson<CatalogSchema>(handler.schema());
-  return { session, handler, schema };
+  const epoch = Math.random().toString(36).slice(2);
+  const schema = (): CatalogSchema => decodeJson<CatalogSchema>(new TextEncoder().encode(JSON.stringify(describeCatalog(engine.catalog, epoch))));
+  // The structured exec path: ExecuteRequest bytes in, ExecuteResponse bytes out.
+  const execProto = (req: Uint8Array): Uint8Array => {
+    const st = decodeStatement(req);
+    return encodeExecuteResponse(session.execute(st.sql, st.params));
+  };
+  return { session, execProto, schema };
 }
 
-describe('Schema frame: the catalog as the generated APIs see it', () => {
+describe('describeCatalog: the catalog as the generated APIs see it', () => {
   test('keys, nullability, defaults, AUTOINCREMENT and indexes', () => {
     const { session, schema } = setup();
     session.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY AUTOINCREMENT, customer_id INTEGER NOT NULL, status TEXT DEFAULT 'pending', created_at INTEGER DEFAULT (strftime('%s','now')))");
@@ -74,13 +79,13 @@ describe('Schema frame: the catalog as the generated APIs see it', () => {
 
 describe('structured exec codec', () => {
   test('parameters and results keep their storage class', () => {
-    const { handler, session } = setup();
+    const { execProto, session } = setup();
     session.execute('CREATE TABLE v (i INTEGER PRIMARY KEY, big INTEGER, r REAL, t TEXT, b BLOB, n)');
     const blob = new Uint8Array([0, 1, 255]);
-    const ins = decodeExecuteResponse(handler.execProto(encodeExecuteRequest('INSERT INTO v VALUES (?1, ?2, ?3, ?4, ?5, ?6)', [7n, -(2n ** 63n), 2.5, 'héllo', blob, null])));
+    const ins = decodeExecuteResponse(execProto(encodeExecuteRequest('INSERT INTO v VALUES (?1, ?2, ?3, ?4, ?5, ?6)', [7n, -(2n ** 63n), 2.5, 'héllo', blob, null])));
     assert.equal(ins.rowsAffected, 1);
     assert.equal(ins.lastInsertId, 7n);
-    const sel = decodeExecuteResponse(handler.execProto(encodeExecuteRequest('SELECT * FROM v WHERE i = ?', [7n])));
+    const sel = decodeExecuteResponse(execProto(encodeExecuteRequest('SELECT * FROM v WHERE i = ?', [7n])));
     assert.deepEqual(sel.columns, ['i', 'big', 'r', 't', 'b', 'n']);
     assert.deepEqual(sel.rows, [[7n, -(2n ** 63n), 2.5, 'héllo', blob, null]]);
     assert.equal(sel.rowsAffected, 0);

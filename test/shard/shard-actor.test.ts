@@ -30,9 +30,9 @@ test('Echo copies the payload (the ring view is reused after the batch)', () => 
   assert.deepEqual([...r.payload], [1, 2, 3]);
 });
 
-test('unknown kinds and SQL on a shard without SQL become Error replies, never throws', () => {
+test('unknown kinds and fragments on a shard without SQL engines become Error replies, never throws', () => {
   const { a } = actor(() => 0);
-  for (const kind of [999, FrameKind.Exec]) {
+  for (const kind of [999, FrameKind.Fragment]) {
     const r = a.handle(frame(kind));
     assert.equal(r.kind, FrameKind.Error);
     assert.equal(decodeJson<ErrorData>(r.payload).code, 'INTERNAL');
