@@ -122,12 +122,7 @@ export class Router {
    * Errors of a batch name the statement (`statement i: …`, `statementIndex`).
    */
   async execute(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic'): Promise<ExecResult[]> {
-    if (mode === 'one') {
-      const kind = this.parse(stmts[0]!.sql).kind;
-      if (kind === 'begin') return [empty()];
-      if (kind === 'commit' || kind === 'rollback') throw sqlError(`cannot ${kind} - no transaction is active`);
-      return [await this.runAuto(stmts[0]!)];
-    }
+    if (mode === 'one') return [(await this.executeOne(stmts[0]!)) as ExecResult];
     if (mode === 'atomic') return this.runGroup(stmts, 0, true);
     const out: ExecResult[] = [];
     for (let i = 0; i < stmts.length; i++) {
@@ -217,15 +212,15 @@ export class Router {
   }
 
   /**
-   * One auto-commit statement whose reply the caller wants in `reply` format: on the
-   * single-partition fast path the partition's shard encodes the response body and it comes back
-   * as bytes (forwarded unchanged); any other route answers with values for the caller to encode.
+   * One auto-commit statement. With `reply`, on the single-partition fast path the partition's
+   * shard encodes the response body and it comes back as bytes (forwarded unchanged); any other
+   * route, or no `reply`, answers with values.
    */
-  async executeOne(st: Stmt, reply: ReplyFormat): Promise<ExecResult | Uint8Array> {
+  async executeOne(st: Stmt, reply?: ReplyFormat): Promise<ExecResult | Uint8Array> {
     const kind = this.parse(st.sql).kind;
     if (kind === 'begin') return empty();
     if (kind === 'commit' || kind === 'rollback') throw sqlError(`cannot ${kind} - no transaction is active`);
-    return this.runAuto(st, reply);
+    return reply === undefined ? this.runAuto(st) : this.runAuto(st, reply);
   }
 
   private async runAuto(st: Stmt): Promise<ExecResult>;

@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSlt } from '../sqllogictest/slt-format.js';
@@ -19,19 +19,11 @@ import { SqlEngine, splitStatements } from '../../src/sql/index.js';
 import { openMemoryPartition } from '../../src/storage/memory/index.js';
 import type { Value } from '../../src/storage/api.js';
 import { localRouter } from './harness.js';
+import { listTests } from '../helpers/slt-files.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const corpus = process.env['SLT_DIR'] ?? resolve(here, '../../../../shared/sqllogictest');
 
-function listTests(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...listTests(p));
-    else if (name.endsWith('.test')) out.push(p);
-  }
-  return out;
-}
 
 type Outcome = { ok: true; values: string[] } | { ok: false };
 

@@ -11,7 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { createBufferPool, openPartition, type Partition } from '../../src/stora
 import { createKernels, type Kernels } from '../../src/kernels/index.js';
 import type { SqlEngine } from '../../src/sql/index.js';
 import { openMemoryPartition } from '../../src/storage/memory/index.js';
+import { listTests } from '../helpers/slt-files.js';
 
 interface Opened { partition: Partition; kernels?: Kernels; dispose(): void }
 
@@ -66,15 +67,6 @@ const repoRoot = resolve(here, '../../..');
 const corpus = process.env.SLT_DIR ?? resolve(repoRoot, '../shared/sqllogictest');
 const baselinePath = resolve(repoRoot, 'test/sqllogictest/baseline.json');
 
-function listTests(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...listTests(p));
-    else if (name.endsWith('.test')) out.push(p);
-  }
-  return out;
-}
 
 for (const storage of STORAGES) test(`sqllogictest corpus on the ${storage.name}`, { skip: !existsSync(corpus) && `corpus not found at ${corpus}` }, () => {
   const baseline = JSON.parse(readFileSync(baselinePath, 'utf8')) as { total: number; files: Record<string, number> };
