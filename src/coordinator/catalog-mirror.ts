@@ -92,7 +92,8 @@ export class CatalogMirror {
       for (const [name, list] of rows) {
         const t = this.engine.catalog.table(name);
         if (!t) throw new HeliosError('INTERNAL', `catalog mirror: no table ${name}`);
-        for (const r of list) txn.insert(t.id, r[0] as bigint, r.slice(1));
+        if (txn.loadRows) txn.loadRows(t.id, list);
+        else for (const r of list) txn.insert(t.id, r[0] as bigint, r.slice(1));
       }
       return fn(s);
     } finally {

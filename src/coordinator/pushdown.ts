@@ -8,10 +8,14 @@
  *     has no aggregate, GROUP BY, HAVING or DISTINCT and every ORDER BY term is a plain column of
  *     the table: the global first n+m rows are among the union of the partitions' (keyset
  *     pagination of the generated APIs is this shape).
+ *   - LIMIT n OFFSET m without ORDER BY, when the coordinator's plan of the query reads the table
+ *     in rowid order (a plain SCAN, or a rowid range): each partition's first n+m rows by rowid.
+ *     The global first n+m rowids are among them, and the coordinator's run returns rows in the
+ *     order one database would (without it, `SELECT * FROM t LIMIT 10` ships the whole table).
  */
 import type { Value } from '../storage/api.js';
 import type { Expr, Select } from '../sql/ast.js';
-import type { Catalog } from '../sql/catalog.js';
+import type { Catalog, TableInfo } from '../sql/catalog.js';
 import { isAggregateCall } from '../sql/aggregates.js';
 import { printExpr } from '../sql/ast-printer.js';
 import { hasSubquery, inlineParams, paramValue } from './route-analysis.js';
@@ -29,7 +33,11 @@ export interface Pushdown {
 
 const VOLATILE = new Set(['random', 'randomblob', 'changes', 'total_changes', 'last_insert_rowid']);
 
-export function pushdownFor(s: Select, catalog: Catalog, params: Params): Pushdown | null {
+/**
+ * `explain` is the coordinator's EXPLAIN of a statement text (CatalogMirror.explain); without it
+ * a LIMIT without ORDER BY is not pushed.
+ */
+export function pushdownFor(s: Select, catalog: Catalog, params: Params, explain?: (sql: string) => readonly string[], sql?: string): Pushdown | null {
   if (s.with || s.cores.length !== 1 || hasSubquery(s)) return null;
   const core = s.cores[0]!;
   const from = core.from;
@@ -58,9 +66,31 @@ export function pushdownFor(s: Select, catalog: Catalog, params: Params): Pushdo
   if (s.orderBy && n !== null && off !== null && n >= 0n && off >= 0n && !aggregate && !core.distinct && !core.groupBy && !core.having && s.orderBy.every((o) => plainColumn(o.expr))) {
     orderBy = s.orderBy.map((o) => `${printExpr(o.expr)}${o.desc ? ' DESC' : ''}${o.nulls ? ` NULLS ${o.nulls.toUpperCase()}` : ''}`).join(', ');
     limit = n + off;
+  } else if (!s.orderBy && n !== null && off !== null && n >= 0n && off >= 0n && !aggregate && !core.distinct && !core.groupBy && !core.having && explain && sql !== undefined && rowidName(t) !== null && readsInRowidOrder(explain(sql), t.name)) {
+    orderBy = rowidName(t)!;
+    limit = n + off;
   }
   if (where === undefined && limit === undefined) return null;
   return { table: t.name, alias, ...(where !== undefined ? { where } : {}), ...(orderBy !== undefined ? { orderBy, limit: limit! } : {}) };
+}
+
+/** The plan is one rowid-ordered pass over `table` (SQLite's EXPLAIN QUERY PLAN wording). */
+function readsInRowidOrder(plan: readonly string[], table: string): boolean {
+  if (plan.length !== 1) return false;
+  const line = plan[0]!.toLowerCase();
+  const name = table.toLowerCase();
+  return line === `scan ${name}` || line.startsWith(`search ${name} using integer primary key `);
+}
+
+/** A name for the rowid that no column shadows (null: every alias is a column). */
+function rowidName(t: TableInfo): string | null {
+  if (t.rowidColumn >= 0) return quoteIdent(t.columns[t.rowidColumn]!.name);
+  const taken = new Set(t.columns.map((c) => c.name.toLowerCase()));
+  return ['rowid', '_rowid_', 'oid'].find((n) => !taken.has(n)) ?? null;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 function intOf(e: Expr, params: Params): bigint | null {

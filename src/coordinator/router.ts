@@ -343,7 +343,7 @@ export class Router {
       if (plan.kind === 'single') return { ...((await tx.run({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[])[0]! };
       const partial = await this.partialAggregate(tx, s, st);
       if (partial) return partial;
-      const rows = await this.fetch(tx, tablesOf(s, cat), pushdownFor(s, cat, st.params));
+      const rows = await this.fetch(tx, tablesOf(s, cat), pushdownFor(s, cat, st.params, (q) => this.mirror.explain(q), st.sql));
       return this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params));
     }
     if (s.kind === 'explain') return this.explain(s.stmt, st);

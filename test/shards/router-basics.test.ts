@@ -194,3 +194,26 @@ test('encode once: a single-partition statement comes back as the body the shard
   assert.ok(!(all instanceof Uint8Array), 'a fan-out is merged at the coordinator');
   assert.deepEqual(all.rows, [[3n]]);
 });
+
+test('LIMIT without ORDER BY is pushed to the partitions when the plan reads in rowid order, with one database\'s rows', async () => {
+  const { router, exec } = await localRouter(4, 2);
+  const one = async (sql: string) => (await router.execute([{ sql, params: [] }], 'one'))[0]!;
+  await one('CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT)');
+  await one('CREATE INDEX ta ON t(a)');
+  await one(`INSERT INTO t (id, a, b) VALUES ${Array.from({ length: 200 }, (_, i) => `(${i + 1}, ${(i * 37) % 101}, 'r${i}')`).join(', ')}`);
+  const scanned = (ops: readonly { op: string; pushdown?: { limit?: bigint } }[]) => ops.filter((o) => o.op === 'scan');
+  exec.sent.length = 0;
+  const r = await one('SELECT id, b FROM t LIMIT 5 OFFSET 3');
+  assert.deepEqual(r.rows, [4n, 5n, 6n, 7n, 8n].map((i) => [i, `r${Number(i) - 1}`]));
+  const scans = scanned(exec.sent as never);
+  assert.equal(scans.length, 4);
+  assert.ok(scans.every((o) => o.pushdown?.limit === 8n), 'each partition sends at most LIMIT + OFFSET rows');
+  const ranged = await one('SELECT id FROM t WHERE id > 150 AND b <> \'r160\' LIMIT 3');
+  assert.deepEqual(ranged.rows, [[151n], [152n], [153n]]);
+  exec.sent.length = 0;
+  // An index-ordered plan (a > 90 uses ta) is not rowid order: no LIMIT push, rows as one database gives them.
+  const viaIndex = await one('SELECT id, a FROM t WHERE a > 90 LIMIT 4');
+  assert.ok(scanned(exec.sent as never).every((o) => o.pushdown?.limit === undefined));
+  const expected = Array.from({ length: 200 }, (_, i) => [BigInt(i + 1), BigInt((i * 37) % 101)] as const).filter(([, a]) => a > 90n).sort((x, y) => Number(x[1] - y[1]) || Number(x[0] - y[0])).slice(0, 4);
+  assert.deepEqual(viaIndex.rows, expected.map((x) => [...x]));
+});

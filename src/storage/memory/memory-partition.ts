@@ -191,6 +191,47 @@ class MemoryTxn implements StorageTxn {
     this.undo.push(() => this.rawDelete(t, ixs, rowid, stored));
   }
 
+  loadRows(table: number, rows: readonly (readonly Value[])[]): void {
+    this.live();
+    const t = this.table(table);
+    if (t.rowids.length > 0) {
+      for (const r of rows) this.insert(table, r[0] as Rowid, r.slice(1));
+      return;
+    }
+    const sorted = rows.map((r) => ({ rowid: r[0] as Rowid, row: r.slice(1) as Row }));
+    sorted.sort((a, b) => (a.rowid < b.rowid ? -1 : a.rowid > b.rowid ? 1 : 0));
+    for (let i = 1; i < sorted.length; i++) {
+      if (sorted[i]!.rowid === sorted[i - 1]!.rowid) throw constraintError('primary_key', `PRIMARY KEY constraint failed: rowid ${sorted[i]!.rowid}`);
+    }
+    // Every index's entries are built and checked before anything changes: no partial effect.
+    const ixs = this.indexesOf(table);
+    const built = ixs.map((ix) => {
+      const entries: IndexEntry[] = [];
+      for (const { rowid, row } of sorted) { const k = this.keyOf(ix, row); if (k) entries.push({ rowid, key: k }); }
+      entries.sort((a, b) => compareKeys(ix.def.parts, a.key, b.key) || (a.rowid < b.rowid ? -1 : a.rowid > b.rowid ? 1 : 0));
+      if (ix.def.unique) {
+        for (let i = 1; i < entries.length; i++) {
+          const k = entries[i]!.key;
+          if (!k.some((v) => v === null) && compareKeys(ix.def.parts, entries[i - 1]!.key, k) === 0) throw constraintError('unique', `UNIQUE constraint failed: index ${ix.def.id}`);
+        }
+      }
+      return entries;
+    });
+    if (ixs.some((ix) => ix.entries.length > 0)) throw new HeliosError('INTERNAL', `index of empty table ${table} has entries`);
+    t.version++;
+    t.rowids = sorted.map((x) => x.rowid);
+    t.ordered = sorted.map((x) => x.row);
+    t.rows = new Map(sorted.map((x) => [x.rowid, x.row]));
+    ixs.forEach((ix, i) => { ix.version++; ix.entries = built[i]!; });
+    this.undo.push(() => {
+      t.version++;
+      t.rowids = [];
+      t.ordered = [];
+      t.rows = new Map();
+      for (const ix of ixs) { ix.version++; ix.entries = []; }
+    });
+  }
+
   private rawDelete(t: MemTable, ixs: MemIndex[], rowid: Rowid, row: Row): void {
     t.version++;
     const i = lowerBound(t.rowids, (x) => (x < rowid ? -1 : x > rowid ? 1 : 0));
