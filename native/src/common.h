@@ -75,6 +75,14 @@ inline void rangeF64Tail(uint8_t* base, uint64_t col, uint64_t nulls, int32_t i,
   base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)] & lowBits(rows - i));
 }
 
+/** The hash key of an f64 (not NaN): its integer when whole and in i64 range, else its bits. */
+inline int64_t f64Key(double x) {
+  if (x >= -9223372036854775808.0 && x < 9223372036854775808.0 && std::trunc(x) == x) return int64_t(x);
+  int64_t k;
+  std::memcpy(&k, &x, 8);
+  return k;
+}
+
 // One TwoSum step on lane state (s, c); the vector code performs exactly these operations.
 inline void twoSum1(double& s, double& c, double x) {
   const double t = s + x;
