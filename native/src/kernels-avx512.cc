@@ -46,71 +46,105 @@ void validF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_
   }
 }
 
-// IN: 32 rows per step, four vectors, each with its own mask chain. A chain starts all-ones and
-// each set value clears the lanes equal to it (a compare under the previous mask: no OR of mask
-// registers, which is what made an earlier 512-bit version slower than AVX2). The set values are
-// re-broadcast from memory per step (an embedded {1to8} operand), so any list length works.
-void inI64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
-  const uint32_t flip = negate ? 0xffffffffu : 0;
-  const uint8_t* s = base + set;
-  int32_t i = 0;
-  for (; i + 32 <= rows; i += 32) {
-    const uint8_t* p = base + col + uint64_t(i) * 8;
-    const __m512i a = ld(p), b = ld(p + 64), c = ld(p + 128), d = ld(p + 192);
-    __mmask8 na = 0xff, nb = 0xff, nc = 0xff, nd = 0xff;
-    for (int32_t k = 0; k < setLen; k++) {
-      const __m512i v = _mm512_set1_epi64(ld64(s + uint64_t(k) * 8));
-      na = _mm512_mask_cmpneq_epi64_mask(na, a, v);
-      nb = _mm512_mask_cmpneq_epi64_mask(nb, b, v);
-      nc = _mm512_mask_cmpneq_epi64_mask(nc, c, v);
-      nd = _mm512_mask_cmpneq_epi64_mask(nd, d, v);
-    }
-    const uint32_t hit = ~(uint32_t(na) | (uint32_t(nb) << 8) | (uint32_t(nc) << 16) | (uint32_t(nd) << 24));
-    uint32_t nl;
-    std::memcpy(&nl, base + nulls + (i >> 3), 4);
-    const uint32_t bits = (hit ^ flip) & ~nl;
-    std::memcpy(base + out + (i >> 3), &bits, 4);
+// IN: the set values are broadcast once into registers (SetRegs, up to 8 at a time), then 32
+// rows per step in four vectors, each with its own mask chain: a chain starts all-ones and each
+// set value clears the lanes equal to it (a compare under the previous mask — no OR of mask
+// registers, which is what made an earlier 512-bit version slower than AVX2). K is a template
+// parameter so the chains are unrolled and stay in mask registers (with a run-time trip count
+// GCC moved one chain through a general register every step: kmov both ways, ~6 cycles).
+template <int K>
+inline void inI64Block(const uint8_t* p, const __m512i* v, __mmask8 (&n)[4]) {
+  const __m512i a = ld(p), b = ld(p + 64), c = ld(p + 128), d = ld(p + 192);
+#pragma GCC unroll 8
+  for (int k = 0; k < K; k++) {
+    n[0] = _mm512_mask_cmpneq_epi64_mask(n[0], a, v[k]);
+    n[1] = _mm512_mask_cmpneq_epi64_mask(n[1], b, v[k]);
+    n[2] = _mm512_mask_cmpneq_epi64_mask(n[2], c, v[k]);
+    n[3] = _mm512_mask_cmpneq_epi64_mask(n[3], d, v[k]);
   }
-  for (; i < rows; i += 8) {  // last 1..31 rows, 8 at a time with masked loads
+}
+
+template <int K>
+inline void inF64Block(const uint8_t* p, const __m512d* v, __mmask8 (&n)[4]) {
+  const __m512d a = ldd(p), b = ldd(p + 64), c = ldd(p + 128), d = ldd(p + 192);
+#pragma GCC unroll 8
+  for (int k = 0; k < K; k++) {
+    n[0] = _mm512_mask_cmp_pd_mask(n[0], a, v[k], _CMP_NEQ_UQ);
+    n[1] = _mm512_mask_cmp_pd_mask(n[1], b, v[k], _CMP_NEQ_UQ);
+    n[2] = _mm512_mask_cmp_pd_mask(n[2], c, v[k], _CMP_NEQ_UQ);
+    n[3] = _mm512_mask_cmp_pd_mask(n[3], d, v[k], _CMP_NEQ_UQ);
+  }
+}
+
+/**
+ * Rows [0, full), full a multiple of 32: for each 32-row step, the misses (bit = no set value
+ * equals the row) of the set's `len` values, taken 8 values per pass (a list longer than 8 makes
+ * more passes, AND-ing the misses through `out`); the last pass writes finish(misses, row).
+ */
+template <bool F64, typename Finish>
+inline void inSteps(uint8_t* base, uint64_t col, int32_t full, uint64_t set, int32_t len, uint64_t out, Finish finish) {
+  for (int32_t at = 0; at == 0 || at < len; at += 8) {
+    const int32_t k = len - at < 8 ? len - at : 8;
+    const bool last = at + 8 >= len;
+    __m512i vi[8];
+    __m512d vf[8];
+    for (int j = 0; j < 8; j++) {
+      vi[j] = _mm512_set1_epi64(j < k ? ld64(base + set + uint64_t(at + j) * 8) : 0);
+      vf[j] = _mm512_castsi512_pd(vi[j]);
+    }
+    for (int32_t i = 0; i < full; i += 32) {
+      __mmask8 n[4] = {0xff, 0xff, 0xff, 0xff};
+      const uint8_t* p = base + col + uint64_t(i) * 8;
+#define HELIOS_IN_CASE(K) case K: if (F64) inF64Block<K>(p, vf, n); else inI64Block<K>(p, vi, n); break;
+      switch (k) {
+        HELIOS_IN_CASE(0) HELIOS_IN_CASE(1) HELIOS_IN_CASE(2) HELIOS_IN_CASE(3)
+        HELIOS_IN_CASE(4) HELIOS_IN_CASE(5) HELIOS_IN_CASE(6) HELIOS_IN_CASE(7)
+        default: if (F64) inF64Block<8>(p, vf, n); else inI64Block<8>(p, vi, n); break;
+      }
+#undef HELIOS_IN_CASE
+      uint32_t miss = uint32_t(n[0]) | (uint32_t(n[1]) << 8) | (uint32_t(n[2]) << 16) | (uint32_t(n[3]) << 24);
+      if (at > 0) { uint32_t prev; std::memcpy(&prev, base + out + (i >> 3), 4); miss &= prev; }
+      if (last) miss = finish(miss, i);
+      std::memcpy(base + out + (i >> 3), &miss, 4);
+    }
+  }
+}
+
+inline uint32_t nulls32(const uint8_t* base, uint64_t nulls, int32_t i) {
+  uint32_t nl;
+  std::memcpy(&nl, base + nulls + (i >> 3), 4);
+  return nl;
+}
+
+void inI64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
+  const int32_t full = rows & ~31;
+  const uint32_t flip = negate ? 0 : 0xffffffffu;  // a hit is a non-miss
+  inSteps<false>(base, col, full, set, setLen, out, [&](uint32_t miss, int32_t i) { return (miss ^ flip) & ~nulls32(base, nulls, i); });
+  const uint8_t* s = base + set;
+  for (int32_t i = full; i < rows; i += 8) {  // last 0..31 rows, 8 at a time with masked loads
     const __mmask8 live = __mmask8(lowBits(rows - i < 8 ? rows - i : 8));
     const __m512i a = _mm512_maskz_loadu_epi64(live, base + col + uint64_t(i) * 8);
     __mmask8 na = live;
     for (int32_t k = 0; k < setLen; k++) na = _mm512_mask_cmpneq_epi64_mask(na, a, _mm512_set1_epi64(ld64(s + uint64_t(k) * 8)));
-    base[out + (i >> 3)] = uint8_t((~na ^ flip) & ~base[nulls + (i >> 3)] & live);
+    base[out + (i >> 3)] = uint8_t((negate ? na : ~na) & live & ~base[nulls + (i >> 3)]);
   }
 }
 
 // As inI64 with IEEE equality: NEQ_UQ is true for NaN, so a NaN row (or set value) never hits;
-// negated, the hit-free rows are kept only where the value is ordered.
+// negated, the misses are kept only where the value is ordered.
 void inF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
-  const uint8_t* s = base + set;
-  int32_t i = 0;
-  for (; i + 32 <= rows; i += 32) {
+  const int32_t full = rows & ~31;
+  inSteps<true>(base, col, full, set, setLen, out, [&](uint32_t miss, int32_t i) {
+    if (!negate) return ~miss & ~nulls32(base, nulls, i);
     const uint8_t* p = base + col + uint64_t(i) * 8;
-    const __m512d a = ldd(p), b = ldd(p + 64), c = ldd(p + 128), d = ldd(p + 192);
-    __mmask8 na = 0xff, nb = 0xff, nc = 0xff, nd = 0xff;
-    for (int32_t k = 0; k < setLen; k++) {
-      const __m512d v = _mm512_set1_pd(ldf(s + uint64_t(k) * 8));
-      na = _mm512_mask_cmp_pd_mask(na, a, v, _CMP_NEQ_UQ);
-      nb = _mm512_mask_cmp_pd_mask(nb, b, v, _CMP_NEQ_UQ);
-      nc = _mm512_mask_cmp_pd_mask(nc, c, v, _CMP_NEQ_UQ);
-      nd = _mm512_mask_cmp_pd_mask(nd, d, v, _CMP_NEQ_UQ);
-    }
-    const uint32_t miss = uint32_t(na) | (uint32_t(nb) << 8) | (uint32_t(nc) << 16) | (uint32_t(nd) << 24);
-    uint32_t bits;
-    if (negate) {
-      const uint32_t ord = uint32_t(_mm512_cmp_pd_mask(a, a, _CMP_ORD_Q)) | (uint32_t(_mm512_cmp_pd_mask(b, b, _CMP_ORD_Q)) << 8) |
-                           (uint32_t(_mm512_cmp_pd_mask(c, c, _CMP_ORD_Q)) << 16) | (uint32_t(_mm512_cmp_pd_mask(d, d, _CMP_ORD_Q)) << 24);
-      bits = miss & ord;
-    } else {
-      bits = ~miss;
-    }
-    uint32_t nl;
-    std::memcpy(&nl, base + nulls + (i >> 3), 4);
-    bits &= ~nl;
-    std::memcpy(base + out + (i >> 3), &bits, 4);
-  }
-  for (; i < rows; i += 8) {
+    const uint32_t ord = uint32_t(_mm512_cmp_pd_mask(ldd(p), ldd(p), _CMP_ORD_Q)) |
+                         (uint32_t(_mm512_cmp_pd_mask(ldd(p + 64), ldd(p + 64), _CMP_ORD_Q)) << 8) |
+                         (uint32_t(_mm512_cmp_pd_mask(ldd(p + 128), ldd(p + 128), _CMP_ORD_Q)) << 16) |
+                         (uint32_t(_mm512_cmp_pd_mask(ldd(p + 192), ldd(p + 192), _CMP_ORD_Q)) << 24);
+    return miss & ord & ~nulls32(base, nulls, i);
+  });
+  const uint8_t* s = base + set;
+  for (int32_t i = full; i < rows; i += 8) {
     const __mmask8 live = __mmask8(lowBits(rows - i < 8 ? rows - i : 8));
     const __m512d a = _mm512_maskz_loadu_pd(live, base + col + uint64_t(i) * 8);
     __mmask8 na = live;
