@@ -157,17 +157,24 @@ class Kernels : public Napi::ObjectWrap<Kernels> {
     if (!RowsOk(rows) || !In(a, Bits(rows), "bitmap")) return info.Env().Undefined();
     return Napi::Number::New(info.Env(), double(set_.popcount(base_, a, rows)));
   }
-  bool AggArgs(const Napi::CallbackInfo& info, uint64_t resBytes) {
-    const int32_t rows = I(info, 2);
-    return RowsOk(rows) && In(U(info, 0), uint64_t(rows) * 8, "column") && In(U(info, 1), Bits(rows), "selection") &&
-           (resBytes == 0 || In(U(info, 3), resBytes, "result"));
+  /** An aggregate's arguments (column, selection, rows[, result]), each converted once. */
+  struct Agg { uint64_t col, sel, res; int32_t rows; };
+  bool AggArgs(const Napi::CallbackInfo& info, uint64_t resBytes, Agg& a) {
+    a.col = U(info, 0);
+    a.sel = U(info, 1);
+    a.rows = I(info, 2);
+    a.res = resBytes == 0 ? 0 : U(info, 3);
+    return RowsOk(a.rows) && In(a.col, uint64_t(a.rows) * 8, "column") && In(a.sel, Bits(a.rows), "selection") &&
+           (resBytes == 0 || In(a.res, resBytes, "result"));
   }
   Napi::Value SumI64(const Napi::CallbackInfo& info) {
-    if (AggArgs(info, 32)) set_.sumI64(base_, U(info, 0), U(info, 1), I(info, 2), U(info, 3));
+    Agg a;
+    if (AggArgs(info, 32, a)) set_.sumI64(base_, a.col, a.sel, a.rows, a.res);
     return info.Env().Undefined();
   }
   Napi::Value SumF64(const Napi::CallbackInfo& info) {
-    if (AggArgs(info, 128)) set_.sumF64(base_, U(info, 0), U(info, 1), I(info, 2), U(info, 3));
+    Agg a;
+    if (AggArgs(info, 128, a)) set_.sumF64(base_, a.col, a.sel, a.rows, a.res);
     return info.Env().Undefined();
   }
   Napi::Value Hash(const Napi::CallbackInfo& info, bool f64) {
@@ -181,20 +188,24 @@ class Kernels : public Napi::ObjectWrap<Kernels> {
   Napi::Value HashI64(const Napi::CallbackInfo& info) { return Hash(info, false); }
   Napi::Value HashF64(const Napi::CallbackInfo& info) { return Hash(info, true); }
   Napi::Value MinI64(const Napi::CallbackInfo& info) {
-    if (!AggArgs(info, 0)) return info.Env().Undefined();
-    return Napi::BigInt::New(info.Env(), set_.minI64(base_, U(info, 0), U(info, 1), I(info, 2)));
+    Agg a;
+    if (!AggArgs(info, 0, a)) return info.Env().Undefined();
+    return Napi::BigInt::New(info.Env(), set_.minI64(base_, a.col, a.sel, a.rows));
   }
   Napi::Value MaxI64(const Napi::CallbackInfo& info) {
-    if (!AggArgs(info, 0)) return info.Env().Undefined();
-    return Napi::BigInt::New(info.Env(), set_.maxI64(base_, U(info, 0), U(info, 1), I(info, 2)));
+    Agg a;
+    if (!AggArgs(info, 0, a)) return info.Env().Undefined();
+    return Napi::BigInt::New(info.Env(), set_.maxI64(base_, a.col, a.sel, a.rows));
   }
   Napi::Value MinF64(const Napi::CallbackInfo& info) {
-    if (!AggArgs(info, 0)) return info.Env().Undefined();
-    return Napi::Number::New(info.Env(), set_.minF64(base_, U(info, 0), U(info, 1), I(info, 2)));
+    Agg a;
+    if (!AggArgs(info, 0, a)) return info.Env().Undefined();
+    return Napi::Number::New(info.Env(), set_.minF64(base_, a.col, a.sel, a.rows));
   }
   Napi::Value MaxF64(const Napi::CallbackInfo& info) {
-    if (!AggArgs(info, 0)) return info.Env().Undefined();
-    return Napi::Number::New(info.Env(), set_.maxF64(base_, U(info, 0), U(info, 1), I(info, 2)));
+    Agg a;
+    if (!AggArgs(info, 0, a)) return info.Env().Undefined();
+    return Napi::Number::New(info.Env(), set_.maxF64(base_, a.col, a.sel, a.rows));
   }
 };
 
