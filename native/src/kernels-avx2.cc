@@ -51,22 +51,56 @@ void rangeF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, double 
   rangeF64Tail(base, col, nulls, i, rows, lo, hi, negate, out);
 }
 
-// IN: full 8-row chunks load their two vectors once and loop over the set.
+// IN: up to 8 set values broadcast once into registers, then 8 rows (two vectors) per step: per
+// value, a compare and an OR per vector. K is a template parameter so that loop is unrolled over
+// registers (with a run-time count GCC re-broadcast each value from memory every step). Longer
+// lists take several passes of 8, OR-ing the hits through `out`.
+template <int K, bool F64>
+inline int hits8(const uint8_t* p, const __m256i* v) {
+  const __m256i a = ld(p), b = ld(p + 32);
+  __m256i ha = _mm256_setzero_si256(), hb = ha;
+#pragma GCC unroll 8
+  for (int k = 0; k < K; k++) {
+    if (F64) {
+      ha = _mm256_or_si256(ha, _mm256_castpd_si256(_mm256_cmp_pd(_mm256_castsi256_pd(a), _mm256_castsi256_pd(v[k]), _CMP_EQ_OQ)));
+      hb = _mm256_or_si256(hb, _mm256_castpd_si256(_mm256_cmp_pd(_mm256_castsi256_pd(b), _mm256_castsi256_pd(v[k]), _CMP_EQ_OQ)));
+    } else {
+      ha = _mm256_or_si256(ha, _mm256_cmpeq_epi64(a, v[k]));
+      hb = _mm256_or_si256(hb, _mm256_cmpeq_epi64(b, v[k]));
+    }
+  }
+  return bits4(ha) | (bits4(hb) << 4);
+}
+
+/** Rows [0, full), full a multiple of 8: out byte = finish(hit bits of the set's `len` values, row). */
+template <bool F64, typename Finish>
+inline void inSteps(uint8_t* base, uint64_t col, int32_t full, uint64_t set, int32_t len, uint64_t out, Finish finish) {
+  for (int32_t at = 0; at == 0 || at < len; at += 8) {
+    const int32_t k = len - at < 8 ? len - at : 8;
+    const bool last = at + 8 >= len;
+    __m256i v[8];
+    for (int j = 0; j < 8; j++) v[j] = _mm256_set1_epi64x(j < k ? ld64(base + set + uint64_t(at + j) * 8) : 0);
+    for (int32_t i = 0; i < full; i += 8) {
+      const uint8_t* p = base + col + uint64_t(i) * 8;
+      int hits;
+#define HELIOS_IN_CASE(K) case K: hits = hits8<K, F64>(p, v); break;
+      switch (k) {
+        HELIOS_IN_CASE(0) HELIOS_IN_CASE(1) HELIOS_IN_CASE(2) HELIOS_IN_CASE(3)
+        HELIOS_IN_CASE(4) HELIOS_IN_CASE(5) HELIOS_IN_CASE(6) HELIOS_IN_CASE(7)
+        default: hits = hits8<8, F64>(p, v); break;
+      }
+#undef HELIOS_IN_CASE
+      if (at > 0) hits |= base[out + (i >> 3)];
+      base[out + (i >> 3)] = uint8_t(last ? finish(hits, i) : hits);
+    }
+  }
+}
+
 void inI64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
   const int flip = negate ? 0xff : 0;
-  int32_t i = 0;
-  for (; i + 8 <= rows; i += 8) {
-    const uint8_t* p = base + col + uint64_t(i) * 8;
-    const __m256i a = ld(p), b = ld(p + 32);
-    __m256i ha = _mm256_setzero_si256(), hb = ha;
-    for (int32_t k = 0; k < setLen; k++) {
-      const __m256i v = _mm256_set1_epi64x(ld64(base + set + uint64_t(k) * 8));
-      ha = _mm256_or_si256(ha, _mm256_cmpeq_epi64(a, v));
-      hb = _mm256_or_si256(hb, _mm256_cmpeq_epi64(b, v));
-    }
-    const int bits = bits4(ha) | (bits4(hb) << 4);
-    base[out + (i >> 3)] = uint8_t((bits ^ flip) & ~base[nulls + (i >> 3)]);
-  }
+  const int32_t full = rows & ~7;
+  inSteps<false>(base, col, full, set, setLen, out, [&](int hits, int32_t i) { return (hits ^ flip) & ~base[nulls + (i >> 3)]; });
+  const int32_t i = full;
   if (i < rows) {
     int bits = 0;
     for (int32_t j = 0; i + j < rows; j++) {
@@ -78,20 +112,16 @@ void inI64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64
 }
 
 void inF64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
-  int32_t i = 0;
-  for (; i + 8 <= rows; i += 8) {
-    const uint8_t* p = base + col + uint64_t(i) * 8;
-    const __m256d a = ldd(p), b = ldd(p + 32);
-    __m256d ha = _mm256_setzero_pd(), hb = ha;
-    for (int32_t k = 0; k < setLen; k++) {
-      const __m256d v = _mm256_set1_pd(ldf(base + set + uint64_t(k) * 8));
-      ha = _mm256_or_pd(ha, _mm256_cmp_pd(a, v, _CMP_EQ_OQ));
-      hb = _mm256_or_pd(hb, _mm256_cmp_pd(b, v, _CMP_EQ_OQ));
+  const int32_t full = rows & ~7;
+  inSteps<true>(base, col, full, set, setLen, out, [&](int hits, int32_t i) {
+    if (negate) {
+      const uint8_t* p = base + col + uint64_t(i) * 8;
+      const __m256d a = ldd(p), b = ldd(p + 32);
+      hits = ~hits & (bits4(_mm256_cmp_pd(a, a, _CMP_ORD_Q)) | (bits4(_mm256_cmp_pd(b, b, _CMP_ORD_Q)) << 4));
     }
-    int bits = bits4(ha) | (bits4(hb) << 4);
-    if (negate) bits = ~bits & (bits4(_mm256_cmp_pd(a, a, _CMP_ORD_Q)) | (bits4(_mm256_cmp_pd(b, b, _CMP_ORD_Q)) << 4));
-    base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)]);
-  }
+    return hits & ~base[nulls + (i >> 3)];
+  });
+  const int32_t i = full;
   if (i < rows) {
     int bits = 0, valid = 0;
     for (int32_t j = 0; i + j < rows; j++) {
