@@ -98,11 +98,12 @@ function regimeCall(regime: 'array' | 'page', total: number, call: (start: numbe
   return () => { for (let s = 0; s < total; s += PAGE_ROWS) call(s, Math.min(PAGE_ROWS, total - s)); };
 }
 
-export function runSuite(mem: WebAssembly.Memory, L: Layout, list: Backend[], minMs: number, report: (r: Row) => void): void {
+export function runSuite(mem: WebAssembly.Memory, L: Layout, list: Backend[], minMs: number, report: (r: Row) => void, only?: RegExp): void {
   const v = js.views(mem);
   const u8 = new Uint8Array(mem.buffer);
   for (const regime of ['array', 'page'] as const) {
     for (const c of CASES) {
+      if (only !== undefined && !only.test(c.name)) continue;
       const bytes = c.bytes(L.rows);
       const copy = regimeCall(regime, L.rows, (s, n) => {
         const from = o8(L.i64, s), len = c.bytes(n);

@@ -45,9 +45,12 @@ class Kernels : public Napi::ObjectWrap<Kernels> {
       return;
     }
     const std::string isa = info[1].As<Napi::String>().Utf8Value();
-    if (isa == "avx512" && __builtin_cpu_supports("avx512f")) set_ = &helios::kAvx512;
-    else if (isa == "avx2" && __builtin_cpu_supports("avx2")) set_ = &helios::kAvx2;
-    else {
+    if (isa == "avx512" && __builtin_cpu_supports("avx512f")) {
+      set_ = helios::kAvx512;
+      if (__builtin_cpu_supports("avx512vpopcntdq")) set_.popcount = helios::popcountVpopcntdq;
+    } else if (isa == "avx2" && __builtin_cpu_supports("avx2")) {
+      set_ = helios::kAvx2;
+    } else {
       Napi::Error::New(env, "this CPU does not support " + isa).ThrowAsJavaScriptException();
       return;
     }
@@ -55,7 +58,7 @@ class Kernels : public Napi::ObjectWrap<Kernels> {
   }
 
  private:
-  const KernelSet* set_ = nullptr;
+  KernelSet set_{};  // a copy: the AVX-512 set swaps in the VPOPCNTDQ popcount when the CPU has it
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
   Napi::Reference<Napi::Value> keep_;  // keeps the bound buffer alive
@@ -105,14 +108,14 @@ class Kernels : public Napi::ObjectWrap<Kernels> {
     const uint64_t col = U(info, 0), nulls = U(info, 1), out = U(info, 6);
     const int32_t rows = I(info, 2);
     if (RowsOk(rows) && In(col, uint64_t(rows) * 8, "column") && In(nulls, Bits(rows), "null bitmap") && In(out, Bits(rows), "output"))
-      set_->rangeI64(base_, col, nulls, rows, Big(info, 3), Big(info, 4), B(info, 5), out);
+      set_.rangeI64(base_, col, nulls, rows, Big(info, 3), Big(info, 4), B(info, 5), out);
     return info.Env().Undefined();
   }
   Napi::Value RangeF64(const Napi::CallbackInfo& info) {
     const uint64_t col = U(info, 0), nulls = U(info, 1), out = U(info, 6);
     const int32_t rows = I(info, 2);
     if (RowsOk(rows) && In(col, uint64_t(rows) * 8, "column") && In(nulls, Bits(rows), "null bitmap") && In(out, Bits(rows), "output"))
-      set_->rangeF64(base_, col, nulls, rows, D(info, 3), D(info, 4), B(info, 5), out);
+      set_.rangeF64(base_, col, nulls, rows, D(info, 3), D(info, 4), B(info, 5), out);
     return info.Env().Undefined();
   }
   Napi::Value InI64(const Napi::CallbackInfo& info) { return In64(info, false); }
@@ -122,14 +125,14 @@ class Kernels : public Napi::ObjectWrap<Kernels> {
     const int32_t rows = I(info, 2), setLen = I(info, 4);
     if (RowsOk(rows) && RowsOk(setLen) && In(col, uint64_t(rows) * 8, "column") && In(nulls, Bits(rows), "null bitmap") &&
         In(set, uint64_t(setLen) * 8, "set") && In(out, Bits(rows), "output"))
-      (f64 ? set_->inF64 : set_->inI64)(base_, col, nulls, rows, set, setLen, B(info, 5), out);
+      (f64 ? set_.inF64 : set_.inI64)(base_, col, nulls, rows, set, setLen, B(info, 5), out);
     return info.Env().Undefined();
   }
   Napi::Value ValidF64(const Napi::CallbackInfo& info) {
     const uint64_t col = U(info, 0), nulls = U(info, 1), out = U(info, 3);
     const int32_t rows = I(info, 2);
     if (RowsOk(rows) && In(col, uint64_t(rows) * 8, "column") && In(nulls, Bits(rows), "null bitmap") && In(out, Bits(rows), "output"))
-      set_->validF64(base_, col, nulls, rows, out);
+      set_.validF64(base_, col, nulls, rows, out);
     return info.Env().Undefined();
   }
   Napi::Value Binary(const Napi::CallbackInfo& info, void (*fn)(uint8_t*, uint64_t, uint64_t, int32_t, uint64_t)) {
@@ -139,32 +142,39 @@ class Kernels : public Napi::ObjectWrap<Kernels> {
       fn(base_, a, b, rows, out);
     return info.Env().Undefined();
   }
-  Napi::Value AndBits(const Napi::CallbackInfo& info) { return Binary(info, set_->andBits); }
-  Napi::Value OrBits(const Napi::CallbackInfo& info) { return Binary(info, set_->orBits); }
-  Napi::Value AndNotBits(const Napi::CallbackInfo& info) { return Binary(info, set_->andNotBits); }
+  Napi::Value AndBits(const Napi::CallbackInfo& info) { return Binary(info, set_.andBits); }
+  Napi::Value OrBits(const Napi::CallbackInfo& info) { return Binary(info, set_.orBits); }
+  Napi::Value AndNotBits(const Napi::CallbackInfo& info) { return Binary(info, set_.andNotBits); }
   Napi::Value NotBits(const Napi::CallbackInfo& info) {
     const uint64_t a = U(info, 0), out = U(info, 2);
     const int32_t rows = I(info, 1);
-    if (RowsOk(rows) && In(a, Bits(rows), "bitmap") && In(out, Bits(rows), "output")) set_->notBits(base_, a, rows, out);
+    if (RowsOk(rows) && In(a, Bits(rows), "bitmap") && In(out, Bits(rows), "output")) set_.notBits(base_, a, rows, out);
     return info.Env().Undefined();
   }
   Napi::Value Popcount(const Napi::CallbackInfo& info) {
     const uint64_t a = U(info, 0);
     const int32_t rows = I(info, 1);
     if (!RowsOk(rows) || !In(a, Bits(rows), "bitmap")) return info.Env().Undefined();
-    return Napi::Number::New(info.Env(), double(set_->popcount(base_, a, rows)));
+    return Napi::Number::New(info.Env(), double(set_.popcount(base_, a, rows)));
   }
-  bool AggArgs(const Napi::CallbackInfo& info, uint64_t resBytes) {
-    const int32_t rows = I(info, 2);
-    return RowsOk(rows) && In(U(info, 0), uint64_t(rows) * 8, "column") && In(U(info, 1), Bits(rows), "selection") &&
-           (resBytes == 0 || In(U(info, 3), resBytes, "result"));
+  /** An aggregate's arguments (column, selection, rows[, result]), each converted once. */
+  struct Agg { uint64_t col, sel, res; int32_t rows; };
+  bool AggArgs(const Napi::CallbackInfo& info, uint64_t resBytes, Agg& a) {
+    a.col = U(info, 0);
+    a.sel = U(info, 1);
+    a.rows = I(info, 2);
+    a.res = resBytes == 0 ? 0 : U(info, 3);
+    return RowsOk(a.rows) && In(a.col, uint64_t(a.rows) * 8, "column") && In(a.sel, Bits(a.rows), "selection") &&
+           (resBytes == 0 || In(a.res, resBytes, "result"));
   }
   Napi::Value SumI64(const Napi::CallbackInfo& info) {
-    if (AggArgs(info, 32)) set_->sumI64(base_, U(info, 0), U(info, 1), I(info, 2), U(info, 3));
+    Agg a;
+    if (AggArgs(info, 32, a)) set_.sumI64(base_, a.col, a.sel, a.rows, a.res);
     return info.Env().Undefined();
   }
   Napi::Value SumF64(const Napi::CallbackInfo& info) {
-    if (AggArgs(info, 128)) set_->sumF64(base_, U(info, 0), U(info, 1), I(info, 2), U(info, 3));
+    Agg a;
+    if (AggArgs(info, 128, a)) set_.sumF64(base_, a.col, a.sel, a.rows, a.res);
     return info.Env().Undefined();
   }
   Napi::Value Hash(const Napi::CallbackInfo& info, bool f64) {
@@ -172,26 +182,30 @@ class Kernels : public Napi::ObjectWrap<Kernels> {
     const int32_t rows = I(info, 2);
     const uint32_t seed = info[3].As<Napi::Number>().Uint32Value();
     if (RowsOk(rows) && In(col, uint64_t(rows) * 8, "column") && In(nulls, Bits(rows), "null bitmap") && In(out, uint64_t(rows) * 4, "output"))
-      (f64 ? set_->hashF64 : set_->hashI64)(base_, col, nulls, rows, seed, out);
+      (f64 ? set_.hashF64 : set_.hashI64)(base_, col, nulls, rows, seed, out);
     return info.Env().Undefined();
   }
   Napi::Value HashI64(const Napi::CallbackInfo& info) { return Hash(info, false); }
   Napi::Value HashF64(const Napi::CallbackInfo& info) { return Hash(info, true); }
   Napi::Value MinI64(const Napi::CallbackInfo& info) {
-    if (!AggArgs(info, 0)) return info.Env().Undefined();
-    return Napi::BigInt::New(info.Env(), set_->minI64(base_, U(info, 0), U(info, 1), I(info, 2)));
+    Agg a;
+    if (!AggArgs(info, 0, a)) return info.Env().Undefined();
+    return Napi::BigInt::New(info.Env(), set_.minI64(base_, a.col, a.sel, a.rows));
   }
   Napi::Value MaxI64(const Napi::CallbackInfo& info) {
-    if (!AggArgs(info, 0)) return info.Env().Undefined();
-    return Napi::BigInt::New(info.Env(), set_->maxI64(base_, U(info, 0), U(info, 1), I(info, 2)));
+    Agg a;
+    if (!AggArgs(info, 0, a)) return info.Env().Undefined();
+    return Napi::BigInt::New(info.Env(), set_.maxI64(base_, a.col, a.sel, a.rows));
   }
   Napi::Value MinF64(const Napi::CallbackInfo& info) {
-    if (!AggArgs(info, 0)) return info.Env().Undefined();
-    return Napi::Number::New(info.Env(), set_->minF64(base_, U(info, 0), U(info, 1), I(info, 2)));
+    Agg a;
+    if (!AggArgs(info, 0, a)) return info.Env().Undefined();
+    return Napi::Number::New(info.Env(), set_.minF64(base_, a.col, a.sel, a.rows));
   }
   Napi::Value MaxF64(const Napi::CallbackInfo& info) {
-    if (!AggArgs(info, 0)) return info.Env().Undefined();
-    return Napi::Number::New(info.Env(), set_->maxF64(base_, U(info, 0), U(info, 1), I(info, 2)));
+    Agg a;
+    if (!AggArgs(info, 0, a)) return info.Env().Undefined();
+    return Napi::Number::New(info.Env(), set_.maxF64(base_, a.col, a.sel, a.rows));
   }
 };
 

@@ -1,6 +1,6 @@
-// Scalar pieces shared by kernels-avx2.cc and kernels-avx512.cc: the bitmap algebra (plain
-// loops the compiler vectorizes for the file's target) and the row-at-a-time tails of the
-// vector kernels. Included once per target file, so each copy is compiled for that target.
+// Scalar pieces shared by the kernel files: the scalar popcount (the AVX-512 set's fallback
+// without VPOPCNTDQ), the f64 hash key, and the row-at-a-time tails of the vector kernels.
+// Included once per target file, so each copy is compiled for that target.
 // No FMA contraction (-ffp-contract=off) and no fast-math: the TwoSum steps must round exactly
 // as the scalar JavaScript reference does.
 #pragma once
@@ -23,33 +23,23 @@ inline void clearPadding(uint8_t* out, int32_t rows) {
   if (rows & 7) out[rows >> 3] &= lowBits(rows & 7);
 }
 
-inline void andBitsImpl(uint8_t* base, uint64_t a, uint64_t b, int32_t rows, uint64_t out) {
-  const int32_t n = byteCount(rows);
-  for (int32_t j = 0; j < n; j++) base[out + j] = base[a + j] & base[b + j];
-  clearPadding(base + out, rows);
-}
-inline void orBitsImpl(uint8_t* base, uint64_t a, uint64_t b, int32_t rows, uint64_t out) {
-  const int32_t n = byteCount(rows);
-  for (int32_t j = 0; j < n; j++) base[out + j] = base[a + j] | base[b + j];
-  clearPadding(base + out, rows);
-}
-inline void andNotBitsImpl(uint8_t* base, uint64_t a, uint64_t b, int32_t rows, uint64_t out) {
-  const int32_t n = byteCount(rows);
-  for (int32_t j = 0; j < n; j++) base[out + j] = base[a + j] & uint8_t(~base[b + j]);
-  clearPadding(base + out, rows);
-}
-inline void notBitsImpl(uint8_t* base, uint64_t a, int32_t rows, uint64_t out) {
-  const int32_t n = byteCount(rows);
-  for (int32_t j = 0; j < n; j++) base[out + j] = uint8_t(~base[a + j]);
-  clearPadding(base + out, rows);
-}
 inline int64_t popcountImpl(uint8_t* base, uint64_t a, int32_t rows) {
   const int32_t full = rows >> 3;
-  int64_t total = 0;
+  const uint8_t* p = base + a;
+  int64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;  // four chains: popcnt throughput, not add latency
   int32_t j = 0;
-  for (; j + 8 <= full; j += 8) { uint64_t w; std::memcpy(&w, base + a + j, 8); total += __builtin_popcountll(w); }
-  for (; j < full; j++) total += __builtin_popcount(base[a + j]);
-  if (rows & 7) total += __builtin_popcount(base[a + full] & lowBits(rows & 7));
+  for (; j + 32 <= full; j += 32) {
+    uint64_t w[4];
+    std::memcpy(w, p + j, 32);
+    t0 += __builtin_popcountll(w[0]);
+    t1 += __builtin_popcountll(w[1]);
+    t2 += __builtin_popcountll(w[2]);
+    t3 += __builtin_popcountll(w[3]);
+  }
+  int64_t total = (t0 + t1) + (t2 + t3);
+  for (; j + 8 <= full; j += 8) { uint64_t w; std::memcpy(&w, p + j, 8); total += __builtin_popcountll(w); }
+  for (; j < full; j++) total += __builtin_popcount(p[j]);
+  if (rows & 7) total += __builtin_popcount(p[full] & lowBits(rows & 7));
   return total;
 }
 
@@ -73,6 +63,14 @@ inline void rangeF64Tail(uint8_t* base, uint64_t col, uint64_t nulls, int32_t i,
     if (negate ? (!inside && x == x) : inside) bits |= 1 << j;
   }
   base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)] & lowBits(rows - i));
+}
+
+/** The hash key of an f64 (not NaN): its integer when whole and in i64 range, else its bits. */
+inline int64_t f64Key(double x) {
+  if (x >= -9223372036854775808.0 && x < 9223372036854775808.0 && std::trunc(x) == x) return int64_t(x);
+  int64_t k;
+  std::memcpy(&k, &x, 8);
+  return k;
 }
 
 // One TwoSum step on lane state (s, c); the vector code performs exactly these operations.

@@ -51,24 +51,56 @@ void rangeF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, double 
   rangeF64Tail(base, col, nulls, i, rows, lo, hi, negate, out);
 }
 
-}  // namespace
+// IN: up to 8 set values broadcast once into registers, then 8 rows (two vectors) per step: per
+// value, a compare and an OR per vector. K is a template parameter so that loop is unrolled over
+// registers (with a run-time count GCC re-broadcast each value from memory every step). Longer
+// lists take several passes of 8, OR-ing the hits through `out`.
+template <int K, bool F64>
+inline int hits8(const uint8_t* p, const __m256i* v) {
+  const __m256i a = ld(p), b = ld(p + 32);
+  __m256i ha = _mm256_setzero_si256(), hb = ha;
+#pragma GCC unroll 8
+  for (int k = 0; k < K; k++) {
+    if (F64) {
+      ha = _mm256_or_si256(ha, _mm256_castpd_si256(_mm256_cmp_pd(_mm256_castsi256_pd(a), _mm256_castsi256_pd(v[k]), _CMP_EQ_OQ)));
+      hb = _mm256_or_si256(hb, _mm256_castpd_si256(_mm256_cmp_pd(_mm256_castsi256_pd(b), _mm256_castsi256_pd(v[k]), _CMP_EQ_OQ)));
+    } else {
+      ha = _mm256_or_si256(ha, _mm256_cmpeq_epi64(a, v[k]));
+      hb = _mm256_or_si256(hb, _mm256_cmpeq_epi64(b, v[k]));
+    }
+  }
+  return bits4(ha) | (bits4(hb) << 4);
+}
 
-// IN: full 8-row chunks load their two vectors once and loop over the set.
+/** Rows [0, full), full a multiple of 8: out byte = finish(hit bits of the set's `len` values, row). */
+template <bool F64, typename Finish>
+inline void inSteps(uint8_t* base, uint64_t col, int32_t full, uint64_t set, int32_t len, uint64_t out, Finish finish) {
+  for (int32_t at = 0; at == 0 || at < len; at += 8) {
+    const int32_t k = len - at < 8 ? len - at : 8;
+    const bool last = at + 8 >= len;
+    __m256i v[8];
+    for (int j = 0; j < 8; j++) v[j] = _mm256_set1_epi64x(j < k ? ld64(base + set + uint64_t(at + j) * 8) : 0);
+    for (int32_t i = 0; i < full; i += 8) {
+      const uint8_t* p = base + col + uint64_t(i) * 8;
+      int hits;
+#define HELIOS_IN_CASE(K) case K: hits = hits8<K, F64>(p, v); break;
+      switch (k) {
+        HELIOS_IN_CASE(0) HELIOS_IN_CASE(1) HELIOS_IN_CASE(2) HELIOS_IN_CASE(3)
+        HELIOS_IN_CASE(4) HELIOS_IN_CASE(5) HELIOS_IN_CASE(6) HELIOS_IN_CASE(7)
+        default: hits = hits8<8, F64>(p, v); break;
+      }
+#undef HELIOS_IN_CASE
+      if (at > 0) hits |= base[out + (i >> 3)];
+      base[out + (i >> 3)] = uint8_t(last ? finish(hits, i) : hits);
+    }
+  }
+}
+
 void inI64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
   const int flip = negate ? 0xff : 0;
-  int32_t i = 0;
-  for (; i + 8 <= rows; i += 8) {
-    const uint8_t* p = base + col + uint64_t(i) * 8;
-    const __m256i a = ld(p), b = ld(p + 32);
-    __m256i ha = _mm256_setzero_si256(), hb = ha;
-    for (int32_t k = 0; k < setLen; k++) {
-      const __m256i v = _mm256_set1_epi64x(ld64(base + set + uint64_t(k) * 8));
-      ha = _mm256_or_si256(ha, _mm256_cmpeq_epi64(a, v));
-      hb = _mm256_or_si256(hb, _mm256_cmpeq_epi64(b, v));
-    }
-    const int bits = bits4(ha) | (bits4(hb) << 4);
-    base[out + (i >> 3)] = uint8_t((bits ^ flip) & ~base[nulls + (i >> 3)]);
-  }
+  const int32_t full = rows & ~7;
+  inSteps<false>(base, col, full, set, setLen, out, [&](int hits, int32_t i) { return (hits ^ flip) & ~base[nulls + (i >> 3)]; });
+  const int32_t i = full;
   if (i < rows) {
     int bits = 0;
     for (int32_t j = 0; i + j < rows; j++) {
@@ -80,20 +112,16 @@ void inI64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64
 }
 
 void inF64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out) {
-  int32_t i = 0;
-  for (; i + 8 <= rows; i += 8) {
-    const uint8_t* p = base + col + uint64_t(i) * 8;
-    const __m256d a = ldd(p), b = ldd(p + 32);
-    __m256d ha = _mm256_setzero_pd(), hb = ha;
-    for (int32_t k = 0; k < setLen; k++) {
-      const __m256d v = _mm256_set1_pd(ldf(base + set + uint64_t(k) * 8));
-      ha = _mm256_or_pd(ha, _mm256_cmp_pd(a, v, _CMP_EQ_OQ));
-      hb = _mm256_or_pd(hb, _mm256_cmp_pd(b, v, _CMP_EQ_OQ));
+  const int32_t full = rows & ~7;
+  inSteps<true>(base, col, full, set, setLen, out, [&](int hits, int32_t i) {
+    if (negate) {
+      const uint8_t* p = base + col + uint64_t(i) * 8;
+      const __m256d a = ldd(p), b = ldd(p + 32);
+      hits = ~hits & (bits4(_mm256_cmp_pd(a, a, _CMP_ORD_Q)) | (bits4(_mm256_cmp_pd(b, b, _CMP_ORD_Q)) << 4));
     }
-    int bits = bits4(ha) | (bits4(hb) << 4);
-    if (negate) bits = ~bits & (bits4(_mm256_cmp_pd(a, a, _CMP_ORD_Q)) | (bits4(_mm256_cmp_pd(b, b, _CMP_ORD_Q)) << 4));
-    base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)]);
-  }
+    return hits & ~base[nulls + (i >> 3)];
+  });
+  const int32_t i = full;
   if (i < rows) {
     int bits = 0, valid = 0;
     for (int32_t j = 0; i + j < rows; j++) {
@@ -105,8 +133,6 @@ void inF64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64
     base[out + (i >> 3)] = uint8_t(bits & ~base[nulls + (i >> 3)] & lowBits(rows - i));
   }
 }
-
-namespace {
 
 void validF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t out) {
   for (int32_t i = 0; i < rows; i += 8) {
@@ -122,11 +148,94 @@ void validF64(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_
   }
 }
 
-void andBits(uint8_t* b, uint64_t x, uint64_t y, int32_t r, uint64_t o) { andBitsImpl(b, x, y, r, o); }
-void orBits(uint8_t* b, uint64_t x, uint64_t y, int32_t r, uint64_t o) { orBitsImpl(b, x, y, r, o); }
-void andNotBits(uint8_t* b, uint64_t x, uint64_t y, int32_t r, uint64_t o) { andNotBitsImpl(b, x, y, r, o); }
-void notBits(uint8_t* b, uint64_t x, int32_t r, uint64_t o) { notBitsImpl(b, x, r, o); }
-int64_t popcount(uint8_t* b, uint64_t x, int32_t r) { return popcountImpl(b, x, r); }
+// Bitmap algebra: 128 bytes (1024 rows) per step in four independent 256-bit ops, then 32-byte
+// steps, then bytes. Block by block is also right when out is a or b (in place).
+template <typename Op>
+inline void bitmapOp(uint8_t* base, uint64_t a, uint64_t b, int32_t rows, uint64_t out, Op op) {
+  const int32_t n = byteCount(rows);
+  const uint8_t *pa = base + a, *pb = base + b;
+  uint8_t* po = base + out;
+  int32_t j = 0;
+  for (; j + 128 <= n; j += 128) {
+    const __m256i r0 = op(ld(pa + j), ld(pb + j)), r1 = op(ld(pa + j + 32), ld(pb + j + 32));
+    const __m256i r2 = op(ld(pa + j + 64), ld(pb + j + 64)), r3 = op(ld(pa + j + 96), ld(pb + j + 96));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(po + j), r0);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(po + j + 32), r1);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(po + j + 64), r2);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(po + j + 96), r3);
+  }
+  for (; j + 32 <= n; j += 32) _mm256_storeu_si256(reinterpret_cast<__m256i*>(po + j), op(ld(pa + j), ld(pb + j)));
+  for (; j < n; j++) po[j] = uint8_t(op(int(pa[j]), int(pb[j])));
+  clearPadding(po, rows);
+}
+
+struct AndOp {
+  __m256i operator()(__m256i p, __m256i q) const { return _mm256_and_si256(p, q); }
+  int operator()(int p, int q) const { return p & q; }
+};
+struct OrOp {
+  __m256i operator()(__m256i p, __m256i q) const { return _mm256_or_si256(p, q); }
+  int operator()(int p, int q) const { return p | q; }
+};
+struct AndNotOp {
+  __m256i operator()(__m256i p, __m256i q) const { return _mm256_andnot_si256(q, p); }
+  int operator()(int p, int q) const { return p & ~q; }
+};
+struct NotOp {
+  __m256i operator()(__m256i p, __m256i q) const { (void)q; return _mm256_xor_si256(p, _mm256_set1_epi32(-1)); }
+  int operator()(int p, int q) const { (void)q; return ~p; }
+};
+
+void andBits(uint8_t* b, uint64_t x, uint64_t y, int32_t r, uint64_t o) {
+  bitmapOp(b, x, y, r, o, AndOp());
+}
+void orBits(uint8_t* b, uint64_t x, uint64_t y, int32_t r, uint64_t o) {
+  bitmapOp(b, x, y, r, o, OrOp());
+}
+void andNotBits(uint8_t* b, uint64_t x, uint64_t y, int32_t r, uint64_t o) {
+  bitmapOp(b, x, y, r, o, AndNotOp());
+}
+void notBits(uint8_t* b, uint64_t x, int32_t r, uint64_t o) {
+  bitmapOp(b, x, x, r, o, NotOp());
+}
+
+// COUNT of a selection without VPOPCNTQ: Mula's nibble lookup (vpshufb over a 16-entry table of
+// bit counts, both nibbles of 32 bytes per step), byte counts summed in 8-bit lanes for up to 31
+// steps (at most 8 per byte per step, so no lane passes 255) and then widened with vpsadbw.
+int64_t popcount(uint8_t* base, uint64_t a, int32_t rows) {
+  const int32_t full = rows >> 3;
+  const uint8_t* p = base + a;
+  const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+  const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+  __m256i acc = zero;
+  int32_t j = 0;
+  while (j + 32 <= full) {
+    const int32_t steps = (full - j) / 32 < 31 ? (full - j) / 32 : 31;
+    __m256i c0 = zero, c1 = zero;  // two byte-count chains
+    int32_t s = 0;
+    for (; s + 2 <= steps; s += 2, j += 64) {
+      const __m256i v0 = ld(p + j), v1 = ld(p + j + 32);
+      c0 = _mm256_add_epi8(c0, _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_and_si256(v0, nib)),
+                                               _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(v0, 4), nib))));
+      c1 = _mm256_add_epi8(c1, _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_and_si256(v1, nib)),
+                                               _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(v1, 4), nib))));
+    }
+    if (s < steps) {
+      const __m256i v0 = ld(p + j);
+      c0 = _mm256_add_epi8(c0, _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_and_si256(v0, nib)),
+                                               _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(v0, 4), nib))));
+      j += 32;
+    }
+    acc = _mm256_add_epi64(acc, _mm256_add_epi64(_mm256_sad_epu8(c0, zero), _mm256_sad_epu8(c1, zero)));
+  }
+  alignas(32) int64_t l[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(l), acc);
+  int64_t total = l[0] + l[1] + l[2] + l[3];
+  for (; j + 8 <= full; j += 8) { uint64_t w; std::memcpy(&w, p + j, 8); total += __builtin_popcountll(w); }
+  for (; j < full; j++) total += __builtin_popcount(p[j]);
+  if (rows & 7) total += __builtin_popcount(p[full] & lowBits(rows & 7));
+  return total;
+}
 
 void sumI64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows, uint64_t res) {
   const __m256i zero = _mm256_setzero_si256(), lo32 = _mm256_set1_epi64x(0xffffffffLL);
@@ -194,122 +303,6 @@ void sumF64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows, uint64_t re
   for (int32_t i = full; i < rows; i++) if (bitAt(base + sel, i)) twoSum1(ls[i & 7], lc[i & 7], ldf(base + col + uint64_t(i) * 8));
   for (int l = 0; l < 8; l++) { stf(base + res + 8 * l, ls[l]); stf(base + res + 64 + 8 * l, lc[l]); }
 }
-
-// ---- key hashing (murmur3_x86_32 of each 64-bit key, 8 rows per step) ----------------------
-
-inline __m256i rotl32(__m256i v, int r) { return _mm256_or_si256(_mm256_slli_epi32(v, r), _mm256_srli_epi32(v, 32 - r)); }
-
-inline __m256i mixBlock(__m256i h, __m256i k) {
-  k = _mm256_mullo_epi32(k, _mm256_set1_epi32(int(0xcc9e2d51u)));
-  k = _mm256_mullo_epi32(rotl32(k, 15), _mm256_set1_epi32(0x1b873593));
-  h = rotl32(_mm256_xor_si256(h, k), 13);
-  return _mm256_add_epi32(_mm256_mullo_epi32(h, _mm256_set1_epi32(5)), _mm256_set1_epi32(int(0xe6546b64u)));
-}
-
-/** Hashes of the 8 keys at p (8 × 8 bytes), in row order. */
-inline __m256i hash8(const uint8_t* p, uint32_t seed) {
-  const __m256i split = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-  const __m256i a = _mm256_permutevar8x32_epi32(ld(p), split);       // lo0..lo3 hi0..hi3
-  const __m256i b = _mm256_permutevar8x32_epi32(ld(p + 32), split);  // lo4..lo7 hi4..hi7
-  const __m256i lo = _mm256_permute2x128_si256(a, b, 0x20), hi = _mm256_permute2x128_si256(a, b, 0x31);
-  __m256i h = mixBlock(mixBlock(_mm256_set1_epi32(int(seed)), lo), hi);
-  h = _mm256_xor_si256(h, _mm256_set1_epi32(8));
-  h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
-  h = _mm256_mullo_epi32(h, _mm256_set1_epi32(int(0x85ebca6bu)));
-  h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 13));
-  h = _mm256_mullo_epi32(h, _mm256_set1_epi32(int(0xc2b2ae35u)));
-  return _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
-}
-
-inline __m256i byteMask32(int bits) {
-  const __m256i sel = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-  return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits), sel), sel);
-}
-
-inline int64_t f64Key(double x) {
-  if (x >= -9223372036854775808.0 && x < 9223372036854775808.0 && std::trunc(x) == x) return int64_t(x);
-  int64_t k;
-  std::memcpy(&k, &x, 8);
-  return k;
-}
-
-/** Hashes `n` (< 8) keys one at a time through hash8 on a zero-padded copy. */
-inline void hashTail(const int64_t* keys, int32_t n, uint32_t seed, int nullBits, uint8_t* out) {
-  alignas(32) int64_t k[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  alignas(32) uint32_t h[8];
-  for (int32_t j = 0; j < n; j++) k[j] = keys[j];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(h), _mm256_andnot_si256(byteMask32(nullBits), hash8(reinterpret_cast<const uint8_t*>(k), seed)));
-  std::memcpy(out, h, size_t(n) * 4);
-}
-
-}  // namespace
-
-void hashI64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out) {
-  int32_t i = 0;
-  for (; i + 8 <= rows; i += 8) {
-    const __m256i h = hash8(base + col + uint64_t(i) * 8, seed);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(base + out + uint64_t(i) * 4), _mm256_andnot_si256(byteMask32(base[nulls + (i >> 3)]), h));
-  }
-  if (i < rows) {
-    int64_t keys[8];
-    for (int32_t j = 0; i + j < rows; j++) keys[j] = ld64(base + col + uint64_t(i + j) * 8);
-    hashTail(keys, rows - i, seed, base[nulls + (i >> 3)], base + out + uint64_t(i) * 4);
-  }
-}
-
-/**
- * Keys of 4 f64 lanes, vectorized for whole numbers below 2^51 in magnitude (adding 1.5·2^52
- * puts them in the low mantissa bits) and for non-whole numbers (their bits). Sets `big` when a
- * lane is a whole number from 2^51 up to the i64 range, which the caller converts one by one.
- */
-inline __m256i key4(__m256d x, bool& big) {
-  const __m256d magic = _mm256_set1_pd(6755399441055744.0);
-  const __m256d absx = _mm256_andnot_pd(_mm256_set1_pd(-0.0), x);
-  const __m256d whole = _mm256_cmp_pd(_mm256_round_pd(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC), x, _CMP_EQ_OQ);
-  const __m256d small = _mm256_cmp_pd(absx, _mm256_set1_pd(2251799813685248.0), _CMP_LT_OQ);
-  const __m256d inRange = _mm256_and_pd(_mm256_cmp_pd(x, _mm256_set1_pd(-9223372036854775808.0), _CMP_GE_OQ),
-                                        _mm256_cmp_pd(x, _mm256_set1_pd(9223372036854775808.0), _CMP_LT_OQ));
-  big = big || _mm256_movemask_pd(_mm256_and_pd(_mm256_andnot_pd(small, whole), inRange)) != 0;
-  const __m256i asInt = _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(x, magic)), _mm256_castpd_si256(magic));
-  return _mm256_blendv_epi8(_mm256_castpd_si256(x), asInt, _mm256_castpd_si256(_mm256_and_pd(whole, small)));
-}
-
-void hashF64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out) {
-  for (int32_t i = 0; i < rows; i += 8) {
-    const int32_t n = rows - i < 8 ? rows - i : 8;
-    alignas(32) int64_t keys[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int nan = 0;
-    if (n == 8) {
-      const __m256d x0 = ldd(base + col + uint64_t(i) * 8), x1 = ldd(base + col + uint64_t(i + 4) * 8);
-      bool big = false;
-      const __m256i k0 = key4(x0, big), k1 = key4(x1, big);
-      nan = _mm256_movemask_pd(_mm256_cmp_pd(x0, x0, _CMP_UNORD_Q)) | (_mm256_movemask_pd(_mm256_cmp_pd(x1, x1, _CMP_UNORD_Q)) << 4);
-      if (!big) {
-        _mm256_store_si256(reinterpret_cast<__m256i*>(keys), k0);
-        _mm256_store_si256(reinterpret_cast<__m256i*>(keys + 4), k1);
-        const __m256i h = hash8(reinterpret_cast<const uint8_t*>(keys), seed);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(base + out + uint64_t(i) * 4),
-                            _mm256_andnot_si256(byteMask32(base[nulls + (i >> 3)] | nan), h));
-        continue;
-      }
-      nan = 0;
-    }
-    for (int32_t j = 0; j < n; j++) {
-      const double x = ldf(base + col + uint64_t(i + j) * 8);
-      if (x != x) nan |= 1 << j;
-      keys[j] = f64Key(x);
-    }
-    const int skip = base[nulls + (i >> 3)] | nan;
-    if (n == 8) {
-      const __m256i h = hash8(reinterpret_cast<const uint8_t*>(keys), seed);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(base + out + uint64_t(i) * 4), _mm256_andnot_si256(byteMask32(skip), h));
-    } else {
-      hashTail(keys, n, seed, skip, base + out + uint64_t(i) * 4);
-    }
-  }
-}
-
-namespace {
 
 int64_t minI64(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows) {
   // Two accumulators (one per half of the byte) keep the compare-blend chains short.

@@ -28,15 +28,14 @@ struct KernelSet {
   double (*maxF64)(uint8_t* base, uint64_t col, uint64_t sel, int32_t rows);
 };
 
-// IN lists are AVX2 code in both sets: the 512-bit version (mask registers OR-ed per set value)
-// measured slower than two 256-bit compares per set value.
-void inI64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out);
-void inF64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint64_t set, int32_t setLen, bool negate, uint64_t out);
-
-// Key hashing (murmur3_x86_32 of the 64-bit key, src/kernels/hash.ts) is AVX2 code in both
-// sets: it works on 32-bit lanes, where AVX-512F adds nothing a 256-bit path lacks here.
+// Key hashing (murmur3_x86_32 of the 64-bit key, src/kernels/hash.ts): hash-avx2.cc, hash-avx512.cc.
 void hashI64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out);
 void hashF64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out);
+void hashI64Avx512(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out);
+void hashF64Avx512(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out);
+
+/** popcount with AVX512_VPOPCNTDQ; addon.cc swaps it into the AVX-512 set when the CPU has it. */
+int64_t popcountVpopcntdq(uint8_t* base, uint64_t a, int32_t rows);
 
 extern const KernelSet kAvx2;
 extern const KernelSet kAvx512;

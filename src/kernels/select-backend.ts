@@ -32,23 +32,27 @@ const CHAINS: Record<SimdAcceleration, readonly BackendName[]> = {
 };
 
 /**
- * Below this many rows a native backend hands a column kernel to WASM too. Measured (rangeI64,
- * 2-core EPYC under load, node 20): 116 rows — a leaf of the 8 KiB-page orders table — 674 ns
- * per N-API call vs 85 ns into WASM; 1024 rows 851 vs 861 ns; 4096 rows 2.2 vs 2.8 µs; 16384
- * rows 8.4 vs 14.6 µs. So a call costs ~0.6 µs more; the break-even is where the native
- * kernel's speed-up pays that: ~720 rows for sum i64 (WASM ~8 GB/s vs AVX-512 ~45), ~1000 for
- * hashes, ~1300 for REAL sums and MIN/MAX, ~2000 for comparisons (bench/kernels array regime).
- * 1024 keeps page batches (~116 rows at 8 KiB pages) in WASM and anything larger native.
+ * Below these many rows a native backend hands a kernel to WASM. The break-even is where the
+ * native kernel's speed-up pays for the extra cost of an N-API call over a WASM call: ~60 ns
+ * (micro-benchmark of single calls, 2-core EPYC under load, node 20: popcount of 116 rows
+ * 62 ns native vs 6 ns WASM; sum i64 of 519 rows 196 vs 539 ns). With the array-regime speeds
+ * of bench/kernels (GB/s, WASM → AVX-512), rows = 60 ns ÷ (1/wasm − 1/native) ÷ 8 bytes:
+ *
+ *   compare  36 → 85    ~470 rows        sum i64   11 → 55    ~100 rows
+ *   IN       20 → 33    ~370 rows        sum f64   19 → 48    ~150 rows
+ *   MIN/MAX  21 → 78    ~210 rows        hash       9 → 44     ~90 rows
+ *   bitmaps (rows/8 bytes): popcount 30 → 177, and/or 71 → 160   ~17–31 Ki rows
+ *
+ * Rounded up to powers of two. A leaf batch of the default 32 KiB page (~520 rows of the
+ * orders table) thus runs its aggregates natively and its comparisons at the break-even.
  */
-export const NATIVE_MIN_ROWS = 1024;
+export const NATIVE_MIN_ROWS = { compare: 512, in: 512, minMax: 256, sum: 128, hash: 128, bitmap: 32768 } as const;
 
 /**
- * Loads one backend by name. A native backend takes its bitmap algebra (and/or/andNot/not/
- * popcount) from WASM when WASM loads: those kernels touch only ceil(rows/8) bytes, so per call
- * the N-API transition costs more than the work, and a WASM call costs ~10–100 ns
- * (bench/kernels, page regime). Its column kernels go to WASM below {@link NATIVE_MIN_ROWS}
- * rows (a page-sized batch) for the same reason. Results are the same either way (the backends
- * are held bit-identical by test/kernels/backends-agree).
+ * Loads one backend by name. A native backend sends each call under its kernel's
+ * {@link NATIVE_MIN_ROWS} to WASM (when WASM loads), where a call costs less than the work
+ * saved. Results are the same either way (the backends are held bit-identical by
+ * test/kernels/backends-agree).
  */
 export function loadBackend(name: BackendName, memory: WebAssembly.Memory): Backend {
   switch (name) {
@@ -56,24 +60,27 @@ export function loadBackend(name: BackendName, memory: WebAssembly.Memory): Back
       const native = loadNativeBackend(memory, name);
       let wasm: Backend;
       try { wasm = loadWasmBackend(memory); } catch { return native; }
-      const m = NATIVE_MIN_ROWS;
+      const { compare: c, in: i, minMax: m, sum: s, hash: h, bitmap: bm } = NATIVE_MIN_ROWS;
       return {
         name: native.name,
-        rangeI64: (col, nulls, rows, lo, hi, negate, out) => (rows < m ? wasm : native).rangeI64(col, nulls, rows, lo, hi, negate, out),
-        rangeF64: (col, nulls, rows, lo, hi, negate, out) => (rows < m ? wasm : native).rangeF64(col, nulls, rows, lo, hi, negate, out),
-        inI64: (col, nulls, rows, set, setLen, negate, out) => (rows < m ? wasm : native).inI64(col, nulls, rows, set, setLen, negate, out),
-        inF64: (col, nulls, rows, set, setLen, negate, out) => (rows < m ? wasm : native).inF64(col, nulls, rows, set, setLen, negate, out),
-        validF64: (col, nulls, rows, out) => (rows < m ? wasm : native).validF64(col, nulls, rows, out),
-        sumI64: (col, sel, rows, res) => (rows < m ? wasm : native).sumI64(col, sel, rows, res),
-        sumF64: (col, sel, rows, res) => (rows < m ? wasm : native).sumF64(col, sel, rows, res),
-        hashI64: (col, nulls, rows, seed, out) => (rows < m ? wasm : native).hashI64(col, nulls, rows, seed, out),
-        hashF64: (col, nulls, rows, seed, out) => (rows < m ? wasm : native).hashF64(col, nulls, rows, seed, out),
+        rangeI64: (col, nulls, rows, lo, hi, negate, out) => (rows < c ? wasm : native).rangeI64(col, nulls, rows, lo, hi, negate, out),
+        rangeF64: (col, nulls, rows, lo, hi, negate, out) => (rows < c ? wasm : native).rangeF64(col, nulls, rows, lo, hi, negate, out),
+        inI64: (col, nulls, rows, set, setLen, negate, out) => (rows < i ? wasm : native).inI64(col, nulls, rows, set, setLen, negate, out),
+        inF64: (col, nulls, rows, set, setLen, negate, out) => (rows < i ? wasm : native).inF64(col, nulls, rows, set, setLen, negate, out),
+        validF64: (col, nulls, rows, out) => (rows < c ? wasm : native).validF64(col, nulls, rows, out),
+        sumI64: (col, sel, rows, res) => (rows < s ? wasm : native).sumI64(col, sel, rows, res),
+        sumF64: (col, sel, rows, res) => (rows < s ? wasm : native).sumF64(col, sel, rows, res),
+        hashI64: (col, nulls, rows, seed, out) => (rows < h ? wasm : native).hashI64(col, nulls, rows, seed, out),
+        hashF64: (col, nulls, rows, seed, out) => (rows < h ? wasm : native).hashF64(col, nulls, rows, seed, out),
         minI64: (col, sel, rows) => (rows < m ? wasm : native).minI64(col, sel, rows),
         maxI64: (col, sel, rows) => (rows < m ? wasm : native).maxI64(col, sel, rows),
         minF64: (col, sel, rows) => (rows < m ? wasm : native).minF64(col, sel, rows),
         maxF64: (col, sel, rows) => (rows < m ? wasm : native).maxF64(col, sel, rows),
-        andBits: wasm.andBits, orBits: wasm.orBits, andNotBits: wasm.andNotBits, notBits: wasm.notBits,
-        popcount: wasm.popcount,
+        andBits: (a, b, rows, out) => (rows < bm ? wasm : native).andBits(a, b, rows, out),
+        orBits: (a, b, rows, out) => (rows < bm ? wasm : native).orBits(a, b, rows, out),
+        andNotBits: (a, b, rows, out) => (rows < bm ? wasm : native).andNotBits(a, b, rows, out),
+        notBits: (a, rows, out) => (rows < bm ? wasm : native).notBits(a, rows, out),
+        popcount: (a, rows) => (rows < bm ? wasm : native).popcount(a, rows),
       };
     }
     case 'wasm': return loadWasmBackend(memory);

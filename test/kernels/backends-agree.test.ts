@@ -2,7 +2,10 @@
  * Property test: every backend's raw kernels equal the scalar reference, byte for byte, on
  * random columns with NULLs, garbage null-bitmap padding and edge values (i64 min/max, NaN with
  * payloads, ±0, ±Infinity, subnormals), for row counts around every vector width. Each kernel
- * must also write exactly ceil(rows/8) output bytes (guard bytes after them stay intact).
+ * must also write exactly ceil(rows/8) output bytes (guard bytes after them stay intact). Row
+ * counts cover every tail length 0..67 and the widths around 8/16/32-row steps; one iteration in
+ * ten is 2048–6047 rows, so the native 256-byte bitmap, 32-row IN and 16-row hash loops run with
+ * tails; bitmaps sit at random unaligned offsets, columns at random 8-aligned ones.
  * Replay a failure with HELIOS_SEED=<seed>; HELIOS_KERNEL_ITERS raises the iteration count.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +14,7 @@ import type { Backend } from '../../src/kernels/backend.js';
 import { backends, F64_EDGES, I64_EDGES, randomF64, randomI64, Rng, testSeed, writeColumn, type TestColumn } from './helpers.js';
 
 const ITERS = Number(process.env['HELIOS_KERNEL_ITERS'] ?? 150);
-const ROW_COUNTS = [0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257];
+const ROW_COUNTS = [...Array.from({ length: 68 }, (_, k) => k), 127, 128, 129, 255, 256, 257, 1023, 1024, 1025, 2047, 2048, 2049];
 const OUT = 1 << 20; // output bitmaps / results live here
 const GUARD = 0xa5;
 
@@ -83,13 +86,14 @@ test('every backend equals the scalar reference on every raw kernel', (t) => {
   assert.ok(list.some((b) => b.name === 'wasm'), 'the WASM backend must load (run npm run build:wasm)');
 
   for (let iter = 0; iter < ITERS; iter++) {
-    const rows = r.chance(0.7) ? r.pick(ROW_COUNTS) : r.int(2000);
+    const rows = r.chance(0.7) ? r.pick(ROW_COUNTS) : r.chance(0.66) ? r.int(2000) : 2048 + r.int(4000);
     const nullRate = r.pick([0, 0.05, 0.5, 1]);
     const ci = writeColumn(mem, r, 'i64', rows, 0, nullRate);
     const cf = writeColumn(mem, r, 'f64', rows, 1 << 19, nullRate);
     const nb = (rows + 7) >>> 3;
     const ctx = `iter ${iter} rows ${rows} (seed ${seed})`;
-    const A = OUT + 0x10000, B = OUT + 0x20000, SET = OUT + 0x30000, SEL = OUT + 0x40000;
+    // Bitmaps at unaligned offsets (a selection in scratch is 64-aligned, a null bitmap is not).
+    const A = OUT + 0x10000 + r.int(64), B = OUT + 0x20000 + r.int(64), SET = OUT + 0x30000 + 8 * r.int(8), SEL = OUT + 0x40000 + r.int(64);
 
     const check = (what: string, fn: (b: Backend, out: number) => void): void => {
       const out = agreeOnBytes(mem, list, nb, `${what} ${ctx}`, fn);

@@ -144,6 +144,39 @@ test('memory.grow() does not break any backend (views are rebuilt)', () => {
   }
 });
 
+test('raw backends (native included) rebind after memory.grow(): detached buffer, or a shared one grown past the bound length', () => {
+  // The Kernels-level test above sends its 3–4-row calls to WASM (NATIVE_MIN_ROWS); this one
+  // calls each raw backend, so the native binding's rebind paths run: byteLength 0 of a detached
+  // view (non-shared), and the addon's RangeError past the old length, then a retry (shared).
+  for (const shared of [false, true]) {
+    const mem = new WebAssembly.Memory({ initial: 8, maximum: 64, shared });
+    const { list } = backends(mem);
+    const OUT = 4096;
+    const bits = (): number => new Uint8Array(mem.buffer)[OUT]!;
+    column(mem, 'i64', 0, [5n, 6n, 7n]);
+    for (const b of list) {
+      b.rangeI64(0, 24, 3, 6n, 7n, false, OUT);
+      assert.equal(bits(), 0b110, `${b.name} shared=${shared} before grow`);
+    }
+    mem.grow(8);
+    const at = 8 * 65536 + 64;
+    const c = column(mem, 'i64', at, [1n, 9n, null, 9n]);
+    for (const b of list) {
+      b.rangeI64(c.byteOffset, c.nullBitmapOffset, 4, 9n, 9n, false, OUT);
+      assert.equal(bits(), 0b1010, `${b.name} shared=${shared}: a column past the old end`);
+      new Uint8Array(mem.buffer)[at + 100] = 0b1011;
+      b.sumI64(c.byteOffset, at + 100, 4, at + 128);
+      assert.equal(new BigInt64Array(mem.buffer, at + 128, 4)[1], 19n, `${b.name} shared=${shared}: Σlo of 1 + 9 + 9`);
+      b.rangeI64(0, 24, 3, 5n, 5n, false, OUT);
+      assert.equal(bits(), 0b001, `${b.name} shared=${shared}: the old range still reads right`);
+    }
+    for (const b of list.filter((x) => x.name === 'avx2' || x.name === 'avx512')) {
+      assert.throws(() => b.rangeI64(16 * 65536 - 8, 0, 2, 0n, 0n, false, OUT), RangeError,
+        `${b.name} shared=${shared}: a range past the end is still refused (the rebind found nothing new)`);
+    }
+  }
+});
+
 test('MIN/MAX keep the first of equal zeros, as SQLite does', () => {
   const mem = new WebAssembly.Memory({ initial: 8 });
   const a = column(mem, 'f64', 0, [1, 0, -0, 2, 0]);
