@@ -1,0 +1,34 @@
+/**
+ * Joins across partitions: the router's fan-out SELECT hook for queries over several tables
+ * (router.ts calls {@link routeJoin} before the generic "fetch every table" path).
+ *
+ *   co-located (join-colocated.ts)   every output row's rows share a partition (shard key =
+ *                                    shard key joins): the query runs on each partition, results
+ *                                    are concatenated, merge-sorted, or merged as partial aggregates
+ *   other equi-joins (join-semi.ts)  tables fetched smallest first, with their single-table
+ *                                    conjuncts pushed down and, once a joined table is in, an
+ *                                    `IN (<its join-key values>)` filter on the next one; the
+ *                                    query then runs in the catalog mirror over the reduced rows
+ *
+ * Both return null for shapes they do not cover, and the router falls back to fetching every
+ * table. docs/sharding.md ("Joins") has the rules and the argument for each.
+ */
+import type { ExecResult, Params } from '../sql/index.js';
+import type { Select } from '../sql/ast.js';
+import { inlineParams } from './route-analysis.js';
+import type { JoinContext } from './join-context.js';
+import { coLocated, joinShape } from './join-shape.js';
+import { runColocated } from './join-colocated.js';
+import { runSemiJoin } from './join-semi.js';
+
+/** Answers a SELECT over several tables without fetching whole tables, or returns null (not a covered shape). */
+export async function routeJoin(cx: JoinContext, s: Select, sql: string, params: Params): Promise<ExecResult | null> {
+  const inlined = inlineParams(s, params);
+  if (!inlined) return null;
+  const shape = joinShape(inlined, cx.mirror.catalog, (t) => cx.keyOf(t));
+  if (!shape) return null;
+  // The query over the empty mirror: the engine's own errors for a bad query, and the result's column names.
+  const names = cx.mirror.withRows(new Map(), (ses) => ses.execute(sql, params)).columns;
+  if (coLocated(shape)) return runColocated(cx, shape, sql, params, names);
+  return runSemiJoin(cx, shape, sql, params);
+}
