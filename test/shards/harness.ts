@@ -17,6 +17,9 @@ export class LocalExecutor implements PartitionExecutor {
   /** Ops sent, by kind and partition (tests of routing read it). */
   readonly sent: FragmentOp[] = [];
 
+  /** Bytes of every reply as the rings would carry them (the JSON codec's output): what fan-outs move. */
+  bytesReplied = 0;
+
   /** Optional delay before each op runs (ms; concurrency tests set a random one to interleave requests). */
   delay: (() => number) | null = null;
 
@@ -41,6 +44,7 @@ export class LocalExecutor implements PartitionExecutor {
       const out = shard.handle(wire);
       if (out instanceof RawReply) return out.bytes; // an encoded response body, as the rings carry it
       reply = encodeWire(out);
+      this.bytesReplied += reply.length;
     } catch (e) {
       throw HeliosError.fromData(JSON.parse(JSON.stringify(HeliosError.from(e).toData())) as ErrorData);
     }
