@@ -76,8 +76,9 @@ function distinctOnKey(shape: JoinShape): boolean {
 async function runLocal(cx: JoinContext, shape: JoinShape, sql: string, params: Params, names: readonly string[]): Promise<ExecResult | null> {
   const { core, select: s } = shape;
   const n = s.limit ? intOf(s.limit) : -1n;
-  const off = s.offset ? intOf(s.offset) : 0n;
-  if (n === null || off === null) return null;
+  const given = s.offset ? intOf(s.offset) : 0n;
+  if (n === null || given === null) return null;
+  const off = given < 0n ? 0n : given; // as the engine: a negative OFFSET is none
   const hidden: Expr[] = [];
   const keys: { out: number; hidden: number; desc: boolean; nullsFirst: boolean; coll: MergeKey['coll'] }[] = [];
   const aliasIndex = new Map<string, number>();
@@ -150,7 +151,12 @@ async function runReduced(cx: JoinContext, shape: JoinShape, sql: string, params
   return cx.mirror.withRows(fetched, (ses) => ses.execute(sql, params));
 }
 
+/** An integer literal (a bound parameter is one after inlining), possibly negated; null for anything else. */
 function intOf(e: Expr): bigint | null {
+  if (e.kind === 'unary' && e.op === '-') {
+    const v = intOf(e.expr);
+    return v === null ? null : -v;
+  }
   return e.kind === 'lit' && typeof e.value === 'bigint' ? e.value : null;
 }
 

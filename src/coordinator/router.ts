@@ -4,8 +4,10 @@
  * How a statement is routed (docs/sharding.md has the whole story):
  *   - SELECT over one table whose WHERE binds the shard key by equality (a literal or a
  *     parameter), with no subquery → the owning partition alone (auto-commit on its shard).
- *   - Any other SELECT → fan-out: every table it reads is fetched from every partition into the
- *     coordinator's scratch copy of the catalog (catalog-mirror.ts) and the query runs there.
+ *   - Any other SELECT → fan-out: partial aggregates (partial-aggregate.ts), joins
+ *     (join-pushdown.ts: co-located joins run on the partitions, others move the smaller side),
+ *     else every table it reads is fetched from every partition into the coordinator's scratch
+ *     copy of the catalog (catalog-mirror.ts) and the query runs there.
  *   - INSERT → planned once at the coordinator (source evaluated, defaults applied, missing
  *     rowids allocated from a per-table counter), each row routed by its shard key; the rows of
  *     one partition go in one fragment. One partition → single-partition; several → 2PC.
