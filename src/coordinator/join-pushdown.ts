@@ -19,7 +19,9 @@ import { inlineParams } from './route-analysis.js';
 import type { JoinContext } from './join-context.js';
 import { coLocated, joinShape } from './join-shape.js';
 import { runColocated } from './join-colocated.js';
-import { runSemiJoin } from './join-semi.js';
+import { runSemiJoin, semiJoinPlan } from './join-semi.js';
+import type { Catalog, TableInfo } from '../sql/catalog.js';
+import type { ShardKey } from './route-analysis.js';
 
 /** Answers a SELECT over several tables without fetching whole tables, or returns null (not a covered shape). */
 export async function routeJoin(cx: JoinContext, s: Select, sql: string, params: Params): Promise<ExecResult | null> {
@@ -30,5 +32,18 @@ export async function routeJoin(cx: JoinContext, s: Select, sql: string, params:
   // The query over the empty mirror: the engine's own errors for a bad query, and the result's column names.
   const names = cx.mirror.withRows(new Map(), (ses) => ses.execute(sql, params)).columns;
   if (coLocated(shape)) return runColocated(cx, shape, sql, params, names);
-  return runSemiJoin(cx, shape, sql, params);
+  const plan = semiJoinPlan(shape);
+  return plan ? runSemiJoin(cx, shape, plan, sql, params) : null;
+}
+
+/**
+ * EXPLAIN's word on a join (appended to the route line): `CO-LOCATED JOIN` (it runs on each
+ * partition; a shape the co-located strategies cannot answer exactly still fetches the joined
+ * rows' sources), `SEMI-JOIN` (smaller side first, IN-lists), or null (whole tables are fetched).
+ */
+export function describeJoin(s: Select, catalog: Catalog, keyOf: (t: TableInfo) => ShardKey): string | null {
+  const shape = joinShape(s, catalog, keyOf);
+  if (!shape) return null;
+  if (coLocated(shape)) return 'CO-LOCATED JOIN';
+  return semiJoinPlan(shape) ? 'SEMI-JOIN' : null;
 }

@@ -32,7 +32,14 @@ const span = { start: 0, end: 0 };
 /** x's rows can be cut to those whose `xCol` is among y's `yCol` values. */
 interface Reduction { readonly x: number; readonly xCol: ColumnRef; readonly y: number; readonly yCol: ColumnRef }
 
-export async function runSemiJoin(cx: JoinContext, shape: JoinShape, sql: string, params: Params): Promise<ExecResult | null> {
+/** What the semi-join does for a shape: each table's pushed conjuncts (SQL) and the IN-list reductions allowed. */
+export interface SemiJoinPlan {
+  readonly local: readonly (readonly string[])[];
+  readonly reductions: readonly Reduction[];
+}
+
+/** The plan, or null when it would fetch every table whole anyway (the generic path does that). Pure. */
+export function semiJoinPlan(shape: JoinShape): SemiJoinPlan | null {
   const { tables } = shape;
   if (new Set(tables.map((t) => t.table.name.toLowerCase())).size !== tables.length) return null;
   const local: string[][] = tables.map(() => []);
@@ -55,7 +62,13 @@ export async function runSemiJoin(cx: JoinContext, shape: JoinShape, sql: string
       add(e.right, e.left, false);
     }
   }
-  if (reductions.length === 0 && local.every((l) => l.length === 0)) return null; // nothing to gain over fetching every table
+  if (reductions.length === 0 && local.every((l) => l.length === 0)) return null;
+  return { local, reductions };
+}
+
+export async function runSemiJoin(cx: JoinContext, shape: JoinShape, plan: SemiJoinPlan, sql: string, params: Params): Promise<ExecResult> {
+  const { tables } = shape;
+  const { local, reductions } = plan;
   const parts = [...Array(cx.partitions).keys()];
   const quote = (n: string): string => `"${n.replace(/"/g, '""')}"`;
   const whereOf = (i: number, extra: readonly string[] = []): string | undefined => [...local[i]!, ...extra].join(' AND ') || undefined;

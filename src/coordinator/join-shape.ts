@@ -115,6 +115,10 @@ export function joinShape(s: Select, catalog: Catalog, keyOf: (t: TableInfo) => 
     return found;
   };
 
+  // A "double-quoted" name that names no column is a string literal to the engine, but the AST
+  // printer writes it back as a bare identifier: SQL sent to partitions would change meaning.
+  if (quotedLiteral(s, resolve)) return null;
+
   const conjuncts: Conjunct[] = [];
   const add = (expr: Expr, source: ConjunctSource): void => {
     for (const c of splitAnd(expr)) conjuncts.push({ expr: c, source, uses: usesOf(c, resolve) });
@@ -154,6 +158,14 @@ function callsVolatile(node: unknown): boolean {
   const o = node as Record<string, unknown>;
   if (o['kind'] === 'fn' && VOLATILE.has(String(o['name']).toLowerCase())) return true;
   return Object.entries(o).some(([k, v]) => k !== 'start' && k !== 'end' && callsVolatile(v));
+}
+
+function quotedLiteral(node: unknown, resolve: (e: Expr) => ColumnRef | null): boolean {
+  if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return false;
+  if (Array.isArray(node)) return node.some((x) => quotedLiteral(x, resolve));
+  const o = node as Record<string, unknown>;
+  if (o['kind'] === 'col') return o['quoted'] === true && resolve(o as unknown as Expr) === null;
+  return Object.entries(o).some(([k, v]) => k !== 'start' && k !== 'end' && quotedLiteral(v, resolve));
 }
 
 /** The table instances an expression reads, or null when a column reference does not resolve. */

@@ -35,7 +35,7 @@ import { hasSubquery, pointPartition, rowPartition, shardKeyOf, tablesOf, update
 import { Sequencer } from './sequencer.js';
 import { pushdownFor, type Pushdown } from './pushdown.js';
 import { partialAggregatePlan, runPartialAggregate } from './partial-aggregate.js';
-import { routeJoin } from './join-pushdown.js';
+import { describeJoin, routeJoin } from './join-pushdown.js';
 import { newJoinStats, SEMI_JOIN_MAX_KEYS, type JoinContext, type JoinStats } from './join-context.js';
 import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
 
@@ -441,6 +441,8 @@ export class Router {
     try {
       const plan = await this.planAuto({ sql: innerSql, params: st.params }, true);
       route = plan.kind === 'single' ? `ROUTE ONE PARTITION (${plan.p} of ${this.partitions})` : `ROUTE ALL PARTITIONS (${this.partitions})`;
+      const join = plan.kind === 'multi' && inner.kind === 'select' && this.joinRouting ? describeJoin(inner, this.mirror.catalog, (t) => this.keyOf(t)) : null;
+      if (join) route += `, ${join}`;
     } catch {
       route = `ROUTE ALL PARTITIONS (${this.partitions})`;
     }

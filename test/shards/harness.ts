@@ -9,7 +9,7 @@ import { decodeWire, encodeWire, RawReply, type FragmentOp } from '../../src/sha
 import type { PartitionExecutor } from '../../src/coordinator/distributed-txn.js';
 import { Router, type RouterOptions } from '../../src/coordinator/router.js';
 import { openMemoryPartition } from '../../src/storage/memory/index.js';
-import type { Partition } from '../../src/storage/api.js';
+import type { Partition, Value } from '../../src/storage/api.js';
 import { HeliosError, type ErrorData } from '../../src/errors.js';
 
 export class LocalExecutor implements PartitionExecutor {
@@ -57,4 +57,17 @@ export async function localRouter(partitions: number, shards: number, o: Omit<Ro
   const router = new Router({ executor: exec, ...o });
   await router.start();
   return { router, exec };
+}
+
+/** Rows as comparable strings (REALs to 10 significant digits: sums in another order may differ in the last bits), sorted unless `ordered`. */
+export function norm(rows: Value[][], ordered: boolean): string[] {
+  const s = rows.map((r) => r.map(fmt).join('|'));
+  return ordered ? s : s.sort();
+}
+
+function fmt(v: Value): string {
+  if (typeof v === 'number') return `r${Number(v.toPrecision(10))}`;
+  if (typeof v === 'bigint') return `i${v}`;
+  if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('hex')}`;
+  return JSON.stringify(v);
 }

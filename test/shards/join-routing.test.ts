@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Value } from '../../src/storage/api.js';
 import { openOracle, oracleRows, rng, seedFromEnv } from '../sql/helpers.js';
-import { localRouter } from './harness.js';
+import { localRouter, norm } from './harness.js';
 import type { Router } from '../../src/coordinator/router.js';
 
 const SHARD_KEYS = { orders: 'customer_id', items: 'customer_id', tags: 'cid', notes: 'ref', skus: 'code', prices: 'code' };
@@ -26,16 +26,6 @@ const DDL = [
   'CREATE TABLE prices (code TEXT, amount INTEGER)', // BINARY text shard key
 ];
 
-function fmt(v: Value): string {
-  if (typeof v === 'number') return `r${Number(v.toPrecision(10))}`; // sums of REALs in another order may differ in the last bits
-  if (typeof v === 'bigint') return `i${v}`;
-  if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('hex')}`;
-  return JSON.stringify(v);
-}
-const norm = (rows: Value[][], ordered: boolean): string[] => {
-  const s = rows.map((r) => r.map(fmt).join('|'));
-  return ordered ? s : s.sort();
-};
 
 async function setup(seed: number, partitions = 8, shards = 3): Promise<{ router: Router; db: ReturnType<typeof openOracle>; exec: Awaited<ReturnType<typeof localRouter>>['exec'] }> {
   const r = rng(seed);
@@ -214,4 +204,14 @@ test('ORDER BY … LIMIT merged across partitions keeps NULLs and NOCASE order a
     assert.deepEqual(norm(ours.rows, true), norm(oracleRows(db, sql), true), sql);
   }
   assert.equal(router.joinStats.colocated.merge, 5);
+});
+
+test('EXPLAIN names the join strategy after the route', async () => {
+  const { router } = await setup(17);
+  const route = async (sql: string): Promise<string> => String((await router.execute([{ sql: `EXPLAIN ${sql}`, params: [] }], 'one'))[0]!.rows[0]![0]);
+  assert.equal(await route('SELECT * FROM orders o JOIN items i ON i.customer_id = o.customer_id'), 'ROUTE ALL PARTITIONS (8), CO-LOCATED JOIN');
+  assert.equal(await route('SELECT * FROM orders o JOIN items i ON i.order_id = o.id'), 'ROUTE ALL PARTITIONS (8), SEMI-JOIN');
+  assert.equal(await route('SELECT * FROM orders o JOIN tags t ON t.cid = o.customer_id'), 'ROUTE ALL PARTITIONS (8), SEMI-JOIN');
+  assert.equal(await route('SELECT * FROM orders o JOIN items i ON i.qty < o.total'), 'ROUTE ALL PARTITIONS (8)');
+  assert.match(await route('SELECT * FROM orders o WHERE o.customer_id = 3'), /^ROUTE ONE PARTITION \(\d of 8\)$/);
 });
