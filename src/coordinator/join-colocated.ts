@@ -13,8 +13,9 @@
  *                                                         in the mirror (partial-aggregate.ts)
  *   reduced           anything else (DISTINCT, count(DISTINCT …), a sort collation not known here)
  *                     each table's rows that take part in the join on their partition — WHERE
- *                     `rowid IN (SELECT alias.rowid FROM <the join> WHERE …)` — then the query
- *                     in the mirror: the joined rows' sources, not the whole tables, cross
+ *                     `rowid IN (SELECT alias.rowid FROM <the join> WHERE …)`; a LEFT JOIN's right
+ *                     table: the rows its own ON conjuncts allow — then the query in the mirror:
+ *                     the joined rows' sources, not the whole tables, cross
  *
  * Each returns null when it cannot answer exactly, and the next (finally the router's generic
  * path) takes over.
@@ -23,7 +24,8 @@ import type { Value } from '../storage/api.js';
 import type { ExecResult, Params } from '../sql/index.js';
 import type { Expr, ResultColumn, Select } from '../sql/ast.js';
 import { isAggregateCall } from '../sql/aggregates.js';
-import { printSelect } from '../sql/ast-printer.js';
+import { printExpr, printSelect } from '../sql/ast-printer.js';
+import type { ScanPushdown } from '../shard/fragment-protocol.js';
 import { onEveryPartition, type JoinContext } from './join-context.js';
 import type { JoinShape } from './join-shape.js';
 import { mergeSorted, termCollation, type MergeKey } from './ordered-merge.js';
@@ -126,8 +128,11 @@ async function runLocal(cx: JoinContext, shape: JoinShape, sql: string, params: 
 
 /**
  * reduced: each table's rows that take part in the join on their own partition, then the query
- * in the mirror over them. Exact because every output row's source rows are among them, and a
- * LEFT JOIN's left row keeps exactly its matches (see docs/sharding.md). Needs each table once
+ * in the mirror over them. A table never NULL-extended keeps the rows of output rows — `rowid IN
+ * (SELECT alias.rowid FROM <the join> WHERE …)` — which is exact: a dropped row is in no output
+ * row, and no other row's matches change. A LEFT JOIN's right table keeps every row its own ON
+ * conjuncts allow: a left row that never reaches the output may still be rebuilt in the mirror,
+ * and must find all its matches there, or it would come out NULL-extended. Needs each table once
  * (the mirror holds one set of rows per table) and every WHERE/ON column resolvable here.
  */
 async function runReduced(cx: JoinContext, shape: JoinShape, sql: string, params: Params): Promise<ExecResult | null> {
@@ -135,14 +140,20 @@ async function runReduced(cx: JoinContext, shape: JoinShape, sql: string, params
   if (new Set(tables.map((t) => t.table.name.toLowerCase())).size !== tables.length) return null;
   if (tables.some((t) => !t.rowidName) || shape.conjuncts.some((c) => c.uses === null)) return null;
   const fetched = new Map<string, Value[][]>();
-  await Promise.all(tables.map(async (jt) => {
-    const rowid = jt.rowidName!;
-    const sources = printSelect({
-      kind: 'select', ...span, ops: [],
-      cores: [{ kind: 'core', distinct: false, columns: [{ kind: 'expr', expr: { kind: 'col', table: jt.alias, name: rowid, ...span } }], from: core.from!, ...(core.where ? { where: core.where } : {}) }],
-    });
-    const where = `"${HIDDEN_ALIAS}".${rowid} IN (${sources})`;
-    const parts = await Promise.all([...Array(cx.partitions).keys()].map((p) => cx.scan(p, jt.table.name, { alias: HIDDEN_ALIAS, where })));
+  await Promise.all(tables.map(async (jt, i) => {
+    let pushdown: ScanPushdown | undefined;
+    if (jt.nullable) {
+      const own = shape.conjuncts.filter((c) => c.source.kind === 'left' && c.source.t === i && c.uses!.size === 1 && c.uses!.has(i));
+      if (own.length > 0) pushdown = { alias: jt.alias, where: own.map((c) => `(${printExpr(c.expr)})`).join(' AND ') };
+    } else {
+      const rowid = jt.rowidName!;
+      const sources = printSelect({
+        kind: 'select', ...span, ops: [],
+        cores: [{ kind: 'core', distinct: false, columns: [{ kind: 'expr', expr: { kind: 'col', table: jt.alias, name: rowid, ...span } }], from: core.from!, ...(core.where ? { where: core.where } : {}) }],
+      });
+      pushdown = { alias: HIDDEN_ALIAS, where: `"${HIDDEN_ALIAS}".${rowid} IN (${sources})` };
+    }
+    const parts = await Promise.all([...Array(cx.partitions).keys()].map((p) => cx.scan(p, jt.table.name, pushdown)));
     const rows = parts.flat();
     cx.stats.rowsMoved += rows.length;
     fetched.set(jt.table.name, rows);
