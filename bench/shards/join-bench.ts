@@ -6,6 +6,7 @@
  *   co-located join + aggregate   orders ⋈ items on customer_id (both sharded on it), GROUP BY
  *   co-located join, ORDER BY … LIMIT 10
  *   non-co-located, selective     products (rowid-sharded) filtered to a few rows ⋈ items on product_id
+ *   non-co-located, not selective the same join over every product (the semi-join's overhead)
  *
  * Latency: a Coordinator with 2 shards over 16 partitions (real worker threads and rings, WAL
  * async), queries one at a time, old and new alternating per round; the median of the rounds.
@@ -58,6 +59,9 @@ const CASES: [string, string][] = [
   ['co-located join + GROUP BY aggregate', 'SELECT o.status, count(*), sum(i.qty * i.price), max(i.price) FROM orders o JOIN items i ON i.customer_id = o.customer_id AND i.order_id = o.id GROUP BY o.status ORDER BY o.status'],
   ['co-located join, ORDER BY … LIMIT 10', 'SELECT o.id, i.id, i.price FROM orders o JOIN items i ON i.customer_id = o.customer_id AND i.order_id = o.id WHERE i.qty > 3 ORDER BY i.price DESC, i.id LIMIT 10'],
   ['non-co-located join, selective small side', 'SELECT p.name, count(*), sum(i.qty) FROM products p JOIN items i ON i.product_id = p.id WHERE p.category = \'rare\' GROUP BY p.name ORDER BY p.name'],
+  // The semi-join's worst case: nothing is selective (500 keys cover every item), so it pays the
+  // count round trip and a 500-value IN-list per partition and still moves every row.
+  ['non-co-located join, nothing selective', 'SELECT p.category, count(*), sum(i.qty) FROM products p JOIN items i ON i.product_id = p.id GROUP BY p.category ORDER BY p.category'],
 ];
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
