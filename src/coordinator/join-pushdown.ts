@@ -21,7 +21,7 @@ import { coLocated, joinShape } from './join-shape.js';
 import { runColocated } from './join-colocated.js';
 import { runSemiJoin, semiJoinPlan } from './join-semi.js';
 import type { Catalog, TableInfo } from '../sql/catalog.js';
-import type { ShardKey } from './route-analysis.js';
+import { pointPartition, type ShardKey } from './route-analysis.js';
 
 /** Answers a SELECT over several tables without fetching whole tables, or returns null (not a covered shape). */
 export async function routeJoin(cx: JoinContext, s: Select, sql: string, params: Params): Promise<ExecResult | null> {
@@ -34,6 +34,31 @@ export async function routeJoin(cx: JoinContext, s: Select, sql: string, params:
   if (coLocated(shape)) return runColocated(cx, shape, sql, params, names);
   const plan = semiJoinPlan(shape);
   return plan ? runSemiJoin(cx, shape, plan, sql, params) : null;
+}
+
+/**
+ * The one partition a co-located join reads, when its WHERE binds the shard key of a table that
+ * is never NULL-extended by equality to a literal or parameter (route-analysis.ts
+ * {@link pointPartition}): every output row has that key, so every row it is made of lives on
+ * that key's partition, and the whole query — aggregates, DISTINCT, ORDER BY, LIMIT — runs there
+ * as a single-partition statement. Null otherwise.
+ */
+export function colocatedPoint(s: Select, catalog: Catalog, keyOf: (t: TableInfo) => ShardKey, params: Params, partitions: number): number | null {
+  const shape = joinShape(s, catalog, keyOf);
+  if (!shape || !coLocated(shape)) return null;
+  for (const c of shape.conjuncts) {
+    const e = c.expr;
+    if (c.source.kind !== 'where' || e.kind !== 'binary' || (e.op !== '=' && e.op !== '==')) continue;
+    for (const side of [e.left, e.right]) {
+      // The column must resolve to exactly one table here (an unqualified `rowid` in a join does not).
+      const r = shape.resolve(side);
+      const jt = r ? shape.tables[r.t]! : null;
+      if (!r || !jt || jt.nullable || r.column !== jt.key.column) continue;
+      const p = pointPartition(e, jt.table, jt.alias, jt.key, params, partitions);
+      if (p !== null) return p;
+    }
+  }
+  return null;
 }
 
 /**

@@ -3,7 +3,8 @@
  *
  * How a statement is routed (docs/sharding.md has the whole story):
  *   - SELECT over one table whose WHERE binds the shard key by equality (a literal or a
- *     parameter), with no subquery → the owning partition alone (auto-commit on its shard).
+ *     parameter), with no subquery → the owning partition alone (auto-commit on its shard); so
+ *     does a co-located join whose WHERE binds the shard key of one of its tables (join-pushdown.ts).
  *   - Any other SELECT → fan-out: partial aggregates (partial-aggregate.ts), joins
  *     (join-pushdown.ts: co-located joins run on the partitions, others move the smaller side),
  *     else every table it reads is fetched from every partition into the coordinator's scratch
@@ -35,7 +36,7 @@ import { hasSubquery, pointPartition, rowPartition, shardKeyOf, tablesOf, update
 import { Sequencer } from './sequencer.js';
 import { pushdownFor, type Pushdown } from './pushdown.js';
 import { partialAggregatePlan, runPartialAggregate } from './partial-aggregate.js';
-import { describeJoin, routeJoin } from './join-pushdown.js';
+import { colocatedPoint, describeJoin, routeJoin } from './join-pushdown.js';
 import { newJoinStats, SEMI_JOIN_MAX_KEYS, type JoinContext, type JoinStats } from './join-context.js';
 import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
 
@@ -279,6 +280,10 @@ export class Router {
     if (s.kind === 'select') {
       if (s.with || s.cores.length !== 1 || hasSubquery(s)) return { kind: 'multi' };
       const from = s.cores[0]!.from;
+      if (from?.kind === 'join' && this.joinRouting) {
+        const p = colocatedPoint(s, cat, (t) => this.keyOf(t), st.params, this.partitions);
+        return p === null ? { kind: 'multi' } : { kind: 'single', p, frag: { sql: st.sql, params: st.params } };
+      }
       if (!from || from.kind !== 'table') return { kind: 'multi' };
       const t = cat.table(from.name);
       if (!t) return { kind: 'multi' };

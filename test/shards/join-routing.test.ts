@@ -66,8 +66,8 @@ async function setup(seed: number, partitions = 8, shards = 3): Promise<{ router
   return { router, db, exec };
 }
 
-/** [sql, params, fully ordered, the path expected: 'colocated' | 'semi'] */
-type Q = [string, (int: (n: number) => number) => Value[], boolean, 'colocated' | 'semi'];
+/** [sql, params, fully ordered, the path expected: one partition, co-located on all, semi-join] */
+type Q = [string, (int: (n: number) => number) => Value[], boolean, 'single' | 'colocated' | 'semi'];
 const QUERIES: Q[] = [
   ['SELECT o.id, i.id, i.qty FROM orders o JOIN items i ON i.customer_id = o.customer_id WHERE i.qty > ?', (n) => [BigInt(n(10))], false, 'colocated'],
   ['SELECT c.id, c.name, o.total FROM customers c JOIN orders o ON o.customer_id = c.id ORDER BY o.total DESC, o.id LIMIT ? OFFSET ?', (n) => [BigInt(n(30) - 3), BigInt(n(10) - 2)], true, 'colocated'],
@@ -83,6 +83,11 @@ const QUERIES: Q[] = [
   ['SELECT c.id, o.id, i.id FROM customers c LEFT JOIN orders o ON o.customer_id = c.id LEFT JOIN items i ON i.customer_id = o.customer_id AND i.qty = ? WHERE c.id > ?', (n) => [BigInt(n(10)), BigInt(n(40))], false, 'colocated'],
   ['SELECT p.code, p.amount, s.price FROM prices p JOIN skus s ON p.code = s.code ORDER BY p.code, p.amount, s.price', () => [], true, 'colocated'],
   ['SELECT DISTINCT c.region, o.tag FROM customers c JOIN items i ON i.customer_id = c.id LEFT JOIN orders o ON o.customer_id = i.customer_id AND o.id = i.order_id AND o.total > ? WHERE o.id IS NULL OR o.tag <> ?', (n) => [n(500), `t${n(6)}`], false, 'colocated'],
+  // A co-located join whose WHERE binds a shard key: one partition, like a point query.
+  ['SELECT o.id, i.id, i.qty FROM orders o JOIN items i ON i.customer_id = o.customer_id WHERE o.customer_id = ? ORDER BY i.id, o.id', (n) => [BigInt(n(45))], true, 'single'],
+  ['SELECT c.region, count(*), sum(o.total), count(DISTINCT o.tag) FROM customers c LEFT JOIN orders o ON o.customer_id = c.id WHERE c.id = ? GROUP BY c.region', (n) => [BigInt(n(45))], false, 'single'],
+  ['SELECT DISTINCT i.sku FROM items i JOIN orders o ON o.customer_id = i.customer_id AND o.id = i.order_id WHERE ? = i.customer_id', (n) => [BigInt(n(45))], false, 'single'],
+  ['SELECT c.id, o.id FROM customers c LEFT JOIN orders o ON o.customer_id = c.id WHERE o.customer_id = ?', (n) => [BigInt(n(45))], false, 'colocated'],
   ['SELECT o.id, i.id FROM orders o JOIN items i ON i.order_id = o.id WHERE o.total < ?', (n) => [n(200)], false, 'semi'],
   ['SELECT i.id, s.price FROM items i JOIN skus s ON i.sku = s.code WHERE s.price > ?', (n) => [BigInt(n(100))], false, 'semi'],
   ['SELECT i.id, s.code, s.price FROM items i JOIN skus s ON s.code = i.sku WHERE i.qty = ?', (n) => [BigInt(n(10))], false, 'semi'],
@@ -118,7 +123,8 @@ test('random joins on 8 partitions / 3 shards match SQLite, each on its path', a
     assert.deepEqual(ours, theirs, msg);
     if (theirs.length > 0) nonEmpty++;
     if (path === 'colocated') assert.equal(colocatedCount(router), before[0] + 1, `co-located path: ${msg}`);
-    else assert.equal(colocatedCount(router), before[0], `not co-located: ${msg}`);
+    else assert.equal(colocatedCount(router), before[0], `not co-located on all partitions: ${msg}`);
+    assert.equal(router.lastRoute.kind === 'single', path === 'single', `one partition: ${msg}`);
     if (path === 'semi') assert.ok(semiCount(router) > before[1], `semi-join path: ${msg}`);
   }
   console.log(`${nonEmpty} non-empty answers, joinStats ${JSON.stringify(router.joinStats)}`);
@@ -214,7 +220,10 @@ test('EXPLAIN names the join strategy after the route', async () => {
   assert.equal(await route('SELECT * FROM orders o JOIN items i ON i.order_id = o.id'), 'ROUTE ALL PARTITIONS (8), SEMI-JOIN');
   assert.equal(await route('SELECT * FROM orders o JOIN tags t ON t.cid = o.customer_id'), 'ROUTE ALL PARTITIONS (8), SEMI-JOIN');
   assert.equal(await route('SELECT * FROM orders o JOIN items i ON i.qty < o.total'), 'ROUTE ALL PARTITIONS (8)');
-  assert.match(await route('SELECT * FROM orders o WHERE o.customer_id = 3'), /^ROUTE ONE PARTITION \(\d of 8\)$/);
+  assert.match(await route('SELECT * FROM orders o JOIN items i ON i.customer_id = o.customer_id WHERE o.customer_id = 3'), /^ROUTE ONE PARTITION \(\d of 8\)$/);
+  assert.equal(await route('SELECT * FROM orders o JOIN items i ON i.customer_id = o.customer_id WHERE o.customer_id = 3'), await route('SELECT * FROM orders WHERE customer_id = 3'));
+  assert.equal(await route('SELECT * FROM orders o JOIN items i ON i.customer_id = o.customer_id WHERE i.id = 3'), 'ROUTE ALL PARTITIONS (8), CO-LOCATED JOIN', 'items.id is not its shard key');
+  assert.equal(await route('SELECT * FROM customers c LEFT JOIN orders o ON o.customer_id = c.id WHERE o.customer_id = 3'), 'ROUTE ALL PARTITIONS (8), CO-LOCATED JOIN', 'the key of a NULL-extended table');
 });
 
 test('a co-located LEFT JOIN whose answer needs the mirror keeps every right row a left row could match', async () => {
