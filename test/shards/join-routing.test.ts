@@ -5,7 +5,8 @@
  * over 8 partitions / 3 in-process shards covers inner, LEFT and three-table joins, WHERE,
  * ORDER BY … LIMIT/OFFSET, GROUP BY aggregates, DISTINCT, NULL join keys, keys of different
  * affinities (TEXT and untyped shard keys against INTEGER ones) and NOCASE text keys; the router's
- * `joinStats` show which path answered. HELIOS_SEED=<n|random>, HELIOS_JOIN_QUERIES=<n>.
+ * `joinStats` show which path answered. HELIOS_SEED=<n|random>, HELIOS_JOIN_QUERIES=<n>,
+ * HELIOS_JOIN_PARTITIONS=<n> (default 8).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -108,8 +109,9 @@ const semiCount = (r: Router): number => r.joinStats.semiJoin.reduced + r.joinSt
 test('random joins on 8 partitions / 3 shards match SQLite, each on its path', async () => {
   const seed = seedFromEnv('HELIOS_SEED', 20261125);
   const n = Number(process.env['HELIOS_JOIN_QUERIES'] ?? 300);
-  console.log(`seed ${seed}, ${n} queries (HELIOS_SEED=${seed} to replay)`);
-  const { router, db } = await setup(seed);
+  console.log(`seed ${seed}, ${n} queries (HELIOS_SEED=${seed} to replay; HELIOS_JOIN_PARTITIONS for another count)`);
+  const partitions = Number(process.env['HELIOS_JOIN_PARTITIONS'] ?? 8);
+  const { router, db } = await setup(seed, partitions);
   const r = rng(seed + 1);
   const int = (k: number): number => Math.floor(r() * k);
   let nonEmpty = 0;
