@@ -16,10 +16,15 @@
  * BINARY-collated columns (a collation would be lost in the merge), and every column reference
  * outside an aggregate a GROUP BY column (or a result alias in ORDER BY/HAVING). Anything else
  * returns null and takes the generic path. Result column names are the original query's.
+ * {@link partialAggregateOver} is the same over any FROM whose partition results are disjoint
+ * shares of the whole: the co-located joins of join-colocated.ts use it.
  */
 import type { Value } from '../storage/api.js';
 import type { Expr, OrderTerm, ResultColumn, Select, SelectCore } from '../sql/ast.js';
-import type { Catalog, TableInfo } from '../sql/catalog.js';
+import type { Catalog } from '../sql/catalog.js';
+import type { CollationName } from '../sql/value.js';
+import type { ExecResult } from '../sql/index.js';
+import type { CatalogMirror } from './catalog-mirror.js';
 import { isAggregateCall } from '../sql/aggregates.js';
 import { printExpr, printSelect } from '../sql/ast-printer.js';
 import { hasSubquery, inlineParams } from './route-analysis.js';
@@ -41,53 +46,64 @@ const fn = (name: string, args: Expr[]): Expr => ({ kind: 'fn', name, args, dist
 
 export function partialAggregatePlan(sel: Select, catalog: Catalog, params: Params): PartialAggregatePlan | null {
   if (sel.with || sel.cores.length !== 1 || hasSubquery(sel)) return null;
-  const s = inlineParams(sel, params);
-  if (!s) return null;
-  const core = s.cores[0]!;
-  const from = core.from;
-  if (core.distinct || core.values || !from || from.kind !== 'table') return null;
+  const from = sel.cores[0]!.from;
+  if (!from || from.kind !== 'table') return null;
   const t = catalog.table(from.name);
   if (!t) return null;
   const alias = from.alias ?? from.name;
+  return partialAggregateOver(sel, params, (e) => {
+    if (e.kind !== 'col' || (e.table !== undefined && e.table.toLowerCase() !== alias.toLowerCase())) return null;
+    const i = t.columns.findIndex((c) => c.name.toLowerCase() === e.name.toLowerCase());
+    return i < 0 ? null : { id: String(i), coll: t.columns[i]!.coll };
+  });
+}
+
+/** What a column reference of the query's FROM is: an identity (equal for the same column) and its collation; null when it names no column. */
+export type ColumnOf = (e: Expr) => { readonly id: string; readonly coll: CollationName } | null;
+
+/**
+ * The plan over any FROM whose per-partition results are disjoint shares of the whole — one
+ * table, or a co-located join (join-colocated.ts): `columnOf` resolves the query's column
+ * references. The caller has checked the shape (one core, no WITH, no subquery).
+ */
+export function partialAggregateOver(sel: Select, params: Params, columnOf: ColumnOf): PartialAggregatePlan | null {
+  const s = inlineParams(sel, params);
+  if (!s) return null;
+  const core = s.cores[0]!;
+  if (core.distinct || core.values || !core.from) return null;
   const aliases = new Set(core.columns.flatMap((c) => (c.kind === 'expr' && c.alias ? [c.alias.toLowerCase()] : [])));
-  const columnOf = (e: Expr): number => {
-    if (e.kind !== 'col' || (e.table !== undefined && e.table.toLowerCase() !== alias.toLowerCase())) return -1;
-    return t.columns.findIndex((c) => c.name.toLowerCase() === e.name.toLowerCase());
-  };
-  // GROUP BY: plain BINARY columns of the table, not result aliases.
-  const groups: number[] = [];
+  // GROUP BY: plain BINARY columns, not result aliases.
+  const groups: string[] = [];
+  const groupExprs: Expr[] = [];
   for (const g of core.groupBy ?? []) {
-    const i = columnOf(g);
-    if (i < 0 || t.columns[i]!.coll !== 'BINARY' || (g.kind === 'col' && aliases.has(g.name.toLowerCase()))) return null;
-    groups.push(i);
+    const c = columnOf(g);
+    if (!c || c.coll !== 'BINARY' || (g.kind === 'col' && aliases.has(g.name.toLowerCase()))) return null;
+    groups.push(c.id);
+    groupExprs.push(g);
   }
   // The aggregate calls, in order of appearance (equal texts share partials).
-  const partials: string[] = [];
+  const partials: Expr[] = [];
   const merged = new Map<string, Expr>();
   let ok = true;
   const aggregate = (f: Fn): Expr | null => {
     const name = f.name.toLowerCase();
     if (!MERGEABLE.has(name) || f.distinct || f.args.length > 1 || (!f.star && f.args.length !== 1)) return null;
     if (f.args.some((a) => containsAggregate(a))) return null;
-    if ((name === 'min' || name === 'max')) {
-      const i = columnOf(f.args[0]!);
-      if (i < 0 || t.columns[i]!.coll !== 'BINARY') return null;
-    }
+    if ((name === 'min' || name === 'max') && columnOf(f.args[0]!)?.coll !== 'BINARY') return null;
     const key = printExpr(f);
     const known = merged.get(key);
     if (known) return known;
-    const slot = (sql: string): Expr => {
-      partials.push(sql);
+    const slot = (partial: string): Expr => {
+      partials.push(f.star ? { ...fn(partial, []), star: true } as Expr : fn(partial, [f.args[0]!]));
       return col(`a${partials.length - 1}`);
     };
-    const arg = f.star ? '*' : printExpr(f.args[0]!);
     let m: Expr;
-    if (name === 'count') m = fn('total', [slot(`count(${arg})`)]);
+    if (name === 'count') m = fn('total', [slot('count')]);
     else if (name === 'avg') {
-      const sum = slot(`total(${arg})`);
-      const n = slot(`count(${arg})`);
+      const sum = slot('total');
+      const n = slot('count');
       m = { kind: 'binary', op: '/', left: fn('total', [sum]), right: { kind: 'fn', name: 'nullif', args: [fn('sum', [n]), { kind: 'lit', value: 0n, ...span }], distinct: false, star: false, ...span }, ...span };
-    } else m = fn(name === 'total' ? 'total' : name, [slot(`${name}(${arg})`)]);
+    } else m = fn(name === 'total' ? 'total' : name, [slot(name)]);
     if (name === 'count') m = { kind: 'cast', expr: m, type: 'INTEGER', ...span };
     merged.set(key, m);
     return m;
@@ -101,10 +117,10 @@ export function partialAggregatePlan(sel: Select, catalog: Catalog, params: Para
       return m ?? e;
     }
     if (e.kind === 'col') {
-      const i = columnOf(e);
-      const g = groups.indexOf(i);
-      if (i >= 0 && g >= 0) return col(`g${g}`);
-      if (aliasOk && e.table === undefined && aliases.has(e.name.toLowerCase()) && i < 0) return e;
+      const c = columnOf(e);
+      const g = c ? groups.indexOf(c.id) : -1;
+      if (g >= 0) return col(`g${g}`);
+      if (aliasOk && e.table === undefined && aliases.has(e.name.toLowerCase()) && !c) return e;
       ok = false;
       return e;
     }
@@ -114,8 +130,19 @@ export function partialAggregatePlan(sel: Select, catalog: Catalog, params: Para
   const having = core.having ? rewrite(core.having, true) : undefined;
   const orderBy: OrderTerm[] | undefined = s.orderBy?.map((o) => ({ ...o, expr: o.expr.kind === 'lit' ? o.expr : rewrite(o.expr, true) }));
   if (!ok || partials.length === 0) return null;
-  const q = (n: string) => `"${n.replace(/"/g, '""')}"`;
-  const partitionSql = `SELECT ${[...groups.map((g) => `${q(alias)}.${q(t.columns[g]!.name)}`), ...partials].join(', ')} FROM ${q(t.name)} AS ${q(alias)}${core.where ? ` WHERE ${printExpr(core.where)}` : ''}${groups.length ? ` GROUP BY ${groups.map((g) => `${q(alias)}.${q(t.columns[g]!.name)}`).join(', ')}` : ''}`;
+  const partitionSql = printSelect({
+    kind: 'select',
+    ...span,
+    cores: [{
+      kind: 'core',
+      distinct: false,
+      columns: [...groupExprs, ...partials].map((expr) => ({ kind: 'expr', expr })),
+      from: core.from,
+      ...(core.where ? { where: core.where } : {}),
+      ...(groupExprs.length ? { groupBy: groupExprs } : {}),
+    }],
+    ops: [],
+  });
   const names = [...groups.map((_, i) => `g${i}`), ...partials.map((_, i) => `a${i}`)];
   return {
     partitionSql,
@@ -169,4 +196,15 @@ function mapChildren(e: Expr, f: (c: Expr) => Expr): Expr {
 const EXPR_KINDS = new Set(['lit', 'col', 'param', 'unary', 'binary', 'like', 'between', 'in', 'isnull', 'exists', 'subquery', 'case', 'cast', 'collate', 'fn', 'raise']);
 function isExpr(v: unknown): v is Expr {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) && EXPR_KINDS.has((v as { kind?: string }).kind ?? '');
+}
+
+/**
+ * Runs a plan: `runEach` sends its partition query to every partition (returning each one's
+ * rows), then the merge query runs in the catalog mirror. `names`: the result's column names
+ * (the original query's, from the mirror).
+ */
+export async function runPartialAggregate(plan: PartialAggregatePlan, names: readonly string[], runEach: (sql: string) => Promise<Value[][][]>, mirror: CatalogMirror): Promise<ExecResult> {
+  const parts = await runEach(plan.partitionSql);
+  const merged = mirror.withRows(new Map(), (ses) => ses.execute(plan.mergeSql(parts.flat(), names)));
+  return { ...merged, columns: [...names] };
 }

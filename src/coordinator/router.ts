@@ -3,9 +3,12 @@
  *
  * How a statement is routed (docs/sharding.md has the whole story):
  *   - SELECT over one table whose WHERE binds the shard key by equality (a literal or a
- *     parameter), with no subquery → the owning partition alone (auto-commit on its shard).
- *   - Any other SELECT → fan-out: every table it reads is fetched from every partition into the
- *     coordinator's scratch copy of the catalog (catalog-mirror.ts) and the query runs there.
+ *     parameter), with no subquery → the owning partition alone (auto-commit on its shard); so
+ *     does a co-located join whose WHERE binds the shard key of one of its tables (join-pushdown.ts).
+ *   - Any other SELECT → fan-out: partial aggregates (partial-aggregate.ts), joins
+ *     (join-pushdown.ts: co-located joins run on the partitions, others move the smaller side),
+ *     else every table it reads is fetched from every partition into the coordinator's scratch
+ *     copy of the catalog (catalog-mirror.ts) and the query runs there.
  *   - INSERT → planned once at the coordinator (source evaluated, defaults applied, missing
  *     rowids allocated from a per-table counter), each row routed by its shard key; the rows of
  *     one partition go in one fragment. One partition → single-partition; several → 2PC.
@@ -25,14 +28,16 @@ import type { ExecResult, Params, PlannedRow } from '../sql/index.js';
 import { parse } from '../sql/parser.js';
 import type { Statement } from '../sql/ast.js';
 import type { TableInfo } from '../sql/catalog.js';
-import type { FragmentResult, FragmentStmt, ReplyFormat } from '../shard/fragment-protocol.js';
+import type { FragmentOp, FragmentResult, FragmentStmt, ReplyFormat } from '../shard/fragment-protocol.js';
 import { CatalogMirror } from './catalog-mirror.js';
 import { centralTables, hasTriggers, planCentral, shipCentral, type CentralContext } from './central-write.js';
 import { DistributedTxn, MemoryDecisions, newTxnStats, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnStats } from './distributed-txn.js';
 import { hasSubquery, pointPartition, rowPartition, shardKeyOf, tablesOf, updatesKey } from './route-analysis.js';
 import { Sequencer } from './sequencer.js';
 import { pushdownFor, type Pushdown } from './pushdown.js';
-import { partialAggregatePlan } from './partial-aggregate.js';
+import { partialAggregatePlan, runPartialAggregate } from './partial-aggregate.js';
+import { colocatedPoint, describeJoin, routeJoin } from './join-pushdown.js';
+import { newJoinStats, SEMI_JOIN_MAX_KEYS, type JoinContext, type JoinStats } from './join-context.js';
 import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
 
 export interface Stmt { readonly sql: string; readonly params: Params }
@@ -44,6 +49,8 @@ export interface RouterOptions {
   readonly decisions?: Decisions;
   /** Test-only fault hook, called at each 2PC step (see distributed-txn.ts). */
   readonly fault?: (point: string) => void;
+  /** Join routing (join-pushdown.ts); false = every join fetches whole tables (the bench's baseline). Default true. */
+  readonly joinRouting?: boolean;
 }
 
 /** Where the last statement went (tests and EXPLAIN read it). */
@@ -62,6 +69,12 @@ export class Router {
   readonly sequencer = new Sequencer();
   readonly stats: TxnStats = newTxnStats();
   lastRoute: RouteTaken = { kind: 'coordinator' };
+  /** How fan-out joins were answered (join-pushdown.ts). */
+  readonly joinStats: JoinStats = newJoinStats();
+  /** See {@link RouterOptions.joinRouting}; the bench flips it between runs. */
+  joinRouting: boolean;
+  /** See {@link JoinContext.semiJoinMaxKeys} (tests lower it). */
+  semiJoinMaxKeys = SEMI_JOIN_MAX_KEYS;
   private readonly exec: PartitionExecutor;
   private readonly shardKeys: Readonly<Record<string, string>>;
   private readonly decisions: Decisions;
@@ -92,6 +105,7 @@ export class Router {
     this.shardKeys = o.shardKeys ?? {};
     this.decisions = o.decisions ?? new MemoryDecisions();
     this.fault = o.fault ?? (() => undefined);
+    this.joinRouting = o.joinRouting ?? true;
   }
 
   get partitions(): number {
@@ -266,6 +280,10 @@ export class Router {
     if (s.kind === 'select') {
       if (s.with || s.cores.length !== 1 || hasSubquery(s)) return { kind: 'multi' };
       const from = s.cores[0]!.from;
+      if (from?.kind === 'join' && this.joinRouting) {
+        const p = colocatedPoint(s, cat, (t) => this.keyOf(t), st.params, this.partitions);
+        return p === null ? { kind: 'multi' } : { kind: 'single', p, frag: { sql: st.sql, params: st.params } };
+      }
       if (!from || from.kind !== 'table') return { kind: 'multi' };
       const t = cat.table(from.name);
       if (!t) return { kind: 'multi' };
@@ -343,6 +361,8 @@ export class Router {
       if (plan.kind === 'single') return { ...((await tx.run({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[])[0]! };
       const partial = await this.partialAggregate(tx, s, st);
       if (partial) return partial;
+      const joined = this.joinRouting ? await routeJoin(this.joinContext(tx), s, st.sql, st.params) : null;
+      if (joined) return joined;
       const rows = await this.fetch(tx, tablesOf(s, cat), pushdownFor(s, cat, st.params, (q) => this.mirror.explain(q), st.sql));
       return this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params));
     }
@@ -399,12 +419,24 @@ export class Router {
     if (!plan) return null;
     // The original query over the empty mirror: validates it and gives the result's column names.
     const names = this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params)).columns;
-    const parts = await Promise.all([...Array(this.partitions).keys()].map(async (p) => {
-      const op = { op: 'run' as const, p, stmts: [{ sql: plan.partitionSql, params: [] }] };
+    return runPartialAggregate(plan, names, (sql) => Promise.all([...Array(this.partitions).keys()].map(async (p) => {
+      const op = { op: 'run' as const, p, stmts: [{ sql, params: [] }] };
       return ((await (tx.touched.has(p) ? tx.run(op) : this.exec.call(op))) as FragmentResult[])[0]!.rows;
-    }));
-    const merged = this.mirror.withRows(new Map(), (ses) => ses.execute(plan.mergeSql(parts.flat(), names)));
-    return { ...merged, columns: names };
+    })), this.mirror);
+  }
+
+  /** The join paths' reads, inside `tx` on the partitions it has touched. */
+  private joinContext(tx: DistributedTxn): JoinContext {
+    const call = (op: Extract<FragmentOp, { op: 'run' | 'scan' }>): Promise<unknown> => (tx.touched.has(op.p) ? tx.run(op) : this.exec.call(op));
+    return {
+      partitions: this.partitions,
+      mirror: this.mirror,
+      stats: this.joinStats,
+      semiJoinMaxKeys: this.semiJoinMaxKeys,
+      keyOf: (t) => this.keyOf(t),
+      query: async (p, sql, params) => ((await call({ op: 'run', p, stmts: [{ sql, params }] })) as FragmentResult[])[0]!,
+      scan: (p, table, pushdown) => call({ op: 'scan', p, table, ...(pushdown ? { pushdown } : {}) }) as Promise<Value[][]>,
+    };
   }
 
   /** EXPLAIN at the coordinator: the route first, then the plan a partition would run. */
@@ -414,6 +446,8 @@ export class Router {
     try {
       const plan = await this.planAuto({ sql: innerSql, params: st.params }, true);
       route = plan.kind === 'single' ? `ROUTE ONE PARTITION (${plan.p} of ${this.partitions})` : `ROUTE ALL PARTITIONS (${this.partitions})`;
+      const join = plan.kind === 'multi' && inner.kind === 'select' && this.joinRouting ? describeJoin(inner, this.mirror.catalog, (t) => this.keyOf(t)) : null;
+      if (join) route += `, ${join}`;
     } catch {
       route = `ROUTE ALL PARTITIONS (${this.partitions})`;
     }

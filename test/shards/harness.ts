@@ -9,13 +9,16 @@ import { decodeWire, encodeWire, RawReply, type FragmentOp } from '../../src/sha
 import type { PartitionExecutor } from '../../src/coordinator/distributed-txn.js';
 import { Router, type RouterOptions } from '../../src/coordinator/router.js';
 import { openMemoryPartition } from '../../src/storage/memory/index.js';
-import type { Partition } from '../../src/storage/api.js';
+import type { Partition, Value } from '../../src/storage/api.js';
 import { HeliosError, type ErrorData } from '../../src/errors.js';
 
 export class LocalExecutor implements PartitionExecutor {
   readonly shards: PartitionEngines[] = [];
   /** Ops sent, by kind and partition (tests of routing read it). */
   readonly sent: FragmentOp[] = [];
+
+  /** Bytes of every reply as the rings would carry them (the JSON codec's output): what fan-outs move. */
+  bytesReplied = 0;
 
   /** Optional delay before each op runs (ms; concurrency tests set a random one to interleave requests). */
   delay: (() => number) | null = null;
@@ -41,6 +44,7 @@ export class LocalExecutor implements PartitionExecutor {
       const out = shard.handle(wire);
       if (out instanceof RawReply) return out.bytes; // an encoded response body, as the rings carry it
       reply = encodeWire(out);
+      this.bytesReplied += reply.length;
     } catch (e) {
       throw HeliosError.fromData(JSON.parse(JSON.stringify(HeliosError.from(e).toData())) as ErrorData);
     }
@@ -53,4 +57,17 @@ export async function localRouter(partitions: number, shards: number, o: Omit<Ro
   const router = new Router({ executor: exec, ...o });
   await router.start();
   return { router, exec };
+}
+
+/** Rows as comparable strings (REALs to 10 significant digits: sums in another order may differ in the last bits), sorted unless `ordered`. */
+export function norm(rows: Value[][], ordered: boolean): string[] {
+  const s = rows.map((r) => r.map(fmt).join('|'));
+  return ordered ? s : s.sort();
+}
+
+function fmt(v: Value): string {
+  if (typeof v === 'number') return `r${Number(v.toPrecision(10))}`;
+  if (typeof v === 'bigint') return `i${v}`;
+  if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('hex')}`;
+  return JSON.stringify(v);
 }

@@ -11,19 +11,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Value } from '../../src/storage/api.js';
 import { openOracle, oracleRows, rng, seedFromEnv } from '../sql/helpers.js';
-import { localRouter } from './harness.js';
+import { localRouter, norm } from './harness.js';
 
-function fmt(v: Value): string {
-  if (typeof v === 'number') return `r${Number(v.toPrecision(10))}`; // sums of REALs in another order may differ in the last bits
-  if (typeof v === 'bigint') return `i${v}`;
-  if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('hex')}`;
-  return JSON.stringify(v);
-}
-
-const norm = (rows: Value[][], ordered: boolean): string[] => {
-  const s = rows.map((r) => r.map(fmt).join('|'));
-  return ordered ? s : s.sort();
-};
 
 test('random statements on 4 partitions / 3 shards match SQLite', async () => {
   const seed = seedFromEnv('HELIOS_SEED', 20261124);
