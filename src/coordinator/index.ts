@@ -220,9 +220,9 @@ export class Coordinator {
   }
 
   /** One statement with positional parameters inside transaction `id` (the library's path). */
-  txExec(id: string, sql: string, params: readonly Value[]): Promise<StructuredResult> {
+  txExec(id: string, sql: string, params: Value[] | Record<string, Value>): Promise<StructuredResult> {
     if (this.draining) return Promise.reject(unavailable('the server is shutting down'));
-    return this.txns.execute(id, { sql, params: [...params] });
+    return this.txns.execute(id, { sql, params });
   }
 
   txCommit(id: string): Promise<void> {

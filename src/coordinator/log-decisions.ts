@@ -1,8 +1,9 @@
 /**
  * The router's {@link Decisions} on the durable decision log (txn/decision-log.ts) in
  * `<data dir>/coordinator`, with transaction ids from {@link TxnIdAllocator} (epoch · 2^40 +
- * counter, so a gid never repeats across restarts). One fdatasync per logged decision: the
- * sequencer runs multi-partition transactions one at a time, so there is nothing to group yet.
+ * counter, so a gid never repeats across restarts). One fdatasync per logged decision (the
+ * append and the sync are synchronous on the coordinator's thread; concurrent 2PCs queue behind
+ * it — group commit of decisions is a known next step).
  */
 import { DecisionLog } from './txn/decision-log.js';
 import { NodeLogIO } from './txn/log-io.js';

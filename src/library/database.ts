@@ -8,7 +8,7 @@
  * Lifetimes: a Database owns worker threads, so it must be closed (`await db.close()`): close
  * stops the listeners (waiting for their in-flight requests), waits for this object's in-flight
  * statements, then stops the shards, each making its WAL durable. After close every call rejects
- * with {@link DatabaseClosedError}. Interactive transactions are not offered yet (see docs/api.md).
+ * with {@link DatabaseClosedError}. Interactive transactions: {@link Database.transaction} (transaction.ts).
  */
 import { loadConfig, loadConfigObject, type HeliosConfig, type LoadedConfig, type RequiredKey } from '../config/index.js';
 import { HeliosError } from '../errors.js';
@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../log.js';
 import { openCore, type Core } from './core.js';
 import { serveApis, type ServeOptions, type Serving } from './serve.js';
 import { decodeExecuteResponse, encodeStatement } from './statement-codec.js';
+import { runTransaction, type Transaction, type TransactionOptions } from './transaction.js';
 import { fromValue, toValues, type IntegerMode, type SqlParams, type SqlValue } from './values.js';
 
 /** Every section and key optional, except the data directory. */
@@ -139,6 +140,14 @@ export class Database {
       r.columns.forEach((c, k) => (o[c] = row[k] as SqlValue));
       return o as T;
     });
+  }
+
+  /**
+   * Runs `fn` in an interactive, serializable transaction: commits when it returns, rolls back
+   * when it throws. `retries` (default 0) re-runs it on SERIALIZATION_FAILURE (see transaction.ts).
+   */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    return this.track('transaction', false, () => runTransaction(this.core, this.integers, fn, opts));
   }
 
   /** The first row of {@link query}, or undefined when there is none. */
