@@ -260,7 +260,11 @@ export class Router {
    * is retried (nothing of it ran yet).
    */
   private async locked<T>(attempt: () => Promise<{ fp: Footprint; run: () => Promise<T> }>): Promise<T> {
+    let backoff = false;
     for (let i = 0; ; i++) {
+      // After losing a deadlock its locks are gone: give the other side a moment to finish.
+      if (backoff) await new Promise((r) => setTimeout(r, Math.random() * 2 ** Math.min(i, 6)));
+      backoff = false;
       const gen = this.mirror.generation;
       const { fp, run } = await attempt();
       const id = this.locks.begin();
@@ -271,7 +275,10 @@ export class Router {
         if (this.mirror.generation !== gen && i < 8) continue;
         return await run();
       } catch (e) {
-        if (!granted && i < 8 && e instanceof HeliosError && e.code === 'SERIALIZATION_FAILURE' && /deadlock/.test(e.message)) continue;
+        if (!granted && i < MAX_LOCK_RETRIES && e instanceof HeliosError && e.code === 'SERIALIZATION_FAILURE' && /deadlock/.test(e.message)) {
+          backoff = true;
+          continue;
+        }
         throw e;
       } finally {
         this.locks.release(id);
@@ -673,6 +680,9 @@ export class Router {
     return s;
   }
 }
+
+/** Retries of an auto-commit statement or batch that lost a deadlock before it ran (then SERIALIZATION_FAILURE). */
+const MAX_LOCK_RETRIES = 32;
 
 class RollbackRequested extends Error {
   constructor(readonly results: ExecResult[]) {

@@ -76,7 +76,7 @@ export class Locks {
     this.stats.waits++;
     return new Promise<void>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, since: now });
-      this.timer ??= setInterval(() => this.tick(), TICK_MS).unref();
+      this.timer ??= setInterval(() => this.tick(), TICK_MS); // runs only while someone waits
     });
   }
 
