@@ -175,3 +175,49 @@ test('interactive transactions over REST', async (t) => {
     await server.stop();
   }
 });
+
+test('a shard restart loses the transactions that used it: next call SERIALIZATION_FAILURE, other partitions rolled back, locks released', async () => {
+  // The third COMMIT op reaching each shard kills that shard's thread (the process lives); the
+  // CREATE TABLE's 2PC sends each shard two (one per partition), B's one-phase commit is the third.
+  const s = await spawnServer({ workerThreads: 2, toml: '[storage]\npartitions = 4\n', env: { HELIOS_FAULT: 'shard:before-commit:3' } });
+  await waitReady(s);
+  try {
+    await sql(s, 'CREATE TABLE r (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)');
+    // Partition p is served by shard p mod 2: find a row on each shard (EXPLAIN names the partition).
+    const byShard = new Map<number, number[]>();
+    for (let id = 1; id <= 20; id++) {
+      await sql(s, 'INSERT INTO r VALUES (?, 0)', [id]); // one partition, auto-commit: no COMMIT op
+      const route = (await sql(s, 'EXPLAIN SELECT * FROM r WHERE id = ?', [id]))['rows'] as string[][];
+      const p = Number(/ROUTE ONE PARTITION \((\d+) of 4\)/.exec(route[0]![0]!)![1]);
+      byShard.set(p % 2, [...(byShard.get(p % 2) ?? []), id]);
+    }
+    const [a0, b0] = byShard.get(0)!;
+    const [a1] = byShard.get(1)!;
+    const a = await begin(s);
+    assert.equal((await txSql(s, a, 'UPDATE r SET v = 1 WHERE id = ?', [a0])).status, 200);
+    assert.equal((await txSql(s, a, 'UPDATE r SET v = 1 WHERE id = ?', [a1])).status, 200);
+    const b = await begin(s);
+    assert.equal((await txSql(s, b, 'UPDATE r SET v = 2 WHERE id = ?', [b0])).status, 200);
+    const died = await commit(s, b); // shard 0 dies before running it
+    assert.notEqual(died.status, 200);
+    const next = await txSql(s, a, 'SELECT v FROM r WHERE id = ?', [a1]);
+    assert.equal(code(next), 'SERIALIZATION_FAILURE', 'A used the restarted shard: it cannot go on');
+    assert.match((next.body['error'] as Body)['message'] as string, /restarted/);
+    assert.equal(code(await commit(s, a)), 'TX_NOT_FOUND', 'then it is gone');
+    // A's write on the surviving shard was rolled back and its lock released: this does not wait.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        assert.equal(one(await sql(s, 'SELECT v FROM r WHERE id = ?', [a1])), 0);
+        assert.equal(one(await sql(s, 'SELECT v FROM r WHERE id = ?', [a0])), 0);
+        break;
+      } catch (e) {
+        if (Date.now() > deadline) throw e; // UNAVAILABLE while shard 0 restarts
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await sql(s, 'UPDATE r SET v = 5 WHERE id = ?', [a1]);
+  } finally {
+    await s.stop();
+  }
+});
