@@ -171,6 +171,17 @@ test('interactive transactions over REST', async (t) => {
       ids.push(await begin(s));
       for (const id of ids) await rollback(s, id);
     });
+
+    await t.test('metrics count lock waits, deadlocks, timeouts and open transactions', async () => {
+      const text = await (await fetch(`http://127.0.0.1:${s.ports.metrics}/metrics`)).text();
+      const metric = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      assert.ok(metric('heliosdb_deadlocks_total') >= 2, 'lost update and write skew each had a victim');
+      assert.ok(metric('heliosdb_lock_waits_total') >= 4);
+      assert.ok(metric('heliosdb_lock_wait_seconds_total') > 0);
+      assert.ok(metric('heliosdb_tx_timed_out_total') >= 1);
+      assert.ok(metric('heliosdb_tx_committed_total') >= 4);
+      assert.equal(metric('heliosdb_tx_open'), 0);
+    });
   } finally {
     await server.stop();
   }
