@@ -34,8 +34,11 @@ export interface PartitionExecutor {
 /** The durable decision log (src/coordinator/txn/decision-log.ts) and transaction ids, as the router needs them. */
 export interface Decisions {
   newTxn(): bigint;
-  /** Appends COMMIT and makes it durable before returning (the commit point). */
-  logCommit(txn: bigint, partitions: readonly number[]): void;
+  /**
+   * Appends COMMIT at once and resolves once it is durable (the commit point); a durable log may
+   * group the fdatasync of decisions appended together.
+   */
+  logCommit(txn: bigint, partitions: readonly number[]): void | Promise<void>;
   forget(txn: bigint): void;
   live(): ReadonlyMap<bigint, readonly number[]>;
 }
@@ -153,7 +156,7 @@ export class DistributedTxn {
     if (lostAfter !== undefined) this.checkEpoch(lostAfter);
     this.shared?.committing.add(this.txn);
     try {
-      this.decisions.logCommit(this.txn, ps);
+      await this.decisions.logCommit(this.txn, ps);
       this.fault('2pc:after-decision');
       await this.finish(ps);
     } finally {

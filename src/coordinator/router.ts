@@ -36,7 +36,7 @@ import { DistributedTxn, MemoryDecisions, newTxnStats, PartitionEpochs, resolveI
 import { hasSubquery, pointPartition, rowPartition, shardKeyOf, tablesOf, updatesKey } from './route-analysis.js';
 import { Locks, type Footprint, type LocksOptions } from './txn/locks.js';
 import { exclusiveAll, statementFootprint, type FootprintContext } from './lock-footprint.js';
-import type { TxnId } from '../shard/txn/messages.js';
+import type { TxnId } from './txn/txn-ids.js';
 import { pushdownFor, type Pushdown } from './pushdown.js';
 import { partialAggregatePlan } from './partial-aggregate.js';
 import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';

@@ -16,9 +16,9 @@
  * other such work.
  */
 import { HeliosError, serializationFailure } from '../../errors.js';
-import { LockManager } from '../../shard/txn/lock-manager.js';
-import { supremum, type LockMode, type LockStep } from '../../shard/txn/lock-modes.js';
-import type { TxnId } from '../../shard/txn/messages.js';
+import { LockManager } from './lock-manager.js';
+import { supremum, type LockMode, type LockStep } from './lock-modes.js';
+import type { TxnId } from './txn-ids.js';
 
 export interface LockStats {
   /** Requests that had to wait, and the total time they waited (ms). */

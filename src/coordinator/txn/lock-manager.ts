@@ -1,32 +1,30 @@
 /**
- * The shard's lock manager: strict two-phase locking over the resource hierarchy of
- * `lock-modes.ts` (partition → table → row / unique-index key), with FIFO queues, lock upgrades,
- * deadlock handling, lock-wait and idle timeouts. Pure: no clock (every call takes `now`), no
- * I/O, no threads — the shard's batch loop owns it.
+ * The lock manager: strict two-phase locking over a resource hierarchy (`lock-modes.ts`; the
+ * coordinator uses partition → table → shard-key value, see locks.ts), with FIFO queues, lock
+ * upgrades, deadlock handling, lock-wait and idle timeouts. Pure: no clock (every call takes
+ * `now`), no I/O, no threads — the coordinator's asynchronous shell (locks.ts) owns it.
  *
- * Waiting never blocks the shard's thread. {@link LockManager.acquire} takes a *plan* (the locks
- * a statement needs, ancestors first) and returns `granted`, `failed` (with the error to return),
- * or `waiting`: the shard parks the statement, and a later {@link LockManager.releaseAll} (or
+ * Waiting never blocks the thread. {@link LockManager.acquire} takes a *plan* (the locks a
+ * statement needs, ancestors first) and returns `granted`, `failed` (with the error to return),
+ * or `waiting`: the caller parks the statement, and a later {@link LockManager.releaseAll} (or
  * {@link LockManager.tick}) returns a {@link Wakeup} for it once the rest of its plan is granted
  * (or failed on the way). A transaction has at most one statement in flight, so at most one wait.
  *
- * Deadlocks. Default policy `wait-die` (Rosenkrantz et al.): a transaction may wait only for
- * *younger* ones (larger {@link TxnId}); a request that would wait for an older holder or waiter
- * dies at once with SERIALIZATION_FAILURE. Every wait edge then points old → young, so no cycle
- * can form — across shards too, with no messages and no global wait-for graph, which is why it is
- * the default: a distributed transaction waits on several shards whose graphs nobody sees whole.
- * Its cost: some aborts where no deadlock existed (a young transaction meeting an old one). The
- * `detect` policy instead searches this shard's wait-for graph at each wait and fails the
- * requester when it would close a cycle; cross-shard cycles are then only broken by the
- * lock-wait timeout. Either way the victim is always the *requester*, never a holder, so a
- * PREPAREd transaction (which holds locks and never asks for more) is never a victim.
+ * Deadlocks. Policy `detect` (what the coordinator uses: it is one thread and sees the whole
+ * wait-for graph): at each wait, search the graph and fail the requester when it would close a
+ * cycle — only real deadlocks cost an abort. Policy `wait-die` (Rosenkrantz et al.): a
+ * transaction may wait only for *younger* ones (larger {@link TxnId}); a request that would wait
+ * for an older holder or waiter dies at once, so no cycle can form even where nobody sees the
+ * whole graph (several lock managers), at the price of aborts where no deadlock existed. Either
+ * way the victim is always the *requester*, never a holder, so a transaction in its commit
+ * (which holds locks and asks for no more) is never a victim.
  *
  * Lifetimes: locks are held until {@link LockManager.releaseAll} (commit or abort — strict 2PL)
  * or {@link LockManager.releasePartition} (a read-only 2PC participant, after its vote).
  */
 import { HeliosError, invariant, serializationFailure } from '../../errors.js';
 import { compatible, covers, supremum, type LockMode, type LockStep, type Resource } from './lock-modes.js';
-import type { TxnId } from './messages.js';
+import type { TxnId } from './txn-ids.js';
 
 export type DeadlockPolicy = 'wait-die' | 'detect';
 
