@@ -358,6 +358,7 @@ export class Router {
     const s = this.parse(st.sql);
     if (CONTROL.has(s.kind)) throw sqlError(`${s.kind.toUpperCase()} inside an interactive transaction: use its commit or rollback call`);
     if (DDL.has(s.kind) || s.kind === 'vacuum') throw sqlError(`${s.kind === 'vacuum' ? 'VACUUM' : 'DDL (CREATE, DROP, ALTER)'} is not supported inside an interactive transaction: run it outside the transaction (auto-commit or /v1/batch)`);
+    h.dtx.stmtWrote.clear(); // what this statement writes decides whether its failure ends the transaction
     for (let i = 0; ; i++) {
       const gen = this.mirror.generation;
       const plan = await this.planAuto(st);

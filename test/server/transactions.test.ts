@@ -127,6 +127,13 @@ test('interactive transactions over REST', async (t) => {
       assert.equal((await commit(s, a)).status, 200);
       assert.deepEqual((await sql(s, 'SELECT id, v FROM f ORDER BY id'))['rows'], [[1, 10], [2, 2], [3, 3], [4, 4]]);
 
+      const c = await begin(s);
+      assert.equal((await txSql(s, c, 'UPDATE f SET v = v + 1')).status, 200, 'a write on every partition');
+      assert.equal(code(await txSql(s, c, 'SELECT * FROM no_such_table')), 'SQL_ERROR', 'a statement failing before it touches anything');
+      assert.equal((await commit(s, c)).status, 200, 'the transaction was still usable');
+      assert.deepEqual((await sql(s, 'SELECT id, v FROM f ORDER BY id'))['rows'], [[1, 11], [2, 3], [3, 4], [4, 5]]);
+      await sql(s, 'UPDATE f SET v = v - 1');
+
       const b = await begin(s);
       assert.equal((await txSql(s, b, 'UPDATE f SET v = 20 WHERE id = 1')).status, 200);
       const multi = await txSql(s, b, 'UPDATE f SET v = v - 3'); // id 2 (v 2) fails on its partition; others may have run
