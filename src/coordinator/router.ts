@@ -33,8 +33,10 @@ import type { FragmentResult, FragmentStmt, ReplyFormat } from '../shard/fragmen
 import { CatalogMirror } from './catalog-mirror.js';
 import { centralTables, hasTriggers, planCentral, shipCentral, type CentralContext } from './central-write.js';
 import { DistributedTxn, MemoryDecisions, newTxnStats, PartitionEpochs, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnShared, type TxnStats } from './distributed-txn.js';
-import { hasSubquery, pointPartition, rowPartition, shardKeyOf, tablesOf, updatesKey } from './route-analysis.js';
-import { Locks, type Footprint, type LocksOptions } from './txn/locks.js';
+import { hasSubquery, pointKey, pointPartition, rowPartition, shardKeyOf, tablesOf, updatesKey } from './route-analysis.js';
+import { canonicalKey, partitionOf } from './partition-hash.js';
+import { Footprint, Locks, type LocksOptions } from './txn/locks.js';
+import type { LockStep } from './txn/lock-modes.js';
 import { exclusiveAll, statementFootprint, type FootprintContext } from './lock-footprint.js';
 import type { TxnId } from './txn/txn-ids.js';
 import { pushdownFor, type Pushdown } from './pushdown.js';
@@ -61,6 +63,9 @@ export interface TxHandle {
   cancelled: boolean;
 }
 
+/** The one key lock of a point statement (its shard-key value, canonical text), found while planning. */
+interface PointLock { readonly table: string; readonly key: string; readonly write: boolean }
+
 /** Where the last statement went (tests and EXPLAIN read it). */
 export type RouteTaken = { readonly kind: 'single'; readonly partition: number } | { readonly kind: 'multi'; readonly partitions: readonly number[] } | { readonly kind: 'coordinator' };
 
@@ -69,7 +74,7 @@ const CONTROL = new Set(['begin', 'commit', 'rollback']);
 const DML = new Set(['select', 'insert', 'update', 'delete']);
 
 type Plan =
-  | { kind: 'single'; p: number; frag: FragmentStmt; insertOrder?: PlannedRow[] }
+  | { kind: 'single'; p: number; frag: FragmentStmt; insertOrder?: PlannedRow[]; point?: PointLock }
   | { kind: 'multi'; insertRows?: PlannedRow[] };
 
 export class Router {
@@ -259,7 +264,7 @@ export class Router {
    * released. When DDL changed the catalog while it waited, it is planned again. A deadlock victim
    * is retried (nothing of it ran yet).
    */
-  private async locked<T>(attempt: () => Promise<{ fp: Footprint; run: () => Promise<T> }>): Promise<T> {
+  private async locked<T>(attempt: () => Promise<{ fp: Footprint | readonly LockStep[]; run: () => Promise<T> }>): Promise<T> {
     let backoff = false;
     for (let i = 0; ; i++) {
       // After losing a deadlock its locks are gone: give the other side a moment to finish.
@@ -270,7 +275,7 @@ export class Router {
       const id = this.locks.begin();
       let granted = false;
       try {
-        await this.locks.acquire(id, fp.plan());
+        await this.locks.acquire(id, fp instanceof Footprint ? fp.plan() : fp);
         granted = true;
         if (this.mirror.generation !== gen && i < 8) continue;
         return await run();
@@ -286,8 +291,16 @@ export class Router {
     }
   }
 
+  /** The lock plan of one statement (a point statement's without building a Footprint). */
+  private planOf(st: Stmt, plan: Plan): readonly LockStep[] {
+    if (plan.kind === 'single' && plan.point) return Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, plan.point.write);
+    return this.footprintOf(st, plan).plan();
+  }
+
   /** The locks a statement needs (lock-footprint.ts); `plan` null: it could not be planned (X everywhere). */
   private footprintOf(st: Stmt, plan: Plan | null): Footprint {
+    // A point plan already knows its one lock (the hot path: no second look at the statement).
+    if (plan?.kind === 'single' && plan.point) return new Footprint().key(plan.p, plan.point.table, plan.point.key, plan.point.write);
     let s: Statement;
     try {
       s = this.parse(st.sql);
@@ -327,7 +340,7 @@ export class Router {
     if (this.parse(st.sql).kind === 'vacuum') return this.locked(async () => ({ fp: exclusiveAll(this.partitions), run: () => this.vacuumAll(st) }));
     return this.locked(async () => {
       const plan = await this.planAuto(st);
-      return { fp: this.footprintOf(st, plan), run: () => this.runAutoLocked(st, plan, reply) };
+      return { fp: this.planOf(st, plan), run: () => this.runAutoLocked(st, plan, reply) };
     });
   }
 
@@ -362,7 +375,7 @@ export class Router {
     for (let i = 0; ; i++) {
       const gen = this.mirror.generation;
       const plan = await this.planAuto(st);
-      await this.locks.acquire(h.lockId, this.footprintOf(st, plan).plan());
+      await this.locks.acquire(h.lockId, this.planOf(st, plan));
       if (h.cancelled) throw serializationFailure('the transaction was rolled back while this statement waited for its locks');
       if (this.mirror.generation !== gen && i < 8) continue; // DDL ran meanwhile: plan again (the locks taken stay)
       return this.runIn(h.dtx, st, plan.kind === 'single' ? plan.insertOrder : plan.insertRows);
@@ -429,15 +442,15 @@ export class Router {
       if (!from || from.kind !== 'table') return { kind: 'multi' };
       const t = cat.table(from.name);
       if (!t) return { kind: 'multi' };
-      const p = pointPartition(s.cores[0]!.where, t, from.alias ?? t.name, this.keyOf(t), st.params, this.partitions);
-      return p === null ? { kind: 'multi' } : { kind: 'single', p, frag: { sql: st.sql, params: st.params } };
+      const k = pointKey(s.cores[0]!.where, t, from.alias ?? t.name, this.keyOf(t), st.params);
+      return k === undefined ? { kind: 'multi' } : { kind: 'single', p: k === null ? 0 : partitionOf(k, this.partitions), frag: { sql: st.sql, params: st.params }, point: { table: t.name, key: canonicalKey(k), write: false } };
     }
     if (s.kind === 'update' || s.kind === 'delete') {
       const t = this.writable(s.table);
       if (this.needsCentral(s, t)) return { kind: 'multi' };
       if (s.kind === 'update' && assignsIndexed(s.set.flatMap((x) => x.columns), t, globalUniqueIndexes(t, this.keyOf(t)))) return { kind: 'multi' };
-      const p = pointPartition(s.where, t, s.alias ?? t.name, this.keyOf(t), st.params, this.partitions);
-      return p === null ? { kind: 'multi' } : { kind: 'single', p, frag: { sql: st.sql, params: st.params } };
+      const k = pointKey(s.where, t, s.alias ?? t.name, this.keyOf(t), st.params);
+      return k === undefined ? { kind: 'multi' } : { kind: 'single', p: k === null ? 0 : partitionOf(k, this.partitions), frag: { sql: st.sql, params: st.params }, point: { table: t.name, key: canonicalKey(k), write: true } };
     }
     if (s.kind === 'insert') {
       const t = this.writable(s.table);

@@ -69,7 +69,7 @@ interface Waiter {
 }
 
 interface Entry {
-  readonly resource: Resource;
+  resource: Resource;
   readonly holders: Map<TxnId, LockMode>;
   /** Holders per mode (index as {@link MODES}): a grant test costs 5 checks, not one per holder. */
   readonly counts: number[];
@@ -80,10 +80,10 @@ const MODES: readonly LockMode[] = ['IS', 'IX', 'S', 'SIX', 'X'];
 const MODE_INDEX: Record<LockMode, number> = { IS: 0, IX: 1, S: 2, SIX: 3, X: 4 };
 
 interface TxnState {
-  readonly id: TxnId;
+  id: TxnId;
   /** Wait-die age: smaller is older. */
-  readonly ts: bigint;
-  readonly idleTimeoutMs: number;
+  ts: bigint;
+  idleTimeoutMs: number;
   readonly held: Map<string, Resource>;
   plan: readonly LockStep[] | null;
   planAt: number;
@@ -94,8 +94,13 @@ interface TxnState {
   expired: boolean;
 }
 
+/** Released transaction states and empty entries kept for reuse (bounded). */
+const POOL_MAX = 4096;
+
 export class LockManager {
   private readonly entries = new Map<string, Entry>();
+  private readonly freeEntries: Entry[] = [];
+  private readonly freeTxns: TxnState[] = [];
   private readonly txns = new Map<TxnId, TxnState>();
   private readonly policy: DeadlockPolicy;
 
@@ -109,7 +114,14 @@ export class LockManager {
    */
   begin(txn: TxnId, now: number, ts: bigint = txn, idleTimeoutMs = this.opts.idleTimeoutMs): void {
     invariant(!this.txns.has(txn), `lock manager: transaction ${txn} begun twice`);
-    this.txns.set(txn, { id: txn, ts, idleTimeoutMs, held: new Map(), plan: null, planAt: 0, waitingOn: null, waitSince: 0, lastActive: now, prepared: false, expired: false });
+    const t = this.freeTxns.pop();
+    if (t) {
+      t.id = txn;
+      t.ts = ts;
+      t.idleTimeoutMs = idleTimeoutMs;
+      t.lastActive = now;
+      this.txns.set(txn, t);
+    } else this.txns.set(txn, { id: txn, ts, idleTimeoutMs, held: new Map(), plan: null, planAt: 0, waitingOn: null, waitSince: 0, lastActive: now, prepared: false, expired: false });
   }
 
   has(txn: TxnId): boolean {
@@ -152,6 +164,15 @@ export class LockManager {
     this.cancelWait(t, wakeups);
     for (const key of [...t.held.keys()]) this.releaseKey(t, key, wakeups);
     this.txns.delete(txn);
+    // Reused by a later begin: auto-commit statements begin and end one each (less garbage).
+    if (this.freeTxns.length < POOL_MAX) {
+      t.plan = null;
+      t.planAt = 0;
+      t.waitSince = 0;
+      t.prepared = false;
+      t.expired = false;
+      this.freeTxns.push(t);
+    }
     this.verify();
     return wakeups;
   }
@@ -269,7 +290,9 @@ export class LockManager {
     const key = step.resource.key;
     let e = this.entries.get(key);
     if (!e) {
-      e = { resource: step.resource, holders: new Map(), counts: [0, 0, 0, 0, 0], queue: [] };
+      e = this.freeEntries.pop();
+      if (e) e.resource = step.resource;
+      else e = { resource: step.resource, holders: new Map(), counts: [0, 0, 0, 0, 0], queue: [] };
       this.entries.set(key, e);
     }
     const held = e.holders.get(t.id);
@@ -406,6 +429,9 @@ export class LockManager {
   }
 
   private dropIfEmpty(key: string, e: Entry): void {
-    if (e.holders.size === 0 && e.queue.length === 0) this.entries.delete(key);
+    if (e.holders.size === 0 && e.queue.length === 0) {
+      this.entries.delete(key);
+      if (this.freeEntries.length < POOL_MAX) this.freeEntries.push(e); // empty: holders, counts and queue are clear
+    }
   }
 }

@@ -45,6 +45,9 @@ export interface LocksOptions {
 
 const TICK_MS = 50;
 
+/** Shared partition and table steps of point plans, by `partition/table/r|w`. */
+const ANCESTORS = new Map<string, readonly LockStep[]>();
+
 export class Locks {
   private readonly lm: LockManager;
   private readonly waiting = new Map<TxnId, Waiting>();
@@ -133,6 +136,22 @@ export class Locks {
  * lock alike whichever way they were written (1, 1.0, '1' into an INTEGER key).
  */
 export class Footprint {
+  /**
+   * The plan of a point statement — one key and its ancestors — without building a Footprint
+   * (the hot path: no map, no sort; the ancestors' steps are shared, they are never mutated).
+   */
+  static pointPlan(p: number, table: string, key: string, write: boolean): LockStep[] {
+    const t = table.toLowerCase();
+    const k = `${p}/${t}/${write ? 'w' : 'r'}`;
+    let anc = ANCESTORS.get(k);
+    if (!anc) {
+      if (ANCESTORS.size >= 4096) ANCESTORS.clear();
+      anc = [{ resource: { key: `p${p}`, partition: p }, mode: write ? 'IX' : 'IS' }, { resource: { key: `p${p}/t${t}`, partition: p }, mode: write ? 'IX' : 'IS' }];
+      ANCESTORS.set(k, anc);
+    }
+    return [anc[0]!, anc[1]!, { resource: { key: `p${p}/t${t}/k${key}`, partition: p }, mode: write ? 'X' : 'S' }];
+  }
+
   private readonly steps = new Map<string, { step: LockStep; order: readonly [number, number, string] }>();
 
   /** Read (S) or write (X) the rows whose shard key is `key` in `table` on partition `p`. */
