@@ -242,13 +242,15 @@ export class LockManager {
   stats(): { transactions: number; resources: number; waiting: number } {
     let waiting = 0;
     for (const t of this.txns.values()) if (t.waitingOn !== null) waiting++;
-    return { transactions: this.txns.size, resources: this.entries.size, waiting };
+    let resources = 0; // held or waited for (persistent entries stay when empty)
+    for (const e of this.entries.values()) if (e.holders.size > 0 || e.queue.length > 0) resources++;
+    return { transactions: this.txns.size, resources, waiting };
   }
 
   /** Checks the invariants (holders pairwise compatible, back-pointers, every waiter blocked by someone, no wait cycle); throws INTERNAL. */
   check(): void {
     for (const [key, e] of this.entries) {
-      invariant(e.holders.size > 0 || e.queue.length > 0, `lock manager: empty entry ${key}`);
+      invariant(e.holders.size > 0 || e.queue.length > 0 || e.resource.persistent === true, `lock manager: empty entry ${key}`);
       const hs = [...e.holders];
       const counts = [0, 0, 0, 0, 0];
       for (const [, m] of hs) counts[MODE_INDEX[m]]!++;
@@ -429,7 +431,7 @@ export class LockManager {
   }
 
   private dropIfEmpty(key: string, e: Entry): void {
-    if (e.holders.size === 0 && e.queue.length === 0) {
+    if (e.holders.size === 0 && e.queue.length === 0 && e.resource.persistent !== true) {
       this.entries.delete(key);
       if (this.freeEntries.length < POOL_MAX) this.freeEntries.push(e); // empty: holders, counts and queue are clear
     }

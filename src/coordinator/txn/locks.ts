@@ -146,7 +146,7 @@ export class Footprint {
     let anc = ANCESTORS.get(k);
     if (!anc) {
       if (ANCESTORS.size >= 4096) ANCESTORS.clear();
-      anc = [{ resource: { key: `p${p}`, partition: p }, mode: write ? 'IX' : 'IS' }, { resource: { key: `p${p}/t${t}`, partition: p }, mode: write ? 'IX' : 'IS' }];
+      anc = [{ resource: { key: `p${p}`, partition: p, persistent: true }, mode: write ? 'IX' : 'IS' }, { resource: { key: `p${p}/t${t}`, partition: p, persistent: true }, mode: write ? 'IX' : 'IS' }];
       ANCESTORS.set(k, anc);
     }
     return [anc[0]!, anc[1]!, { resource: { key: `p${p}/t${t}/k${key}`, partition: p }, mode: write ? 'X' : 'S' }];
@@ -195,6 +195,6 @@ export class Footprint {
   private add(p: number, depth: number, key: string, mode: LockMode): void {
     const old = this.steps.get(key);
     const m = old ? supremum(old.step.mode, mode) : mode;
-    this.steps.set(key, { step: { resource: { key, partition: p }, mode: m }, order: [p, depth, key] });
+    this.steps.set(key, { step: { resource: { key, partition: p, ...(depth < 2 ? { persistent: true } : {}) }, mode: m }, order: [p, depth, key] });
   }
 }
