@@ -17,7 +17,7 @@ import { openCore, type Core } from './core.js';
 import { serveApis, type ServeOptions, type Serving } from './serve.js';
 import { decodeExecuteResponse, encodeStatement } from './statement-codec.js';
 import { runTransaction, type Transaction, type TransactionOptions } from './transaction.js';
-import { fromValue, toValues, type IntegerMode, type SqlParams, type SqlValue } from './values.js';
+import { rowObjects, toExecResult, toValues, type IntegerMode, type SqlParams, type SqlValue } from './values.js';
 
 /** Every section and key optional, except the data directory. */
 type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends readonly (infer E)[] ? DeepPartial<E>[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -121,25 +121,13 @@ export class Database {
     return this.track('execute', true, async () => {
       if (typeof sql !== 'string') throw new HeliosError('BAD_REQUEST', `sql: expected a string, got ${typeof sql}`);
       const bytes = encodeStatement(sql, toValues(params));
-      const r = decodeExecuteResponse(await this.core.coordinator.execProto(bytes, opts.timeoutMs));
-      const i = this.integers;
-      return {
-        columns: r.columns,
-        rows: r.rows.map((row) => row.map((v) => fromValue(v, i))),
-        rowsAffected: r.rowsAffected,
-        lastInsertId: r.lastInsertId === null ? null : (fromValue(r.lastInsertId, i) as number | bigint),
-      };
+      return toExecResult(decodeExecuteResponse(await this.core.coordinator.execProto(bytes, opts.timeoutMs)), this.integers);
     });
   }
 
   /** Runs one statement and returns its rows as objects keyed by column name. */
   async query<T extends object = Row>(sql: string, params?: SqlParams, opts?: CallOptions): Promise<T[]> {
-    const r = await this.execute(sql, params, opts);
-    return r.rows.map((row) => {
-      const o: Record<string, SqlValue> = {};
-      r.columns.forEach((c, k) => (o[c] = row[k] as SqlValue));
-      return o as T;
-    });
+    return rowObjects<T>(await this.execute(sql, params, opts));
   }
 
   /**

@@ -12,7 +12,7 @@
 import { HeliosError } from '../errors.js';
 import type { Core } from './core.js';
 import type { ExecResult, Row } from './database.js';
-import { fromValue, toValues, type IntegerMode, type SqlParams, type SqlValue } from './values.js';
+import { rowObjects, toExecResult, toValues, type IntegerMode, type SqlParams } from './values.js';
 
 export interface TransactionOptions {
   /** Rolled back when idle this long between statements (default `[transactions] default_timeout_ms`). */
@@ -32,24 +32,12 @@ export class Transaction {
   async execute(sql: string, params?: SqlParams): Promise<ExecResult> {
     if (this.ended) throw new HeliosError('TX_NOT_FOUND', 'this transaction has ended: use the tx of a running db.transaction callback');
     if (typeof sql !== 'string') throw new HeliosError('BAD_REQUEST', `sql: expected a string, got ${typeof sql}`);
-    const r = await this.core.coordinator.txExec(this.id, sql, toValues(params));
-    const i = this.integers;
-    return {
-      columns: r.columns,
-      rows: r.rows.map((row) => row.map((v) => fromValue(v, i))),
-      rowsAffected: r.rowsAffected,
-      lastInsertId: r.lastInsertId === null ? null : (fromValue(r.lastInsertId, i) as number | bigint),
-    };
+    return toExecResult(await this.core.coordinator.txExec(this.id, sql, toValues(params)), this.integers);
   }
 
   /** Rows as objects keyed by column name. */
   async query<T extends object = Row>(sql: string, params?: SqlParams): Promise<T[]> {
-    const r = await this.execute(sql, params);
-    return r.rows.map((row) => {
-      const o: Record<string, SqlValue> = {};
-      r.columns.forEach((c, k) => (o[c] = row[k] as SqlValue));
-      return o as T;
-    });
+    return rowObjects<T>(await this.execute(sql, params));
   }
 
   async queryRow<T extends object = Row>(sql: string, params?: SqlParams): Promise<T | undefined> {
