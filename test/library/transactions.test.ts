@@ -6,7 +6,7 @@
  *   - Session: pipelined requests answered in order with their request_id; begin/commit/rollback;
  *     errors in-stream (the stream goes on); auto-commit without a transaction; cancelling the
  *     stream rolls back its transaction and releases its locks at once;
- *   - Execute with an unknown tx_id → NOT_FOUND.
+ *   - Execute with the tx_id of a REST-begun transaction runs inside it; an unknown tx_id → NOT_FOUND.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,12 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Database, HeliosError } from '../../src/index.js';
-import { databaseClient, unaryError, type Msg } from './grpc-helpers.js';
+import { databaseClient, unary, unaryError, type Msg } from './grpc-helpers.js';
 
 describe('interactive transactions: library and gRPC', () => {
   const dir = mkdtempSync(join(tmpdir(), 'heliosdb-tx-'));
   let db: Database;
   let client: grpc.Client;
+  let restPort = 0;
   before(async () => {
     db = await Database.open({
       database: { path: join(dir, 'db'), wal_mode: 'async' },
@@ -29,7 +30,8 @@ describe('interactive transactions: library and gRPC', () => {
       observability: { log_level: 'warn', metrics_enabled: false },
       api: { rest_port: 0, grpc_port: 0 },
     });
-    const serving = await db.serve({ rest: false });
+    const serving = await db.serve();
+    restPort = serving.ports.rest!;
     client = databaseClient(`127.0.0.1:${serving.ports.grpc}`);
     await db.execute('CREATE TABLE acct (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)');
     await db.execute('INSERT INTO acct VALUES (1, 100), (2, 100), (3, 100), (4, 100)');
@@ -146,6 +148,18 @@ describe('interactive transactions: library and gRPC', () => {
     await blocked;
     assert.ok(Date.now() - t0 < 2000, 'released when the stream was cancelled, not at the 60 s timeout');
     await db.execute('UPDATE acct SET balance = balance - 1 WHERE id = 4');
+  });
+
+  test('gRPC Execute with the tx_id of a REST-begun transaction runs inside it', async () => {
+    const post = async (p: string) => (await fetch(`http://127.0.0.1:${restPort}${p}`, { method: 'POST' })).json() as Promise<Record<string, unknown>>;
+    const tx = (await post('/v1/tx'))['tx_id'] as string;
+    const r = await unary(client, 'Execute', { sql: 'UPDATE acct SET balance = balance + 7 WHERE id = 1', tx_id: tx });
+    assert.equal(r['rows_affected'], '1');
+    const inside = await unary(client, 'Execute', { sql: 'SELECT balance FROM acct WHERE id = 1', tx_id: tx });
+    const seen = Number((((inside['rows'] as Msg[])[0]!['values'] as Msg[])[0]!)['integer_value']);
+    assert.equal((await post(`/v1/tx/${tx}/rollback`))['rolled_back'], true);
+    const after = (await db.queryRow<{ b: number }>('SELECT balance AS b FROM acct WHERE id = 1'))!.b;
+    assert.equal(seen, after + 7, 'the transaction saw its own write; the rollback removed it');
   });
 
   test('gRPC Execute with an unknown tx_id is NOT_FOUND', async () => {
