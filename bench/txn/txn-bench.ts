@@ -6,9 +6,7 @@
  *      table; reference: the same three keys set and deleted in a plain Map (the floor for any
  *      hash-based lock table), and the storage work of the write itself (get + update + commit
  *      on a paged partition in memory, no fsync).
- *   2. 2PC protocol CPU (pure state machines, two partitions, no I/O): commit → votes →
- *      decision durable → acks → forget, per transaction.
- *   3. Decision log on the real file system: fdatasync per decision vs one per 64 (group commit).
+ *   2. Decision log on the real file system: fdatasync per decision vs one per 64 (group commit).
  *
  *   npm run bench:txn
  *   node dist/bench/txn/txn-bench.js --seconds 0.5 --rounds 3
@@ -18,8 +16,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DecisionLog, NodeLogIO, TwoPhaseCommit } from '../../src/coordinator/txn/index.js';
-import { LockManager, lockPlans, txnId, type TxnId } from '../../src/shard/txn/index.js';
+import { DecisionLog, LockManager, lockPlans, NodeLogIO, txnId, type TxnId } from '../../src/coordinator/txn/index.js';
 import { createBufferPool, MemoryFileIO, openPartition } from '../../src/storage/index.js';
 
 const args = parseArgs(process.argv.slice(2));
@@ -88,20 +85,6 @@ function storageBench(): () => void {
   };
 }
 
-function twoPcBench(): () => void {
-  const c = new TwoPhaseCommit({ voteTimeoutMs: 1e9, resendMs: 1e9 });
-  let next = 1;
-  return () => {
-    const t = txnId(next++);
-    c.commit(t, [0, 1], 0);
-    c.step({ kind: 'vote', txn: t, partition: 0, vote: 'yes' }, 0);
-    c.step({ kind: 'vote', txn: t, partition: 1, vote: 'yes' }, 0);
-    c.decisionsDurable([t], 0);
-    c.step({ kind: 'ack', txn: t, partition: 0 }, 0);
-    c.step({ kind: 'ack', txn: t, partition: 1 }, 0);
-  };
-}
-
 function logBench(perSync: number): { usPerDecision: number; usPerSync: number } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'helios-txn-bench-'));
   try {
@@ -124,7 +107,7 @@ function logBench(perSync: number): { usPerDecision: number; usPerSync: number }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const rows: Record<string, number[]> = { lock0: [], lock1000: [], map: [], storage: [], twopc: [] };
+const rows: Record<string, number[]> = { lock0: [], lock1000: [], map: [], storage: [] };
 const logs: { one: number[]; group: number[]; syncUs: number[] } = { one: [], group: [], syncUs: [] };
 const load0 = os.loadavg();
 for (let r = 0; r < ROUNDS; r++) {
@@ -132,7 +115,6 @@ for (let r = 0; r < ROUNDS; r++) {
   rows['lock1000']!.push(time(lockBench(1000)));
   rows['map']!.push(time(mapBench()));
   rows['storage']!.push(time(storageBench()));
-  rows['twopc']!.push(time(twoPcBench()));
   const one = logBench(1);
   const group = logBench(64);
   logs.one.push(one.usPerDecision);
@@ -153,7 +135,6 @@ md(`| lock manager: auto-commit point write (3 locks), idle table | ${m('lock0')
 md(`| lock manager: same, 1,000 other transactions holding row locks | ${m('lock1000').toFixed(0)} | ${(m('lock1000') / m('lock0')).toFixed(2)}× idle table |`);
 md(`| reference: Map set+delete of the same 3 keys | ${m('map').toFixed(0)} | 1.0× |`);
 md(`| reference: storage get+update+commit (paged, in memory, no fsync) | ${m('storage').toFixed(0)} | – |`);
-md(`| 2PC state machine, 2 partitions, per transaction (no I/O) | ${m('twopc').toFixed(0)} | ${((100 * m('twopc')) / m('storage')).toFixed(0)}% of one storage write |`);
 md('');
 md('| decision log (real fs, fdatasync) | µs per decision |');
 md('|---|---:|');

@@ -1,8 +1,9 @@
 /**
  * Central execution of writes a partition cannot run on its own rows: UPDATE/DELETE with a
  * subquery, FROM, WITH, LIMIT or a new shard key; any write to a table with triggers; CREATE
- * TABLE … AS SELECT. The router calls it under the sequencer, inside the statement's
- * {@link DistributedTxn}:
+ * TABLE … AS SELECT. The router calls it holding the statement's locks (lock-footprint.ts: X on
+ * the written table, S on those read, everything for a table with triggers), inside the
+ * statement's {@link DistributedTxn}:
  *
  *   1. gather: every table the statement can read or write (those it names; for each with
  *      triggers, the tables named in the trigger bodies, to a fixed point) from every partition,
@@ -96,12 +97,12 @@ export async function planCentral(ctx: CentralContext, tx: DistributedTxn, sql: 
   }));
   await ctx.loadCounters(tables);
   // From here to the counters' advance, no await: the ids the run hands out are reserved before
-  // an INSERT planned concurrently (outside the sequencer) can draw from the same counters.
+  // an INSERT planned concurrently (planning takes no locks) can draw from the same counters.
   const seqs = new Map([...tables].map((name) => [name, ctx.counter(name)] as const));
   const plan = ctx.mirror.scratch(new Map([...gathered].map(([n, g]) => [n, g.rows])), (ses) => {
     const txn = ses.storageTxn()!;
     // New rowids must come from above the router's counter, as the fast INSERT path's do: an
-    // INSERT planned concurrently (planning runs outside the sequencer) may already hold
+    // INSERT planned concurrently (planning takes no locks) may already hold
     // counter + 1 … . The engine allocates above a table's sequence row only for AUTOINCREMENT
     // tables, so for this run every gathered table is AUTOINCREMENT with its sequence seeded from
     // the counter; the flag lives on the mirror's catalog objects, which the scratch

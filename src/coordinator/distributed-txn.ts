@@ -12,10 +12,17 @@
  *   FORGET(txn) once every partition acked
  *
  * Nothing is logged for an abort: a partition left PREPAREd by a crash is aborted at restart
- * unless the log holds its COMMIT ({@link resolveInDoubt}). The sequencer guarantees no other
- * work reaches the partitions while this runs, so no lock manager is involved yet.
+ * unless the log holds its COMMIT ({@link resolveInDoubt}). Isolation is the caller's: the router
+ * holds the coordinator's locks (txn/locks.ts) for everything the transaction touches until it
+ * ends. Partitions it only read just end their session at commit (no PREPARE, nothing logged):
+ * the locks, not the partition sessions, are what keep its reads stable until the end.
+ *
+ * A shard restart loses the sessions open there. {@link PartitionEpochs} counts restarts per
+ * partition; a transaction that began on a partition in an earlier epoch fails with
+ * SERIALIZATION_FAILURE at its next use of it, and at commit — it never continues silently with
+ * half its writes gone.
  */
-import { HeliosError } from '../errors.js';
+import { HeliosError, serializationFailure } from '../errors.js';
 import type { FragmentOp } from '../shard/fragment-protocol.js';
 
 /** Sends one fragment op to the shard owning its partition (`inDoubt` goes to every shard). */
@@ -27,8 +34,11 @@ export interface PartitionExecutor {
 /** The durable decision log (src/coordinator/txn/decision-log.ts) and transaction ids, as the router needs them. */
 export interface Decisions {
   newTxn(): bigint;
-  /** Appends COMMIT and makes it durable before returning (the commit point). */
-  logCommit(txn: bigint, partitions: readonly number[]): void;
+  /**
+   * Appends COMMIT at once and resolves once it is durable (the commit point); a durable log may
+   * group the fdatasync of decisions appended together.
+   */
+  logCommit(txn: bigint, partitions: readonly number[]): void | Promise<void>;
   forget(txn: bigint): void;
   live(): ReadonlyMap<bigint, readonly number[]>;
 }
@@ -57,27 +67,80 @@ export const newTxnStats = (): TxnStats => ({ singlePartition: 0, multiPartition
 
 export const gidOfTxn = (txn: bigint): string => `tx${txn}`;
 
+/** What every transaction of one router shares: restart epochs, and the decisions being carried out. */
+export interface TxnShared {
+  readonly epochs: PartitionEpochs;
+  /** Transactions between their logged COMMIT and their FORGET: {@link resolveInDoubt} leaves them alone. */
+  readonly committing: Set<bigint>;
+}
+
+/** Restarts per partition (bumped when the shard serving it dies). */
+export class PartitionEpochs {
+  private readonly epochs: number[];
+  constructor(partitions: number) {
+    this.epochs = new Array<number>(partitions).fill(0);
+  }
+  of(p: number): number {
+    return this.epochs[p] ?? 0;
+  }
+  bump(ps: readonly number[]): void {
+    for (const p of ps) this.epochs[p] = (this.epochs[p] ?? 0) + 1;
+  }
+}
+
 export class DistributedTxn {
   /** Partitions where the transaction is open (it ran a fragment there). */
   readonly touched = new Set<number>();
+  /** Partitions where it wrote (a `run` while {@link writing}, or an `apply`). */
+  readonly wrote = new Set<number>();
+  /** Partitions written by the current statement (the router resets it per statement). */
+  readonly stmtWrote = new Set<number>();
+  /** Set by the router around a statement that writes: its `run` ops count as writes. */
+  writing = false;
   /** Set when it ran DDL: the router refreshes its catalog copy when it ends. */
   ddl = false;
   private readonly txn: bigint;
   readonly gid: string;
+  /** The restart epoch of each partition when the transaction began there. */
+  private readonly began = new Map<number, number>();
 
-  constructor(private readonly exec: PartitionExecutor, private readonly decisions: Decisions, private readonly stats: TxnStats, private readonly fault: (point: string) => void) {
+  constructor(private readonly exec: PartitionExecutor, private readonly decisions: Decisions, private readonly stats: TxnStats, private readonly fault: (point: string) => void, private readonly shared?: TxnShared) {
     this.txn = decisions.newTxn();
     this.gid = gidOfTxn(this.txn);
   }
 
   /** Runs an op on `p` inside this transaction (the op's `tx` is set here). */
   async run(op: Extract<FragmentOp, { op: 'run' | 'scan' | 'apply' }>): Promise<unknown> {
-    this.touched.add(op.p);
+    this.checkEpoch(op.p);
+    if (!this.touched.has(op.p)) {
+      this.touched.add(op.p);
+      this.began.set(op.p, this.shared?.epochs.of(op.p) ?? 0);
+    }
+    if (op.op === 'apply' || (op.op === 'run' && this.writing)) {
+      this.wrote.add(op.p);
+      this.stmtWrote.add(op.p);
+    }
     return this.exec.call({ ...op, tx: this.gid });
   }
 
+  /** True when a shard serving one of its partitions restarted since the transaction began there. */
+  lostPartition(): number | undefined {
+    for (const [p, e] of this.began) if ((this.shared?.epochs.of(p) ?? 0) !== e) return p;
+    return undefined;
+  }
+
+  private checkEpoch(p: number): void {
+    const b = this.began.get(p);
+    if (b !== undefined && (this.shared?.epochs.of(p) ?? 0) !== b) throw serializationFailure(`the transaction's work on partition ${p} was lost when its shard restarted; the transaction was rolled back, retry it`);
+  }
+
   async commit(): Promise<void> {
-    const ps = [...this.touched].sort((a, b) => a - b);
+    const lost = this.lostPartition();
+    if (lost !== undefined) this.checkEpoch(lost);
+    // Partitions only read end their session (nothing to make durable); the writers commit.
+    const readers = [...this.touched].filter((p) => !this.wrote.has(p));
+    await Promise.all(readers.map((p) => this.exec.call({ op: 'abort', p, tx: this.gid }).catch(() => undefined)));
+    const ps = [...this.wrote].sort((a, b) => a - b);
     if (ps.length === 0) return;
     if (ps.length === 1) {
       await this.exec.call({ op: 'commit', p: ps[0]!, tx: this.gid });
@@ -87,8 +150,24 @@ export class DistributedTxn {
     this.stats.prepares += ps.length;
     await Promise.all(ps.map((p) => this.exec.call({ op: 'prepare', p, tx: this.gid })));
     this.fault('2pc:after-prepare');
-    this.decisions.logCommit(this.txn, ps);
-    this.fault('2pc:after-decision');
+    // A shard that died after its PREPARE is in doubt, and the router may already have aborted it
+    // (presumed abort): never log COMMIT then. Nothing awaits between here and the log append.
+    const lostAfter = this.lostPartition();
+    if (lostAfter !== undefined) this.checkEpoch(lostAfter);
+    this.shared?.committing.add(this.txn);
+    try {
+      await this.decisions.logCommit(this.txn, ps);
+      this.fault('2pc:after-decision');
+      await this.finish(ps);
+    } finally {
+      this.shared?.committing.delete(this.txn);
+    }
+    this.stats.commits++;
+    this.stats.commitMsTotal += performance.now() - t0;
+  }
+
+  /** Phase two: COMMIT to every partition (the decision is durable); FORGET once all acked. */
+  private async finish(ps: readonly number[]): Promise<void> {
     let acked = 0;
     const send = async (p: number): Promise<void> => {
       try {
@@ -103,8 +182,6 @@ export class DistributedTxn {
     this.fault('2pc:mid-commit');
     await Promise.all(ps.slice(1).map(send));
     if (acked === ps.length) this.decisions.forget(this.txn);
-    this.stats.commits++;
-    this.stats.commitMsTotal += performance.now() - t0;
   }
 
   /** Rolls back on every partition touched (idempotent on the shard; errors are ignored). */
@@ -119,7 +196,7 @@ export class DistributedTxn {
  * partition, ABORT otherwise (presumed abort). Then forgets decisions no partition still waits
  * for. Runs at start, before the server is ready, and after a shard restarts.
  */
-export async function resolveInDoubt(exec: PartitionExecutor, decisions: Decisions): Promise<{ committed: number; aborted: number }> {
+export async function resolveInDoubt(exec: PartitionExecutor, decisions: Decisions, committing: ReadonlySet<bigint> = new Set()): Promise<{ committed: number; aborted: number }> {
   const list = (await exec.call({ op: 'inDoubt' })) as { p: number; gid: string }[];
   const live = decisions.live();
   let committed = 0;
@@ -131,6 +208,7 @@ export async function resolveInDoubt(exec: PartitionExecutor, decisions: Decisio
     await exec.call({ op: 'resolve', p, gid, commit });
     if (commit) committed++; else aborted++;
   }
-  for (const txn of [...live.keys()]) decisions.forget(txn);
+  // Decisions still being carried out by their transaction are its to forget.
+  for (const txn of [...live.keys()]) if (!committing.has(txn)) decisions.forget(txn);
   return { committed, aborted };
 }

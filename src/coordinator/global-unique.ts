@@ -2,8 +2,8 @@
  * UNIQUE constraints across partitions. A partition's engine enforces a UNIQUE index over its
  * own rows only; an index that contains the shard key needs nothing more (equal keys mean equal
  * shard keys, so the same partition). For the other UNIQUE indexes ("global" here) the router
- * checks every write that can create a key, inside the write's transaction and under the
- * sequencer (nothing else runs meanwhile):
+ * checks every write that can create a key, inside the write's transaction and under its locks
+ * (lock-footprint.ts: S on the table on every partition, so no other writer of it runs meanwhile):
  *   - INSERT: before writing, probe every partition for the planned rows' keys (one `scan` with
  *     an OR of key equalities per partition) and compare the planned rows with each other;
  *   - UPDATE assigning an indexed column: after writing, read the index's columns from every

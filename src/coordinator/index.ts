@@ -37,6 +37,10 @@ import { RingExecutor, withDeadline } from './ring-executor.js';
 import { resolvePartitionCount } from './partition-meta.js';
 import { LogDecisions } from './log-decisions.js';
 import type { TxnStats } from './distributed-txn.js';
+import { InteractiveTxns, type InteractiveStats } from './interactive-txns.js';
+import { Session } from './session.js';
+import type { LockStats } from './txn/locks.js';
+import { partitionsOf } from './shard-supervisor.js';
 
 export { partitionsOf } from './shard-supervisor.js';
 export type { CatalogSchema, SchemaTable, SchemaColumn } from '../shard/protocol.js';
@@ -73,6 +77,10 @@ export interface CoordinatorOptions {
   onFatal: (reason: string) => void;
   /** `[schema.shard_keys]`: table → shard-key column (default: the rowid). */
   shardKeys?: Readonly<Record<string, string>>;
+  /** `[transactions]`: interactive transactions' default idle timeout and how many may be open. */
+  transactions?: { defaultTimeoutMs: number; maxConcurrent: number };
+  /** How long a statement waits for a lock before SERIALIZATION_FAILURE (default 10 s). */
+  lockWaitTimeoutMs?: number;
 }
 
 export interface ShardRuntimeStats {
@@ -115,6 +123,7 @@ export class Coordinator {
   /** Routes SQL to partitions; set by {@link start} (it needs the decision log). */
   private routerOrNull: Router | null = null;
   private decisions: LogDecisions | null = null;
+  private txnsOrNull: InteractiveTxns | null = null;
   /** The partition count this database was created with (partition-meta.ts). */
   readonly partitions: number;
   private readonly epoch = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -130,8 +139,14 @@ export class Coordinator {
       storage: opts.storage,
       log: opts.log,
       onGiveUp: (_shard, reason) => opts.onFatal(reason),
+      onDied: (shard) => {
+        // Its open transaction sessions are gone: their transactions must not go on there.
+        const ps = partitionsOf(shard, opts.shards, this.partitions);
+        this.routerOrNull?.partitionsLost(ps);
+        this.txnsOrNull?.partitionsLost(ps);
+      },
       onRestarted: (shard) => {
-        this.routerOrNull?.resolveInDoubt().then(
+        this.routerOrNull?.resolveInDoubt(partitionsOf(shard, opts.shards, this.partitions)).then(
           (r) => opts.log.info({ shard, ...r }, 'in-doubt transactions settled after a shard restart'),
           (e: unknown) => opts.log.error({ shard, err: e instanceof Error ? e.stack : String(e) }, 'settling in-doubt transactions after a shard restart failed'),
         );
@@ -160,9 +175,11 @@ export class Coordinator {
       shardKeys: this.opts.shardKeys ?? {},
       decisions: this.decisions,
       fault: faultHook(process.env['HELIOS_FAULT']),
+      ...(this.opts.lockWaitTimeoutMs !== undefined ? { locks: { lockWaitTimeoutMs: this.opts.lockWaitTimeoutMs } } : {}),
     });
     const settled = await router.start();
     this.routerOrNull = router;
+    this.txnsOrNull = new InteractiveTxns(router, this.opts.transactions ?? { defaultTimeoutMs: 30_000, maxConcurrent: 1024 });
     this.opts.log.info({ shards: this.shardCount, partitions: this.partitions, inDoubtCommitted: settled.committed, inDoubtAborted: settled.aborted }, 'all shards ready');
   }
 
@@ -170,6 +187,66 @@ export class Coordinator {
   get router(): Router {
     if (!this.routerOrNull) throw unavailable('the database is starting');
     return this.routerOrNull;
+  }
+
+  /** Interactive transactions (after {@link start}). */
+  get txns(): InteractiveTxns {
+    if (!this.txnsOrNull) throw unavailable('the database is starting');
+    return this.txnsOrNull;
+  }
+
+  /** `POST /v1/tx` (body: optional `{"timeout_ms": n}`) → the new transaction's id. */
+  txBegin(body: Uint8Array | null): string {
+    if (this.draining) throw unavailable('the server is shutting down');
+    let timeout: number | undefined;
+    if (body !== null && body.byteLength > 0) {
+      const o = parseJsonBody(body);
+      if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new HeliosError('BAD_REQUEST', 'body: expected a JSON object, e.g. {"timeout_ms": 30000}');
+      for (const k of Object.keys(o)) if (k !== 'timeout_ms') throw new HeliosError('BAD_REQUEST', `body: unknown field ${JSON.stringify(k)} (expected "timeout_ms")`);
+      const t = (o as Record<string, unknown>)['timeout_ms'];
+      if (t !== undefined) {
+        if (typeof t !== 'number') throw new HeliosError('BAD_REQUEST', 'body: "timeout_ms" must be a number');
+        timeout = t;
+      }
+    }
+    return this.txns.begin(timeout);
+  }
+
+  /** `POST /v1/tx/{id}/sql`: a `/v1/sql` body run inside transaction `id` → the result as JSON bytes. */
+  async txSql(id: string, body: Uint8Array): Promise<Uint8Array> {
+    if (this.draining) throw unavailable('the server is shutting down');
+    const st = sqlBody(parseJsonBody(body), 'body');
+    return encoder.encode(resultToJson(await this.txns.execute(id, st)));
+  }
+
+  /** One statement with positional parameters inside transaction `id` (the library's path). */
+  txExec(id: string, sql: string, params: Value[] | Record<string, Value>): Promise<StructuredResult> {
+    if (this.draining) return Promise.reject(unavailable('the server is shutting down'));
+    return this.txns.execute(id, { sql, params });
+  }
+
+  txCommit(id: string): Promise<void> {
+    return this.txns.commit(id);
+  }
+
+  txRollback(id: string): Promise<void> {
+    return this.txns.rollback(id);
+  }
+
+  /** A gRPC `Session` stream's state (session.ts); call `close()` when the stream ends. */
+  session(): Session {
+    return new Session({ txns: this.txns, autoCommit: async (st) => {
+      const r = await this.runOne(st, null, 'proto');
+      return r instanceof Uint8Array ? r : encodeExecuteResponse(r);
+    } });
+  }
+
+  /** Lock counters and the number of open interactive transactions, for metrics. */
+  lockStats(): (LockStats & InteractiveStats & { lockWaiting: number }) | null {
+    const r = this.routerOrNull;
+    const t = this.txnsOrNull;
+    if (!r || !t) return null;
+    return { ...r.locks.stats, ...t.stats, lockWaiting: r.locks.counts().waiting };
   }
 
   /** Transaction counters for metrics: single- vs multi-partition, 2PC prepares/commits/aborts and latency. */
@@ -212,7 +289,10 @@ export class Coordinator {
   /** A protobuf `ExecuteRequest` → a protobuf `ExecuteResponse` (both as bytes). */
   async execProto(body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
     const st = decodeStatement(body);
-    if (st.txId !== '') throw new HeliosError('TX_NOT_FOUND', `transaction ${JSON.stringify(st.txId)} does not exist or has expired`);
+    if (st.txId !== '') {
+      if (this.draining) throw unavailable('the server is shutting down');
+      return encodeExecuteResponse(await this.txns.execute(st.txId, st));
+    }
     const r = await withDeadline(timeoutMs, () => this.runOne(st, body, 'proto'));
     return r instanceof Uint8Array ? r : encodeExecuteResponse(r);
   }
@@ -249,7 +329,7 @@ export class Coordinator {
   }
 
   /** One statement whose reply is wanted in `reply` format: bytes from the shard when it took the single-partition path. */
-  private runOne(st: Stmt, body: Uint8Array, reply: ReplyFormat): Promise<ExecResult | Uint8Array> {
+  private runOne(st: Stmt, body: Uint8Array | null, reply: ReplyFormat): Promise<ExecResult | Uint8Array> {
     return this.guarded([st], 'one', body, () => this.router.executeOne(st, reply));
   }
 
@@ -298,6 +378,7 @@ export class Coordinator {
   /** Stops every shard cleanly (each makes its WAL durable and exits). */
   async stop(timeoutMs = 5000): Promise<void> {
     this.draining = true;
+    await this.txnsOrNull?.closeAll();
     await this.supervisor.stop(timeoutMs);
     this.decisions?.close();
   }

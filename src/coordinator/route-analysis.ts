@@ -112,7 +112,17 @@ export function paramValue(e: Extract<Expr, { kind: 'param' }>, params: Params):
  * a literal or bound parameter. Null when there is none (the statement fans out).
  */
 export function pointPartition(where: Expr | undefined, t: TableInfo, alias: string, key: ShardKey, params: Params, partitions: number): number | null {
-  if (!where || !key.routable) return null;
+  const k = pointKey(where, t, alias, key, params);
+  if (k === undefined) return null;
+  return k === null ? 0 : partitionOf(k, partitions); // `key = NULL` matches no row anywhere
+}
+
+/**
+ * The shard-key value a WHERE clause binds by equality (affinity applied, as the partition hash
+ * and the lock on that value see it), null for `key = NULL`, undefined when there is none.
+ */
+export function pointKey(where: Expr | undefined, t: TableInfo, alias: string, key: ShardKey, params: Params): Value | undefined {
+  if (!where || !key.routable) return undefined;
   const conjuncts: Expr[] = [];
   const split = (e: Expr): void => {
     if (e.kind === 'binary' && e.op.toUpperCase() === 'AND') { split(e.left); split(e.right); } else conjuncts.push(e);
@@ -126,12 +136,15 @@ export function pointPartition(where: Expr | undefined, t: TableInfo, alias: str
       if (val.kind === 'lit') v = val.value;
       else if (val.kind === 'param') v = paramValue(val, params);
       if (v === undefined) continue;
-      if (v === null) return 0; // `key = NULL` matches no row anywhere
-      const k = applyAffinity(v, key.aff);
-      return partitionOf(k, partitions);
+      return v === null ? null : applyAffinity(v, key.aff);
     }
   }
-  return null;
+  return undefined;
+}
+
+/** A row's shard-key value (the rowid, or the key column's affinity-applied value). */
+export function rowKey(key: ShardKey, rowid: bigint, row: readonly Value[]): Value {
+  return key.column < 0 ? rowid : row[key.column]!;
 }
 
 /** Whether an UPDATE assigns the shard key of `t` (rejected: rows do not move between partitions). */

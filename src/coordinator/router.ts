@@ -18,11 +18,15 @@
  *     mirror over the whole tables involved; the rows they change ship to their partitions.
  *   - DDL → every partition, atomically (2PC), then the catalog copy is rebuilt. CREATE TABLE …
  *     AS SELECT = the derived CREATE TABLE everywhere + a central write of its rows.
- * Multi-partition work runs alone through the {@link Sequencer}; single-partition work runs
- * concurrently. Atomic batches are one transaction: on one partition they are one fragment,
- * otherwise a {@link DistributedTxn}.
+ * Isolation: every statement, batch and interactive transaction takes the coordinator's locks
+ * (txn/locks.ts) for its whole footprint (lock-footprint.ts) BEFORE it runs, and holds them until
+ * it ends (strict 2PL): point work locks shard-key values, so point statements on one partition
+ * run concurrently (the shard group-commits them); scans lock whole tables. Atomic batches are one
+ * transaction: on one partition they are one fragment, otherwise a {@link DistributedTxn}.
+ * Interactive transactions ({@link Router.beginTx}) are long-lived DistributedTxns whose
+ * statements run through the same {@link Router.runIn}, one at a time.
  */
-import { HeliosError, sqlError } from '../errors.js';
+import { HeliosError, serializationFailure, sqlError } from '../errors.js';
 import type { Value } from '../storage/api.js';
 import type { ExecResult, Params, PlannedRow } from '../sql/index.js';
 import { parse } from '../sql/parser.js';
@@ -31,9 +35,13 @@ import type { TableInfo } from '../sql/catalog.js';
 import type { FragmentOp, FragmentResult, FragmentStmt, ReplyFormat } from '../shard/fragment-protocol.js';
 import { CatalogMirror } from './catalog-mirror.js';
 import { centralTables, hasTriggers, planCentral, shipCentral, type CentralContext } from './central-write.js';
-import { DistributedTxn, MemoryDecisions, newTxnStats, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnStats } from './distributed-txn.js';
-import { hasSubquery, pointPartition, rowPartition, shardKeyOf, tablesOf, updatesKey } from './route-analysis.js';
-import { Sequencer } from './sequencer.js';
+import { DistributedTxn, MemoryDecisions, newTxnStats, PartitionEpochs, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnShared, type TxnStats } from './distributed-txn.js';
+import { hasSubquery, pointKey, pointPartition, rowPartition, shardKeyOf, tablesOf, updatesKey } from './route-analysis.js';
+import { canonicalKey, partitionOf } from './partition-hash.js';
+import { Footprint, Locks, type LocksOptions } from './txn/locks.js';
+import type { LockStep } from './txn/lock-modes.js';
+import { exclusiveAll, statementFootprint, type FootprintContext } from './lock-footprint.js';
+import type { TxnId } from './txn/txn-ids.js';
 import { pushdownFor, type Pushdown } from './pushdown.js';
 import { partialAggregatePlan, runPartialAggregate } from './partial-aggregate.js';
 import { colocatedPoint, describeJoin, routeJoin } from './join-pushdown.js';
@@ -51,7 +59,19 @@ export interface RouterOptions {
   readonly fault?: (point: string) => void;
   /** Join routing (join-pushdown.ts); false = every join fetches whole tables (the bench's baseline). Default true. */
   readonly joinRouting?: boolean;
+  readonly locks?: LocksOptions;
 }
+
+/** An interactive transaction as the router runs it (see {@link Router.beginTx}). */
+export interface TxHandle {
+  readonly dtx: DistributedTxn;
+  readonly lockId: TxnId;
+  /** Set when the transaction is being rolled back: a statement granted its locks afterwards does not run. */
+  cancelled: boolean;
+}
+
+/** The one key lock of a point statement (its shard-key value, canonical text), found while planning. */
+interface PointLock { readonly table: string; readonly key: string; readonly write: boolean }
 
 /** Where the last statement went (tests and EXPLAIN read it). */
 export type RouteTaken = { readonly kind: 'single'; readonly partition: number } | { readonly kind: 'multi'; readonly partitions: readonly number[] } | { readonly kind: 'coordinator' };
@@ -61,13 +81,16 @@ const CONTROL = new Set(['begin', 'commit', 'rollback']);
 const DML = new Set(['select', 'insert', 'update', 'delete']);
 
 type Plan =
-  | { kind: 'single'; p: number; frag: FragmentStmt; insertOrder?: PlannedRow[] }
+  | { kind: 'single'; p: number; frag: FragmentStmt; insertOrder?: PlannedRow[]; point?: PointLock }
   | { kind: 'multi'; insertRows?: PlannedRow[] };
 
 export class Router {
   readonly mirror = new CatalogMirror();
-  readonly sequencer = new Sequencer();
+  readonly locks: Locks;
   readonly stats: TxnStats = newTxnStats();
+  /** Restart epochs and the 2PC decisions in progress, shared by every transaction. */
+  readonly shared: TxnShared;
+  private readonly fpCtx: FootprintContext;
   lastRoute: RouteTaken = { kind: 'coordinator' };
   /** How fan-out joins were answered (join-pushdown.ts). */
   readonly joinStats: JoinStats = newJoinStats();
@@ -94,7 +117,7 @@ export class Router {
       keyOf: (t) => this.keyOf(t),
       scan: (tx, p, table) => (tx.touched.has(p) ? tx.run({ op: 'scan', p, table }) : this.exec.call({ op: 'scan', p, table })) as Promise<Value[][]>,
       loadCounters: async (tables) => {
-        for (const t of tables) await this.ensureCounter(t, true);
+        for (const t of tables) await this.ensureCounter(t);
       },
       counter: (table) => this.counters.get(table.toLowerCase())!,
       advanceCounter: (table, rowid) => {
@@ -106,6 +129,16 @@ export class Router {
     this.decisions = o.decisions ?? new MemoryDecisions();
     this.fault = o.fault ?? (() => undefined);
     this.joinRouting = o.joinRouting ?? true;
+    this.locks = new Locks(o.locks);
+    this.shared = { epochs: new PartitionEpochs(o.executor.partitions), committing: new Set() };
+    const mirror = this.mirror;
+    this.fpCtx = {
+      get catalog() { return mirror.catalog; },
+      partitions: o.executor.partitions,
+      keyOf: (t) => this.keyOf(t),
+      pointWrite: (s, t) => !this.needsCentral(s, t) && !(s.kind === 'update' && assignsIndexed(s.set.flatMap((x) => x.columns), t, globalUniqueIndexes(t, this.keyOf(t)))),
+      hasGlobalUnique: (t) => globalUniqueIndexes(t, this.keyOf(t)).length > 0,
+    };
   }
 
   get partitions(): number {
@@ -119,9 +152,26 @@ export class Router {
     return r;
   }
 
-  /** Resolves in-doubt transactions again (after a shard restarted). */
-  resolveInDoubt(): Promise<{ committed: number; aborted: number }> {
-    return this.sequencer.multi(() => resolveInDoubt(this.exec, this.decisions));
+  /**
+   * Resolves in-doubt transactions again, after a shard serving `partitions` restarted: under X on
+   * those partitions, so nothing runs there until they are settled (their transactions were lost:
+   * see {@link partitionsLost}).
+   */
+  async resolveInDoubt(partitions: readonly number[]): Promise<{ committed: number; aborted: number }> {
+    const fp = exclusiveAll(0);
+    for (const p of partitions) fp.partition(p);
+    const id = this.locks.begin();
+    try {
+      await this.locks.acquire(id, fp.plan());
+      return await resolveInDoubt(this.exec, this.decisions, this.shared.committing);
+    } finally {
+      this.locks.release(id);
+    }
+  }
+
+  /** The shard serving `partitions` died: every transaction that began there fails at its next use of them. */
+  partitionsLost(partitions: readonly number[]): void {
+    this.shared.epochs.bump(partitions);
   }
 
   async refreshCatalog(): Promise<void> {
@@ -176,12 +226,20 @@ export class Router {
       const k = this.kindAt(stmts, i);
       if (k !== undefined && CONTROL.has(k)) throw atIndex(sqlError(k === 'begin' ? 'cannot start a transaction within a transaction' : `${k.toUpperCase()} inside an atomic batch: the batch commits or rolls back as a whole`), base + i);
     }
+    return this.locked(async () => {
+      const plans = await this.tryPlanAll(stmts);
+      const fp = plans ? exclusiveAll(0) : exclusiveAll(this.partitions);
+      if (plans) stmts.forEach((st, i) => fp.merge(this.footprintOf(st, plans[i]!)));
+      return { fp, run: () => this.runGroupLocked(stmts, base, commit, plans) };
+    });
+  }
+
+  private async runGroupLocked(stmts: readonly Stmt[], base: number, commit: boolean, plans: Plan[] | null): Promise<ExecResult[]> {
     // Fast path: every statement on one partition → one fragment, atomic on its shard.
-    const plans = await this.tryPlanAll(stmts);
     if (commit && plans && plans.length > 0 && plans.every((p) => p.kind === 'single' && p.p === (plans[0] as { p: number }).p)) {
       const singles = plans as Extract<Plan, { kind: 'single' }>[];
       const p = singles[0]!.p;
-      return this.sequencer.single(async () => {
+      return (async () => {
         this.stats.singlePartition++;
         this.lastRoute = { kind: 'single', partition: p };
         try {
@@ -191,9 +249,9 @@ export class Router {
           const err = HeliosError.from(e);
           throw atIndex(err, base + (err.toData().statementIndex ?? 0));
         }
-      });
+      })();
     }
-    return this.sequencer.multi(() => this.inTxn(async (tx) => {
+    return this.inTxn(async (tx) => {
       const out: ExecResult[] = [];
       for (let i = 0; i < stmts.length; i++) {
         try {
@@ -211,7 +269,60 @@ export class Router {
     }).catch((e: unknown) => {
       if (e instanceof RollbackRequested) return e.results;
       throw e;
-    }));
+    });
+  }
+
+  /**
+   * Runs work under the locks of its footprint: `attempt` plans it (no data touched) and returns
+   * the footprint and the work; the locks are taken whole, then the work runs, then they are
+   * released. When DDL changed the catalog while it waited, it is planned again. A deadlock victim
+   * is retried (nothing of it ran yet).
+   */
+  private async locked<T>(attempt: () => Promise<{ fp: Footprint | readonly LockStep[]; run: () => Promise<T> }>): Promise<T> {
+    let backoff = false;
+    for (let i = 0; ; i++) {
+      // After losing a deadlock its locks are gone: give the other side a moment to finish.
+      if (backoff) await new Promise((r) => setTimeout(r, Math.random() * 2 ** Math.min(i, 6)));
+      backoff = false;
+      const gen = this.mirror.generation;
+      const { fp, run } = await attempt();
+      const id = this.locks.begin();
+      let granted = false;
+      try {
+        await this.locks.acquire(id, fp instanceof Footprint ? fp.plan() : fp);
+        granted = true;
+        if (this.mirror.generation !== gen && i < 8) continue;
+        return await run();
+      } catch (e) {
+        if (!granted && i < MAX_LOCK_RETRIES && e instanceof HeliosError && e.code === 'SERIALIZATION_FAILURE' && /deadlock/.test(e.message)) {
+          backoff = true;
+          continue;
+        }
+        throw e;
+      } finally {
+        this.locks.release(id);
+      }
+    }
+  }
+
+  /** The lock plan of one statement (a point statement's without building a Footprint). */
+  private planOf(st: Stmt, plan: Plan): readonly LockStep[] {
+    if (plan.kind === 'single' && plan.point) return Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, plan.point.write);
+    return this.footprintOf(st, plan).plan();
+  }
+
+  /** The locks a statement needs (lock-footprint.ts); `plan` null: it could not be planned (X everywhere). */
+  private footprintOf(st: Stmt, plan: Plan | null): Footprint {
+    // A point plan already knows its one lock (the hot path: no second look at the statement).
+    if (plan?.kind === 'single' && plan.point) return new Footprint().key(plan.p, plan.point.table, plan.point.key, plan.point.write);
+    let s: Statement;
+    try {
+      s = this.parse(st.sql);
+    } catch {
+      return exclusiveAll(0); // a syntax error: fails before touching anything
+    }
+    const rows = plan === null ? undefined : plan.kind === 'single' ? plan.insertOrder : plan.insertRows;
+    return statementFootprint(this.fpCtx, s, st.params, rows, plan !== null);
   }
 
   /** Every statement's plan (a multi-partition one included), or null when one cannot be planned yet. */
@@ -240,26 +351,85 @@ export class Router {
   private async runAuto(st: Stmt): Promise<ExecResult>;
   private async runAuto(st: Stmt, reply: ReplyFormat): Promise<ExecResult | Uint8Array>;
   private async runAuto(st: Stmt, reply?: ReplyFormat): Promise<ExecResult | Uint8Array> {
-    if (this.parse(st.sql).kind === 'vacuum') return this.sequencer.multi(() => this.vacuumAll(st));
-    const plan = await this.planAuto(st);
+    if (this.parse(st.sql).kind === 'vacuum') return this.locked(async () => ({ fp: exclusiveAll(this.partitions), run: () => this.vacuumAll(st) }));
+    return this.locked(async () => {
+      const plan = await this.planAuto(st);
+      return { fp: this.planOf(st, plan), run: () => this.runAutoLocked(st, plan, reply) };
+    });
+  }
+
+  private async runAutoLocked(st: Stmt, plan: Plan, reply?: ReplyFormat): Promise<ExecResult | Uint8Array> {
     if (plan.kind === 'single') {
-      return this.sequencer.single(async () => {
-        this.stats.singlePartition++;
-        this.lastRoute = { kind: 'single', partition: plan.p };
-        if (reply !== undefined) return (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag], reply })) as Uint8Array;
-        const [r] = (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[];
-        return { ...r! };
-      });
+      this.stats.singlePartition++;
+      this.lastRoute = { kind: 'single', partition: plan.p };
+      if (reply !== undefined) return (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag], reply })) as Uint8Array;
+      const [r] = (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[];
+      return { ...r! };
     }
-    return this.sequencer.multi(() => this.inTxn((tx) => this.runIn(tx, st, plan.insertRows)));
+    return this.inTxn((tx) => this.runIn(tx, st, plan.insertRows));
+  }
+
+  // --- interactive transactions (their lifetime, timeouts and limits: interactive-txns.ts) ---
+
+  /** Opens an interactive transaction: a distributed transaction plus a lock holder. */
+  beginTx(): TxHandle {
+    return { dtx: this.newTxn(), lockId: this.locks.begin(), cancelled: false };
+  }
+
+  /**
+   * One statement inside an interactive transaction: its footprint is locked (added to what the
+   * transaction holds), then it runs in the transaction on the partitions it routes to.
+   * IMPORTANT: one statement at a time per transaction (the caller serializes them).
+   */
+  async runInTx(h: TxHandle, st: Stmt): Promise<ExecResult> {
+    const s = this.parse(st.sql);
+    if (CONTROL.has(s.kind)) throw sqlError(`${s.kind.toUpperCase()} inside an interactive transaction: use its commit or rollback call`);
+    if (DDL.has(s.kind) || s.kind === 'vacuum') throw sqlError(`${s.kind === 'vacuum' ? 'VACUUM' : 'DDL (CREATE, DROP, ALTER)'} is not supported inside an interactive transaction: run it outside the transaction (auto-commit or /v1/batch)`);
+    h.dtx.stmtWrote.clear(); // what this statement writes decides whether its failure ends the transaction
+    for (let i = 0; ; i++) {
+      const gen = this.mirror.generation;
+      const plan = await this.planAuto(st);
+      await this.locks.acquire(h.lockId, this.planOf(st, plan));
+      if (h.cancelled) throw serializationFailure('the transaction was rolled back while this statement waited for its locks');
+      if (this.mirror.generation !== gen && i < 8) continue; // DDL ran meanwhile: plan again (the locks taken stay)
+      return this.runIn(h.dtx, st, plan.kind === 'single' ? plan.insertOrder : plan.insertRows);
+    }
+  }
+
+  /** Commits an interactive transaction (nothing written: just ends; one writer: one phase; several: 2PC) and releases its locks. */
+  async commitTx(h: TxHandle): Promise<void> {
+    try {
+      const writers = h.dtx.wrote.size;
+      await h.dtx.commit();
+      if (writers > 1) this.stats.multiPartition++;
+      else this.stats.singlePartition++;
+    } catch (e) {
+      await h.dtx.abort();
+      throw e;
+    } finally {
+      this.locks.release(h.lockId);
+    }
+  }
+
+  /** Rolls an interactive transaction back on every partition it touched, then releases its locks. */
+  async abortTx(h: TxHandle): Promise<void> {
+    try {
+      await h.dtx.abort();
+    } finally {
+      this.locks.release(h.lockId);
+    }
+  }
+
+  private newTxn(): DistributedTxn {
+    return new DistributedTxn(this.exec, this.decisions, this.stats, this.fault, this.shared);
   }
 
   private async inTxn<T>(fn: (tx: DistributedTxn) => Promise<T>): Promise<T> {
-    const tx = new DistributedTxn(this.exec, this.decisions, this.stats, this.fault);
+    const tx = this.newTxn();
     let out: T;
     try {
       out = await fn(tx);
-      if (tx.touched.size > 1) this.stats.multiPartition++;
+      if (tx.wrote.size > 1) this.stats.multiPartition++;
       else this.stats.singlePartition++;
       this.lastRoute = tx.touched.size === 0 ? { kind: 'coordinator' } : { kind: 'multi', partitions: [...tx.touched].sort((a, b) => a - b) };
       await tx.commit();
@@ -273,10 +443,13 @@ export class Router {
   }
 
   /** Decides, without touching data, whether a statement runs on one partition. */
-  private async planAuto(st: Stmt, inSequencer = false): Promise<Plan> {
+  private async planAuto(st: Stmt): Promise<Plan> {
     const s = this.parse(st.sql);
     const cat = this.mirror.catalog;
-    if (this.partitions === 1 && DML.has(s.kind)) return { kind: 'single', p: 0, frag: { sql: st.sql, params: st.params } };
+    // One partition holds everything: the engine runs the statement as it is — except a plain
+    // INSERT, whose rows are planned here as with several partitions, so that it locks the key
+    // values it inserts rather than the whole table (concurrent inserts keep group commit).
+    if (this.partitions === 1 && DML.has(s.kind) && !(s.kind === 'insert' && this.plainInsert(s))) return { kind: 'single', p: 0, frag: { sql: st.sql, params: st.params } };
     if (s.kind === 'select') {
       if (s.with || s.cores.length !== 1 || hasSubquery(s)) return { kind: 'multi' };
       const from = s.cores[0]!.from;
@@ -287,20 +460,20 @@ export class Router {
       if (!from || from.kind !== 'table') return { kind: 'multi' };
       const t = cat.table(from.name);
       if (!t) return { kind: 'multi' };
-      const p = pointPartition(s.cores[0]!.where, t, from.alias ?? t.name, this.keyOf(t), st.params, this.partitions);
-      return p === null ? { kind: 'multi' } : { kind: 'single', p, frag: { sql: st.sql, params: st.params } };
+      const k = pointKey(s.cores[0]!.where, t, from.alias ?? t.name, this.keyOf(t), st.params);
+      return k === undefined ? { kind: 'multi' } : { kind: 'single', p: k === null ? 0 : partitionOf(k, this.partitions), frag: { sql: st.sql, params: st.params }, point: { table: t.name, key: canonicalKey(k), write: false } };
     }
     if (s.kind === 'update' || s.kind === 'delete') {
       const t = this.writable(s.table);
       if (this.needsCentral(s, t)) return { kind: 'multi' };
       if (s.kind === 'update' && assignsIndexed(s.set.flatMap((x) => x.columns), t, globalUniqueIndexes(t, this.keyOf(t)))) return { kind: 'multi' };
-      const p = pointPartition(s.where, t, s.alias ?? t.name, this.keyOf(t), st.params, this.partitions);
-      return p === null ? { kind: 'multi' } : { kind: 'single', p, frag: { sql: st.sql, params: st.params } };
+      const k = pointKey(s.where, t, s.alias ?? t.name, this.keyOf(t), st.params);
+      return k === undefined ? { kind: 'multi' } : { kind: 'single', p: k === null ? 0 : partitionOf(k, this.partitions), frag: { sql: st.sql, params: st.params }, point: { table: t.name, key: canonicalKey(k), write: true } };
     }
     if (s.kind === 'insert') {
       const t = this.writable(s.table);
       if (tablesOf(s, cat).size > 0 || hasSubquery(s) || hasTriggers(t)) return { kind: 'multi' };
-      await this.ensureCounter(t.name, inSequencer);
+      await this.ensureCounter(t.name);
       const rows = this.planInsert(st, new Map());
       const parts = this.splitRows(t, rows);
       if (parts.size !== 1 || globalUniqueIndexes(t, this.keyOf(t)).length > 0) return { kind: 'multi', insertRows: rows };
@@ -310,12 +483,20 @@ export class Router {
     return { kind: 'multi' };
   }
 
-  /** Runs one statement inside a distributed transaction (the caller holds the sequencer). */
+  /** An INSERT … VALUES the router plans even on one partition (see planAuto). */
+  private plainInsert(s: Extract<Statement, { kind: 'insert' }>): boolean {
+    const t = this.mirror.catalog.table(s.table);
+    return !!t && !s.select && s.or !== 'REPLACE' && s.upsert.length === 0 && !hasSubquery(s) && tablesOf(s, this.mirror.catalog).size === 0 && !hasTriggers(t) && globalUniqueIndexes(t, this.keyOf(t)).length === 0;
+  }
+
+  /** Runs one statement inside a distributed transaction (the caller holds its locks). */
   private async runIn(tx: DistributedTxn, st: Stmt, planned?: PlannedRow[]): Promise<ExecResult> {
     const s = this.parse(st.sql);
     const cat = this.mirror.catalog;
     const all = [...Array(this.partitions).keys()];
-    if (this.partitions === 1 && DML.has(s.kind)) {
+    tx.stmtWrote.clear();
+    tx.writing = s.kind !== 'select' && s.kind !== 'explain';
+    if (this.partitions === 1 && DML.has(s.kind) && !(s.kind === 'insert' && planned)) {
       // One partition holds everything: the engine runs the statement as it is (its own rowids,
       // triggers, subqueries in writes), with no routing restrictions.
       return { ...((await tx.run({ op: 'run', p: 0, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]! };
@@ -332,7 +513,7 @@ export class Router {
       // Triggers, and a conflict resolution (OR REPLACE, ON CONFLICT … DO) that may act on a row
       // of another partition through a UNIQUE index without the shard key: central.
       if (hasTriggers(t) || ((s.or === 'REPLACE' || s.upsert.length > 0) && globalUniqueIndexes(t, this.keyOf(t)).length > 0)) return this.central(tx, st, centralTables(s, t.name, cat));
-      await this.ensureCounter(t.name, true);
+      await this.ensureCounter(t.name);
       const planned2 = planned ?? this.planInsert(st, await this.fetch(tx, tablesOf(s.select ?? null, cat)));
       const key = this.keyOf(t);
       const rows = await checkInsertUnique(t, globalUniqueIndexes(t, key), planned2, {
@@ -357,7 +538,7 @@ export class Router {
       return combine(rs);
     }
     if (s.kind === 'select') {
-      const plan = await this.planAuto(st, true);
+      const plan = await this.planAuto(st);
       if (plan.kind === 'single') return { ...((await tx.run({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[])[0]! };
       const partial = await this.partialAggregate(tx, s, st);
       if (partial) return partial;
@@ -404,8 +585,8 @@ export class Router {
 
   /**
    * VACUUM rebuilds every partition's file, each in its own auto-commit step (as in SQLite, never
-   * inside a transaction). It changes no rows, so it needs no 2PC; the sequencer keeps other work
-   * away while it runs.
+   * inside a transaction). It changes no rows, so it needs no 2PC; X on every partition keeps
+   * other work away while it runs.
    */
   private async vacuumAll(st: Stmt): Promise<ExecResult> {
     await Promise.all([...Array(this.partitions).keys()].map((p) => this.exec.call({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }] })));
@@ -444,7 +625,7 @@ export class Router {
     const innerSql = st.sql.slice(inner.kind === 'select' ? (inner as { start: number }).start : st.sql.search(/\b(insert|update|delete|replace)\b/i));
     let route: string;
     try {
-      const plan = await this.planAuto({ sql: innerSql, params: st.params }, true);
+      const plan = await this.planAuto({ sql: innerSql, params: st.params });
       route = plan.kind === 'single' ? `ROUTE ONE PARTITION (${plan.p} of ${this.partitions})` : `ROUTE ALL PARTITIONS (${this.partitions})`;
       const join = plan.kind === 'multi' && inner.kind === 'select' && this.joinRouting ? describeJoin(inner, this.mirror.catalog, (t) => this.keyOf(t)) : null;
       if (join) route += `, ${join}`;
@@ -504,8 +685,11 @@ export class Router {
     return next;
   }
 
-  /** Loads a table's rowid counter (max over partitions of rows and AUTOINCREMENT sequence). */
-  private async ensureCounter(table: string, inSequencer: boolean): Promise<void> {
+  /**
+   * Loads a table's rowid counter (max over partitions of rows and AUTOINCREMENT sequence). No
+   * locks: storage shows uncommitted rows too, and a counter only has to be above every rowid in use.
+   */
+  private async ensureCounter(table: string): Promise<void> {
     const key = table.toLowerCase();
     if (this.counters.has(key)) return;
     const load = async (): Promise<void> => {
@@ -513,10 +697,9 @@ export class Router {
       const maxes = (await Promise.all([...Array(this.partitions).keys()].map((p) => this.exec.call({ op: 'maxRowid', p, table })))) as bigint[];
       this.counters.set(key, maxes.reduce((a, b) => (b > a ? b : a), 0n));
     };
-    if (inSequencer) return load();
     let pr = this.counterInit.get(key);
     if (!pr) {
-      pr = this.sequencer.multi(load);
+      pr = load();
       this.counterInit.set(key, pr);
       pr.catch(() => this.counterInit.delete(key));
     }
@@ -545,6 +728,9 @@ export class Router {
     return s;
   }
 }
+
+/** Retries of an auto-commit statement or batch that lost a deadlock before it ran (then SERIALIZATION_FAILURE). */
+const MAX_LOCK_RETRIES = 32;
 
 class RollbackRequested extends Error {
   constructor(readonly results: ExecResult[]) {

@@ -24,6 +24,8 @@ export interface SupervisorOptions {
   onGiveUp: (shard: number, reason: string) => void;
   /** Called when a restarted shard is Ready again (the router then settles its in-doubt transactions). */
   onRestarted?: (shard: number) => void;
+  /** Called at once when a shard dies unexpectedly (its open transactions are lost). */
+  onDied?: (shard: number) => void;
 }
 
 /** Partition p is served by shard p mod N: changing N between restarts only moves whole partitions. */
@@ -66,6 +68,7 @@ export class ShardSupervisor {
       this.opts.log.info({ shard: c.shard, code }, 'shard stopped');
       return;
     }
+    this.opts.onDied?.(c.shard);
     const now = Date.now();
     const recent = (this.crashes.get(c.shard) ?? []).filter((t) => now - t < CRASH_WINDOW_MS);
     recent.push(now);

@@ -77,6 +77,7 @@ function openLocked(config: HeliosConfig, log: Logger, o: CoreOptions, unlock: (
     log: log.child({ component: 'coordinator' }),
     onFatal: o.onFatal,
     shardKeys: config.schema.shard_keys,
+    transactions: { defaultTimeoutMs: config.transactions.default_timeout_ms, maxConcurrent: config.transactions.max_concurrent },
   };
   const coordinator = o.makeCoordinator ? o.makeCoordinator(coordinatorOptions) : new Coordinator(coordinatorOptions);
   const metrics = createMetrics(coordinator);

@@ -8,7 +8,7 @@
  * Lifetimes: a Database owns worker threads, so it must be closed (`await db.close()`): close
  * stops the listeners (waiting for their in-flight requests), waits for this object's in-flight
  * statements, then stops the shards, each making its WAL durable. After close every call rejects
- * with {@link DatabaseClosedError}. Interactive transactions are not offered yet (see docs/api.md).
+ * with {@link DatabaseClosedError}. Interactive transactions: {@link Database.transaction} (transaction.ts).
  */
 import { loadConfig, loadConfigObject, type HeliosConfig, type LoadedConfig, type RequiredKey } from '../config/index.js';
 import { HeliosError } from '../errors.js';
@@ -16,7 +16,8 @@ import { createLogger, type Logger } from '../log.js';
 import { openCore, type Core } from './core.js';
 import { serveApis, type ServeOptions, type Serving } from './serve.js';
 import { decodeExecuteResponse, encodeStatement } from './statement-codec.js';
-import { fromValue, toValues, type IntegerMode, type SqlParams, type SqlValue } from './values.js';
+import { runTransaction, type Transaction, type TransactionOptions } from './transaction.js';
+import { rowObjects, toExecResult, toValues, type IntegerMode, type SqlParams, type SqlValue } from './values.js';
 
 /** Every section and key optional, except the data directory. */
 type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends readonly (infer E)[] ? DeepPartial<E>[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -120,25 +121,21 @@ export class Database {
     return this.track('execute', true, async () => {
       if (typeof sql !== 'string') throw new HeliosError('BAD_REQUEST', `sql: expected a string, got ${typeof sql}`);
       const bytes = encodeStatement(sql, toValues(params));
-      const r = decodeExecuteResponse(await this.core.coordinator.execProto(bytes, opts.timeoutMs));
-      const i = this.integers;
-      return {
-        columns: r.columns,
-        rows: r.rows.map((row) => row.map((v) => fromValue(v, i))),
-        rowsAffected: r.rowsAffected,
-        lastInsertId: r.lastInsertId === null ? null : (fromValue(r.lastInsertId, i) as number | bigint),
-      };
+      return toExecResult(decodeExecuteResponse(await this.core.coordinator.execProto(bytes, opts.timeoutMs)), this.integers);
     });
   }
 
   /** Runs one statement and returns its rows as objects keyed by column name. */
   async query<T extends object = Row>(sql: string, params?: SqlParams, opts?: CallOptions): Promise<T[]> {
-    const r = await this.execute(sql, params, opts);
-    return r.rows.map((row) => {
-      const o: Record<string, SqlValue> = {};
-      r.columns.forEach((c, k) => (o[c] = row[k] as SqlValue));
-      return o as T;
-    });
+    return rowObjects<T>(await this.execute(sql, params, opts));
+  }
+
+  /**
+   * Runs `fn` in an interactive, serializable transaction: commits when it returns, rolls back
+   * when it throws. `retries` (default 0) re-runs it on SERIALIZATION_FAILURE (see transaction.ts).
+   */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    return this.track('transaction', false, () => runTransaction(this.core, this.integers, fn, opts));
   }
 
   /** The first row of {@link query}, or undefined when there is none. */

@@ -14,4 +14,5 @@
  */
 export { Database, DatabaseClosedError, type CallOptions, type DatabaseConfig, type ExecResult, type OpenOptions, type Row } from './database.js';
 export type { Endpoint, ServeOptions, Serving, UserGrpcService, UserRestRoutes } from './serve.js';
+export { Transaction, type TransactionOptions } from './transaction.js';
 export type { IntegerMode, SqlParam, SqlParams, SqlValue } from './values.js';

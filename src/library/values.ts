@@ -18,6 +18,7 @@
  */
 import { HeliosError } from '../errors.js';
 import type { Value } from '../storage/api.js';
+import type { ExecResult } from './database.js';
 
 /** A value a statement parameter may take. */
 export type SqlParam = null | undefined | number | bigint | boolean | string | Uint8Array;
@@ -64,4 +65,23 @@ export function toValues(params: SqlParams | undefined): Value[] | Record<string
 export function fromValue(v: Value, integers: IntegerMode): SqlValue {
   if (typeof v !== 'bigint' || integers === 'bigint') return v;
   return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** An engine result as the library returns it (INTEGERs per `integers`). */
+export function toExecResult(r: { columns: string[]; rows: Value[][]; rowsAffected: number; lastInsertId: bigint | null }, integers: IntegerMode): ExecResult {
+  return {
+    columns: r.columns,
+    rows: r.rows.map((row) => row.map((v) => fromValue(v, integers))),
+    rowsAffected: r.rowsAffected,
+    lastInsertId: r.lastInsertId === null ? null : (fromValue(r.lastInsertId, integers) as number | bigint),
+  };
+}
+
+/** Rows as objects keyed by column name (a later duplicate column name wins). */
+export function rowObjects<T extends object>(r: ExecResult): T[] {
+  return r.rows.map((row) => {
+    const o: Record<string, SqlValue> = {};
+    r.columns.forEach((c, k) => (o[c] = row[k] as SqlValue));
+    return o as T;
+  });
 }

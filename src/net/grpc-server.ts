@@ -101,6 +101,7 @@ export class GrpcServer {
     this.server.addService(database, {
       Execute: this.unary('heliosdb.v1.Database/Execute', (body, timeoutMs) => this.coordinator.execProto(body, timeoutMs)),
       Batch: this.unary('heliosdb.v1.Database/Batch', (body, timeoutMs) => this.coordinator.batchProto(body, timeoutMs)),
+      Session: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.session(call),
     });
     this.server.addService(this.definitions['grpc.health.v1.Health'] as grpc.ServiceDefinition, {
       Check: (call: grpc.ServerUnaryCall<{ service?: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
@@ -196,6 +197,47 @@ export class GrpcServer {
   private servingStatus(service: string): Serving {
     if (service !== '' && service !== 'heliosdb.v1.Database' && !this.schema?.grpcServiceNames().includes(service)) return Serving.SERVICE_UNKNOWN;
     return this.coordinator.isReady() ? Serving.SERVING : Serving.NOT_SERVING;
+  }
+
+  /**
+   * The bidirectional `Session` (src/coordinator/session.ts): requests answered in order, errors
+   * in-stream. The stream's end or cancellation rolls its open transaction back at once.
+   */
+  private session(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
+    const route = 'heliosdb.v1.Database/Session';
+    let session: ReturnType<Coordinator['session']>;
+    try {
+      session = this.coordinator.session();
+    } catch (e) {
+      const err = HeliosError.from(e);
+      this.count(route, grpc.status[grpcStatusOf(err)]);
+      call.destroy(Object.assign(new Error(`${err.code}: ${errorMessage(err)}`), { code: grpcStatusOf(err) }));
+      return;
+    }
+    this.count(route, 'OK');
+    let written: Promise<void> = Promise.resolve();
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      void session.close();
+    };
+    call.on('data', (b: Buffer) => {
+      const reply = session.handle(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      written = written.then(async () => {
+        const r = await reply;
+        if (!call.cancelled && !call.destroyed) call.write(Buffer.from(r.buffer, r.byteOffset, r.byteLength));
+      });
+    });
+    call.on('end', () => {
+      void written.then(() => session.close()).finally(() => {
+        closed = true;
+        if (!call.cancelled) call.end();
+      });
+    });
+    call.on('cancelled', close);
+    call.on('error', close);
+    call.on('close', close);
   }
 
   private count(route: string, status: string): void {

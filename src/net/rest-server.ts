@@ -135,6 +135,11 @@ export class RestServer {
     // SQL: the body bytes go to the shard as they are; it parses, executes and encodes the reply.
     this.postBytes('/v1/sql', async (_req, body) => ({ status: 200, raw: await this.coordinator.sql(body) }));
     this.postBytes('/v1/batch', async (_req, body) => ({ status: 200, raw: await this.coordinator.batch(body) }));
+    // Interactive transactions (docs/api.md): the id travels in the path.
+    this.app.post('/v1/tx', (req: Req, res: Res) => this.run('/v1/tx', req, res, async (r) => ({ status: 201, body: { tx_id: this.coordinator.txBegin(await this.readOptionalBytes(r)) } })));
+    this.postBytes('/v1/tx/:id/sql', async (req, body) => ({ status: 200, raw: await this.coordinator.txSql(req.path_parameters['id'] ?? '', body) }));
+    this.app.post('/v1/tx/:id/commit', (req: Req, res: Res) => this.run('/v1/tx/:id/commit', req, res, async (r) => (await this.coordinator.txCommit(r.path_parameters['id'] ?? ''), { status: 200, body: { committed: true } })));
+    this.app.post('/v1/tx/:id/rollback', (req: Req, res: Res) => this.run('/v1/tx/:id/rollback', req, res, async (r) => (await this.coordinator.txRollback(r.path_parameters['id'] ?? ''), { status: 200, body: { rolled_back: true } })));
     if (this.schema) this.schemaRoutes(this.schema);
 
     app.set_not_found_handler((req: Req, res: Res) => {
@@ -257,6 +262,15 @@ export class RestServer {
       throw new HeliosError('UNSUPPORTED_MEDIA_TYPE', 'expected Content-Type: application/json, got none');
     }
     return this.readJson(req);
+  }
+
+  /** As {@link readOptionalJson}, unparsed: null for no body at all. */
+  private async readOptionalBytes(req: Req): Promise<Uint8Array | null> {
+    if (req.headers['content-type'] === undefined && (req.headers['content-length'] ?? '0') === '0') {
+      if ((await req.buffer()).byteLength === 0) return null;
+      throw new HeliosError('UNSUPPORTED_MEDIA_TYPE', 'expected Content-Type: application/json, got none');
+    }
+    return this.readJsonBytes(req);
   }
 
   /** The body of a JSON request, checked for size and media type (not yet parsed). */

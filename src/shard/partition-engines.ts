@@ -6,9 +6,9 @@
  * stay in `worker-main.ts`. Tests drive it directly over memory partitions (the in-process
  * transport of `src/coordinator/partition-executor.ts`).
  *
- * Isolation comes from the coordinator's sequencer (src/coordinator/sequencer.ts): while a
- * multi-partition transaction holds a partition, the coordinator sends that partition nothing
- * else, so an open transaction here never interleaves with another's statements.
+ * Isolation comes from the coordinator's locks (src/coordinator/txn/locks.ts): several
+ * transactions may be open on a partition at once, but the coordinator sends no statement whose
+ * rows another open transaction has locked (storage itself does not isolate them).
  */
 import { HeliosError, sqlError, unavailable } from '../errors.js';
 import type { Partition, Value } from '../storage/api.js';

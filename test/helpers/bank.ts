@@ -1,8 +1,10 @@
 /**
  * The bank workload, driven through the contract's REST API only (as the acceptance tests do).
  * Accounts hold money; clients move it with atomic `/v1/batch` transfers (debit, credit and a
- * ledger row in one transaction); a CHECK (balance >= 0) makes an overdraft abort the whole
- * transfer. The invariants a serializable, atomic, durable database must keep:
+ * ledger row in one transaction; a CHECK (balance >= 0) makes an overdraft abort the whole
+ * transfer) and with interactive `/v1/tx` transfers (read both balances, check in the client,
+ * write both computed balances and the ledger row, commit; retried on SERIALIZATION_FAILURE —
+ * a lost update would break the per-account check below). The invariants a serializable, atomic, durable database must keep:
  *   - the total never changes, including as seen by a concurrent reader (no money in flight);
  *   - every acknowledged transfer is in the ledger;
  *   - nothing else is, except transfers whose answer was lost (the process died mid-request);
@@ -25,6 +27,8 @@ export interface TransferLog {
   unknown: Map<number, Transfer>;
   /** Transfers answered with an error (no effect allowed), by error code. */
   refused: Map<string, number>;
+  /** How many of the acknowledged transfers were interactive. */
+  interactive?: number;
 }
 
 export interface Transfer {
@@ -89,6 +93,67 @@ export async function transfer(s: ServerProcess, t: Transfer, log: TransferLog):
   return true;
 }
 
+/**
+ * One interactive transfer through `/v1/tx`: reads both balances, refuses an overdraft itself,
+ * writes the computed balances and the ledger row, commits. Retried on SERIALIZATION_FAILURE (and
+ * TX_NOT_FOUND: rolled back by the server) as a client would, with a random backoff. A transfer
+ * whose commit was sent but not answered is unknown; one that died earlier never committed.
+ * Returns false once the server is gone.
+ */
+export async function interactiveTransfer(s: ServerProcess, t: Transfer, log: TransferLog, rand: () => number): Promise<boolean> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    let committing = false;
+    let fail: Json | null = null;
+    try {
+      const begin = await post(s, '/v1/tx', {});
+      if (begin.status !== 201) {
+        fail = begin.body;
+      } else {
+        const tx = begin.body['tx_id'] as string;
+        const step = async (sql: string, params: unknown[]): Promise<Json | null> => {
+          const r = await post(s, `/v1/tx/${tx}/sql`, { sql, params });
+          if (r.status === 200) return r.body;
+          fail = r.body;
+          return null;
+        };
+        const balance = async (id: number): Promise<number | null> => {
+          const r = await step('SELECT balance FROM accounts WHERE id = ?', [id]);
+          return r === null ? null : (r['rows'] as number[][])[0]![0]!;
+        };
+        const src = await balance(t.src);
+        const dst = src === null ? null : await balance(t.dst);
+        if (src !== null && dst !== null) {
+          if (src < t.amount) {
+            await post(s, `/v1/tx/${tx}/rollback`, {});
+            log.refused.set('OVERDRAFT', (log.refused.get('OVERDRAFT') ?? 0) + 1);
+            return true;
+          }
+          if ((await step('UPDATE accounts SET balance = ? WHERE id = ?', [src - t.amount, t.src])) !== null
+            && (await step('UPDATE accounts SET balance = ? WHERE id = ?', [dst + t.amount, t.dst])) !== null
+            && (await step('INSERT INTO ledger (transfer_id, src, dst, amount) VALUES (?, ?, ?, ?)', [t.id, t.src, t.dst, t.amount])) !== null) {
+            committing = true;
+            const c = await post(s, `/v1/tx/${tx}/commit`, {});
+            if (c.status === 200) {
+              log.acked.set(t.id, t);
+              log.interactive = (log.interactive ?? 0) + 1;
+              return true;
+            }
+            fail = c.body;
+          }
+        }
+      }
+    } catch {
+      if (committing) log.unknown.set(t.id, t);
+      return false;
+    }
+    const code = String((fail?.['error'] as Json | undefined)?.['code']);
+    assert.ok(['SERIALIZATION_FAILURE', 'TX_NOT_FOUND', 'UNAVAILABLE'].includes(code), `interactive transfer ${t.id} failed with ${JSON.stringify(fail)}`);
+    log.refused.set(`tx:${code}`, (log.refused.get(`tx:${code}`) ?? 0) + 1);
+    await new Promise((r) => setTimeout(r, rand() * 2 ** Math.min(attempt, 6)));
+  }
+  throw new Error(`interactive transfer ${t.id} did not commit in 100 attempts`);
+}
+
 /** The total as one consistent read sees it; null when the server is gone. */
 export async function readTotal(s: ServerProcess): Promise<{ total: number; accounts: number } | null> {
   try {
@@ -137,12 +202,12 @@ export async function verifyBank(s: ServerProcess, o: BankOptions, log: Transfer
  */
 export async function runTransfers(
   s: ServerProcess,
-  o: BankOptions & { clients: number; rand: () => number; nextId: () => number; stop: () => boolean },
+  o: BankOptions & { clients: number; interactiveClients?: number; rand: () => number; nextId: () => number; stop: () => boolean },
   log: TransferLog,
 ): Promise<{ reads: number }> {
   const want = o.accounts * o.opening;
   let reads = 0;
-  const client = async () => {
+  const client = async (interactive: boolean) => {
     while (!o.stop()) {
       const src = 1 + Math.floor(o.rand() * o.accounts);
       let dst = 1 + Math.floor(o.rand() * (o.accounts - 1));
@@ -150,7 +215,8 @@ export async function runTransfers(
       // Mostly small amounts; one in ten up to twice the opening balance, which can overdraw
       // and must then abort whole.
       const amount = 1 + Math.floor(o.rand() * (o.rand() < 0.1 ? o.opening * 2 : o.opening / 4));
-      if (!(await transfer(s, { id: o.nextId(), src, dst, amount }, log))) return;
+      const t = { id: o.nextId(), src, dst, amount };
+      if (!(await (interactive ? interactiveTransfer(s, t, log, o.rand) : transfer(s, t, log)))) return;
     }
   };
   const reader = async () => {
@@ -161,6 +227,6 @@ export async function runTransfers(
       reads++;
     }
   };
-  await Promise.all([...Array.from({ length: o.clients }, client), reader()]);
+  await Promise.all([...Array.from({ length: o.clients }, () => client(false)), ...Array.from({ length: o.interactiveClients ?? 0 }, () => client(true)), reader()]);
   return { reads };
 }

@@ -1,6 +1,7 @@
 /**
  * The bank test (CI-sized): concurrent clients move money between accounts with atomic
- * `/v1/batch` transfers while a reader sums every balance throughout; then the process is
+ * `/v1/batch` transfers and interactive `/v1/tx` transfers (read, check, write, commit) while a
+ * reader sums every balance throughout; then the process is
  * SIGKILLed mid-run and restarted with other `worker_threads`, twice. The sum never changes,
  * every acknowledged transfer is in the ledger, nothing else is, and no transfer is half applied.
  * The long version with many kill rounds: `npm run stress:bank` (test/stress/bank-kill.ts).
@@ -30,18 +31,19 @@ test(`bank: atomic transfers keep the total, the ledger and every balance right,
 
     // A quiet run first: every answer arrives, so the ledger must equal the acknowledged set.
     const until = Date.now() + 2000;
-    const quiet = await runTransfers(s, { ...bank, clients: 4, rand, nextId: () => ++id, stop: () => Date.now() > until }, log);
+    const quiet = await runTransfers(s, { ...bank, clients: 3, interactiveClients: 2, rand, nextId: () => ++id, stop: () => Date.now() > until }, log);
     assert.ok(log.acked.size > 20, `transfers went through (${log.acked.size})`);
     assert.ok((log.refused.get('CONSTRAINT') ?? 0) > 0, 'some transfers overdrew and were refused whole');
     assert.ok(quiet.reads > 5, `the reader checked the total while transfers ran (${quiet.reads} reads)`);
     assert.equal(log.unknown.size, 0);
+    assert.ok((log.interactive ?? 0) > 5, `interactive transfers committed (${log.interactive ?? 0})`);
     const first = await verifyBank(s, bank, log);
     assert.equal(first.ledger, log.acked.size, 'nothing but the acknowledged transfers is in the ledger');
 
     // Then kill the process while transfers are in flight, and restart with another thread count.
     for (const threads of [1, 3]) {
       let stopped = false;
-      const running = runTransfers(s, { ...bank, clients: 4, rand, nextId: () => ++id, stop: () => stopped }, log);
+      const running = runTransfers(s, { ...bank, clients: 3, interactiveClients: 2, rand, nextId: () => ++id, stop: () => stopped }, log);
       await new Promise((r) => setTimeout(r, 300 + rand() * 500));
       assert.equal(await s.stop('SIGKILL'), 'SIGKILL');
       stopped = true;
@@ -50,7 +52,7 @@ test(`bank: atomic transfers keep the total, the ledger and every balance right,
       await waitReady(s);
       await verifyBank(s, bank, log);
     }
-    console.log(`# bank seed ${seed}: ${log.acked.size} acknowledged, ${log.unknown.size} unanswered, refused ${JSON.stringify(Object.fromEntries(log.refused))}`);
+    console.log(`# bank seed ${seed}: ${log.acked.size} acknowledged (${log.interactive ?? 0} interactive), ${log.unknown.size} unanswered, refused ${JSON.stringify(Object.fromEntries(log.refused))}`);
   } finally {
     if (s) await s.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

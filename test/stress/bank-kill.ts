@@ -3,7 +3,8 @@
  * 20), each SIGKILLing the server after a random time while transfers are in flight and
  * restarting it with a random `worker_threads` (1–4) and WAL mode, checking every invariant after
  * each restart. Not part of CI (it runs for minutes): `npm run stress:bank`.
- *   BANK_SEED=<n>  reproduce a run      BANK_ROUNDS=<n>  rounds      BANK_CLIENTS=<n>  clients
+ *   BANK_SEED=<n>  reproduce a run      BANK_ROUNDS=<n>  rounds      BANK_CLIENTS=<n>  batch clients
+ *   BANK_INTERACTIVE=<n>  interactive (/v1/tx) transfer clients (default 4)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { rng } from '../helpers/prng.js';
 const seed = Number(process.env['BANK_SEED'] ?? Date.now() % 1_000_000);
 const rounds = Number(process.env['BANK_ROUNDS'] ?? 20);
 const clients = Number(process.env['BANK_CLIENTS'] ?? 8);
+const interactiveClients = Number(process.env['BANK_INTERACTIVE'] ?? 4);
 const bank = { accounts: 200, opening: 1000 };
 
 async function main(): Promise<void> {
@@ -23,14 +25,14 @@ async function main(): Promise<void> {
   const log = newTransferLog();
   let id = 0;
   let s: ServerProcess | undefined;
-  console.log(`bank-kill: seed ${seed}, ${rounds} rounds, ${clients} clients, data ${dir}`);
+  console.log(`bank-kill: seed ${seed}, ${rounds} rounds, ${clients} batch + ${interactiveClients} interactive clients, data ${dir}`);
   try {
     s = await spawnServer({ dataDir: dir, workerThreads: 2 });
     await waitReady(s);
     await createBank(s, bank);
     for (let round = 1; round <= rounds; round++) {
       let stopped = false;
-      const running = runTransfers(s, { ...bank, clients, rand, nextId: () => ++id, stop: () => stopped }, log);
+      const running = runTransfers(s, { ...bank, clients, interactiveClients, rand, nextId: () => ++id, stop: () => stopped }, log);
       await new Promise((r) => setTimeout(r, 500 + rand() * 2500));
       await s.stop('SIGKILL');
       stopped = true;

@@ -6,8 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DecisionLog, NodeLogIO, TwoPhaseCommit, TxnIdAllocator, epochOf } from '../../src/coordinator/txn/index.js';
-import { txnId } from '../../src/shard/txn/index.js';
+import { DecisionLog, NodeLogIO, TxnIdAllocator, epochOf, txnId } from '../../src/coordinator/txn/index.js';
 import { MemoryFileIO } from '../../src/storage/index.js';
 import { rmDir, rng, seedFrom, tmpDir } from '../storage/helpers.js';
 
@@ -129,42 +128,4 @@ test('transaction ids grow within a boot and across boots (the epoch is their hi
   assert.ok(x < y && y < z);
   assert.equal(epochOf(z), 2);
   assert.throws(() => new TxnIdAllocator(0), /epoch/);
-});
-
-test('2pc: all read-only votes commit without a log record; one writer commits unlogged, answered at its ack', () => {
-  const c = new TwoPhaseCommit({ voteTimeoutMs: 100, resendMs: 50 });
-  const t = txnId(1);
-  assert.equal(c.commit(t, [0, 1], 0).length, 2);
-  assert.deepEqual(c.step({ kind: 'vote', txn: t, partition: 0, vote: 'read-only' }, 1), []);
-  assert.deepEqual(c.step({ kind: 'vote', txn: t, partition: 1, vote: 'read-only' }, 1), [{ kind: 'outcome', txn: t, committed: true }]);
-  assert.deepEqual(c.inFlight(), []);
-  const u = txnId(2);
-  c.commit(u, [0, 1], 0);
-  c.step({ kind: 'vote', txn: u, partition: 0, vote: 'yes' }, 1);
-  const fx = c.step({ kind: 'vote', txn: u, partition: 1, vote: 'read-only' }, 1);
-  assert.deepEqual(fx, [{ kind: 'send', msg: { kind: 'commit', txn: u, partition: 0 } }], 'no log record, no outcome yet');
-  assert.deepEqual(c.tick(51), [{ kind: 'send', msg: { kind: 'commit', txn: u, partition: 0 } }], 'resent until acked');
-  assert.deepEqual(c.step({ kind: 'ack', txn: u, partition: 0 }, 52), [{ kind: 'outcome', txn: u, committed: true }]);
-});
-
-test('2pc: two writers log the decision; the client hears at durability; abort after the decision is a bug', () => {
-  const c = new TwoPhaseCommit({ voteTimeoutMs: 100, resendMs: 50 });
-  const u = txnId(3);
-  c.commit(u, [0, 1, 2], 0);
-  c.step({ kind: 'vote', txn: u, partition: 0, vote: 'yes' }, 1);
-  c.step({ kind: 'vote', txn: u, partition: 1, vote: 'read-only' }, 1);
-  const fx = c.step({ kind: 'vote', txn: u, partition: 2, vote: 'yes' }, 1);
-  assert.deepEqual(fx, [{ kind: 'log-commit', txn: u, partitions: [0, 2] }], 'only the yes voters are in the decision');
-  assert.throws(() => c.abort(u, [0, 1, 2]), /after its commit decision/);
-  assert.deepEqual(c.tick(1000), [], 'a logging decision never times out into an abort');
-  const done = c.decisionsDurable([u], 2);
-  assert.deepEqual(done, [
-    { kind: 'outcome', txn: u, committed: true },
-    { kind: 'send', msg: { kind: 'commit', txn: u, partition: 0 } },
-    { kind: 'send', msg: { kind: 'commit', txn: u, partition: 2 } },
-  ]);
-  assert.deepEqual(c.step({ kind: 'ack', txn: u, partition: 0 }, 3), []);
-  assert.deepEqual(c.tick(100), [{ kind: 'send', msg: { kind: 'commit', txn: u, partition: 2 } }], 'resent until acked');
-  assert.deepEqual(c.step({ kind: 'ack', txn: u, partition: 2 }, 101), [{ kind: 'log-forget', txn: u }]);
-  assert.deepEqual(c.step({ kind: 'inquire', txn: u, partition: 0 }, 102), [{ kind: 'send', msg: { kind: 'abort', txn: u, partition: 0 } }], 'a forgotten transaction is presumed aborted');
 });

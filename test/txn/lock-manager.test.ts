@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HeliosError } from '../../src/errors.js';
-import { compatible, LockManager, lockPlans, rowResource, supremum, tableResource, txnId, type AcquireResult, type LockMode, type TxnId } from '../../src/shard/txn/index.js';
+import { compatible, LockManager, lockPlans, rowResource, supremum, tableResource, txnId, type AcquireResult, type LockMode, type TxnId } from '../../src/coordinator/txn/index.js';
 import { rng, seedFrom } from '../storage/helpers.js';
 
 const P = 0;

@@ -25,12 +25,12 @@
  * the epoch) to `decisions.log.tmp`, fdatasyncs it and renames it over the log (then syncs the
  * directory). A crash before the rename leaves the old log whole; a stale tmp is deleted at open.
  *
- * This class does I/O (it is the shell's half of the coordinator's 2PC); the protocol itself is
- * the pure `two-phase-commit.ts`.
+ * This class does I/O; the protocol that writes it is `../distributed-txn.ts` (through
+ * `../log-decisions.ts`, which group-commits the fdatasync).
  */
 import { crc32 } from 'node:zlib';
 import { HeliosError } from '../../errors.js';
-import { txnId, type TxnId } from '../../shard/txn/messages.js';
+import { txnId, type TxnId } from './txn-ids.js';
 import type { LogHandle, LogIO } from './log-io.js';
 
 const KIND = { EPOCH: 1, COMMIT: 2, FORGET: 3 } as const;

@@ -1,19 +1,20 @@
 /**
- * Coordinator-side transactions: the open sessions (`txn-sessions.ts`, pure: partitions and
- * shards touched, client idle timeouts, shard restarts), the two-phase-commit state machine
- * (`two-phase-commit.ts`, pure), its durable decision log (`decision-log.ts`, behind the file
- * seam of `log-io.ts`) and the transaction id allocator (`txn-ids.ts`, ids carry the log's boot
- * epoch).
+ * Coordinator-side transaction machinery: the locks (`locks.ts`: the asynchronous shell and the
+ * footprint builder; `lock-manager.ts`: the pure strict-2PL lock manager with FIFO queues,
+ * upgrades and deadlock detection; `lock-modes.ts`: modes, the compatibility matrix and resource
+ * names), the durable 2PC decision log (`decision-log.ts`, behind the file seam of `log-io.ts`)
+ * and the transaction id allocator (`txn-ids.ts`, ids carry the log's boot epoch).
  *
- * May import: src/errors.ts, src/shard/txn/messages.ts (the message types). Imported by: the
- * coordinator's transaction manager (to be written when 2PC is wired to the rings).
+ * May import: src/errors.ts, src/storage (the file seam only). Imported by: the router
+ * (../router.ts, ../lock-footprint.ts), ../distributed-txn.ts, ../log-decisions.ts.
  *
- * Read next: two-phase-commit.ts (the protocol, its sequence diagram and the order in which the
- * shell must perform effects), decision-log.ts (file layout, recovery, compaction), then
+ * Read next: locks.ts (how a statement's footprint is taken), lock-manager.ts (queues,
+ * upgrades, cycle detection), decision-log.ts (file layout, recovery, compaction), then
  * docs/transactions.md.
  */
 export * from './decision-log.js';
+export * from './lock-manager.js';
+export * from './lock-modes.js';
+export * from './locks.js';
 export * from './log-io.js';
-export * from './two-phase-commit.js';
 export * from './txn-ids.js';
-export * from './txn-sessions.js';

@@ -1,11 +1,14 @@
 /**
  * Transaction ids: `epoch · 2^40 + counter`. The epoch is the decision log's boot epoch, so ids
  * grow across restarts and never repeat (an in-doubt gid of an earlier life can never be
- * reused), and within a boot they grow with start time, which is the age wait-die compares.
+ * reused), and within a boot they grow with start time.
  * 2^40 ids per boot is 127 days at 100k transactions a second; the allocator refuses beyond.
  */
 import { HeliosError } from '../../errors.js';
-import { txnId, type TxnId } from '../../shard/txn/messages.js';
+
+/** A transaction's global id. Ordered by start: a smaller id is an older transaction. */
+export type TxnId = bigint & { readonly __brand: 'TxnId' };
+export const txnId = (n: bigint | number): TxnId => BigInt(n) as TxnId;
 
 const COUNTER_BITS = 40n;
 const COUNTER_MAX = (1n << COUNTER_BITS) - 1n;

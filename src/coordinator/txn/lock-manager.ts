@@ -1,32 +1,30 @@
 /**
- * The shard's lock manager: strict two-phase locking over the resource hierarchy of
- * `lock-modes.ts` (partition → table → row / unique-index key), with FIFO queues, lock upgrades,
- * deadlock handling, lock-wait and idle timeouts. Pure: no clock (every call takes `now`), no
- * I/O, no threads — the shard's batch loop owns it.
+ * The lock manager: strict two-phase locking over a resource hierarchy (`lock-modes.ts`; the
+ * coordinator uses partition → table → shard-key value, see locks.ts), with FIFO queues, lock
+ * upgrades, deadlock handling, lock-wait and idle timeouts. Pure: no clock (every call takes
+ * `now`), no I/O, no threads — the coordinator's asynchronous shell (locks.ts) owns it.
  *
- * Waiting never blocks the shard's thread. {@link LockManager.acquire} takes a *plan* (the locks
- * a statement needs, ancestors first) and returns `granted`, `failed` (with the error to return),
- * or `waiting`: the shard parks the statement, and a later {@link LockManager.releaseAll} (or
+ * Waiting never blocks the thread. {@link LockManager.acquire} takes a *plan* (the locks a
+ * statement needs, ancestors first) and returns `granted`, `failed` (with the error to return),
+ * or `waiting`: the caller parks the statement, and a later {@link LockManager.releaseAll} (or
  * {@link LockManager.tick}) returns a {@link Wakeup} for it once the rest of its plan is granted
  * (or failed on the way). A transaction has at most one statement in flight, so at most one wait.
  *
- * Deadlocks. Default policy `wait-die` (Rosenkrantz et al.): a transaction may wait only for
- * *younger* ones (larger {@link TxnId}); a request that would wait for an older holder or waiter
- * dies at once with SERIALIZATION_FAILURE. Every wait edge then points old → young, so no cycle
- * can form — across shards too, with no messages and no global wait-for graph, which is why it is
- * the default: a distributed transaction waits on several shards whose graphs nobody sees whole.
- * Its cost: some aborts where no deadlock existed (a young transaction meeting an old one). The
- * `detect` policy instead searches this shard's wait-for graph at each wait and fails the
- * requester when it would close a cycle; cross-shard cycles are then only broken by the
- * lock-wait timeout. Either way the victim is always the *requester*, never a holder, so a
- * PREPAREd transaction (which holds locks and never asks for more) is never a victim.
+ * Deadlocks. Policy `detect` (what the coordinator uses: it is one thread and sees the whole
+ * wait-for graph): at each wait, search the graph and fail the requester when it would close a
+ * cycle — only real deadlocks cost an abort. Policy `wait-die` (Rosenkrantz et al.): a
+ * transaction may wait only for *younger* ones (larger {@link TxnId}); a request that would wait
+ * for an older holder or waiter dies at once, so no cycle can form even where nobody sees the
+ * whole graph (several lock managers), at the price of aborts where no deadlock existed. Either
+ * way the victim is always the *requester*, never a holder, so a transaction in its commit
+ * (which holds locks and asks for no more) is never a victim.
  *
  * Lifetimes: locks are held until {@link LockManager.releaseAll} (commit or abort — strict 2PL)
  * or {@link LockManager.releasePartition} (a read-only 2PC participant, after its vote).
  */
 import { HeliosError, invariant, serializationFailure } from '../../errors.js';
 import { compatible, covers, supremum, type LockMode, type LockStep, type Resource } from './lock-modes.js';
-import type { TxnId } from './messages.js';
+import type { TxnId } from './txn-ids.js';
 
 export type DeadlockPolicy = 'wait-die' | 'detect';
 
@@ -71,7 +69,7 @@ interface Waiter {
 }
 
 interface Entry {
-  readonly resource: Resource;
+  resource: Resource;
   readonly holders: Map<TxnId, LockMode>;
   /** Holders per mode (index as {@link MODES}): a grant test costs 5 checks, not one per holder. */
   readonly counts: number[];
@@ -82,10 +80,10 @@ const MODES: readonly LockMode[] = ['IS', 'IX', 'S', 'SIX', 'X'];
 const MODE_INDEX: Record<LockMode, number> = { IS: 0, IX: 1, S: 2, SIX: 3, X: 4 };
 
 interface TxnState {
-  readonly id: TxnId;
+  id: TxnId;
   /** Wait-die age: smaller is older. */
-  readonly ts: bigint;
-  readonly idleTimeoutMs: number;
+  ts: bigint;
+  idleTimeoutMs: number;
   readonly held: Map<string, Resource>;
   plan: readonly LockStep[] | null;
   planAt: number;
@@ -96,8 +94,13 @@ interface TxnState {
   expired: boolean;
 }
 
+/** Released transaction states and empty entries kept for reuse (bounded). */
+const POOL_MAX = 4096;
+
 export class LockManager {
   private readonly entries = new Map<string, Entry>();
+  private readonly freeEntries: Entry[] = [];
+  private readonly freeTxns: TxnState[] = [];
   private readonly txns = new Map<TxnId, TxnState>();
   private readonly policy: DeadlockPolicy;
 
@@ -111,7 +114,14 @@ export class LockManager {
    */
   begin(txn: TxnId, now: number, ts: bigint = txn, idleTimeoutMs = this.opts.idleTimeoutMs): void {
     invariant(!this.txns.has(txn), `lock manager: transaction ${txn} begun twice`);
-    this.txns.set(txn, { id: txn, ts, idleTimeoutMs, held: new Map(), plan: null, planAt: 0, waitingOn: null, waitSince: 0, lastActive: now, prepared: false, expired: false });
+    const t = this.freeTxns.pop();
+    if (t) {
+      t.id = txn;
+      t.ts = ts;
+      t.idleTimeoutMs = idleTimeoutMs;
+      t.lastActive = now;
+      this.txns.set(txn, t);
+    } else this.txns.set(txn, { id: txn, ts, idleTimeoutMs, held: new Map(), plan: null, planAt: 0, waitingOn: null, waitSince: 0, lastActive: now, prepared: false, expired: false });
   }
 
   has(txn: TxnId): boolean {
@@ -154,6 +164,15 @@ export class LockManager {
     this.cancelWait(t, wakeups);
     for (const key of [...t.held.keys()]) this.releaseKey(t, key, wakeups);
     this.txns.delete(txn);
+    // Reused by a later begin: auto-commit statements begin and end one each (less garbage).
+    if (this.freeTxns.length < POOL_MAX) {
+      t.plan = null;
+      t.planAt = 0;
+      t.waitSince = 0;
+      t.prepared = false;
+      t.expired = false;
+      this.freeTxns.push(t);
+    }
     this.verify();
     return wakeups;
   }
@@ -223,13 +242,15 @@ export class LockManager {
   stats(): { transactions: number; resources: number; waiting: number } {
     let waiting = 0;
     for (const t of this.txns.values()) if (t.waitingOn !== null) waiting++;
-    return { transactions: this.txns.size, resources: this.entries.size, waiting };
+    let resources = 0; // held or waited for (persistent entries stay when empty)
+    for (const e of this.entries.values()) if (e.holders.size > 0 || e.queue.length > 0) resources++;
+    return { transactions: this.txns.size, resources, waiting };
   }
 
   /** Checks the invariants (holders pairwise compatible, back-pointers, every waiter blocked by someone, no wait cycle); throws INTERNAL. */
   check(): void {
     for (const [key, e] of this.entries) {
-      invariant(e.holders.size > 0 || e.queue.length > 0, `lock manager: empty entry ${key}`);
+      invariant(e.holders.size > 0 || e.queue.length > 0 || e.resource.persistent === true, `lock manager: empty entry ${key}`);
       const hs = [...e.holders];
       const counts = [0, 0, 0, 0, 0];
       for (const [, m] of hs) counts[MODE_INDEX[m]]!++;
@@ -271,7 +292,9 @@ export class LockManager {
     const key = step.resource.key;
     let e = this.entries.get(key);
     if (!e) {
-      e = { resource: step.resource, holders: new Map(), counts: [0, 0, 0, 0, 0], queue: [] };
+      e = this.freeEntries.pop();
+      if (e) e.resource = step.resource;
+      else e = { resource: step.resource, holders: new Map(), counts: [0, 0, 0, 0, 0], queue: [] };
       this.entries.set(key, e);
     }
     const held = e.holders.get(t.id);
@@ -408,6 +431,9 @@ export class LockManager {
   }
 
   private dropIfEmpty(key: string, e: Entry): void {
-    if (e.holders.size === 0 && e.queue.length === 0) this.entries.delete(key);
+    if (e.holders.size === 0 && e.queue.length === 0 && e.resource.persistent !== true) {
+      this.entries.delete(key);
+      if (this.freeEntries.length < POOL_MAX) this.freeEntries.push(e); // empty: holders, counts and queue are clear
+    }
   }
 }

@@ -60,6 +60,11 @@ export function isWriteMode(m: LockMode): boolean {
 export interface Resource {
   readonly key: string;
   readonly partition: number;
+  /**
+   * Keep its entry when nobody holds or waits for it: for the few, hot resources (partitions,
+   * tables) whose entries would otherwise be created and dropped by every statement.
+   */
+  readonly persistent?: boolean;
 }
 
 export const partitionResource = (partition: number): Resource => ({ key: `p${partition}`, partition });
