@@ -128,7 +128,7 @@ export function makeOpener(
     // Made at the first run: only then has every expression of the statement marked the
     // columns it reads (see usedColumns); the others are never decoded.
     let slots: RowSlots | null = null;
-    const slotsNow = (): RowSlots => (slots ??= { offset: src.offset, ncols, rowidSlot: src.rowidSlot!, kernels: qc.rt.kernels, cols: usedColumns(src.used) });
+    const slotsNow = (): RowSlots => (slots ??= { offset: src.offset, ncols, rowidSlot: src.rowidSlot!, kernels: qc.rt.kernels, cols: usedColumns(src.used), interrupt: qc.rt.interrupt });
     // Inner levels without a probe: read the table once per run (then hash or loop over it).
     const load = (cache: Map<number, unknown>): Value[][] => {
       let rows = cache.get(pos) as Value[][] | undefined;
@@ -138,6 +138,7 @@ export function makeOpener(
         const cur = qc.rt.txn.scan(table.id);
         try {
           for (let b = cur.nextBatch(); b; b = cur.nextBatch()) {
+            qc.rt.interrupt?.();
             for (let i = 0; i < b.length; i++) {
               const row = new Array<Value>(ncols + 1).fill(null);
               for (let k = 0; k < cols.length; k++) { const c = cols[k]!; row[c] = b.value(i, c); }
