@@ -33,6 +33,7 @@ import { hasSubquery, pointPartition, rowPartition, shardKeyOf, tablesOf, update
 import { Sequencer } from './sequencer.js';
 import { pushdownFor, type Pushdown } from './pushdown.js';
 import { partialAggregatePlan } from './partial-aggregate.js';
+import { fanoutShape, type QueryRoute } from './query-plan.js';
 import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
 
 export interface Stmt { readonly sql: string; readonly params: Params }
@@ -167,6 +168,7 @@ export class Router {
     if (commit && plans && plans.length > 0 && plans.every((p) => p.kind === 'single' && p.p === (plans[0] as { p: number }).p)) {
       const singles = plans as Extract<Plan, { kind: 'single' }>[];
       const p = singles[0]!.p;
+      const writes = stmts.some((st) => this.parse(st.sql).kind !== 'select') ? p : undefined;
       return this.sequencer.single(async () => {
         this.stats.singlePartition++;
         this.lastRoute = { kind: 'single', partition: p };
@@ -177,7 +179,7 @@ export class Router {
           const err = HeliosError.from(e);
           throw atIndex(err, base + (err.toData().statementIndex ?? 0));
         }
-      });
+      }, writes);
     }
     return this.sequencer.multi(() => this.inTxn(async (tx) => {
       const out: ExecResult[] = [];
@@ -235,9 +237,9 @@ export class Router {
         if (reply !== undefined) return (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag], reply })) as Uint8Array;
         const [r] = (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[];
         return { ...r! };
-      });
+      }, this.parse(st.sql).kind === 'select' ? undefined : plan.p);
     }
-    return this.sequencer.multi(() => this.inTxn((tx) => this.runIn(tx, st, plan.insertRows)));
+    return this.sequencer.multi(() => this.inTxn((tx) => this.runIn(tx, st, plan.insertRows)), this.parse(st.sql).kind === 'select');
   }
 
   private async inTxn<T>(fn: (tx: DistributedTxn) => Promise<T>): Promise<T> {
@@ -256,6 +258,20 @@ export class Router {
     }
     if (tx.ddl) await this.refreshCatalog();
     return out;
+  }
+
+  /**
+   * How a gRPC Query of `st` streams (query-plan.ts). Any SQL error of the statement surfaces
+   * later, when it runs; a statement the router cannot route here takes the Execute path.
+   */
+  async queryRoute(st: Stmt): Promise<QueryRoute> {
+    const s = this.parse(st.sql);
+    if (s.kind !== 'select') return { kind: 'execute' };
+    const tables = [...tablesOf(s, this.mirror.catalog)].map((t) => t.toLowerCase());
+    const plan = await this.planAuto(st);
+    if (plan.kind === 'single') return { kind: 'single', p: plan.p, tables };
+    const shape = fanoutShape(s, this.mirror.catalog, st.params);
+    return shape ? { kind: 'fanout', tables, ...shape } : { kind: 'execute' };
   }
 
   /** Decides, without touching data, whether a statement runs on one partition. */
@@ -482,7 +498,7 @@ export class Router {
     if (inSequencer) return load();
     let pr = this.counterInit.get(key);
     if (!pr) {
-      pr = this.sequencer.multi(load);
+      pr = this.sequencer.multi(load, true);
       this.counterInit.set(key, pr);
       pr.catch(() => this.counterInit.delete(key));
     }

@@ -152,6 +152,7 @@ export class QueryCompiler implements SubqueryCompiler {
         };
         let frontier = admit(seed.run(outer));
         while (frontier.length > 0 && result.length < want) {
+          this.rt.interrupt?.(); // a round may read no table: check here too
           working = frontier;
           frontier = admit(step.run(outer));
         }
