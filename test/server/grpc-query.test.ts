@@ -199,4 +199,123 @@ describe('gRPC Query on 8 partitions over 2 shards', () => {
     assert.equal(tx.code, grpc.status.FAILED_PRECONDITION);
     assert.match(tx.details, /tx_id/);
   });
+
+  test('a paused client holds back the shards: chunk requests stop, memory stays flat; then every row arrives', async () => {
+    const rows = 60_000;
+    await execute(client, 'CREATE TABLE big (id INTEGER PRIMARY KEY, pad TEXT)');
+    await execute(client, `INSERT INTO big WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT ${rows}) SELECT x, hex(randomblob(150)) FROM c`);
+    const resultBytes = rows * 310;
+    global.gc?.();
+    const rss0 = process.memoryUsage().rss;
+    const chunks0 = await metric(serving, 'heliosdb_query_chunks_requested_total');
+    const call = (client as unknown as { Query(req: Msg, md: grpc.Metadata, o: grpc.CallOptions): grpc.ClientReadableStream<Msg> }).Query({ sql: 'SELECT * FROM big' }, new grpc.Metadata(), { deadline: Date.now() + 60_000 });
+    const seen = new Set<string>();
+    let messages = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      call.on('data', (m: Msg) => {
+        messages++;
+        for (const r of rowsOf(m)) seen.add(String(r[0]));
+        if (messages === 1) call.pause();
+      });
+      call.on('error', reject);
+      call.on('end', () => resolve());
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    const chunks1 = await metric(serving, 'heliosdb_query_chunks_requested_total');
+    const rss1 = process.memoryUsage().rss;
+    await new Promise((r) => setTimeout(r, 1000));
+    const chunks2 = await metric(serving, 'heliosdb_query_chunks_requested_total');
+    const totalChunks = resultBytes / (64 * 1024);
+    assert.equal(chunks2, chunks1, 'no chunk is requested while the client reads nothing');
+    assert.ok(chunks1 - chunks0 < totalChunks / 4, `requested ${chunks1 - chunks0} chunks of ~${Math.round(totalChunks)} while paused`);
+    assert.ok(seen.size < rows / 4, `the client got ${seen.size} rows before pausing`);
+    assert.equal(await metric(serving, 'heliosdb_query_streams_open'), 1);
+    assert.ok(rss1 - rss0 < resultBytes / 2, `RSS grew by ${rss1 - rss0} bytes for a ${resultBytes}-byte result`);
+    call.resume();
+    await done;
+    assert.equal(seen.size, rows);
+    assert.ok(messages > totalChunks / 2, `${messages} messages`);
+    assert.equal(await metric(serving, 'heliosdb_query_streams_open'), 0);
+    assert.equal(await metric(serving, 'heliosdb_shard_query_cursors_open'), 0);
+  });
+
+  test('a cancelled call closes its shard cursors; other calls go on', async () => {
+    const call = (client as unknown as { Query(req: Msg): grpc.ClientReadableStream<Msg> }).Query({ sql: 'SELECT * FROM big ORDER BY pad' });
+    await new Promise<void>((resolve) => call.once('data', () => resolve()));
+    assert.ok((await metric(serving, 'heliosdb_shard_query_cursors_open')) > 0, 'the shards hold cursors mid-stream');
+    const errored = new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
+    call.cancel();
+    assert.equal((await errored).code, grpc.status.CANCELLED);
+    for (let i = 0; i < 100 && (await metric(serving, 'heliosdb_shard_query_cursors_open')) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await metric(serving, 'heliosdb_shard_query_cursors_open'), 0, 'every cursor was closed');
+    assert.equal(await metric(serving, 'heliosdb_query_streams_open'), 0);
+    // Writers of the held partitions are free again, and reads go on.
+    await execute(client, 'UPDATE big SET pad = \'x\' WHERE id = 1');
+    assert.deepEqual((await query(client, 'SELECT pad FROM big WHERE id = 1')).rows, [['tx']]);
+    assert.equal((await query(client, 'SELECT id FROM t')).rows.length, N);
+  });
 });
+
+describe('deadlines and cancellation stop work on the shard', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heliosdb-query-deadline-'));
+  let db: Database;
+  let serving: Serving;
+  let client: grpc.Client;
+  // One partition: every statement runs on shard 0, so a long one occupies it.
+  const LONG = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c';
+
+  before(async () => {
+    db = await Database.open({
+      database: { path: join(dir, 'db') },
+      storage: { partitions: 1 },
+      performance: { worker_threads: 1 },
+      api: { rest_port: 0, grpc_port: 0 },
+      observability: { metrics_enabled: false, log_level: 'error' },
+    });
+    serving = await db.serve();
+    client = databaseClient(`127.0.0.1:${serving.ports.grpc}`);
+    await execute(client, 'CREATE TABLE k (id INTEGER PRIMARY KEY, v TEXT)');
+    await execute(client, "INSERT INTO k VALUES (1, 'one')");
+  });
+
+  after(async () => {
+    client?.close();
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Time until a point query answers: the shard is free again. */
+  async function pointQueryMs(): Promise<number> {
+    const t0 = performance.now();
+    assert.deepEqual((await execute(client, 'SELECT v FROM k WHERE id = 1')).rows, [['tone']]);
+    return performance.now() - t0;
+  }
+
+  test('Query past its deadline: DEADLINE_EXCEEDED, and the shard is free at once', async () => {
+    const t0 = performance.now();
+    const { err } = await queryError(client, LONG, [], { deadline: Date.now() + 300 });
+    assert.equal(err.code, grpc.status.DEADLINE_EXCEEDED);
+    const ms = await pointQueryMs();
+    assert.ok(ms < 1000, `the point query after the deadline took ${Math.round(ms)} ms (the long query went on?)`);
+    assert.ok(performance.now() - t0 < 2500);
+  });
+
+  test('Execute past its deadline and a cancelled Execute: stopped on the shard', async () => {
+    const e = await unaryError(client, 'Execute', { sql: LONG }, 300);
+    assert.equal(e.code, grpc.status.DEADLINE_EXCEEDED);
+    assert.ok((await pointQueryMs()) < 1000);
+    const cancelledCall = new Promise<grpc.ServiceError>((resolve) => {
+      const c = (client as unknown as { Execute(req: Msg, cb: (e: grpc.ServiceError | null) => void): grpc.ClientUnaryCall }).Execute({ sql: LONG }, (err) => resolve(err!));
+      setTimeout(() => c.cancel(), 200);
+    });
+    assert.equal((await cancelledCall).code, grpc.status.CANCELLED);
+    assert.ok((await pointQueryMs()) < 1000);
+  });
+
+  test('a write stopped by its deadline leaves no effect', async () => {
+    const e = await unaryError(client, 'Execute', { sql: `INSERT INTO k (v) ${LONG.replace('SELECT max(x) FROM c', 'SELECT x FROM c')}` }, 300);
+    assert.equal(e.code, grpc.status.DEADLINE_EXCEEDED);
+    assert.deepEqual((await execute(client, 'SELECT count(*) FROM k')).rows, [['i1']]);
+  });
+});
+
