@@ -102,7 +102,7 @@ describe('a server with worker_threads = 3', () => {
         );
       const garbage = await call('Execute', Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x99]));
       assert.equal(garbage?.code, grpc.status.INVALID_ARGUMENT, 'garbage protobuf is INVALID_ARGUMENT');
-      const unimplemented = await call('Query', Buffer.alloc(0));
+      const unimplemented = await call('Session', Buffer.alloc(0)); // Query streams now (grpc-query.test.ts)
       assert.equal(unimplemented?.code, grpc.status.UNIMPLEMENTED);
     } finally {
       c.close();

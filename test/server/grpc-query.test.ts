@@ -12,6 +12,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import * as grpc from '@grpc/grpc-js';
 import Sqlite from 'better-sqlite3';
 import { Database, type Serving } from '../../src/index.js';
@@ -71,6 +73,15 @@ async function execute(client: grpc.Client, sql: string, params: Msg[] = []): Pr
   const r = await unary(client, 'Execute', { sql, params }, 60_000);
   return { columns: (r['columns'] as string[] | undefined) ?? [], rows: rowsOf(r) };
 }
+
+// A collectable heap for the memory check, also without --expose-gc.
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+/** Live JS heap plus Buffers/ArrayBuffers after a full collection. */
+const liveBytes = (): number => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
 
 const canon = (rows: Cell[][]): string[] => rows.map((r) => JSON.stringify(r)).sort();
 const int = (n: number | bigint): Msg => ({ integer_value: String(n) });
@@ -205,9 +216,10 @@ describe('gRPC Query on 8 partitions over 2 shards', () => {
     await execute(client, 'CREATE TABLE big (id INTEGER PRIMARY KEY, pad TEXT)');
     await execute(client, `INSERT INTO big WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT ${rows}) SELECT x, hex(randomblob(150)) FROM c`);
     const resultBytes = rows * 310;
-    global.gc?.();
-    const rss0 = process.memoryUsage().rss;
+    const totalChunks = resultBytes / (64 * 1024);
     const chunks0 = await metric(serving, 'heliosdb_query_chunks_requested_total');
+    gc();
+    const mem0 = liveBytes();
     const call = (client as unknown as { Query(req: Msg, md: grpc.Metadata, o: grpc.CallOptions): grpc.ClientReadableStream<Msg> }).Query({ sql: 'SELECT * FROM big' }, new grpc.Metadata(), { deadline: Date.now() + 60_000 });
     const seen = new Set<string>();
     let messages = 0;
@@ -220,17 +232,24 @@ describe('gRPC Query on 8 partitions over 2 shards', () => {
       call.on('error', reject);
       call.on('end', () => resolve());
     });
-    await new Promise((r) => setTimeout(r, 1500));
-    const chunks1 = await metric(serving, 'heliosdb_query_chunks_requested_total');
-    const rss1 = process.memoryUsage().rss;
-    await new Promise((r) => setTimeout(r, 1000));
-    const chunks2 = await metric(serving, 'heliosdb_query_chunks_requested_total');
-    const totalChunks = resultBytes / (64 * 1024);
-    assert.equal(chunks2, chunks1, 'no chunk is requested while the client reads nothing');
-    assert.ok(chunks1 - chunks0 < totalChunks / 4, `requested ${chunks1 - chunks0} chunks of ~${Math.round(totalChunks)} while paused`);
-    assert.ok(seen.size < rows / 4, `the client got ${seen.size} rows before pausing`);
-    assert.equal(await metric(serving, 'heliosdb_query_streams_open'), 1);
-    assert.ok(rss1 - rss0 < resultBytes / 2, `RSS grew by ${rss1 - rss0} bytes for a ${resultBytes}-byte result`);
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      const chunks1 = await metric(serving, 'heliosdb_query_chunks_requested_total');
+      await new Promise((r) => setTimeout(r, 1000));
+      const chunks2 = await metric(serving, 'heliosdb_query_chunks_requested_total');
+      gc();
+      const mem1 = liveBytes();
+      assert.equal(chunks2, chunks1, 'no chunk is requested while the client reads nothing');
+      assert.ok(chunks1 - chunks0 < totalChunks / 4, `requested ${chunks1 - chunks0} chunks of ~${Math.round(totalChunks)} while paused`);
+      assert.ok(seen.size < rows / 4, `the client got ${seen.size} rows before pausing`);
+      assert.equal(await metric(serving, 'heliosdb_query_streams_open'), 1);
+      // Server and client share this process: everything either side buffers shows here.
+      assert.ok(mem1 - mem0 < resultBytes / 4, `live memory grew by ${mem1 - mem0} bytes for a ${resultBytes}-byte result`);
+    } catch (e) {
+      call.cancel();
+      await done.catch(() => undefined);
+      throw e;
+    }
     call.resume();
     await done;
     assert.equal(seen.size, rows);

@@ -100,12 +100,15 @@ test(`cursor pieces equal one execution, memory partition (seed ${SEED})`, () =>
 test(`cursor pieces equal one execution, paged storage with scan kernels (seed ${SEED})`, () => {
   const pool = createBufferPool({ bytes: 8 * 1024 * 1024 });
   const kernels = createKernels({ memory: pool.memory, scratch: pool.scratch, backend: 'wasm' });
+  assert.equal(kernels.backend, 'wasm', 'the WASM kernels load (npm run build:wasm)');
   const dir = mkdtempSync(join(tmpdir(), 'heliosdb-cursor-'));
   const partition = openPartition(0, { dir, walMode: 'async' }, pool);
   try {
     const engine = new SqlEngine(partition, { kernels });
     fill(engine, SEED + 1, 3000);
+    const before = engine.kernelStats.filterBatches;
     checkAll(engine);
+    assert.ok(engine.kernelStats.filterBatches > before, 'the scan kernels filtered batches of the pipelined scans');
   } finally {
     partition.close();
     rmSync(dir, { recursive: true, force: true });
