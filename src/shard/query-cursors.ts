@@ -40,7 +40,9 @@ interface OpenCursor {
 export class QueryCursors {
   private readonly open = new Map<string, OpenCursor>();
 
-  constructor(private readonly stats: ShardStatsRow | null = null, private readonly now: () => number = Date.now, private readonly idleMs = SHARD_CURSOR_IDLE_MS) {}
+  constructor(private readonly stats: ShardStatsRow | null = null, private readonly now: () => number = Date.now, private readonly idleMs = SHARD_CURSOR_IDLE_MS) {
+    this.publish(); // a restarted shard starts with none
+  }
 
   /** Open cursors (tests and the stats block read it). */
   get size(): number {
