@@ -338,3 +338,53 @@ describe('deadlines and cancellation stop work on the shard', () => {
   });
 });
 
+
+describe('a client that stops reading loses its call after the idle timeout', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heliosdb-query-idle-'));
+  let db: Database;
+  let serving: Serving;
+  let client: grpc.Client;
+
+  before(async () => {
+    db = await Database.open({
+      database: { path: join(dir, 'db') },
+      storage: { partitions: 2 },
+      performance: { worker_threads: 1 },
+      transactions: { default_timeout_ms: 400 },
+      api: { rest_port: 0, grpc_port: 0 },
+      observability: { metrics_enabled: true, metrics_port: 0, log_level: 'error' },
+    });
+    serving = await db.serve();
+    client = databaseClient(`127.0.0.1:${serving.ports.grpc}`);
+    await execute(client, 'CREATE TABLE w (id INTEGER PRIMARY KEY, pad TEXT)');
+    await execute(client, 'INSERT INTO w WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 20000) SELECT x, hex(randomblob(100)) FROM c');
+  });
+
+  after(async () => {
+    client?.close();
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('cursors closed, hold released (a write goes through), DEADLINE_EXCEEDED once the client reads again', async () => {
+    const call = (client as unknown as { Query(req: Msg): grpc.ClientReadableStream<Msg> }).Query({ sql: 'SELECT * FROM w' });
+    const failed = new Promise<grpc.ServiceError | null>((resolve) => {
+      call.on('error', resolve);
+      call.on('end', () => resolve(null));
+    });
+    await new Promise<void>((resolve) => call.once('data', () => {
+      call.pause();
+      resolve();
+    }));
+    assert.equal(await metric(serving, 'heliosdb_query_streams_open'), 1);
+    for (let i = 0; i < 100 && (await metric(serving, 'heliosdb_query_streams_open')) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await metric(serving, 'heliosdb_query_streams_open'), 0, 'the idle stream was stopped');
+    assert.equal(await metric(serving, 'heliosdb_shard_query_cursors_open'), 0);
+    await execute(client, "UPDATE w SET pad = 'free' WHERE id = 2");
+    call.on('data', () => undefined);
+    call.resume();
+    const err = await failed;
+    assert.equal(err?.code, grpc.status.DEADLINE_EXCEEDED);
+    assert.match(err.details, /read nothing/);
+  });
+});
