@@ -13,9 +13,11 @@
  *                              messages assembled from the rows' pre-encoded bytes
  *     execute ─▶ Router.executeOne ─▶ the result cut into messages here
  *
- * Flow control: every partition has at most one chunk in flight or buffered. After a chunk is
- * handed on, the partition's next one is asked for at once (so the shard works while the client
- * reads), and no further chunk until that one is consumed.
+ * Flow control: a partition has at most one chunk request in flight. Concatenation: after a
+ * chunk is handed on, the partition's next one is asked for at once (so the shard works while
+ * the client reads), and no further one until that is handed on — one chunk per partition.
+ * Merge: the next chunk is asked for once half of the current one is used (the merge waits on
+ * its slowest partition, so it reads ahead) — at most two chunks per partition.
  *
  * Lifetime: {@link QueryStream.close} (end, error, cancel, idle client) closes every cursor the
  * shards still hold, then ends the read hold. Deadline and cancellation reach each chunk request
@@ -79,6 +81,8 @@ interface Feed {
   /** The shard has no more rows (its cursor is gone). */
   done: boolean;
   pending: Promise<void> | null;
+  /** The merge's read-ahead: the chunk after `chunk`, asked for once half of `chunk` was used. */
+  next: Chunk | null;
 }
 
 const available = (f: Feed): number => (f.chunk ? f.chunk.rows - f.at : 0);
@@ -161,7 +165,7 @@ class CursorStream implements QueryStream {
     /** Fan-out: ORDER BY merge or not, and the LIMIT/OFFSET applied here. Null: one partition. */
     private readonly fanout: { ordered: boolean; limit: bigint | null; offset: bigint } | null,
   ) {
-    this.feeds = partitions.map((p) => ({ p, chunk: null, at: 0, done: false, pending: null }));
+    this.feeds = partitions.map((p) => ({ p, chunk: null, at: 0, done: false, pending: null, next: null }));
     this.skip = fanout?.offset ?? 0n;
     this.left = fanout?.limit ?? null;
   }
@@ -172,8 +176,11 @@ class CursorStream implements QueryStream {
 
   private take(f: Feed, bytes: Uint8Array): void {
     const c = decodeChunk(bytes);
-    f.chunk = c;
-    f.at = 0;
+    if (available(f) > 0) f.next = c;
+    else {
+      f.chunk = c;
+      f.at = 0;
+    }
     if (c.done) {
       f.done = true;
       this.owner.stats.cursorsClosed++;
@@ -281,7 +288,14 @@ class CursorStream implements QueryStream {
         bytes += row.length;
         if (this.left !== null) this.left--;
       }
-      if (available(best) === 0) this.fetch(best);
+      if (available(best) === 0 && best.next) {
+        best.chunk = best.next;
+        best.next = null;
+        best.at = 0;
+      }
+      // Read ahead once half a chunk is used: the merge waits on its slowest partition, so the
+      // next chunk should be on its way before this one runs out (two chunks per partition at most).
+      if (available(best) === 0 || (best.next === null && best.at * 2 >= best.chunk!.rows)) this.fetch(best);
     }
     return parts.length === 0 ? null : concat(...parts);
   }
