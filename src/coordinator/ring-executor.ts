@@ -35,6 +35,19 @@ export function withCall<T>(o: { timeoutMs?: number; signal?: AbortSignal }, fn:
   return requestContext.run({ ...(o.timeoutMs !== undefined ? { deadline: Date.now() + o.timeoutMs } : {}), ...(o.signal ? { signal: o.signal } : {}) }, fn);
 }
 
+/**
+ * The coordinator-side engines' interrupt hook (the catalog mirror runs fan-out queries and
+ * central writes in the main thread): throws once the current call's deadline has passed, or
+ * its signal was aborted before the synchronous run began — the main thread cannot see an abort
+ * while it computes, but it can read the clock.
+ */
+export function interruptFromContext(): void {
+  const cx = requestContext.getStore();
+  if (cx === undefined) return;
+  if (cx.signal?.aborted) throw cancelled('the request was cancelled; the statement was stopped and left no effect');
+  if (cx.deadline !== undefined && Date.now() > cx.deadline) throw deadlineExceeded('the request deadline passed; the statement was stopped and left no effect');
+}
+
 /** The ops that must finish whatever the caller does: cutting them only leaves a decided transaction unsettled. */
 const NEVER_CUT = new Set(['commit', 'abort', 'resolve', 'inDoubt', 'cursorClose']);
 

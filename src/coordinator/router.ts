@@ -34,6 +34,7 @@ import { Sequencer } from './sequencer.js';
 import { pushdownFor, type Pushdown } from './pushdown.js';
 import { partialAggregatePlan } from './partial-aggregate.js';
 import { fanoutShape, type QueryRoute } from './query-plan.js';
+import { interruptFromContext } from './ring-executor.js';
 import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
 
 export interface Stmt { readonly sql: string; readonly params: Params }
@@ -59,7 +60,7 @@ type Plan =
   | { kind: 'multi'; insertRows?: PlannedRow[] };
 
 export class Router {
-  readonly mirror = new CatalogMirror();
+  readonly mirror = new CatalogMirror(interruptFromContext);
   readonly sequencer = new Sequencer();
   readonly stats: TxnStats = newTxnStats();
   lastRoute: RouteTaken = { kind: 'coordinator' };

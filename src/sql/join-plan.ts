@@ -80,13 +80,17 @@ export interface JoinLevel {
  * level's `matched` flag lives in an array, safe because level i is re-entered only after its
  * previous open() returned.
  */
-export function runJoin(levels: readonly JoinLevel[], env: Env, finalFilters: readonly Ev[], caches: Map<number, unknown>, sink: () => boolean): boolean {
+export function runJoin(levels: readonly JoinLevel[], env: Env, finalFilters: readonly Ev[], caches: Map<number, unknown>, sink: () => boolean, interrupt?: () => void): boolean {
   const n = levels.length;
   // One plain table (point and range queries): nothing to drive, the level feeds the sink.
   if (n === 1 && !levels[0]!.left && levels[0]!.filters.length === 0 && finalFilters.length === 0) return levels[0]!.open(env, sink, caches);
   const matched = new Array<boolean>(n).fill(false);
   const emits = new Array<() => boolean>(n);
+  // Inner levels read from memory (materialised or hashed) have no batch boundaries: check the
+  // interrupt every JOIN_CHECK_EVERY combinations instead.
+  let steps = 0;
   const step = (i: number): boolean => {
+    if (interrupt && (++steps & (JOIN_CHECK_EVERY - 1)) === 0) interrupt();
     if (i === n) return finalFilters.length > 0 && !passes(finalFilters, env) ? true : sink();
     const lv = levels[i]!;
     matched[i] = false;
@@ -108,6 +112,9 @@ export function runJoin(levels: readonly JoinLevel[], env: Env, finalFilters: re
   }
   return step(0);
 }
+
+/** Join combinations between two interrupt checks (a power of two). */
+const JOIN_CHECK_EVERY = 4096;
 
 /** NULLs in every slot of a source (the LEFT JOIN row that matched nothing). */
 export function nullFill(row: Value[], s: ScopeSource): void {

@@ -302,7 +302,7 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
 
     if (!isAgg) {
       const caches = new Map<number, unknown>();
-      runJoin(levels, env, finalFilters, caches, project);
+      runJoin(levels, env, finalFilters, caches, project, qc.rt.interrupt);
       return result;
     }
 
@@ -362,7 +362,7 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
       const slots = { offset: src0!.offset, ncols: src0!.columns.length, rowidSlot: src0!.rowidSlot!, interrupt: qc.rt.interrupt };
       const found = groupScan(qc.rt.txn.scan(p0!.fullScanOf!), slots, qc.rt.kernels, filters0, groupSpec, env);
       for (let i = 0; i < found.length; i++) groups.set(String(i), { ...found[i]!, distinctSets: [] });
-    } else if (!kernelAggs) runJoin(levels, env, finalFilters, caches, accumulate);
+    } else if (!kernelAggs) runJoin(levels, env, finalFilters, caches, accumulate, qc.rt.interrupt);
     if (groups.size === 0 && groupBy.length === 0) {
       env.row.fill(null);
       groups.set('', newGroup([]));

@@ -211,6 +211,19 @@ describe('gRPC Query on 8 partitions over 2 shards', () => {
     assert.match(tx.details, /tx_id/);
   });
 
+  test('a fan-out Execute past its deadline stops in the coordinator too (the catalog mirror checks it)', async () => {
+    const slow = 'SELECT count(*) FROM t t1, t t2, u WHERE u.id <= 8 AND t1.c < t2.c + u.id';
+    // Runs ~4.6 s to completion here; in the mirror (main thread) the deadline is read from the clock.
+    const t0 = performance.now();
+    const e = await unaryError(client, 'Execute', { sql: slow }, 300);
+    const ms = performance.now() - t0;
+    assert.equal(e.code, grpc.status.DEADLINE_EXCEEDED);
+    assert.ok(ms < 2000, `the call took ${Math.round(ms)} ms: the join went on past its deadline`);
+    const p0 = performance.now();
+    await execute(client, 'SELECT * FROM t WHERE id = 5');
+    assert.ok(performance.now() - p0 < 1000, 'the main thread is free again');
+  });
+
   test('a paused client holds back the shards: chunk requests stop, memory stays flat; then every row arrives', async () => {
     const rows = 60_000;
     await execute(client, 'CREATE TABLE big (id INTEGER PRIMARY KEY, pad TEXT)');
