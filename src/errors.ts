@@ -32,6 +32,10 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   /** Not ready, draining, overloaded (a full ring), or a shard went away; retryable. */
   UNAVAILABLE: 'UNAVAILABLE',
+  /** The client cancelled the request (gRPC cancel, closed connection); its work was stopped. */
+  CANCELLED: 'CANCELLED',
+  /** The request's deadline passed; its work was stopped (a statement leaves no partial effect). */
+  DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
   /** A bug or an unexpected fault (corruption, I/O error); logged with the request id. */
   INTERNAL: 'INTERNAL',
 } as const;
@@ -102,6 +106,8 @@ export const constraintError = (constraint: ConstraintKind, message: string): He
 export const unavailable = (message: string): HeliosError => new HeliosError('UNAVAILABLE', message);
 export const badRequest = (message: string): HeliosError => new HeliosError('BAD_REQUEST', message);
 export const notFound = (message: string): HeliosError => new HeliosError('NOT_FOUND', message);
+export const cancelled = (message: string): HeliosError => new HeliosError('CANCELLED', message);
+export const deadlineExceeded = (message: string): HeliosError => new HeliosError('DEADLINE_EXCEEDED', message);
 export const serializationFailure = (message: string): HeliosError =>
   new HeliosError('SERIALIZATION_FAILURE', message);
 

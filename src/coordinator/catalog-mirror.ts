@@ -15,7 +15,7 @@
 import { HeliosError } from '../errors.js';
 import type { Value } from '../storage/api.js';
 import { openMemoryPartition } from '../storage/memory/index.js';
-import { SqlEngine, type SqlSession } from '../sql/index.js';
+import { SqlEngine, type EngineOptions, type SqlSession } from '../sql/index.js';
 import { SCHEMA_TABLE, SEQUENCE_TABLE, type Catalog } from '../sql/catalog.js';
 import { columnKind } from '../sql/table-writer.js';
 import { indexDefOf } from '../sql/index-predicate.js';
@@ -26,9 +26,17 @@ export class CatalogMirror {
   /** Bumped per rebuild: the schema version the generated APIs see. */
   generation = 0;
 
-  constructor() {
-    this.engine = new SqlEngine(openMemoryPartition(0));
+  /**
+   * @param interrupt the engines' interrupt hook (EngineOptions.interrupt): the router passes
+   *   one that stops a fan-out query or central write at its caller's deadline.
+   */
+  constructor(private readonly interrupt?: () => void) {
+    this.engine = new SqlEngine(openMemoryPartition(0), this.options());
     this.session = this.engine.session();
+  }
+
+  private options(): EngineOptions {
+    return this.interrupt ? { interrupt: this.interrupt } : {};
   }
 
   get catalog(): Catalog {
@@ -48,7 +56,7 @@ export class CatalogMirror {
     txn.createTable({ id: SEQUENCE_TABLE, columns: ['integer'] });
     for (const r of schemaRows) txn.insert(SCHEMA_TABLE, r[0] as bigint, r.slice(1));
     txn.commit();
-    const engine = new SqlEngine(partition);
+    const engine = new SqlEngine(partition, this.options());
     const t2 = partition.begin();
     for (const t of engine.catalog.tables.values()) {
       t2.createTable({ id: t.id, columns: t.columns.map((c) => columnKind(c.aff)) });

@@ -33,7 +33,9 @@ import { createStatsBlock, ShardStatsRow } from '../shard/stats-block.js';
 import { ShardSupervisor } from './shard-supervisor.js';
 import type { ShardStorageSettings } from './shard-client.js';
 import { Router, type Stmt } from './router.js';
-import { RingExecutor, withDeadline } from './ring-executor.js';
+import { RingExecutor, withCall } from './ring-executor.js';
+import { DEFAULT_CHUNK, QueryStreams, resultStream, type QueryOptions, type QueryStream, type QueryStreamStats } from './query-stream.js';
+import { LockReadHold } from './read-hold.js';
 import { resolvePartitionCount } from './partition-meta.js';
 import { LogDecisions } from './log-decisions.js';
 import type { TxnStats } from './distributed-txn.js';
@@ -43,6 +45,7 @@ import type { LockStats } from './txn/locks.js';
 import { partitionsOf } from './shard-supervisor.js';
 
 export { partitionsOf } from './shard-supervisor.js';
+export type { QueryStream, QueryOptions, QueryStreamStats } from './query-stream.js';
 export type { CatalogSchema, SchemaTable, SchemaColumn } from '../shard/protocol.js';
 
 /** The result of {@link Coordinator.exec}: one statement's outcome as values. */
@@ -94,6 +97,9 @@ export interface ShardRuntimeStats {
   busyMs: number;
   /** Scan-kernel backend, once the shard is Ready. */
   kernels: string | undefined;
+  /** Query cursors open on the shard now, and chunks it has served (src/shard/query-cursors.ts). */
+  cursorsOpen: number;
+  cursorChunks: number;
 }
 
 const DEFAULT_RING_BYTES = 1 << 20;
@@ -122,6 +128,7 @@ export class Coordinator {
   private ddlListener: (() => Promise<void>) | null = null;
   /** Routes SQL to partitions; set by {@link start} (it needs the decision log). */
   private routerOrNull: Router | null = null;
+  private streamsOrNull: QueryStreams | null = null;
   private decisions: LogDecisions | null = null;
   private txnsOrNull: InteractiveTxns | null = null;
   /** The partition count this database was created with (partition-meta.ts). */
@@ -170,8 +177,9 @@ export class Coordinator {
       await new Promise((r) => setTimeout(r, 20));
     }
     this.decisions = new LogDecisions(`${this.opts.storage.dataDir}/coordinator`);
+    const executor = new RingExecutor(this.supervisor.clients, this.partitions);
     const router = new Router({
-      executor: new RingExecutor(this.supervisor.clients, this.partitions),
+      executor,
       shardKeys: this.opts.shardKeys ?? {},
       decisions: this.decisions,
       fault: faultHook(process.env['HELIOS_FAULT']),
@@ -180,6 +188,7 @@ export class Coordinator {
     const settled = await router.start();
     this.routerOrNull = router;
     this.txnsOrNull = new InteractiveTxns(router, this.opts.transactions ?? { defaultTimeoutMs: 30_000, maxConcurrent: 1024 });
+    this.streamsOrNull = new QueryStreams(router, executor, new LockReadHold(router.locks));
     this.opts.log.info({ shards: this.shardCount, partitions: this.partitions, inDoubtCommitted: settled.committed, inDoubtAborted: settled.aborted }, 'all shards ready');
   }
 
@@ -286,26 +295,52 @@ export class Coordinator {
     return encoder.encode(`{"results":[${rs.map(resultToJson).join(',')}]}`);
   }
 
-  /** A protobuf `ExecuteRequest` → a protobuf `ExecuteResponse` (both as bytes). */
-  async execProto(body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
+  /**
+   * A protobuf `ExecuteRequest` → a protobuf `ExecuteResponse` (both as bytes). `signal`: the
+   * call was cancelled — work still running on a shard is stopped (cancel-block.ts).
+   */
+  async execProto(body: Uint8Array, timeoutMs?: number, signal?: AbortSignal): Promise<Uint8Array> {
     const st = decodeStatement(body);
     if (st.txId !== '') {
       if (this.draining) throw unavailable('the server is shutting down');
       return encodeExecuteResponse(await this.txns.execute(st.txId, st));
     }
-    const r = await withDeadline(timeoutMs, () => this.runOne(st, body, 'proto'));
+    const r = await withCall(callOptions(timeoutMs, signal), () => this.runOne(st, body, 'proto'));
     return r instanceof Uint8Array ? r : encodeExecuteResponse(r);
   }
 
   /** A protobuf `BatchRequest` → a protobuf `BatchResponse`. */
-  async batchProto(body: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
+  async batchProto(body: Uint8Array, timeoutMs?: number, signal?: AbortSignal): Promise<Uint8Array> {
     const b = decodeBatch(body);
-    return encodeBatchResponse(await withDeadline(timeoutMs, () => this.run(b.statements, b.transaction ? 'atomic' : 'batch', body)));
+    return encodeBatchResponse(await withCall(callOptions(timeoutMs, signal), () => this.run(b.statements, b.transaction ? 'atomic' : 'batch', body)));
+  }
+
+  /**
+   * A protobuf `QueryRequest` → a stream of protobuf `QueryResponse` messages, pulled by the
+   * caller as its client reads (query-stream.ts). The caller must {@link QueryStream.close} it.
+   * With a `tx_id` the query runs inside that interactive transaction (its locks, its own writes
+   * visible) as one statement, and its result is then cut into messages: a transaction's reads
+   * already hold their locks until it ends, so there is nothing to stream under.
+   */
+  async queryProto(body: Uint8Array, o: QueryOptions = {}): Promise<QueryStream> {
+    const st = decodeStatement(body);
+    if (st.txId !== '') {
+      if (this.draining) throw unavailable('the server is shutting down');
+      return resultStream(await this.txns.execute(st.txId, st), o.chunk ?? DEFAULT_CHUNK);
+    }
+    const streams = this.streamsOrNull;
+    if (!streams) throw unavailable('the database is starting');
+    return this.guarded([st], 'one', body, () => streams.open(st, o));
+  }
+
+  /** Streaming-query counters (null before start). */
+  queryStats(): QueryStreamStats | null {
+    return this.streamsOrNull?.stats ?? null;
   }
 
   /** One statement with positional parameters, answered as values (the generated APIs' path). */
   async exec(sql: string, params: readonly Value[], timeoutMs?: number): Promise<StructuredResult> {
-    const [r] = await withDeadline(timeoutMs, () => this.run([{ sql, params: [...params] }], 'one', null));
+    const [r] = await withCall(callOptions(timeoutMs), () => this.run([{ sql, params: [...params] }], 'one', null));
     return r!;
   }
 
@@ -361,6 +396,8 @@ export class Coordinator {
         restarts: row.get('restarts'),
         busyMs: row.get('busyMs'),
         kernels: c.readyStatus?.kernels,
+        cursorsOpen: row.get('cursorsOpen'),
+        cursorChunks: row.get('cursorChunks'),
       };
     });
   }
@@ -388,6 +425,10 @@ export class Coordinator {
     if (!c) throw new HeliosError('INTERNAL', `no shard ${shard}`);
     return c;
   }
+}
+
+function callOptions(timeoutMs?: number, signal?: AbortSignal): { timeoutMs?: number; signal?: AbortSignal } {
+  return { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) };
 }
 
 /** A syntax error caused by a second statement becomes the contract's "one statement per call" error. */

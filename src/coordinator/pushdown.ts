@@ -93,12 +93,14 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-function intOf(e: Expr, params: Params): bigint | null {
+/** A LIMIT/OFFSET given as an integer literal or parameter, else null. */
+export function intOf(e: Expr, params: Params): bigint | null {
   const v = e.kind === 'lit' ? e.value : e.kind === 'param' ? paramValue(e, params) : undefined;
   return typeof v === 'bigint' ? v : null;
 }
 
-function visitFns(node: unknown, f: (fn: Extract<Expr, { kind: 'fn' }>) => void): void {
+/** Calls `f` for every function call in the tree. */
+export function visitFns(node: unknown, f: (fn: Extract<Expr, { kind: 'fn' }>) => void): void {
   if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return;
   if (Array.isArray(node)) { for (const x of node) visitFns(x, f); return; }
   const o = node as Record<string, unknown>;

@@ -4,24 +4,52 @@
  * goes to every shard. The only file that joins the router to the rings.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { unavailable } from '../errors.js';
+import { cancelled, deadlineExceeded } from '../errors.js';
 import { FrameKind } from '../shard/protocol.js';
-import { decodeWire, encodeWire, type FragmentOp } from '../shard/fragment-protocol.js';
+import { decodeWire, encodeWire, rawReplyOp, type FragmentOp } from '../shard/fragment-protocol.js';
 import type { PartitionExecutor } from './distributed-txn.js';
 import type { ShardClient } from './shard-client.js';
 
 /**
- * The caller's deadline (ms since the epoch) for the fragments sent on its behalf: set by the
- * coordinator around a request that carries one (a gRPC deadline), read here for each frame, so
- * the work of a routed statement (runs, fan-out scans, PREPARE) stops waiting at the caller's
- * deadline instead of the executor's default; COMMIT/ABORT always finish.
+ * The caller's deadline (ms since the epoch) and cancellation for the fragments sent on its
+ * behalf: set by the coordinator around a request (a gRPC call's deadline and its 'cancelled'
+ * event), read here for each frame, so the work of a routed statement (runs, fan-out scans,
+ * PREPARE, cursor chunks) stops waiting at the caller's deadline instead of the executor's
+ * default, and a cancelled or timed-out fragment is stopped on its shard too (cancel flags).
+ * COMMIT/ABORT and in-doubt resolution always finish.
  */
-export const requestDeadline = new AsyncLocalStorage<number>();
+export interface CallContext {
+  readonly deadline?: number;
+  readonly signal?: AbortSignal;
+}
+export const requestContext = new AsyncLocalStorage<CallContext>();
 
 /** Runs `fn` with a deadline `timeoutMs` from now for its fragments (none: the default applies). */
 export function withDeadline<T>(timeoutMs: number | undefined, fn: () => Promise<T>): Promise<T> {
-  return timeoutMs === undefined ? fn() : requestDeadline.run(Date.now() + timeoutMs, fn);
+  return withCall({ ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, fn);
 }
+
+/** Runs `fn` with a call's deadline and cancel signal for its fragments. */
+export function withCall<T>(o: { timeoutMs?: number; signal?: AbortSignal }, fn: () => Promise<T>): Promise<T> {
+  if (o.timeoutMs === undefined && o.signal === undefined) return fn();
+  return requestContext.run({ ...(o.timeoutMs !== undefined ? { deadline: Date.now() + o.timeoutMs } : {}), ...(o.signal ? { signal: o.signal } : {}) }, fn);
+}
+
+/**
+ * The coordinator-side engines' interrupt hook (the catalog mirror runs fan-out queries and
+ * central writes in the main thread): throws once the current call's deadline has passed, or
+ * its signal was aborted before the synchronous run began — the main thread cannot see an abort
+ * while it computes, but it can read the clock.
+ */
+export function interruptFromContext(): void {
+  const cx = requestContext.getStore();
+  if (cx === undefined) return;
+  if (cx.signal?.aborted) throw cancelled('the request was cancelled; the statement was stopped and left no effect');
+  if (cx.deadline !== undefined && Date.now() > cx.deadline) throw deadlineExceeded('the request deadline passed; the statement was stopped and left no effect');
+}
+
+/** The ops that must finish whatever the caller does: cutting them only leaves a decided transaction unsettled. */
+const NEVER_CUT = new Set(['commit', 'abort', 'resolve', 'inDoubt', 'cursorClose']);
 
 export class RingExecutor implements PartitionExecutor {
   /** Fragment frames sent, per partition (the coordinator's routing metrics). */
@@ -41,13 +69,17 @@ export class RingExecutor implements PartitionExecutor {
   }
 
   private async send(c: ShardClient, op: FragmentOp): Promise<unknown> {
-    // The phase-two messages (COMMIT/ABORT, settling in-doubt work) finish whatever the
-    // client's deadline: cutting them short would only leave a decided transaction unsettled.
-    const deadline = op.op === 'commit' || op.op === 'abort' || op.op === 'resolve' || op.op === 'inDoubt' ? undefined : requestDeadline.getStore();
+    const cx = NEVER_CUT.has(op.op) ? undefined : requestContext.getStore();
+    const deadline = cx?.deadline;
     const left = deadline === undefined ? this.timeoutMs : Math.min(this.timeoutMs, deadline - Date.now());
-    if (left <= 0) throw unavailable('the request deadline passed before its work reached the shard');
-    const payload = await c.request(FrameKind.Fragment, encodeWire(op), { timeoutMs: left });
-    // A `run` with `reply` comes back as the response body itself, encoded by the shard.
-    return op.op === 'run' && op.reply !== undefined ? payload : decodeWire(payload);
+    if (left <= 0) throw deadlineExceeded('the request deadline passed before its work reached the shard');
+    if (cx?.signal?.aborted) throw cancelled('the request was cancelled before its work reached the shard');
+    const payload = await c.request(FrameKind.Fragment, encodeWire(op), {
+      timeoutMs: left,
+      ...(deadline !== undefined && deadline - Date.now() <= this.timeoutMs ? { callerDeadline: true } : {}),
+      ...(cx?.signal ? { signal: cx.signal } : {}),
+    });
+    // A `run` with `reply` comes back as the response body itself, encoded by the shard; so do cursor chunks.
+    return rawReplyOp(op) ? payload : decodeWire(payload);
   }
 }

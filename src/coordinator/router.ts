@@ -46,6 +46,8 @@ import { pushdownFor, type Pushdown } from './pushdown.js';
 import { partialAggregatePlan, runPartialAggregate } from './partial-aggregate.js';
 import { colocatedPoint, describeJoin, routeJoin } from './join-pushdown.js';
 import { newJoinStats, SEMI_JOIN_MAX_KEYS, type JoinContext, type JoinStats } from './join-context.js';
+import { fanoutShape, type QueryRoute } from './query-plan.js';
+import { interruptFromContext } from './ring-executor.js';
 import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
 
 export interface Stmt { readonly sql: string; readonly params: Params }
@@ -85,7 +87,7 @@ type Plan =
   | { kind: 'multi'; insertRows?: PlannedRow[] };
 
 export class Router {
-  readonly mirror = new CatalogMirror();
+  readonly mirror = new CatalogMirror(interruptFromContext);
   readonly locks: Locks;
   readonly stats: TxnStats = newTxnStats();
   /** Restart epochs and the 2PC decisions in progress, shared by every transaction. */
@@ -440,6 +442,20 @@ export class Router {
     }
     if (tx.ddl) await this.refreshCatalog();
     return out;
+  }
+
+  /**
+   * How a gRPC Query of `st` streams (query-plan.ts). Any SQL error of the statement surfaces
+   * later, when it runs; a statement the router cannot route here takes the Execute path.
+   */
+  async queryRoute(st: Stmt): Promise<QueryRoute> {
+    const s = this.parse(st.sql);
+    if (s.kind !== 'select') return { kind: 'execute' };
+    const tables = [...tablesOf(s, this.mirror.catalog)].map((t) => t.toLowerCase());
+    const plan = await this.planAuto(st);
+    if (plan.kind === 'single') return { kind: 'single', p: plan.p, tables };
+    const shape = fanoutShape(s, this.mirror.catalog, st.params);
+    return shape ? { kind: 'fanout', tables, ...shape } : { kind: 'execute' };
   }
 
   /** Decides, without touching data, whether a statement runs on one partition. */

@@ -2,13 +2,16 @@
  * One shard as the coordinator sees it: its worker thread, its rings, and the requests waiting
  * for its replies. Owns request ids, deadlines and failure: when the worker dies, every waiting
  * request fails at once with UNAVAILABLE; a request past its deadline fails with UNAVAILABLE
- * too, so no request can hang forever.
+ * (DEADLINE_EXCEEDED for a caller's deadline), so no request can hang forever; a cancelled one
+ * (an aborted signal) fails with CANCELLED at once. In both cases the shard is told to stop the
+ * work through the cancel flags (src/shard/cancel-block.ts).
  */
 import { Worker } from 'node:worker_threads';
-import { HeliosError, unavailable, type ErrorData } from '../errors.js';
+import { HeliosError, cancelled, deadlineExceeded, unavailable, type ErrorData } from '../errors.js';
 import { CoordinatorPort, createShardRings, readRingStats, type Frame, type RingStats, type ShardRings } from '../ring/index.js';
 import { FrameKind, decodeJson, type ShardStatus } from '../shard/protocol.js';
 import type { ShardWorkerData } from '../shard/worker-main.js';
+import { CancelFlags, CancelReason, createCancelBlock } from '../shard/cancel-block.js';
 
 export interface ShardClientOptions {
   shard: number;
@@ -25,6 +28,14 @@ export type ShardStorageSettings = Pick<ShardWorkerData, 'dataDir' | 'walMode' |
 
 export interface RequestOptions {
   timeoutMs?: number;
+  /**
+   * The timeout is the caller's own deadline (a gRPC deadline), not the default: on expiry the
+   * request fails with DEADLINE_EXCEEDED instead of UNAVAILABLE. Either way the shard is told
+   * to stop the work (cancel-block.ts).
+   */
+  callerDeadline?: boolean;
+  /** Aborting it fails the request with CANCELLED at once and tells the shard to stop its work. */
+  signal?: AbortSignal;
   txnId?: bigint;
   statementId?: number;
 }
@@ -33,6 +44,9 @@ interface Pending {
   resolve: (payload: Uint8Array) => void;
   reject: (e: HeliosError) => void;
   deadline: number;
+  callerDeadline: boolean;
+  /** Detaches the abort listener. */
+  done?: () => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -46,6 +60,9 @@ export class ShardClient {
   private rings: ShardRings | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** Shared with the worker (kept across restarts: request ids keep increasing). */
+  private readonly cancelBlock = createCancelBlock();
+  private readonly cancelFlags = new CancelFlags(this.cancelBlock);
   private sweeper: NodeJS.Timeout | undefined;
   private stopping = false;
   private readyResolve: ((s: ShardStatus) => void) | undefined;
@@ -79,6 +96,7 @@ export class ShardClient {
       rings: this.rings,
       statsBlock: this.opts.statsBlock,
       partitions: this.opts.partitions,
+      cancelBlock: this.cancelBlock,
       ...this.opts.storage,
     };
     const worker = new Worker(WORKER_URL, { workerData: data, name: `shard-${this.opts.shard}` });
@@ -111,8 +129,10 @@ export class ShardClient {
   request(kind: number, payload: Uint8Array, o: RequestOptions = {}): Promise<Uint8Array> {
     const port = this.port;
     if (!port || !this.worker) return Promise.reject(unavailable(`shard ${this.shard} is not running`));
+    if (o.signal?.aborted) return Promise.reject(cancelled('the request was cancelled'));
     const requestId = this.nextId;
-    this.nextId = this.nextId >= 0xffff_fffe ? 1 : this.nextId + 1;
+    // Ids stay below 2^31: the cancel block stores them in an Int32Array.
+    this.nextId = this.nextId >= 0x7fff_fffe ? 1 : this.nextId + 1;
     return new Promise<Uint8Array>((resolve, reject) => {
       try {
         port.send({ requestId, kind, txnId: o.txnId ?? 0n, statementId: o.statementId ?? 0, flags: 0 }, payload);
@@ -120,7 +140,19 @@ export class ShardClient {
         reject(HeliosError.from(e));
         return;
       }
-      this.pending.set(requestId, { resolve, reject, deadline: Date.now() + (o.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
+      const p: Pending = { resolve, reject, deadline: Date.now() + (o.timeoutMs ?? DEFAULT_TIMEOUT_MS), callerDeadline: o.callerDeadline === true };
+      const signal = o.signal;
+      if (signal) {
+        const onAbort = (): void => {
+          if (this.pending.get(requestId) !== p) return;
+          this.pending.delete(requestId);
+          this.cancelFlags.set(requestId, CancelReason.Cancelled);
+          reject(cancelled('the request was cancelled'));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        p.done = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.pending.set(requestId, p);
     });
   }
 
@@ -154,8 +186,9 @@ export class ShardClient {
         continue;
       }
       const p = this.pending.get(requestId);
-      if (!p) continue; // timed out earlier; the late reply is dropped
+      if (!p) continue; // timed out or cancelled earlier; the late reply is dropped
       this.pending.delete(requestId);
+      p.done?.();
       if (kind === FrameKind.Error) p.reject(HeliosError.fromData(decodeJson<ErrorData>(f.payload)));
       else p.resolve(f.payload.slice());
     }
@@ -166,7 +199,10 @@ export class ShardClient {
     for (const [id, p] of this.pending) {
       if (p.deadline <= now) {
         this.pending.delete(id);
-        p.reject(unavailable(`shard ${this.shard} did not answer in time`));
+        p.done?.();
+        // The shard may still be working on it: tell it to stop (it rolls the statement back).
+        this.cancelFlags.set(id, CancelReason.Deadline);
+        p.reject(p.callerDeadline ? deadlineExceeded(`the request deadline passed while shard ${this.shard} was working on it`) : unavailable(`shard ${this.shard} did not answer in time`));
       }
     }
   }
@@ -174,7 +210,10 @@ export class ShardClient {
   private failAll(e: HeliosError): void {
     const waiting = [...this.pending.values()];
     this.pending.clear();
-    for (const p of waiting) p.reject(e);
+    for (const p of waiting) {
+      p.done?.();
+      p.reject(e);
+    }
   }
 
   private stopSweeper(): void {

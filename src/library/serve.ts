@@ -77,6 +77,7 @@ export async function serveApis(core: Core, o: ServeOptions = {}): Promise<Servi
           ...grpcAt,
           maxRequestBytes,
           gate: core.gate,
+          queryIdleTimeoutMs: config.transactions.default_timeout_ms,
           ...(tls ? { tls } : {}),
           ...(o.maxConcurrentStreams !== undefined ? { maxConcurrentStreams: o.maxConcurrentStreams } : {}),
         },

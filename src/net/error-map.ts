@@ -16,6 +16,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNAVAILABLE: 503,
+  /** nginx's "client closed request": nobody reads it, but logs and metrics see it. */
+  CANCELLED: 499,
+  DEADLINE_EXCEEDED: 504,
   INTERNAL: 500,
 };
 
@@ -37,6 +40,10 @@ export function grpcStatusOf(e: HeliosError): GrpcStatus {
       return GrpcStatus.RESOURCE_EXHAUSTED;
     case 'UNAVAILABLE':
       return GrpcStatus.UNAVAILABLE;
+    case 'CANCELLED':
+      return GrpcStatus.CANCELLED;
+    case 'DEADLINE_EXCEEDED':
+      return GrpcStatus.DEADLINE_EXCEEDED;
     case 'INTERNAL':
       return GrpcStatus.INTERNAL;
   }

@@ -1,10 +1,15 @@
 /**
  * The gRPC server (@grpc/grpc-js): the static `heliosdb.v1.Database` service of the contract and
  * the standard `grpc.health.v1.Health` service, the generated per-table services
- * (attachSchema), and a library user's own services (addUserService). Database methods not
- * implemented yet answer UNIMPLEMENTED (grpc-js does that for any method missing from the
- * implementation). Requests travel as bytes to the shard, whose strict reader answers garbage
- * with BAD_REQUEST → INVALID_ARGUMENT.
+ * (attachSchema), and a library user's own services (addUserService). Execute, Query, Batch and
+ * Session are all served; requests travel as bytes to the shard, whose strict reader answers
+ * garbage with BAD_REQUEST → INVALID_ARGUMENT.
+ *
+ * Query streams (docs/api.md, "Query"): the next message is pulled from the coordinator only
+ * when `write()` returned true or after 'drain', so a slow client holds back the shards instead
+ * of filling memory; a client that reads nothing for `queryIdleTimeoutMs` loses the call
+ * (DEADLINE_EXCEEDED). Cancelling a call (or its deadline passing) stops its work on the shards:
+ * Execute, Batch and Query all pass an AbortSignal down (coordinator/ring-executor.ts).
  *
  * Limits: `grpc.max_receive_message_length` = max_request_size_mb (RESOURCE_EXHAUSTED beyond),
  * `grpc.max_concurrent_streams` per connection, and max_connections at accept — the listening
@@ -16,7 +21,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Coordinator } from '../coordinator/index.js';
 import type { Logger } from '../log.js';
-import { HeliosError } from '../errors.js';
+import { HeliosError, cancelled, deadlineExceeded } from '../errors.js';
+import type { QueryStream } from '../coordinator/index.js';
+import { once } from 'node:events';
 import { errorMessage, grpcStatusOf } from './error-map.js';
 import type { Metrics } from './metrics.js';
 import { fixProto3Optional } from './schema-api/index.js';
@@ -50,7 +57,16 @@ export interface GrpcOptions {
   gate?: ConnectionGate;
   /** Concurrent calls (HTTP/2 streams) per connection; default {@link DEFAULT_MAX_STREAMS_PER_CONNECTION}. */
   maxConcurrentStreams?: number;
+  /** How long a Query may wait for its client to read before it is failed; default {@link DEFAULT_QUERY_IDLE_TIMEOUT_MS}. */
+  queryIdleTimeoutMs?: number;
 }
+
+/**
+ * A Query whose client reads nothing this long is stopped (its cursors closed, its read hold
+ * ended): a stalled client must not keep writers of its partitions waiting forever. The server
+ * passes `[transactions] default_timeout_ms`, the same bound an idle transaction gets.
+ */
+export const DEFAULT_QUERY_IDLE_TIMEOUT_MS = 30_000;
 
 /**
  * Concurrent calls per connection. 100 is the floor RFC 9113 recommends and what most servers
@@ -99,9 +115,10 @@ export class GrpcServer {
     // the response itself (encode once). Methods without a handler answer UNIMPLEMENTED.
     const database = passthrough(this.definitions['heliosdb.v1.Database'] as grpc.ServiceDefinition);
     this.server.addService(database, {
-      Execute: this.unary('heliosdb.v1.Database/Execute', (body, timeoutMs) => this.coordinator.execProto(body, timeoutMs)),
-      Batch: this.unary('heliosdb.v1.Database/Batch', (body, timeoutMs) => this.coordinator.batchProto(body, timeoutMs)),
       Session: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.session(call),
+      Execute: this.unary('heliosdb.v1.Database/Execute', (body, timeoutMs, signal) => this.coordinator.execProto(body, timeoutMs, signal)),
+      Batch: this.unary('heliosdb.v1.Database/Batch', (body, timeoutMs, signal) => this.coordinator.batchProto(body, timeoutMs, signal)),
+      Query: (call: grpc.ServerWritableStream<Buffer, Buffer>) => void this.query(call),
     });
     this.server.addService(this.definitions['grpc.health.v1.Health'] as grpc.ServiceDefinition, {
       Check: (call: grpc.ServerUnaryCall<{ service?: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
@@ -164,30 +181,78 @@ export class GrpcServer {
     return new Map(files.map((f) => [f, readFileSync(PROTO_DIR + f, 'utf8')]));
   }
 
-  /** A unary handler over raw bytes, with the call's deadline and the contract's status codes. */
-  private unary(route: string, run: (body: Uint8Array, timeoutMs: number | undefined) => Promise<Uint8Array>): grpc.handleUnaryCall<Buffer, Buffer> {
+  /** A unary handler over raw bytes, with the call's deadline, its cancellation and the contract's status codes. */
+  private unary(route: string, run: (body: Uint8Array, timeoutMs: number | undefined, signal: AbortSignal) => Promise<Uint8Array>): grpc.handleUnaryCall<Buffer, Buffer> {
     return (call, cb) => {
       const t0 = performance.now();
-      const deadline = call.getDeadline();
-      const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? Number(deadline) - Date.now() : undefined;
+      const ms = timeLeft(call);
       if (ms !== undefined && ms <= 0) {
         cb({ code: grpc.status.DEADLINE_EXCEEDED, details: 'deadline already passed' });
         return;
       }
-      run(call.request, ms).then(
+      const ac = new AbortController();
+      const onCancel = (): void => ac.abort();
+      call.once('cancelled', onCancel);
+      run(call.request, ms, ac.signal).then(
         (bytes) => {
+          call.off('cancelled', onCancel);
           this.observe(route, 'OK', t0);
           cb(null, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
         },
         (e: unknown) => {
-          const err = HeliosError.from(e);
-          if (err.code === 'INTERNAL') this.log.error({ err: e instanceof Error ? e.stack : String(e), route }, 'internal error');
-          const code = grpcStatusOf(err);
+          call.off('cancelled', onCancel);
+          const { code, details } = this.statusOf(e, route);
           this.observe(route, grpc.status[code], t0);
-          cb({ code, details: `${err.code}: ${errorMessage(err)}` });
+          cb({ code, details });
         },
       );
     };
+  }
+
+  /** The contract's status for a failure (INTERNAL ones logged). */
+  private statusOf(e: unknown, route: string): { code: grpc.status; details: string } {
+    const err = HeliosError.from(e);
+    if (err.code === 'INTERNAL') this.log.error({ err: e instanceof Error ? e.stack : String(e), route }, 'internal error');
+    return { code: grpcStatusOf(err), details: `${err.code}: ${errorMessage(err)}` };
+  }
+
+  /**
+   * `Query`: pulls messages from the coordinator's stream as the client takes them. A failure
+   * before the first message is the call's only status; one later ends the stream with it.
+   */
+  private async query(call: grpc.ServerWritableStream<Buffer, Buffer>): Promise<void> {
+    const route = 'heliosdb.v1.Database/Query';
+    const t0 = performance.now();
+    const fail = (code: grpc.status, details: string): void => {
+      this.observe(route, grpc.status[code], t0);
+      call.emit('error', { code, details });
+    };
+    const ms = timeLeft(call);
+    if (ms !== undefined && ms <= 0) return fail(grpc.status.DEADLINE_EXCEEDED, 'deadline already passed');
+    const ac = new AbortController();
+    const onCancel = (): void => ac.abort();
+    call.once('cancelled', onCancel);
+    let stream: QueryStream | null = null;
+    try {
+      stream = await this.coordinator.queryProto(call.request, { ...(ms !== undefined ? { timeoutMs: ms } : {}), signal: ac.signal });
+      for (;;) {
+        if (ac.signal.aborted) throw cancelled('the call was cancelled');
+        const msg = await stream.next();
+        if (msg === null) break;
+        if (!call.write(Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength))) await drained(call, ac.signal, this.opts.queryIdleTimeoutMs ?? DEFAULT_QUERY_IDLE_TIMEOUT_MS);
+      }
+      this.observe(route, 'OK', t0);
+      call.end();
+    } catch (e) {
+      if (ac.signal.aborted) this.observe(route, 'CANCELLED', t0); // the client is gone: nobody to tell
+      else {
+        const { code, details } = this.statusOf(e, route);
+        fail(code, details);
+      }
+    } finally {
+      call.off('cancelled', onCancel);
+      await stream?.close().catch((e: unknown) => this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'closing a query stream failed'));
+    }
   }
 
   private observe(route: string, status: string, t0: number): void {
@@ -273,5 +338,26 @@ export class GrpcServer {
     });
     this.listener?.destroyRemaining();
     await listening;
+  }
+}
+
+/** Milliseconds left before the call's deadline (undefined: none). */
+function timeLeft(call: grpc.ServerUnaryCall<Buffer, Buffer> | grpc.ServerWritableStream<Buffer, Buffer>): number | undefined {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() - Date.now() : Number.isFinite(deadline) ? Number(deadline) - Date.now() : undefined;
+}
+
+/** Waits for 'drain'; throws when the call is cancelled or the client reads nothing for `idleMs`. */
+async function drained(call: grpc.ServerWritableStream<Buffer, Buffer>, signal: AbortSignal, idleMs: number): Promise<void> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), idleMs);
+  try {
+    await once(call, 'drain', { signal: AbortSignal.any([signal, ac.signal]) });
+  } catch (e) {
+    if (signal.aborted) throw cancelled('the call was cancelled');
+    if (ac.signal.aborted) throw deadlineExceeded(`the client read nothing for ${idleMs} ms; the query was stopped`);
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -13,6 +13,7 @@
 import http from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Histogram } from 'prom-client';
 import { registerTxnMetrics } from './txn-metrics.js';
+import { registerQueryMetrics } from './query-metrics.js';
 import type { Coordinator } from '../coordinator/index.js';
 
 export type Interface = 'rest' | 'grpc';
@@ -194,6 +195,7 @@ export function createMetrics(coordinator: Coordinator): Metrics {
     },
   });
   registerTxnMetrics(registry, coordinator);
+  registerQueryMetrics(registry, coordinator);
   return { registry, record: (iface, route, status, seconds) => series.record(iface, route, status, seconds) };
 }
 

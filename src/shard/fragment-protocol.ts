@@ -63,6 +63,11 @@ export interface TableWrites {
  * - `inDoubt`: the gids PREPAREd and unresolved on each of the shard's partitions.
  * - `schema`: the rows of the catalog's system table (`[rowid, type, name, tbl_name, id, sql]`).
  * - `maxRowid`: the largest rowid a table has used here (max of its rows and its AUTOINCREMENT sequence).
+ * - `cursorOpen` / `cursorNext` / `cursorClose`: gRPC Query streaming (src/shard/query-cursors.ts).
+ *   Open a resumable cursor `cursor` over one SELECT (auto-commit reads; `limit` replaces its
+ *   LIMIT/OFFSET; `keys`: send each row's ORDER BY values for a merge), then pull chunks of at
+ *   most `chunk.rows` rows / about `chunk.bytes` bytes. Reply: a chunk (src/shard/cursor-chunk.ts),
+ *   raw bytes like `run` with `reply`. A chunk marked done closes the cursor; close is idempotent.
  * - `apply`: inside `tx`, writes rows the coordinator computed centrally (src/coordinator/central-write.ts)
  *   straight to storage: no SQL, constraints or triggers run here (the coordinator's run checked
  *   and fired them over the whole tables). An AUTOINCREMENT table's sequence follows the rows put.
@@ -75,7 +80,15 @@ export type FragmentOp =
   | { readonly op: 'inDoubt' }
   | { readonly op: 'schema'; readonly p: number }
   | { readonly op: 'maxRowid'; readonly p: number; readonly table: string }
-  | { readonly op: 'apply'; readonly p: number; readonly tx?: string; readonly writes: readonly TableWrites[] };
+  | { readonly op: 'apply'; readonly p: number; readonly tx?: string; readonly writes: readonly TableWrites[] }
+  | { readonly op: 'cursorOpen'; readonly p: number; readonly cursor: string; readonly sql: string; readonly params: Value[] | Record<string, Value>; readonly limit?: { readonly limit: bigint | null; readonly offset: bigint }; readonly keys: boolean; readonly chunk: { readonly rows: number; readonly bytes: number } }
+  | { readonly op: 'cursorNext'; readonly p: number; readonly cursor: string; readonly chunk: { readonly rows: number; readonly bytes: number } }
+  | { readonly op: 'cursorClose'; readonly p: number; readonly cursor: string };
+
+/** The ops whose reply is raw bytes written by the shard (not {@link encodeWire} JSON). */
+export function rawReplyOp(op: FragmentOp): boolean {
+  return (op.op === 'run' && op.reply !== undefined) || op.op === 'cursorOpen' || op.op === 'cursorNext';
+}
 
 function wireValue(v: Value): unknown {
   if (typeof v === 'bigint') return { '#i': v.toString() };

@@ -17,6 +17,7 @@ import { SCHEMA_TABLE, SEQUENCE_TABLE } from '../sql/catalog.js';
 import { RawReply, type FragmentOp, type FragmentResult, type FragmentStmt, type ReplyFormat, type ScanPushdown, type TableWrites } from './fragment-protocol.js';
 import { resultToJson } from './json-codec.js';
 import { encodeExecuteResponse } from './grpc-codec.js';
+import { QueryCursors } from './query-cursors.js';
 
 export class PartitionEngines {
   private readonly engines = new Map<number, SqlEngine>();
@@ -32,7 +33,7 @@ export class PartitionEngines {
    */
   private readonly fenced = new Set<number>();
 
-  constructor(private readonly partitions: ReadonlyMap<number, Partition>, private readonly engineOptions: EngineOptions = {}) {
+  constructor(private readonly partitions: ReadonlyMap<number, Partition>, private readonly engineOptions: EngineOptions = {}, readonly cursors: QueryCursors = new QueryCursors()) {
     for (const [id, p] of partitions) {
       this.engines.set(id, new SqlEngine(p, engineOptions));
       if (p.preparedTransactions().size > 0) this.fenced.add(id);
@@ -75,6 +76,11 @@ export class PartitionEngines {
       case 'inDoubt': return this.inDoubt();
       case 'schema': return this.schema(op.p);
       case 'maxRowid': this.unfenced(op.p); return this.maxRowid(op.p, op.table);
+      case 'cursorOpen':
+        this.unfenced(op.p);
+        return this.cursors.openCursor(`${op.cursor}@${op.p}`, this.engine(op.p), op.sql, op.params, { keys: op.keys, ...(op.limit ? { limit: op.limit } : {}) }, op.chunk);
+      case 'cursorNext': return this.cursors.next(`${op.cursor}@${op.p}`, op.chunk);
+      case 'cursorClose': return this.cursors.close(`${op.cursor}@${op.p}`);
       case 'apply':
         this.unfenced(op.p);
         if (op.tx === undefined) throw new HeliosError('INTERNAL', 'apply needs a transaction');

@@ -4,7 +4,8 @@
  * shard; the shard is the only writer of its row (plain stores are enough: a scrape may read a
  * value one batch old, never a torn one, since each slot is one aligned 8-byte store).
  *
- *   row = shard id:  [ framesProcessed | batches | lastBatchSize | startedAtMs | busyMs | restarts ]
+ *   row = shard id:  [ framesProcessed | batches | lastBatchSize | startedAtMs | busyMs | restarts
+ *                      | cursorsOpen (query cursors open now) | cursorChunks (cursor chunks served) ]
  */
 export const STATS_SLOTS = {
   framesProcessed: 0,
@@ -13,6 +14,8 @@ export const STATS_SLOTS = {
   startedAtMs: 3,
   busyMs: 4,
   restarts: 5,
+  cursorsOpen: 6,
+  cursorChunks: 7,
 } as const;
 const ROW = 8;
 

@@ -26,6 +26,8 @@ import { FrameKind, encodeJson } from './protocol.js';
 import { decodeWire, type FragmentOp } from './fragment-protocol.js';
 import { PartitionEngines } from './partition-engines.js';
 import { ShardStatsRow } from './stats-block.js';
+import { CancelFlags } from './cancel-block.js';
+import { QueryCursors } from './query-cursors.js';
 
 export interface ShardWorkerData {
   shard: number;
@@ -40,6 +42,8 @@ export interface ShardWorkerData {
   checkpointWalBytes: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   simd: SimdAcceleration;
+  /** The coordinator's cancel flags for this shard's requests (cancel-block.ts). */
+  cancelBlock: SharedArrayBuffer;
 }
 
 const IDLE_WAIT_MS = 1000;
@@ -75,13 +79,15 @@ async function run(data: ShardWorkerData): Promise<void> {
     log: (event, fields) => log.info(fields, event),
   });
   log.info({ backend: host.kernels.backend }, 'scan kernels ready');
+  // The request being handled: the engines' interrupt hook checks its cancel flag.
+  let current = 0;
   const actor = new ShardActor({
     shard: data.shard,
     partitions: data.partitions,
     stats,
     now: () => Date.now(),
     kernels: host.kernels.backend,
-    fragments: new PartitionEngines(host.all(), { kernels: host.kernels }),
+    fragments: new PartitionEngines(host.all(), { kernels: host.kernels, interrupt: new CancelFlags(data.cancelBlock).interrupt(() => current) }, new QueryCursors(stats)),
   });
 
   port.send({ requestId: 0, kind: FrameKind.Ready, txnId: 0n, statementId: 0, flags: 0 }, encodeJson(actor.status()));
@@ -99,7 +105,9 @@ async function run(data: ShardWorkerData): Promise<void> {
         replies.length = 0;
         for (const frame of frames) {
           fault(frame);
+          current = frame.header.requestId;
           replies.push(actor.handle(frame));
+          current = 0;
         }
         host.syncAll(); // group commit before any acknowledgement leaves the shard
         for (let i = 0; i < frames.length; i++) {

@@ -57,6 +57,12 @@ export interface AccessPath {
   readonly ordered: boolean;
   /** True when the path narrows the rows (a probe or a bound), false for a full scan in some order. */
   readonly probes: boolean;
+  /**
+   * True when the path reads its rows through ONE table scan or ONE index scan (no rowid/IN
+   * probe lists), so a reader can stop after any row and later resume after it by re-opening
+   * that scan at the row's position (src/sql/query-cursor.ts).
+   */
+  readonly resumable?: boolean;
   run(txn: StorageTxn, slots: RowSlots, filters: readonly Ev[], env: Env, emit: () => boolean): boolean;
   /** Set for a plain full scan: the table it reads (the kernel aggregate path opens it itself). */
   readonly fullScanOf?: number;
@@ -137,6 +143,7 @@ function rowidPath(table: TableInfo, sargs: Sarg[], order: OrderWish[] | null): 
   const hi = ranges.find((s) => s.op === '<' || s.op === '<=');
   return {
     probes: ranges.length > 0,
+    resumable: true,
     describe: ranges.length ? `SEARCH ${table.name} USING INTEGER PRIMARY KEY (${[lo ? `rowid${lo.op}?` : '', hi ? `rowid${hi.op}?` : ''].filter(Boolean).join(' AND ')})` : `SCAN ${table.name}${reverse ? ' (rowid order, reverse)' : ''}`,
     ordered: orderedByRowid,
     run(txn, slots, filters, env, emit) {
@@ -211,6 +218,7 @@ function indexAccess(table: TableInfo, p: IndexPlan): AccessPath {
   const terms = [...p.eq.map((s) => `${s.text}=?`), p.inSarg ? `${p.inSarg.text} IN (…)` : '', p.lo ? `${p.lo.text}${p.lo.op}?` : '', p.hi ? `${p.hi.text}${p.hi.op}?` : ''].filter(Boolean);
   return {
     probes: terms.length > 0,
+    resumable: !p.inSarg,
     describe: terms.length ? `SEARCH ${table.name} USING INDEX ${p.ix.name} (${terms.join(' AND ')})` : `SCAN ${table.name} USING INDEX ${p.ix.name}`,
     ordered: p.ordered,
     ...(p.eq.length === 1 && p.ix.parts.length === 1 && !p.inSarg && !p.lo && !p.hi && !p.reverse ? { hashKey: p.eq[0]! } : {}),
@@ -295,6 +303,7 @@ export function chooseAccess(table: TableInfo, sargs: Sarg[], order: OrderWish[]
     probes: false,
     ordered: false,
     fullScanOf: table.id,
+    resumable: true,
     run(txn, slots, filters, env, emit) { return scanBatches(txn.scan(table.id), slots, filters, env, emit); },
   };
 }

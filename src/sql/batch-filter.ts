@@ -25,7 +25,15 @@ export interface RowSlots {
    * slots are left untouched. Undefined: all of them (UPDATE/DELETE need whole rows).
    */
   readonly cols?: readonly number[] | undefined;
+  /**
+   * Called at every batch boundary (and every {@link FETCH_CHECK_EVERY} fetched rows): throws
+   * when the statement must stop (cancelled, deadline passed — EngineOptions.interrupt).
+   */
+  readonly interrupt?: (() => void) | undefined;
 }
+
+/** How many rowid fetches run between two interrupt checks. */
+const FETCH_CHECK_EVERY = 256;
 
 /**
  * The columns of a source that compiled expressions read, or undefined when that is all of them.
@@ -59,6 +67,7 @@ export function scanBatches(cursor: TableCursor, slots: RowSlots, filters: reado
   const reader = readerFor(slots);
   try {
     for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
+      slots.interrupt?.();
       // IMPORTANT: the batch is valid only until the cursor advances; rows are copied into env.row.
       const n = b.length;
       reader.batch(b);
@@ -92,6 +101,7 @@ function scanWithKernels(
   const reader = readerFor(slots);
   try {
     for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
+      slots.interrupt?.();
       const n = b.length;
       reader.batch(b);
       const sel = batchSelection(b, kernel, rest, kc, env, scalar);
@@ -128,7 +138,9 @@ function allColumns(n: number): readonly number[] {
 export function fetchRowids(txn: StorageTxn, table: number, rowids: Iterable<Rowid>, slots: RowSlots, filters: readonly Ev[], env: Env, emit: () => boolean): boolean {
   const row = env.row;
   const cols = slots.cols ?? allColumns(slots.ncols);
+  let sinceCheck = 0;
   for (const id of rowids) {
+    if (slots.interrupt && ++sinceCheck === FETCH_CHECK_EVERY) { sinceCheck = 0; slots.interrupt(); }
     if (!txn.readInto(table, id, cols, row, slots.offset)) continue;
     row[slots.rowidSlot] = id;
     if (filters.length === 0 || passes(filters, env)) {

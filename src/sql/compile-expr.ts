@@ -45,6 +45,8 @@ export interface Runtime {
   maxRecursiveRows?: number;
   /** The shard's scan kernels (paged storage); table scans use them when present. */
   kernels?: KernelContext;
+  /** Throws when the statement must stop (EngineOptions.interrupt); checked at batch boundaries. */
+  interrupt?: () => void;
 }
 
 export interface AggSlot { readonly name: string; readonly make: () => AggState; readonly args: CExpr[]; readonly distinct: boolean; readonly coll: CollationName }

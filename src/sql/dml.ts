@@ -221,7 +221,7 @@ function compileTargets(qc: QueryCompiler, t: TableInfo, scope: Scope, src: Scop
   qc.routes.push(pointRoute(t, sargs) ?? { kind: 'all' });
   qc.explain.push(ap.describe);
   const filters = conj.map((c) => c.expr.ev);
-  const slots = { offset: src.offset, ncols: t.columns.length, rowidSlot: src.rowidSlot!, kernels: qc.rt.kernels };
+  const slots = { offset: src.offset, ncols: t.columns.length, rowidSlot: src.rowidSlot!, kernels: qc.rt.kernels, interrupt: qc.rt.interrupt };
   return (env) => {
     const out: [Rowid, Value[]][] = [];
     ap.run(qc.rt.txn, slots, filters, env, () => {

@@ -22,6 +22,8 @@ import { byteOffset } from './lexer.js';
 import { QueryCompiler, combineRoutes, describeRoute } from './select.js';
 import type { Route } from './access-path.js';
 import { UndoTxn } from './undo-txn.js';
+import type { Runtime } from './compile-expr.js';
+import { openQueryCursor, type CursorOptions, type QueryCursor } from './query-cursor.js';
 
 export type Params = Value[] | Record<string, Value>;
 export type { Route, InsertHooks };
@@ -42,6 +44,12 @@ export interface EngineOptions {
    * memory partition, unit tests) the scalar path runs.
    */
   readonly kernels?: Kernels;
+  /**
+   * Checked at every batch boundary of a running statement: throws (a HeliosError CANCELLED or
+   * DEADLINE_EXCEEDED) when the request the statement belongs to was cancelled or ran out of
+   * time. The statement then fails as any failing statement does: no partial effect.
+   */
+  readonly interrupt?: () => void;
 }
 
 interface CacheEntry { version: number; stmt: Statement; params: string[]; compiled: CompiledStatement | null; rt: ExecRuntime }
@@ -65,6 +73,7 @@ export class SqlEngine {
   /** How often the scan kernels ran (tests read it to prove they were used). */
   readonly kernelStats: KernelStats = newKernelStats();
   private readonly kernelCx: KernelContext | undefined;
+  private readonly interrupt: (() => void) | undefined;
 
   constructor(readonly partition: Partition, opts: EngineOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -72,6 +81,7 @@ export class SqlEngine {
     this.cacheSize = opts.planCacheSize ?? 512;
     this.maxRecursiveRows = opts.maxRecursiveRows;
     this.kernelCx = opts.kernels ? { k: opts.kernels, stats: this.kernelStats } : undefined;
+    this.interrupt = opts.interrupt;
     const txn = partition.begin();
     try {
       try {
@@ -107,9 +117,30 @@ export class SqlEngine {
   plan(sql: string): { route: Route; explain: string[]; params: number } {
     const { stmt, params } = parse(sql);
     if (!CACHEABLE.has(stmt.kind)) return { route: { kind: 'all' }, explain: [], params: params.length };
-    const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null!, ...(this.kernelCx ? { kernels: this.kernelCx } : {}) };
+    const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null!, ...this.runtimeExtras() };
     const c = compileStatement(new QueryCompiler(sql, this.catalog, rt), stmt);
     return { route: c.route, explain: c.explain, params: params.length };
+  }
+
+  /** @internal what every statement's runtime carries from the engine's options. */
+  runtimeExtras(): Pick<Runtime, 'maxRecursiveRows' | 'kernels' | 'interrupt'> {
+    return { ...(this.maxRecursiveRows ? { maxRecursiveRows: this.maxRecursiveRows } : {}), ...(this.kernelCx ? { kernels: this.kernelCx } : {}), ...(this.interrupt ? { interrupt: this.interrupt } : {}) };
+  }
+
+  /**
+   * Opens a resumable cursor over one query (auto-commit reads, no session state): see
+   * src/sql/query-cursor.ts for which plans stream and which run to completion first.
+   * IMPORTANT: storage does not isolate it from writes between two `next` calls; the caller
+   * keeps writers away from the partition while the cursor is open.
+   */
+  openCursor(sql: string, params: Params | undefined, opts: CursorOptions = {}): QueryCursor {
+    if (typeof sql !== 'string') throw sqlError('SQL must be a string');
+    const { stmt, params: names } = parse(sql);
+    try {
+      return openQueryCursor(this, sql, stmt, bindParams(names, params), opts);
+    } catch (e) {
+      throw toHelios(e, sql);
+    }
   }
 
   /** @internal the cached parse/compile state of a statement text. */
@@ -118,7 +149,7 @@ export class SqlEngine {
     if (e && e.version !== this.catalog.version) { e.compiled = null; e.version = this.catalog.version; }
     if (!e) {
       const { stmt, params } = parse(sql);
-      const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null!, ...(this.maxRecursiveRows ? { maxRecursiveRows: this.maxRecursiveRows } : {}), ...(this.kernelCx ? { kernels: this.kernelCx } : {}) };
+      const rt: ExecRuntime = { txn: null!, w: null!, params: [], gen: 0, lastInsertId: null, fn: null!, ...this.runtimeExtras() };
       e = { version: this.catalog.version, stmt, params, compiled: null, rt };
       if (CACHEABLE.has(stmt.kind)) {
         if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
@@ -147,7 +178,8 @@ export interface SqlSession {
   rollback(): void;
 }
 
-function bindParams(names: string[], given: Params | undefined): Value[] {
+/** Binds a statement's parameters by position or name (values normalised to SQL values). */
+export function bindParams(names: string[], given: Params | undefined): Value[] {
   const norm = (v: unknown, i: number): Value => {
     if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : Number.isNaN(v) ? null : v;
     if (typeof v === 'boolean') return v ? 1n : 0n;
@@ -349,7 +381,7 @@ function compileStatement(qc: QueryCompiler, stmt: Statement): CompiledStatement
 }
 
 /** Wraps anything thrown; SQL_ERROR offsets (UTF-16 indexes into the text) become byte offsets. */
-function toHelios(err: unknown, sql: string): HeliosError {
+export function toHelios(err: unknown, sql: string): HeliosError {
   if (err instanceof HeliosError) {
     if (err.code === 'SQL_ERROR' && err.offset !== undefined && err.offset <= sql.length) {
       return new HeliosError(err.code, err.message, { offset: byteOffset(sql, err.offset) });

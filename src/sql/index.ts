@@ -14,3 +14,5 @@
  */
 export { SqlEngine, type SqlSession, type Params, type ExecResult, type EngineOptions, type Route, type InsertHooks, type PlannedRow } from './engine.js';
 export { splitStatements } from './split.js';
+export type { QueryCursor, CursorRows, CursorOptions } from './query-cursor.js';
+export { compareByKeys, type SortKey } from './select.js';

@@ -80,13 +80,17 @@ export interface JoinLevel {
  * level's `matched` flag lives in an array, safe because level i is re-entered only after its
  * previous open() returned.
  */
-export function runJoin(levels: readonly JoinLevel[], env: Env, finalFilters: readonly Ev[], caches: Map<number, unknown>, sink: () => boolean): boolean {
+export function runJoin(levels: readonly JoinLevel[], env: Env, finalFilters: readonly Ev[], caches: Map<number, unknown>, sink: () => boolean, interrupt?: () => void): boolean {
   const n = levels.length;
   // One plain table (point and range queries): nothing to drive, the level feeds the sink.
   if (n === 1 && !levels[0]!.left && levels[0]!.filters.length === 0 && finalFilters.length === 0) return levels[0]!.open(env, sink, caches);
   const matched = new Array<boolean>(n).fill(false);
   const emits = new Array<() => boolean>(n);
+  // Inner levels read from memory (materialised or hashed) have no batch boundaries: check the
+  // interrupt every JOIN_CHECK_EVERY combinations instead.
+  let steps = 0;
   const step = (i: number): boolean => {
+    if (interrupt && (++steps & (JOIN_CHECK_EVERY - 1)) === 0) interrupt();
     if (i === n) return finalFilters.length > 0 && !passes(finalFilters, env) ? true : sink();
     const lv = levels[i]!;
     matched[i] = false;
@@ -109,6 +113,9 @@ export function runJoin(levels: readonly JoinLevel[], env: Env, finalFilters: re
   return step(0);
 }
 
+/** Join combinations between two interrupt checks (a power of two). */
+const JOIN_CHECK_EVERY = 4096;
+
 /** NULLs in every slot of a source (the LEFT JOIN row that matched nothing). */
 export function nullFill(row: Value[], s: ScopeSource): void {
   for (let c = 0; c < s.columns.length; c++) row[s.offset + c] = null;
@@ -128,7 +135,7 @@ export function makeOpener(
     // Made at the first run: only then has every expression of the statement marked the
     // columns it reads (see usedColumns); the others are never decoded.
     let slots: RowSlots | null = null;
-    const slotsNow = (): RowSlots => (slots ??= { offset: src.offset, ncols, rowidSlot: src.rowidSlot!, kernels: qc.rt.kernels, cols: usedColumns(src.used) });
+    const slotsNow = (): RowSlots => (slots ??= { offset: src.offset, ncols, rowidSlot: src.rowidSlot!, kernels: qc.rt.kernels, cols: usedColumns(src.used), interrupt: qc.rt.interrupt });
     // Inner levels without a probe: read the table once per run (then hash or loop over it).
     const load = (cache: Map<number, unknown>): Value[][] => {
       let rows = cache.get(pos) as Value[][] | undefined;
@@ -138,6 +145,7 @@ export function makeOpener(
         const cur = qc.rt.txn.scan(table.id);
         try {
           for (let b = cur.nextBatch(); b; b = cur.nextBatch()) {
+            qc.rt.interrupt?.();
             for (let i = 0; i < b.length; i++) {
               const row = new Array<Value>(ncols + 1).fill(null);
               for (let k = 0; k < cols.length; k++) { const c = cols[k]!; row[c] = b.value(i, c); }

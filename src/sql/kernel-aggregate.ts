@@ -60,6 +60,7 @@ export function aggregateScan(
   let rowsBuf = new Uint32Array(0);
   try {
     for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
+      slots.interrupt?.();
       const n = b.length;
       const sel = batchSelection(b, kernel, rest, kc, env, scalar);
       let fixed = scalar.length === 0;

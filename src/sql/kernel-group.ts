@@ -195,6 +195,7 @@ export function groupScan(cursor: TableCursor, slots: RowSlots, kc: KernelContex
 
   try {
     for (let b = cursor.nextBatch(); b; b = cursor.nextBatch()) {
+      slots.interrupt?.();
       const n = b.length;
       let sel: Selection | null = null;
       if (kc) sel = batchSelection(b, kernel, rest, kc, env, scalar);

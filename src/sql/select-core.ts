@@ -36,6 +36,12 @@ export interface CoreResult {
   run(outer: Env | null, stopAfter: number): Value[][];
   /** True when the rows come out in the requested ORDER BY already. */
   readonly ordered: boolean;
+  /**
+   * True when the core is one table read through one resumable scan (AccessPath.resumable), with
+   * no aggregate, GROUP BY or DISTINCT: every output row comes from one row of that scan, in scan
+   * order, so a reader may stop after any row and resume after it (src/sql/query-cursor.ts).
+   */
+  readonly resumable: boolean;
   readonly scope: Scope;
 }
 
@@ -296,7 +302,7 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
 
     if (!isAgg) {
       const caches = new Map<number, unknown>();
-      runJoin(levels, env, finalFilters, caches, project);
+      runJoin(levels, env, finalFilters, caches, project, qc.rt.interrupt);
       return result;
     }
 
@@ -347,16 +353,16 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
     if (kernelAggs && qc.rt.kernels) {
       const g = newGroup([]);
       groups.set('', g);
-      const slots = { offset: src0!.offset, ncols: src0!.columns.length, rowidSlot: src0!.rowidSlot! };
+      const slots = { offset: src0!.offset, ncols: src0!.columns.length, rowidSlot: src0!.rowidSlot!, interrupt: qc.rt.interrupt };
       aggregateScan(qc.rt.txn.scan(p0!.fullScanOf!), slots, qc.rt.kernels, filters0, kernelAggs, g.states, env);
       env.row.fill(null);
       g.rep = env.row.slice();
     }
     if (groupSpec && columnGroupByOn()) {
-      const slots = { offset: src0!.offset, ncols: src0!.columns.length, rowidSlot: src0!.rowidSlot! };
+      const slots = { offset: src0!.offset, ncols: src0!.columns.length, rowidSlot: src0!.rowidSlot!, interrupt: qc.rt.interrupt };
       const found = groupScan(qc.rt.txn.scan(p0!.fullScanOf!), slots, qc.rt.kernels, filters0, groupSpec, env);
       for (let i = 0; i < found.length; i++) groups.set(String(i), { ...found[i]!, distinctSets: [] });
-    } else if (!kernelAggs) runJoin(levels, env, finalFilters, caches, accumulate);
+    } else if (!kernelAggs) runJoin(levels, env, finalFilters, caches, accumulate, qc.rt.interrupt);
     if (groups.size === 0 && groupBy.length === 0) {
       env.row.fill(null);
       groups.set('', newGroup([]));
@@ -380,6 +386,7 @@ export function compileCore(qc: QueryCompiler, core: SelectCore, parent: Scope |
   return {
     columns: outExprs.map((o) => o.name), affs: outExprs.map((o) => o.aff), colls: outExprs.map((o) => o.coll),
     exprTexts: outExprs.map((o) => o.text), run, ordered: ordered && orderBy !== undefined, scope,
+    resumable: !isAgg && !distinct && n === 1 && tables[0] !== null && (path0 as AccessPath | null)?.resumable === true,
     ...{ orderKeys: orderCompiled },
   } as CoreResult & { orderKeys: typeof orderCompiled };
 }
@@ -425,7 +432,7 @@ function compileValues(qc: QueryCompiler, values: Expr[][], scope: Scope, cx: Ex
   const first = values[0]!;
   return {
     columns: first.map((_, i) => `column${i + 1}`), affs: first.map(() => 'none'), colls: first.map(() => null),
-    exprTexts: first.map((e) => qc.sql.slice(e.start, e.end)), ordered: false, scope,
+    exprTexts: first.map((e) => qc.sql.slice(e.start, e.end)), ordered: false, resumable: false, scope,
     run(outer, stopAfter) {
       const env: Env = { row: [], outer, agg: null };
       const out: Value[][] = [];

@@ -24,7 +24,30 @@ export interface CompiledQuery {
   run(outer: Env | null): Value[][];
 }
 
-interface OrderKey { ev: (env: Env) => Value; desc: boolean; nullsFirst: boolean; coll: CollationName; outIndex: number }
+/** One ORDER BY term as a comparison: direction, where NULLs go, collation. */
+export interface SortKey { readonly desc: boolean; readonly nullsFirst: boolean; readonly coll: CollationName }
+
+interface OrderKey extends SortKey { ev: (env: Env) => Value; outIndex: number }
+
+/**
+ * SQLite's ORDER BY comparison of two rows whose i-th sort key sits at `keyIdx[i]`: NULLs first
+ * or last per term, other values by the term's collation, reversed for DESC. The one comparator
+ * of the engine's sort and of the coordinator's merge of sorted partition streams.
+ */
+export function compareByKeys(a: readonly Value[], b: readonly Value[], keys: readonly SortKey[], keyIdx: readonly number[]): number {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = a[keyIdx[i]!]!;
+    const y = b[keyIdx[i]!]!;
+    if (x === null || y === null) {
+      if (x === y) continue;
+      return (x === null) === k.nullsFirst ? -1 : 1;
+    }
+    const c = compareValues(x, y, k.coll);
+    if (c !== 0) return k.desc ? -c : c;
+  }
+  return 0;
+}
 
 /** Structural identity of an AST (spans ignored). */
 export function exprKey(e: unknown): string {
@@ -129,6 +152,7 @@ export class QueryCompiler implements SubqueryCompiler {
         };
         let frontier = admit(seed.run(outer));
         while (frontier.length > 0 && result.length < want) {
+          this.rt.interrupt?.(); // a round may read no table: check here too
           working = frontier;
           frontier = admit(step.run(outer));
         }
@@ -247,20 +271,7 @@ export class QueryCompiler implements SubqueryCompiler {
         const keyIdx: number[] = [];
         let hidden = ncols;
         for (const k of orderKeys) keyIdx.push(k.outIndex >= 0 ? k.outIndex : hidden++);
-        rows.sort((a, b) => {
-          for (let i = 0; i < orderKeys.length; i++) {
-            const k = orderKeys[i]!;
-            const x = a[keyIdx[i]!]!;
-            const y = b[keyIdx[i]!]!;
-            if (x === null || y === null) {
-              if (x === y) continue;
-              return (x === null) === k.nullsFirst ? -1 : 1;
-            }
-            const c = compareValues(x, y, k.coll);
-            if (c !== 0) return k.desc ? -c : c;
-          }
-          return 0;
-        });
+        rows.sort((a, b) => compareByKeys(a, b, orderKeys, keyIdx));
       }
       if (off > 0 || lim < rows.length) rows = rows.slice(off, off + lim);
       if (rows.length > 0 && rows[0]!.length > ncols) rows = rows.map((r) => r.slice(0, ncols));
@@ -285,7 +296,8 @@ function mentionsTable(x: unknown, name: string): boolean {
   return Object.values(o).some((v) => mentionsTable(v, name));
 }
 
-function intArg(v: Value, what: string): bigint {
+/** A LIMIT/OFFSET value as SQLite reads it (numeric affinity, must be an integer). */
+export function intArg(v: Value, what: string): bigint {
   const n = applyAffinity(v, 'numeric');
   if (typeof n === 'bigint') return n;
   if (typeof n === 'number' && Number.isInteger(n)) return toInteger(n)!;

@@ -267,6 +267,41 @@ print(json.dumps({'status': o.status, 'has_price': o.HasField('total_price'), 'g
     assert.deepEqual(res, { status: 'pending', has_price: false, got: 77, listed: true, price: 12.5, quantity: 3, custom: 'py', gone: 'NOT_FOUND' });
   });
 
+  test('Python: the Database stub streams Query rows as they come (protoc-compiled database.proto)', async () => {
+    for (const f of ['/usr/bin/protoc', '/usr/bin/grpc_python_plugin', '/usr/lib/python3/dist-packages/grpc']) {
+      assert.ok(existsSync(f), `this test needs ${f}: apt-get install protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf (.ci/run does)`);
+    }
+    const dir = await fetchProtos();
+    const out = join(dir, 'pyq');
+    mkdirSync(out);
+    execFileSync('/usr/bin/protoc', [`-I${dir}`, `--python_out=${out}`, `--grpc_python_out=${out}`, '--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin', 'heliosdb/v1/database.proto']);
+    const script = `
+import sys, json, grpc
+sys.path.insert(0, sys.argv[1])
+from heliosdb.v1 import database_pb2 as pb, database_pb2_grpc as rpc
+stub = rpc.DatabaseStub(grpc.insecure_channel('127.0.0.1:' + sys.argv[2]))
+stub.Execute(pb.ExecuteRequest(sql='CREATE TABLE py_stream (id INTEGER PRIMARY KEY, label TEXT)'))
+stub.Execute(pb.ExecuteRequest(sql="INSERT INTO py_stream WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 20000) SELECT x, 'row ' || x FROM c"))
+messages, rows, columns, later_columns = 0, [], None, 0
+for m in stub.Query(pb.QueryRequest(sql='SELECT id, label FROM py_stream WHERE id > ? ORDER BY id DESC', params=[pb.Value(integer_value=100)]), timeout=30):
+    if messages == 0: columns = list(m.columns)
+    else: later_columns += len(m.columns)
+    messages += 1
+    rows.extend((r.values[0].integer_value, r.values[1].text_value) for r in m.rows)
+try:
+    for m in stub.Query(pb.QueryRequest(sql='SELECT * FROM no_such_table')): pass
+    bad = 'no error'
+except grpc.RpcError as e:
+    bad = e.code().name
+print(json.dumps({'columns': columns, 'later_columns': later_columns, 'messages': messages, 'count': len(rows),
+                  'content': rows == [(i, 'row %d' % i) for i in range(20000, 100, -1)], 'bad': bad}))
+`;
+    const res = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, out, String(s.ports.grpc)], { encoding: 'utf8' })) as Json;
+    assert.ok((res['messages'] as number) >= 3, `rows arrived in ${String(res['messages'])} messages`);
+    delete res['messages'];
+    assert.deepEqual(res, { columns: ['id', 'label'], later_columns: 0, count: 19_900, content: true, bad: 'INVALID_ARGUMENT' });
+  });
+
   test('reflection (v1 and v1alpha) lists the static and the generated services', async () => {
     for (const version of ['v1', 'v1alpha'] as const) {
       const names = await listServices(s.ports.grpc, version);

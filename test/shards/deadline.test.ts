@@ -5,14 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RingExecutor, withDeadline } from '../../src/coordinator/ring-executor.js';
+import { RingExecutor, withCall, withDeadline } from '../../src/coordinator/ring-executor.js';
 import type { ShardClient } from '../../src/coordinator/shard-client.js';
 import { encodeWire } from '../../src/shard/fragment-protocol.js';
 
-function fakeShard(seen: number[]): ShardClient {
+function fakeShard(seen: number[], opts: { callerDeadline?: boolean; signal?: AbortSignal }[] = []): ShardClient {
   return {
-    request: async (_kind: number, _payload: Uint8Array, o: { timeoutMs?: number }) => {
+    request: async (_kind: number, _payload: Uint8Array, o: { timeoutMs?: number; callerDeadline?: boolean; signal?: AbortSignal }) => {
       seen.push(o.timeoutMs ?? -1);
+      opts.push(o);
       return encodeWire([]);
     },
   } as unknown as ShardClient;
@@ -32,8 +33,29 @@ test('fragments wait at most the caller\'s time left; commit and abort are never
   });
   await withDeadline(5, async () => {
     await new Promise((r) => setTimeout(r, 20));
-    await assert.rejects(ex.call({ op: 'run', p: 0, stmts: [] }), (e: Error & { code?: string }) => e.code === 'UNAVAILABLE' && /deadline passed/.test(e.message));
+    await assert.rejects(ex.call({ op: 'run', p: 0, stmts: [] }), (e: Error & { code?: string }) => e.code === 'DEADLINE_EXCEEDED' && /deadline passed/.test(e.message));
     await ex.call({ op: 'abort', p: 0, tx: 'tx2' });
     assert.equal(seen.pop(), 30_000, 'ABORT still goes out after the deadline');
+  });
+});
+
+test('a cancelled call: work is refused or carries the signal (the shard client stops it); COMMIT/ABORT never carry it', async () => {
+  const seen: number[] = [];
+  const opts: { callerDeadline?: boolean; signal?: AbortSignal }[] = [];
+  const ex = new RingExecutor([fakeShard(seen, opts)], 4, 30_000);
+  const ac = new AbortController();
+  await withCall({ timeoutMs: 1000, signal: ac.signal }, async () => {
+    await ex.call({ op: 'run', p: 1, stmts: [] });
+    assert.equal(opts.pop()!.signal, ac.signal, 'work carries the signal');
+    ac.abort();
+    await assert.rejects(ex.call({ op: 'scan', p: 2, table: 't' }), (e: Error & { code?: string }) => e.code === 'CANCELLED');
+    await ex.call({ op: 'abort', p: 2, tx: 'tx3' });
+    const o = opts.pop()!;
+    assert.equal(o.signal, undefined, 'ABORT is never cancelled');
+    assert.equal(o.callerDeadline, undefined);
+  });
+  await withDeadline(200, async () => {
+    await ex.call({ op: 'run', p: 1, stmts: [] });
+    assert.equal(opts.pop()!.callerDeadline, true, 'a timeout from the caller\'s deadline fails as DEADLINE_EXCEEDED');
   });
 });
