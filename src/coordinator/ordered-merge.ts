@@ -1,7 +1,7 @@
 /**
  * ORDER BY across partitions: each partition returns its rows already sorted (and cut to the
  * first LIMIT+OFFSET) by the query's own ORDER BY, with every sort key as a column of the row;
- * the coordinator merges the sorted lists with the SQL layer's value comparison, so the order,
+ * the coordinator merges the sorted lists with the engine's own ORDER BY comparison (`compareByKeys`), so the order,
  * the collations and where NULLs go are the engine's (SQLite's), then applies OFFSET and LIMIT.
  *
  * The one thing read off the AST here is each sort term's collation, since the merge has only
@@ -11,16 +11,14 @@
  */
 import type { Value } from '../storage/api.js';
 import type { Expr } from '../sql/ast.js';
-import { compareValues, type CollationName } from '../sql/value.js';
+import type { CollationName } from '../sql/value.js';
+import { compareByKeys, type SortKey } from '../sql/index.js';
 import { collationOf } from '../sql/catalog.js';
 import type { ColumnRef } from './join-shape.js';
 
-/** One sort key: the row position holding its value, its direction, where NULLs go, its collation. */
-export interface MergeKey {
+/** One sort key: the row position holding its value, and the engine's comparison (direction, NULLs, collation). */
+export interface MergeKey extends SortKey {
   readonly index: number;
-  readonly desc: boolean;
-  readonly nullsFirst: boolean;
-  readonly coll: CollationName;
 }
 
 /**
@@ -53,34 +51,20 @@ function plainOk(e: Expr, resolve: (e: Expr) => ColumnRef | null): boolean {
   return ok;
 }
 
-/** Compares two rows by the keys, as the engine's sorter does (NULLs first unless told otherwise, per direction). */
-export function compareRows(a: readonly Value[], b: readonly Value[], keys: readonly MergeKey[]): number {
-  for (const k of keys) {
-    const x = a[k.index]!;
-    const y = b[k.index]!;
-    if (x === null || y === null) {
-      if (x === y) continue;
-      return (x === null) === k.nullsFirst ? -1 : 1;
-    }
-    const c = compareValues(x, y, k.coll);
-    if (c !== 0) return k.desc ? -c : c;
-  }
-  return 0;
-}
-
 /**
  * Merges lists each sorted by `keys` into one sorted list of at most `limit` rows after skipping
  * `offset` (k-way merge over the lists' heads; ties keep list order, lists are few).
  */
 export function mergeSorted(lists: readonly (readonly Value[][])[], keys: readonly MergeKey[], offset: number, limit: number): Value[][] {
   const pos = lists.map(() => 0);
+  const idx = keys.map((k) => k.index);
   const out: Value[][] = [];
   let skipped = 0;
   while (out.length < limit) {
     let best = -1;
     for (let i = 0; i < lists.length; i++) {
       if (pos[i]! >= lists[i]!.length) continue;
-      if (best < 0 || compareRows(lists[i]![pos[i]!]!, lists[best]![pos[best]!]!, keys) < 0) best = i;
+      if (best < 0 || compareByKeys(lists[i]![pos[i]!]!, lists[best]![pos[best]!]!, keys, idx) < 0) best = i;
     }
     if (best < 0) break;
     const row = lists[best]![pos[best]!++]!;
