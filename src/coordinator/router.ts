@@ -771,10 +771,23 @@ function combine(rs: readonly FragmentResult[]): ExecResult {
   return { columns: first.columns, rows: rs.flatMap((r) => r.rows), rowsAffected: rs.reduce((n, r) => n + r.rowsAffected, 0), lastInsertId };
 }
 
-/** An INSERT's results: `lastInsertId` is the rowid of the last planned row its partition inserted. */
+/**
+ * An INSERT's results: `lastInsertId` is the rowid of the last planned row its partition inserted.
+ * RETURNING rows come in VALUES order, as from one database, when every partition returned one
+ * row per row it was given; otherwise (OR IGNORE skipped some) partition by partition.
+ */
 function combineInsert(rs: readonly (readonly [number, FragmentResult])[], rows: readonly PlannedRow[], key: ReturnType<typeof shardKeyOf>, partitions: number): ExecResult {
   const out = combine(rs.map((x) => x[1]));
   const byP = new Map(rs.map(([p, r]) => [p, r.lastInsertId]));
+  if (out.rows.length > 0 && rs.length > 1) {
+    const home = rows.map((r) => rowPartition(key, r.rowid, r.row, partitions));
+    const given = new Map<number, number>();
+    for (const p of home) given.set(p, (given.get(p) ?? 0) + 1);
+    if (rs.every(([p, r]) => r.rows.length === (given.get(p) ?? 0))) {
+      const queues = new Map(rs.map(([p, r]) => [p, { rows: r.rows, at: 0 }]));
+      out.rows = home.map((p) => { const q = queues.get(p)!; return q.rows[q.at++]!; });
+    }
+  }
   out.lastInsertId = null;
   for (let i = rows.length - 1; i >= 0; i--) {
     const r = rows[i]!;

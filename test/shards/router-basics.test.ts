@@ -217,3 +217,16 @@ test('LIMIT without ORDER BY is pushed to the partitions when the plan reads in 
   const expected = Array.from({ length: 200 }, (_, i) => [BigInt(i + 1), BigInt((i * 37) % 101)] as const).filter(([, a]) => a > 90n).sort((x, y) => Number(x[1] - y[1]) || Number(x[0] - y[0])).slice(0, 4);
   assert.deepEqual(viaIndex.rows, expected.map((x) => [...x]));
 });
+
+test('a multi-partition INSERT … RETURNING answers in VALUES order, as one database does', async () => {
+  const { router } = await localRouter(4, 2);
+  const one = async (sql: string) => (await router.execute([{ sql, params: [] }], 'one'))[0]!;
+  await one('CREATE TABLE r (id INTEGER PRIMARY KEY, v TEXT)');
+  const ids = [17, 3, 42, 8, 29, 1, 64, 11];
+  const res = await one(`INSERT INTO r (id, v) VALUES ${ids.map((i) => `(${i}, 'v${i}')`).join(', ')} RETURNING id, v`);
+  assert.equal(router.lastRoute.kind, 'multi');
+  assert.deepEqual(res.rows, ids.map((i) => [BigInt(i), `v${i}`]));
+  const auto = await one("INSERT INTO r (v) VALUES ('a'), ('b'), ('c'), ('d'), ('e') RETURNING v, id");
+  assert.deepEqual(auto.rows.map((r) => r[0]), ['a', 'b', 'c', 'd', 'e']);
+  assert.deepEqual(auto.rows.map((r) => r[1]), [65n, 66n, 67n, 68n, 69n]);
+});
