@@ -242,6 +242,10 @@ export function maxI64(col: usize, sel: usize, rows: i32): i64 {
  * first of equal values).
  */
 export function minF64(col: usize, sel: usize, rows: i32): f64 {
+  // Unselected lanes become all-ones bits (a NaN) — and, compare with zero, or: two ops fewer
+  // per pair than a select of ±Infinity. f64x2.pmin(best, NaN) keeps best (NaN is never less/greater),
+  // so they drop out with no bitselect.
+  const zero = i64x2.splat(0);
   const inf = f64x2.splat(Infinity);
   // Four independent accumulators (one per row pair) keep the compare-select chains short.
   let best0 = inf, best1 = best0, best2 = best0, best3 = best0;
@@ -251,19 +255,19 @@ export function minF64(col: usize, sel: usize, rows: i32): f64 {
     if (bits == 0) continue;
     const splat = i64x2.splat(<i64>bits);
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 0) << 3)), inf, pairMask(splat, i64x2(1, 2)));
+      const v = v128.or(v128.load(col + (<usize>(i + 0) << 3)), i64x2.eq(v128.and(splat, i64x2(1, 2)), zero));
       best0 = f64x2.pmin(best0, v);
     }
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 2) << 3)), inf, pairMask(splat, i64x2(4, 8)));
+      const v = v128.or(v128.load(col + (<usize>(i + 2) << 3)), i64x2.eq(v128.and(splat, i64x2(4, 8)), zero));
       best1 = f64x2.pmin(best1, v);
     }
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 4) << 3)), inf, pairMask(splat, i64x2(16, 32)));
+      const v = v128.or(v128.load(col + (<usize>(i + 4) << 3)), i64x2.eq(v128.and(splat, i64x2(16, 32)), zero));
       best2 = f64x2.pmin(best2, v);
     }
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 6) << 3)), inf, pairMask(splat, i64x2(64, 128)));
+      const v = v128.or(v128.load(col + (<usize>(i + 6) << 3)), i64x2.eq(v128.and(splat, i64x2(64, 128)), zero));
       best3 = f64x2.pmin(best3, v);
     }
   }
@@ -278,6 +282,10 @@ export function minF64(col: usize, sel: usize, rows: i32): f64 {
 
 /** MAX of the selected f64 values; -Infinity when none. Zero sign as for minF64. */
 export function maxF64(col: usize, sel: usize, rows: i32): f64 {
+  // Unselected lanes become all-ones bits (a NaN) — and, compare with zero, or: two ops fewer
+  // per pair than a select of ±Infinity. f64x2.pmax(best, NaN) keeps best (NaN is never less/greater),
+  // so they drop out with no bitselect.
+  const zero = i64x2.splat(0);
   const ninf = f64x2.splat(-Infinity);
   // Four independent accumulators (one per row pair) keep the compare-select chains short.
   let best0 = ninf, best1 = best0, best2 = best0, best3 = best0;
@@ -287,19 +295,19 @@ export function maxF64(col: usize, sel: usize, rows: i32): f64 {
     if (bits == 0) continue;
     const splat = i64x2.splat(<i64>bits);
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 0) << 3)), ninf, pairMask(splat, i64x2(1, 2)));
+      const v = v128.or(v128.load(col + (<usize>(i + 0) << 3)), i64x2.eq(v128.and(splat, i64x2(1, 2)), zero));
       best0 = f64x2.pmax(best0, v);
     }
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 2) << 3)), ninf, pairMask(splat, i64x2(4, 8)));
+      const v = v128.or(v128.load(col + (<usize>(i + 2) << 3)), i64x2.eq(v128.and(splat, i64x2(4, 8)), zero));
       best1 = f64x2.pmax(best1, v);
     }
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 4) << 3)), ninf, pairMask(splat, i64x2(16, 32)));
+      const v = v128.or(v128.load(col + (<usize>(i + 4) << 3)), i64x2.eq(v128.and(splat, i64x2(16, 32)), zero));
       best2 = f64x2.pmax(best2, v);
     }
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 6) << 3)), ninf, pairMask(splat, i64x2(64, 128)));
+      const v = v128.or(v128.load(col + (<usize>(i + 6) << 3)), i64x2.eq(v128.and(splat, i64x2(64, 128)), zero));
       best3 = f64x2.pmax(best3, v);
     }
   }
