@@ -38,14 +38,7 @@ void hashI64Avx512(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, ui
     const int32_t n = rows - i < 16 ? rows - i : 16;
     const uint8_t* p = base + col + uint64_t(i) * 8;
     __m512i a, b;
-    if (n == 16) {
-      a = _mm512_loadu_si512(p);
-      b = _mm512_loadu_si512(p + 64);
-    } else {  // masked loads read nothing past the last row
-      const uint32_t live = (1u << n) - 1;
-      a = _mm512_maskz_loadu_epi64(__mmask8(live), p);
-      b = _mm512_maskz_loadu_epi64(__mmask8(live >> 8), p + 64);
-    }
+    load16(p, n, a, b);
     store16(base + out + uint64_t(i) * 4, hash16(a, b, seed), nullBits16(base + nulls, i, n), n);
   }
 }

@@ -35,15 +35,9 @@ void hashF64Avx512dq(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, 
   for (int32_t i = 0; i < rows; i += 16) {
     const int32_t n = rows - i < 16 ? rows - i : 16;
     const uint8_t* p = base + col + uint64_t(i) * 8;
-    __m512d x0, x1;
-    if (n == 16) {
-      x0 = _mm512_loadu_pd(p);
-      x1 = _mm512_loadu_pd(p + 64);
-    } else {  // masked loads read nothing past the last row
-      const uint32_t live = (1u << n) - 1;
-      x0 = _mm512_maskz_loadu_pd(__mmask8(live), p);
-      x1 = _mm512_maskz_loadu_pd(__mmask8(live >> 8), p + 64);
-    }
+    __m512i a, b;
+    load16(p, n, a, b);
+    const __m512d x0 = _mm512_castsi512_pd(a), x1 = _mm512_castsi512_pd(b);
     // NaN rows hash to 0 like NULL ones (the caller separates them with the null bitmap).
     // kunpckbw joins the two 8-lane NaN masks without a round trip through general registers.
     const uint32_t nan = _mm512_kunpackb(_mm512_cmp_pd_mask(x1, x1, _CMP_UNORD_Q), _mm512_cmp_pd_mask(x0, x0, _CMP_UNORD_Q));

@@ -34,6 +34,18 @@ inline __m512i hash16(__m512i a, __m512i b, uint32_t seed) {
   return _mm512_xor_si512(h, _mm512_srli_epi32(h, 16));
 }
 
+/** Rows [0, n) of 8-byte keys at p (n in 1..16): 0–7 into a, 8–15 into b; nothing read past row n. */
+inline void load16(const uint8_t* p, int32_t n, __m512i& a, __m512i& b) {
+  if (n == 16) {
+    a = _mm512_loadu_si512(p);
+    b = _mm512_loadu_si512(p + 64);
+  } else {  // masked loads: the tail reads nothing past the last row
+    const uint32_t live = (1u << n) - 1;
+    a = _mm512_maskz_loadu_epi64(__mmask8(live), p);
+    b = _mm512_maskz_loadu_epi64(__mmask8(live >> 8), p + 64);
+  }
+}
+
 /** The NULL bits of rows [i, i + n), n in 1..16, reading only the bitmap bytes those rows own. */
 inline uint32_t nullBits16(const uint8_t* nulls, int32_t i, int32_t n) {
   uint32_t m = nulls[i >> 3];
