@@ -48,6 +48,9 @@ class Kernels : public Napi::ObjectWrap<Kernels> {
     if (isa == "avx512" && __builtin_cpu_supports("avx512f")) {
       set_ = helios::kAvx512;
       if (__builtin_cpu_supports("avx512vpopcntdq")) set_.popcount = helios::popcountVpopcntdq;
+      if (__builtin_cpu_supports("avx512dq")) set_.hashF64 = helios::hashF64Avx512dq;
+    } else if (isa == "avx512f" && __builtin_cpu_supports("avx512f")) {
+      set_ = helios::kAvx512;  // AVX-512F only, no extension swaps: lets tests cover those paths
     } else if (isa == "avx2" && __builtin_cpu_supports("avx2")) {
       set_ = helios::kAvx2;
     } else {
@@ -58,7 +61,7 @@ class Kernels : public Napi::ObjectWrap<Kernels> {
   }
 
  private:
-  KernelSet set_{};  // a copy: the AVX-512 set swaps in the VPOPCNTDQ popcount when the CPU has it
+  KernelSet set_{};  // a copy: the AVX-512 set swaps in the VPOPCNTDQ popcount and the DQ f64 hash when the CPU has them
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
   Napi::Reference<Napi::Value> keep_;  // keeps the bound buffer alive

@@ -34,6 +34,9 @@ void hashF64Avx2(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint
 void hashI64Avx512(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out);
 void hashF64Avx512(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out);
 
+/** hashF64 with AVX-512DQ's i64 conversions (hash-f64-avx512dq.cc); addon.cc swaps it in when the CPU has DQ. */
+void hashF64Avx512dq(uint8_t* base, uint64_t col, uint64_t nulls, int32_t rows, uint32_t seed, uint64_t out);
+
 /** popcount with AVX512_VPOPCNTDQ; addon.cc swaps it into the AVX-512 set when the CPU has it. */
 int64_t popcountVpopcntdq(uint8_t* base, uint64_t a, int32_t rows);
 

@@ -10,13 +10,15 @@ import { createRequire } from 'node:module';
 import type { Backend, BackendName } from './backend.js';
 
 type Isa = 'avx2' | 'avx512';
+/** What the addon accepts: 'avx512f' is the AVX-512 set without the VPOPCNTDQ / DQ swaps. */
+type AddonIsa = Isa | 'avx512f';
 
 /** The addon's kernel object: exactly the {@link Backend} calls, over memory it is (re)bound to. */
 type NativeKernels = Omit<Backend, 'name'> & { rebind(bytes: Uint8Array): void };
 
 interface NativeAddon {
   cpu(): { avx2: boolean; avx512: boolean };
-  Kernels: new (bytes: Uint8Array, isa: Isa) => NativeKernels;
+  Kernels: new (bytes: Uint8Array, isa: AddonIsa) => NativeKernels;
 }
 
 let addon: NativeAddon | Error | undefined;
@@ -33,12 +35,16 @@ export function nativeAddon(): NativeAddon | Error {
   return addon;
 }
 
-/** Loads the native backend for `isa`; throws an Error saying why when it cannot. */
-export function loadNativeBackend(memory: WebAssembly.Memory, isa: Isa): Backend {
+/**
+ * Loads the native backend for `isa`; throws an Error saying why when it cannot. The AVX-512 set
+ * uses the VPOPCNTDQ popcount and the AVX-512DQ f64 hash where the CPU has them; `baseOnly`
+ * keeps the plain AVX-512F versions instead (for tests, so both paths run on one machine).
+ */
+export function loadNativeBackend(memory: WebAssembly.Memory, isa: Isa, baseOnly = false): Backend {
   const a = nativeAddon();
   if (a instanceof Error) throw new Error(`native addon @heliosdb/simd-native not available: ${a.message.split('\n')[0]}`);
   const cpu = a.cpu();
-  if (!cpu[isa]) throw new Error(`this CPU lacks ${isa === 'avx512' ? 'AVX-512 (F, BW, VL, DQ)' : 'AVX2'}`);
+  if (!cpu[isa]) throw new Error(`this CPU lacks ${isa === 'avx512' ? 'AVX-512F' : 'AVX2'}`);
   // The bytes the addon is bound to. `memory.buffer` is a C++ getter (60–110 ns on node 20, as
   // much as a small kernel), so calls do not read it; instead:
   // - a non-shared memory that grew detached this view: its byteLength reads 0 (an inlined
@@ -47,7 +53,7 @@ export function loadNativeBackend(memory: WebAssembly.Memory, isa: Isa): Backend
   //   grows in place) but shorter: a call that reaches past it gets the addon's RangeError,
   //   rebinds and is retried once. A RangeError with nothing new to bind is a real one.
   let bytes = new Uint8Array(memory.buffer);
-  const k = new a.Kernels(bytes, isa);
+  const k = new a.Kernels(bytes, baseOnly && isa === 'avx512' ? 'avx512f' : isa);
   const rebind = (): boolean => {
     const buffer = memory.buffer;
     if (buffer === bytes.buffer) return false;

@@ -40,13 +40,15 @@ const CHAINS: Record<SimdAcceleration, readonly BackendName[]> = {
  *
  *   compare  36 → 85    ~470 rows        sum i64   11 → 55    ~100 rows
  *   IN       20 → 33    ~370 rows        sum f64   19 → 48    ~150 rows
- *   MIN/MAX  21 → 78    ~210 rows        hash       9 → 44     ~90 rows
+ *   MIN/MAX i64  26 → 72   ~310 rows     hash       9 → 44     ~90 rows
+ *   MIN/MAX f64  46 → 70  ~1000 rows     (WASM MIN/MAX got faster in the third session)
  *   bitmaps (rows/8 bytes): popcount 30 → 177, and/or 71 → 160   ~17–31 Ki rows
  *
- * Rounded up to powers of two. A leaf batch of the default 32 KiB page (~520 rows of the
+ * Rounded up to powers of two; MIN/MAX f64 one more doubling, because bench/kernels' page regime
+ * (1024-row calls) measured WASM ahead of both native sets there (40 vs 33–35 GB/s). A leaf batch of the default 32 KiB page (~520 rows of the
  * orders table) thus runs its aggregates natively and its comparisons at the break-even.
  */
-export const NATIVE_MIN_ROWS = { compare: 512, in: 512, minMax: 256, sum: 128, hash: 128, bitmap: 32768 } as const;
+export const NATIVE_MIN_ROWS = { compare: 512, in: 512, minMaxI64: 512, minMaxF64: 2048, sum: 128, hash: 128, bitmap: 32768 } as const;
 
 /**
  * Loads one backend by name. A native backend sends each call under its kernel's
@@ -60,7 +62,7 @@ export function loadBackend(name: BackendName, memory: WebAssembly.Memory): Back
       const native = loadNativeBackend(memory, name);
       let wasm: Backend;
       try { wasm = loadWasmBackend(memory); } catch { return native; }
-      const { compare: c, in: i, minMax: m, sum: s, hash: h, bitmap: bm } = NATIVE_MIN_ROWS;
+      const { compare: c, in: i, minMaxI64: mi, minMaxF64: mf, sum: s, hash: h, bitmap: bm } = NATIVE_MIN_ROWS;
       return {
         name: native.name,
         rangeI64: (col, nulls, rows, lo, hi, negate, out) => (rows < c ? wasm : native).rangeI64(col, nulls, rows, lo, hi, negate, out),
@@ -72,10 +74,10 @@ export function loadBackend(name: BackendName, memory: WebAssembly.Memory): Back
         sumF64: (col, sel, rows, res) => (rows < s ? wasm : native).sumF64(col, sel, rows, res),
         hashI64: (col, nulls, rows, seed, out) => (rows < h ? wasm : native).hashI64(col, nulls, rows, seed, out),
         hashF64: (col, nulls, rows, seed, out) => (rows < h ? wasm : native).hashF64(col, nulls, rows, seed, out),
-        minI64: (col, sel, rows) => (rows < m ? wasm : native).minI64(col, sel, rows),
-        maxI64: (col, sel, rows) => (rows < m ? wasm : native).maxI64(col, sel, rows),
-        minF64: (col, sel, rows) => (rows < m ? wasm : native).minF64(col, sel, rows),
-        maxF64: (col, sel, rows) => (rows < m ? wasm : native).maxF64(col, sel, rows),
+        minI64: (col, sel, rows) => (rows < mi ? wasm : native).minI64(col, sel, rows),
+        maxI64: (col, sel, rows) => (rows < mi ? wasm : native).maxI64(col, sel, rows),
+        minF64: (col, sel, rows) => (rows < mf ? wasm : native).minF64(col, sel, rows),
+        maxF64: (col, sel, rows) => (rows < mf ? wasm : native).maxF64(col, sel, rows),
         andBits: (a, b, rows, out) => (rows < bm ? wasm : native).andBits(a, b, rows, out),
         orBits: (a, b, rows, out) => (rows < bm ? wasm : native).orBits(a, b, rows, out),
         andNotBits: (a, b, rows, out) => (rows < bm ? wasm : native).andNotBits(a, b, rows, out),

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Backend } from '../../src/kernels/backend.js';
-import { backends, F64_EDGES, I64_EDGES, randomF64, randomI64, Rng, testSeed, writeColumn, type TestColumn } from './helpers.js';
+import { backends, label, F64_EDGES, I64_EDGES, randomF64, randomI64, Rng, testSeed, writeColumn, type TestColumn } from './helpers.js';
 
 const ITERS = Number(process.env['HELIOS_KERNEL_ITERS'] ?? 150);
 const ROW_COUNTS = [...Array.from({ length: 68 }, (_, k) => k), 127, 128, 129, 255, 256, 257, 1023, 1024, 1025, 2047, 2048, 2049];
@@ -35,9 +35,9 @@ function agreeOnBytes(mem: WebAssembly.Memory, list: Backend[], outBytes: number
     fn(b, OUT);
     const got = bytes(mem, OUT, outBytes);
     const guard = bytes(mem, OUT + outBytes, 64);
-    assert.ok(guard.every((g) => g === GUARD), `${what}: backend ${b.name} wrote past its ${outBytes} output bytes`);
+    assert.ok(guard.every((g) => g === GUARD), `${what}: backend ${label(b)} wrote past its ${outBytes} output bytes`);
     if (ref === undefined) ref = got;
-    else assert.deepEqual(got, ref, `${what}: backend ${b.name} differs from the scalar reference`);
+    else assert.deepEqual(got, ref, `${what}: backend ${label(b)} differs from the scalar reference`);
   }
   return ref!;
 }
@@ -46,7 +46,7 @@ function agreeOnValue<T>(list: Backend[], what: string, fn: (b: Backend) => T, s
   const ref = fn(list[0]!);
   for (const b of list.slice(1)) {
     const got = fn(b);
-    assert.ok(same(got, ref), `${what}: backend ${b.name} gave ${String(got)}, scalar ${String(ref)}`);
+    assert.ok(same(got, ref), `${what}: backend ${label(b)} gave ${String(got)}, scalar ${String(ref)}`);
   }
 }
 
@@ -82,7 +82,7 @@ test('every backend equals the scalar reference on every raw kernel', (t) => {
   const r = new Rng(seed);
   const mem = new WebAssembly.Memory({ initial: 32 });
   const { list, missing } = backends(mem);
-  t.diagnostic(`backends: ${list.map((b) => b.name).join(', ')}${missing.length ? `; not loaded: ${missing.join('; ')}` : ''}`);
+  t.diagnostic(`backends: ${list.map(label).join(', ')}${missing.length ? `; not loaded: ${missing.join('; ')}` : ''}`);
   assert.ok(list.some((b) => b.name === 'wasm'), 'the WASM backend must load (run npm run build:wasm)');
 
   for (let iter = 0; iter < ITERS; iter++) {
@@ -158,7 +158,7 @@ test('every backend equals the scalar reference on every raw kernel', (t) => {
       for (let l = 0; l < 16; l++) {
         // Bit-for-bit, except that a NaN's payload is not specified (it never reaches SQL).
         const same = Object.is(got[l], ref[l]) || (Number.isNaN(got[l]!) && Number.isNaN(ref[l]!));
-        assert.ok(same, `sumF64 ${ctx}: backend ${b.name} lane ${l} = ${got[l]}, scalar ${ref[l]}`);
+        assert.ok(same, `sumF64 ${ctx}: backend ${label(b)} lane ${l} = ${got[l]}, scalar ${ref[l]}`);
       }
     }
     agreeOnValue(list, `minF64 ${ctx}`, (b) => b.minF64(cf.byteOffset, SEL, rows), sameF64);

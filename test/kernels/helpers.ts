@@ -48,6 +48,7 @@ export const F64_EDGES: readonly number[] = [
   0, -0, 1, -1, 2.5, -2.5, 3, Infinity, -Infinity, NaN, Number.MAX_VALUE, -Number.MAX_VALUE,
   Number.MIN_VALUE, -Number.MIN_VALUE, 2 ** 53, 2 ** 63, -(2 ** 63), 0.1, 1e308, -1e308, 9007199254740993,
   2 ** 51, -(2 ** 51), 2 ** 51 - 1, -(2 ** 51) + 1, 2 ** 51 - 0.5, 2 ** 62, -(2 ** 62) - 2048,
+  2 ** 63 - 1024, -(2 ** 63) - 2048, 2 ** 52 + 1, -(2 ** 52) - 0.5,
 ];
 
 /** A random i64: an edge value, a small number (so that equal values and IN hits occur), or any. */
@@ -109,6 +110,11 @@ export function writeColumn(mem: WebAssembly.Memory, r: Rng, kind: 'i64' | 'f64'
   return { kind, rows, byteOffset, nullBitmapOffset, values };
 }
 
+/** A backend's name in test messages (tells the AVX-512F-only set from the full one). */
+export function label(b: Backend): string {
+  return (b as Backend & { label?: string }).label ?? b.name;
+}
+
 /** Every backend that loads here, scalar first. Native ones are absent without the addon. */
 export function backends(mem: WebAssembly.Memory): { list: Backend[]; missing: string[] } {
   const list: Backend[] = [new ScalarBackend(mem)];
@@ -117,6 +123,9 @@ export function backends(mem: WebAssembly.Memory): { list: Backend[]; missing: s
     ['wasm', () => loadWasmBackend(mem)],
     ['avx2', () => loadNativeBackend(mem, 'avx2')],
     ['avx512', () => loadNativeBackend(mem, 'avx512')],
+    // The same set without the CPU-extension swaps (VPOPCNTDQ popcount, DQ f64 hash), so the
+    // AVX-512F fallbacks are checked on a machine that has the extensions too.
+    ['avx512f', () => Object.assign(loadNativeBackend(mem, 'avx512', true), { label: 'avx512f' })],
   ];
   for (const [name, load] of tries) {
     try { list.push(load()); } catch (e) { missing.push(`${name}: ${(e as Error).message}`); }

@@ -7,70 +7,67 @@
 //            values, where v = hi·2^32 + lo with lo in [0, 2^32). Exact for rows < 2^31.
 //   sumF64 → 16 f64 at `res`: the compensated (s, c) of 8 lanes, lane = row & 7, s[0..7]
 //            then c[0..7], each lane summed in row order from (+0, +0) with TwoSum steps.
-import { pairMask } from './shared';
+import { laneMask, pairBits } from './shared';
 
 export function sumI64(col: usize, sel: usize, rows: i32, res: usize): void {
   // Only logical shifts: i64x2.shr_s has no SSE instruction and V8 emulates it. A negative
   // value's high word is taken unsigned and corrected by 2^32 per negative value at the end.
+  // Sums over all selected values and over the negative ones; the positive part is their
+  // difference (exact: every sum here is below 2^63 for rows < 2^31). One op per row pair
+  // fewer than splitting into positive and negative parts, and fewer live registers.
   const zero = i64x2.splat(0);
   const lo32 = i64x2.splat(0xffffffff);
-  let posHi = zero, posLo = zero, negHiU = zero, negLo = zero, negCount = zero;
+  let allHi = zero, allLo = zero, negHiU = zero, negLo = zero, negCount = zero;
   const full = rows & ~7;
   for (let i = 0; i < full; i += 8) {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
-    const splat = i64x2.splat(<i64>bits);
+    const pb = pairBits(bits);
     const p = col + (<usize>i << 3);
     {
-      const v = v128.and(v128.load(p, 0), pairMask(splat, i64x2(1, 2)));
-      const isNeg = i64x2.lt_s(v, zero);
-      const pos = v128.andnot(v, isNeg);
-      const neg = v128.and(v, isNeg);
-      posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
-      posLo = i64x2.add(posLo, v128.and(pos, lo32));
+      const v = v128.and(v128.load(p, 0), laneMask(pb, 0));
+      const neg = v128.and(v, i64x2.lt_s(v, zero));
+      allHi = i64x2.add(allHi, i64x2.shr_u(v, 32));
+      allLo = i64x2.add(allLo, v128.and(v, lo32));
       negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
       negLo = i64x2.add(negLo, v128.and(neg, lo32));
-      negCount = i64x2.sub(negCount, isNeg);
+      negCount = i64x2.sub(negCount, i64x2.lt_s(v, zero));
     }
     {
-      const v = v128.and(v128.load(p, 16), pairMask(splat, i64x2(4, 8)));
-      const isNeg = i64x2.lt_s(v, zero);
-      const pos = v128.andnot(v, isNeg);
-      const neg = v128.and(v, isNeg);
-      posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
-      posLo = i64x2.add(posLo, v128.and(pos, lo32));
+      const v = v128.and(v128.load(p, 16), laneMask(pb, 1));
+      const neg = v128.and(v, i64x2.lt_s(v, zero));
+      allHi = i64x2.add(allHi, i64x2.shr_u(v, 32));
+      allLo = i64x2.add(allLo, v128.and(v, lo32));
       negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
       negLo = i64x2.add(negLo, v128.and(neg, lo32));
-      negCount = i64x2.sub(negCount, isNeg);
+      negCount = i64x2.sub(negCount, i64x2.lt_s(v, zero));
     }
     {
-      const v = v128.and(v128.load(p, 32), pairMask(splat, i64x2(16, 32)));
-      const isNeg = i64x2.lt_s(v, zero);
-      const pos = v128.andnot(v, isNeg);
-      const neg = v128.and(v, isNeg);
-      posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
-      posLo = i64x2.add(posLo, v128.and(pos, lo32));
+      const v = v128.and(v128.load(p, 32), laneMask(pb, 2));
+      const neg = v128.and(v, i64x2.lt_s(v, zero));
+      allHi = i64x2.add(allHi, i64x2.shr_u(v, 32));
+      allLo = i64x2.add(allLo, v128.and(v, lo32));
       negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
       negLo = i64x2.add(negLo, v128.and(neg, lo32));
-      negCount = i64x2.sub(negCount, isNeg);
+      negCount = i64x2.sub(negCount, i64x2.lt_s(v, zero));
     }
     {
-      const v = v128.and(v128.load(p, 48), pairMask(splat, i64x2(64, 128)));
-      const isNeg = i64x2.lt_s(v, zero);
-      const pos = v128.andnot(v, isNeg);
-      const neg = v128.and(v, isNeg);
-      posHi = i64x2.add(posHi, i64x2.shr_u(pos, 32));
-      posLo = i64x2.add(posLo, v128.and(pos, lo32));
+      const v = v128.and(v128.load(p, 48), laneMask(pb, 3));
+      const neg = v128.and(v, i64x2.lt_s(v, zero));
+      allHi = i64x2.add(allHi, i64x2.shr_u(v, 32));
+      allLo = i64x2.add(allLo, v128.and(v, lo32));
       negHiU = i64x2.add(negHiU, i64x2.shr_u(neg, 32));
       negLo = i64x2.add(negLo, v128.and(neg, lo32));
-      negCount = i64x2.sub(negCount, isNeg);
+      negCount = i64x2.sub(negCount, i64x2.lt_s(v, zero));
     }
   }
-  let ph = i64x2.extract_lane(posHi, 0) + i64x2.extract_lane(posHi, 1);
-  let pl = i64x2.extract_lane(posLo, 0) + i64x2.extract_lane(posLo, 1);
-  let nh = i64x2.extract_lane(negHiU, 0) + i64x2.extract_lane(negHiU, 1)
-    - ((i64x2.extract_lane(negCount, 0) + i64x2.extract_lane(negCount, 1)) << 32);
+  const aHi = i64x2.extract_lane(allHi, 0) + i64x2.extract_lane(allHi, 1);
+  const aLo = i64x2.extract_lane(allLo, 0) + i64x2.extract_lane(allLo, 1);
+  const nHiU = i64x2.extract_lane(negHiU, 0) + i64x2.extract_lane(negHiU, 1);
   let nl = i64x2.extract_lane(negLo, 0) + i64x2.extract_lane(negLo, 1);
+  let ph = aHi - nHiU;
+  let pl = aLo - nl;
+  let nh = nHiU - ((i64x2.extract_lane(negCount, 0) + i64x2.extract_lane(negCount, 1)) << 32);
   for (let i = full; i < rows; i++) {
     if (((<i32>load<u8>(sel + (<usize>i >> 3)) >> (i & 7)) & 1) == 0) continue;
     const v = load<i64>(col + (<usize>i << 3));
@@ -102,8 +99,12 @@ export function sumI64(col: usize, sel: usize, rows: i32, res: usize): void {
 }
 
 export function sumF64(col: usize, sel: usize, rows: i32, res: usize): void {
-  // Partly selected bytes zero the unselected x and error terms (adding +0 leaves s and c
-  // bit-identical: neither is ever -0); fully selected bytes — every row of an unfiltered
+  // Partly selected bytes zero the unselected x: adding +0 to s gives t = s (s is never -0),
+  // z = +0 and an error term of exactly +0 while s is finite, so s and c stay bit-identical to
+  // stepping only the selected rows. Their error terms need no mask: once a lane's s is ±Inf or
+  // NaN, its c is already NaN (the step that made s non-finite computed t - z = Inf - Inf), and
+  // NaN + anything is NaN — only the NaN's payload may differ, which the rule leaves unspecified
+  // (sumFinalize then returns rSum alone). Fully selected bytes — every row of an unfiltered
   // aggregate — skip the masking.
   const zero = f64x2.splat(0);
   let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
@@ -113,26 +114,22 @@ export function sumF64(col: usize, sel: usize, rows: i32, res: usize): void {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
     const p = col + (<usize>i << 3);
-    if (bits == 0xff) {
-      let x = v128.load(p), t = f64x2.add(s0, x);
-      c0 = f64x2.add(c0, twoSumErr(s0, x, t)); s0 = t;
-      x = v128.load(p, 16); t = f64x2.add(s1, x);
-      c1 = f64x2.add(c1, twoSumErr(s1, x, t)); s1 = t;
-      x = v128.load(p, 32); t = f64x2.add(s2, x);
-      c2 = f64x2.add(c2, twoSumErr(s2, x, t)); s2 = t;
-      x = v128.load(p, 48); t = f64x2.add(s3, x);
-      c3 = f64x2.add(c3, twoSumErr(s3, x, t)); s3 = t;
-    } else {
-      const splat = i64x2.splat(<i64>bits);
-      let m = pairMask(splat, i64x2(1, 2)), x = v128.and(v128.load(p), m), t = f64x2.add(s0, x);
-      c0 = f64x2.add(c0, v128.and(twoSumErr(s0, x, t), m)); s0 = t;
-      m = pairMask(splat, i64x2(4, 8)); x = v128.and(v128.load(p, 16), m); t = f64x2.add(s1, x);
-      c1 = f64x2.add(c1, v128.and(twoSumErr(s1, x, t), m)); s1 = t;
-      m = pairMask(splat, i64x2(16, 32)); x = v128.and(v128.load(p, 32), m); t = f64x2.add(s2, x);
-      c2 = f64x2.add(c2, v128.and(twoSumErr(s2, x, t), m)); s2 = t;
-      m = pairMask(splat, i64x2(64, 128)); x = v128.and(v128.load(p, 48), m); t = f64x2.add(s3, x);
-      c3 = f64x2.add(c3, v128.and(twoSumErr(s3, x, t), m)); s3 = t;
+    let x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
+    if (bits != 0xff) {
+      const pb = pairBits(bits);
+      x0 = v128.and(x0, laneMask(pb, 0));
+      x1 = v128.and(x1, laneMask(pb, 1));
+      x2 = v128.and(x2, laneMask(pb, 2));
+      x3 = v128.and(x3, laneMask(pb, 3));
     }
+    let t = f64x2.add(s0, x0);
+    c0 = f64x2.add(c0, twoSumErr(s0, x0, t)); s0 = t;
+    t = f64x2.add(s1, x1);
+    c1 = f64x2.add(c1, twoSumErr(s1, x1, t)); s1 = t;
+    t = f64x2.add(s2, x2);
+    c2 = f64x2.add(c2, twoSumErr(s2, x2, t)); s2 = t;
+    t = f64x2.add(s3, x3);
+    c3 = f64x2.add(c3, twoSumErr(s3, x3, t)); s3 = t;
   }
   v128.store(res, s0);
   v128.store(res, s1, 16);
@@ -166,25 +163,25 @@ export function minI64(col: usize, sel: usize, rows: i32): i64 {
   for (let i = 0; i < full; i += 8) {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
-    const splat = i64x2.splat(<i64>bits);
+    const pb = pairBits(bits);
     {
       const v = v128.load(col + (<usize>(i + 0) << 3));
-      const take = v128.and(pairMask(splat, i64x2(1, 2)), i64x2.lt_s(v, best0));
+      const take = v128.and(laneMask(pb, 0), i64x2.lt_s(v, best0));
       best0 = v128.bitselect(v, best0, take);
     }
     {
       const v = v128.load(col + (<usize>(i + 2) << 3));
-      const take = v128.and(pairMask(splat, i64x2(4, 8)), i64x2.lt_s(v, best1));
+      const take = v128.and(laneMask(pb, 1), i64x2.lt_s(v, best1));
       best1 = v128.bitselect(v, best1, take);
     }
     {
       const v = v128.load(col + (<usize>(i + 4) << 3));
-      const take = v128.and(pairMask(splat, i64x2(16, 32)), i64x2.lt_s(v, best2));
+      const take = v128.and(laneMask(pb, 2), i64x2.lt_s(v, best2));
       best2 = v128.bitselect(v, best2, take);
     }
     {
       const v = v128.load(col + (<usize>(i + 6) << 3));
-      const take = v128.and(pairMask(splat, i64x2(64, 128)), i64x2.lt_s(v, best3));
+      const take = v128.and(laneMask(pb, 3), i64x2.lt_s(v, best3));
       best3 = v128.bitselect(v, best3, take);
     }
   }
@@ -205,25 +202,25 @@ export function maxI64(col: usize, sel: usize, rows: i32): i64 {
   for (let i = 0; i < full; i += 8) {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
-    const splat = i64x2.splat(<i64>bits);
+    const pb = pairBits(bits);
     {
       const v = v128.load(col + (<usize>(i + 0) << 3));
-      const take = v128.and(pairMask(splat, i64x2(1, 2)), i64x2.gt_s(v, best0));
+      const take = v128.and(laneMask(pb, 0), i64x2.gt_s(v, best0));
       best0 = v128.bitselect(v, best0, take);
     }
     {
       const v = v128.load(col + (<usize>(i + 2) << 3));
-      const take = v128.and(pairMask(splat, i64x2(4, 8)), i64x2.gt_s(v, best1));
+      const take = v128.and(laneMask(pb, 1), i64x2.gt_s(v, best1));
       best1 = v128.bitselect(v, best1, take);
     }
     {
       const v = v128.load(col + (<usize>(i + 4) << 3));
-      const take = v128.and(pairMask(splat, i64x2(16, 32)), i64x2.gt_s(v, best2));
+      const take = v128.and(laneMask(pb, 2), i64x2.gt_s(v, best2));
       best2 = v128.bitselect(v, best2, take);
     }
     {
       const v = v128.load(col + (<usize>(i + 6) << 3));
-      const take = v128.and(pairMask(splat, i64x2(64, 128)), i64x2.gt_s(v, best3));
+      const take = v128.and(laneMask(pb, 3), i64x2.gt_s(v, best3));
       best3 = v128.bitselect(v, best3, take);
     }
   }
@@ -242,6 +239,9 @@ export function maxI64(col: usize, sel: usize, rows: i32): i64 {
  * first of equal values).
  */
 export function minF64(col: usize, sel: usize, rows: i32): f64 {
+  // Unselected lanes become all-ones bits (a NaN): the lane masks of the inverted byte, or'ed
+  // in — no select of ±Infinity. f64x2.pmin(best, NaN) keeps best (NaN is never less or
+  // greater), so they drop out.
   const inf = f64x2.splat(Infinity);
   // Four independent accumulators (one per row pair) keep the compare-select chains short.
   let best0 = inf, best1 = best0, best2 = best0, best3 = best0;
@@ -249,21 +249,21 @@ export function minF64(col: usize, sel: usize, rows: i32): f64 {
   for (let i = 0; i < full; i += 8) {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
-    const splat = i64x2.splat(<i64>bits);
+    const pb = pairBits(~bits);
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 0) << 3)), inf, pairMask(splat, i64x2(1, 2)));
+      const v = v128.or(v128.load(col + (<usize>(i + 0) << 3)), laneMask(pb, 0));
       best0 = f64x2.pmin(best0, v);
     }
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 2) << 3)), inf, pairMask(splat, i64x2(4, 8)));
+      const v = v128.or(v128.load(col + (<usize>(i + 2) << 3)), laneMask(pb, 1));
       best1 = f64x2.pmin(best1, v);
     }
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 4) << 3)), inf, pairMask(splat, i64x2(16, 32)));
+      const v = v128.or(v128.load(col + (<usize>(i + 4) << 3)), laneMask(pb, 2));
       best2 = f64x2.pmin(best2, v);
     }
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 6) << 3)), inf, pairMask(splat, i64x2(64, 128)));
+      const v = v128.or(v128.load(col + (<usize>(i + 6) << 3)), laneMask(pb, 3));
       best3 = f64x2.pmin(best3, v);
     }
   }
@@ -278,6 +278,9 @@ export function minF64(col: usize, sel: usize, rows: i32): f64 {
 
 /** MAX of the selected f64 values; -Infinity when none. Zero sign as for minF64. */
 export function maxF64(col: usize, sel: usize, rows: i32): f64 {
+  // Unselected lanes become all-ones bits (a NaN): the lane masks of the inverted byte, or'ed
+  // in — no select of ±Infinity. f64x2.pmax(best, NaN) keeps best (NaN is never less or
+  // greater), so they drop out.
   const ninf = f64x2.splat(-Infinity);
   // Four independent accumulators (one per row pair) keep the compare-select chains short.
   let best0 = ninf, best1 = best0, best2 = best0, best3 = best0;
@@ -285,21 +288,21 @@ export function maxF64(col: usize, sel: usize, rows: i32): f64 {
   for (let i = 0; i < full; i += 8) {
     const bits = <i32>load<u8>(sel + (<usize>i >> 3));
     if (bits == 0) continue;
-    const splat = i64x2.splat(<i64>bits);
+    const pb = pairBits(~bits);
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 0) << 3)), ninf, pairMask(splat, i64x2(1, 2)));
+      const v = v128.or(v128.load(col + (<usize>(i + 0) << 3)), laneMask(pb, 0));
       best0 = f64x2.pmax(best0, v);
     }
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 2) << 3)), ninf, pairMask(splat, i64x2(4, 8)));
+      const v = v128.or(v128.load(col + (<usize>(i + 2) << 3)), laneMask(pb, 1));
       best1 = f64x2.pmax(best1, v);
     }
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 4) << 3)), ninf, pairMask(splat, i64x2(16, 32)));
+      const v = v128.or(v128.load(col + (<usize>(i + 4) << 3)), laneMask(pb, 2));
       best2 = f64x2.pmax(best2, v);
     }
     {
-      const v = v128.bitselect(v128.load(col + (<usize>(i + 6) << 3)), ninf, pairMask(splat, i64x2(64, 128)));
+      const v = v128.or(v128.load(col + (<usize>(i + 6) << 3)), laneMask(pb, 3));
       best3 = f64x2.pmax(best3, v);
     }
   }
