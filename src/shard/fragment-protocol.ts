@@ -17,8 +17,13 @@ export interface FragmentStmt {
   readonly rows?: readonly { readonly rowid: bigint; readonly row: Value[] }[];
 }
 
-/** The caller's wire format for a `run` op's reply (see {@link FragmentOp}). */
-export type ReplyFormat = 'json' | 'proto';
+/**
+ * The caller's wire format for a `run` op's reply (see {@link FragmentOp}): `json` the `/v1/sql`
+ * body, `proto` a protobuf ExecuteResponse, `row-json` the generated REST API's resource body —
+ * the first row as a JSON object keyed by column name, or no bytes at all when there is no row
+ * (the caller answers 404).
+ */
+export type ReplyFormat = 'json' | 'proto' | 'row-json';
 
 /** A handler result that is already the frame's payload (not wrapped by {@link encodeWire}). */
 export class RawReply {
