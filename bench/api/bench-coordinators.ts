@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs';
 import { unavailable } from '../../src/errors.js';
 import { Coordinator, type CatalogSchema, type CoordinatorOptions, type ShardRuntimeStats, type StructuredResult } from '../../src/coordinator/index.js';
 import { decodeExecuteResponse, decodeStatement, encodeExecuteResponse } from '../../src/shard/grpc-codec.js';
-import { parseJsonBody, resultToJson, sqlBody } from '../../src/shard/json-codec.js';
+import { firstRowToJson, parseJsonBody, resultToJson, sqlBody } from '../../src/shard/json-codec.js';
+import type { ReplyFormat } from '../../src/shard/fragment-protocol.js';
 import type { ShardStatus } from '../../src/shard/protocol.js';
 import type { Value } from '../../src/storage/api.js';
 
@@ -53,6 +54,7 @@ export class ConstantCoordinator extends Coordinator {
   private readonly proto: FixedReplies;
   private readonly catalog: CatalogSchema;
   private readonly row: StructuredResult;
+  private readonly rowJson: Uint8Array;
   private up = false;
 
   constructor(o: CoordinatorOptions, answersFile: string) {
@@ -64,6 +66,7 @@ export class ConstantCoordinator extends Coordinator {
     const r = decodeExecuteResponse(b64(a.proto.point));
     // One row: what GetOrder, CreateOrder (INSERT … RETURNING *) and a point SELECT all return.
     this.row = { columns: r.columns, rows: r.rows, rowsAffected: 1, lastInsertId: null };
+    this.rowJson = encoder.encode(firstRowToJson(this.row));
   }
 
   override async start(): Promise<void> {
@@ -95,6 +98,10 @@ export class ConstantCoordinator extends Coordinator {
   }
   override async exec(): Promise<StructuredResult> {
     return this.row;
+  }
+  override async execEncoded(_sql: string, _params: readonly Value[], reply: ReplyFormat): Promise<StructuredResult | Uint8Array> {
+    // REST Get asks for the shard-encoded resource body: answer it as bytes too, as ours does.
+    return reply === 'row-json' ? this.rowJson : this.row;
   }
   override async schema(): Promise<CatalogSchema> {
     return this.catalog;

@@ -344,6 +344,15 @@ export class Coordinator {
     return r!;
   }
 
+  /**
+   * {@link exec} with the reply wanted in `reply` format: when the statement takes the router's
+   * single-partition path the shard encodes it and the bytes come back as they are (encode
+   * once); otherwise the values come back and the caller encodes them.
+   */
+  execEncoded(sql: string, params: readonly Value[], reply: ReplyFormat, timeoutMs?: number): Promise<StructuredResult | Uint8Array> {
+    return withCall(callOptions(timeoutMs), () => this.runOne({ sql, params: [...params] }, null, reply));
+  }
+
   /** The catalog as the generated APIs need it (the coordinator's copy, current after every DDL). */
   async schema(_timeoutMs?: number): Promise<CatalogSchema> {
     const router = this.router;

@@ -49,6 +49,7 @@ export class SchemaService {
   constructor(private readonly coordinator: Coordinator, private readonly opts: SchemaServiceOptions, private readonly log: Logger) {
     const apiOpts = {
       exec: (sql: string, params: Parameters<Coordinator['exec']>[1]) => coordinator.exec(sql, params),
+      execRowJson: (sql: string, params: Parameters<Coordinator['exec']>[1]) => coordinator.execEncoded(sql, params, 'row-json'),
       onInternal: (e: unknown, where: string) => log.error({ err: e instanceof Error ? e.stack : String(e), where }, 'internal error in generated API'),
       ...(opts.onGrpcCall ? { onGrpcCall: opts.onGrpcCall } : {}),
     };

@@ -30,6 +30,18 @@ export function valueToJson(v: Value): string {
   }
 }
 
+/**
+ * The first row as the generated REST API's resource object (`{"col":value,…}` in column order),
+ * or '' when there is none. The same mapping as the coordinator's rowToJson (json-values.ts).
+ */
+export function firstRowToJson(r: ExecResult): string {
+  const row = r.rows[0];
+  if (row === undefined) return '';
+  let s = '{';
+  for (let j = 0; j < r.columns.length; j++) s += `${j ? ',' : ''}${JSON.stringify(r.columns[j])}:${valueToJson(row[j] ?? null)}`;
+  return `${s}}`;
+}
+
 /** The `/v1/sql` result body. */
 export function resultToJson(r: ExecResult): string {
   let rows = '';

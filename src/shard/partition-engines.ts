@@ -15,7 +15,7 @@ import type { Partition, Value } from '../storage/api.js';
 import { SqlEngine, type EngineOptions, type ExecResult, type SqlSession } from '../sql/index.js';
 import { SCHEMA_TABLE, SEQUENCE_TABLE } from '../sql/catalog.js';
 import { RawReply, type FragmentOp, type FragmentResult, type FragmentStmt, type ReplyFormat, type ScanPushdown, type TableWrites } from './fragment-protocol.js';
-import { resultToJson } from './json-codec.js';
+import { firstRowToJson, resultToJson } from './json-codec.js';
 import { encodeExecuteResponse } from './grpc-codec.js';
 import { QueryCursors } from './query-cursors.js';
 
@@ -249,7 +249,8 @@ const utf8 = new TextEncoder();
 
 /** One statement's result as the caller's response body: encoded once, here in the shard. */
 function encodeReply(r: FragmentResult, format: ReplyFormat): RawReply {
-  return new RawReply(format === 'json' ? utf8.encode(resultToJson(r)) : encodeExecuteResponse(r));
+  if (format === 'proto') return new RawReply(encodeExecuteResponse(r));
+  return new RawReply(utf8.encode(format === 'json' ? resultToJson(r) : firstRowToJson(r)));
 }
 
 function exec(s: SqlSession, st: FragmentStmt, i: number): FragmentResult {

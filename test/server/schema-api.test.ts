@@ -173,6 +173,31 @@ describe('schema-generated APIs on the running server', () => {
     assert.equal(r415.status, 415);
   });
 
+  test('REST Get is encoded in the shard (row-json): same bytes as List\'s coordinator encoding for every value class; 404 on a missing row', async () => {
+    assert.equal((await sql('CREATE TABLE kinds (id INTEGER PRIMARY KEY, i INTEGER, big INTEGER, r REAL, inf REAL, t TEXT, b BLOB, n TEXT)')).status, 200);
+    const ins = await sql(`INSERT INTO kinds VALUES (1, -42, 9223372036854775807, 12.5, 9e999, 'quote " ünï ✓ \\ end', X'00fe01ff', NULL), (2, 9007199254740993, -9007199254740993, -0.0, -9e999, '', X'', NULL)`);
+    assert.equal(ins.status, 200, JSON.stringify(ins.body));
+    for (const id of [1, 2]) {
+      const got = await fetch(s.url(`/v1/kinds/${id}`));
+      assert.equal(got.status, 200);
+      assert.match(got.headers.get('content-type') ?? '', /^application\/json/);
+      const text = await got.text();
+      // List still shapes rows in the coordinator (rowsOf + rowToJson): the old Get encoding.
+      const list = await fetch(s.url(`/v1/kinds?id=${id}`));
+      const listed = ((await list.json()) as { kinds: unknown[] }).kinds;
+      assert.equal(listed.length, 1);
+      assert.equal(text, JSON.stringify(listed[0]), `row ${id}`);
+    }
+    const one = JSON.parse(await (await fetch(s.url('/v1/kinds/1'))).text()) as Json;
+    assert.deepEqual(one, { id: 1, i: -42, big: '9223372036854775807', r: 12.5, inf: null, t: 'quote " ünï ✓ \\ end', b: { base64: 'AP4B/w==' }, n: null });
+    for (const missing of ['3', '-1', '9223372036854775807']) {
+      const r = await rest('GET', `/v1/kinds/${missing}`);
+      assert.equal(r.status, 404, missing);
+      assert.equal((r.body['error'] as Json)['code'], 'NOT_FOUND');
+      assert.match(String((r.body['error'] as Json)['message']), new RegExp(`no row with id ${missing}`));
+    }
+  });
+
   test('a [[api.methods]] custom method answers over REST', async () => {
     const r = await rest('POST', '/v1/orders:updateOrderStatus', { id: 2, status: 'returned' });
     assert.equal(r.status, 200, JSON.stringify(r.body));

@@ -22,11 +22,11 @@ import type * as grpc from '@grpc/grpc-js';
 import type * as protoLoader from '@grpc/proto-loader';
 import { buildModels, type TableModel } from './api-model.js';
 import { buildGrpcTable, grpcHandlers, type GrpcTableApi } from './grpc-build.js';
-import { runOperation } from './operations.js';
+import { runGetEncoded, runOperation } from './operations.js';
 import { PageTokens } from './page-token.js';
 import { WKT_FILES } from './proto-gen.js';
 import { matchResourceRoute, restOperation, restReply, type RestReply, type RestRequest } from './rest-resource.js';
-import type { ApiSchema, ExecFn } from './types.js';
+import type { ApiSchema, ExecFn, ExecRowJsonFn } from './types.js';
 
 export * from './types.js';
 export { buildModels, tableModel, META_FIELD_BASE, type TableModel, type ColumnModel, type MethodModel } from './api-model.js';
@@ -45,6 +45,8 @@ export { SchemaGrpcHost } from './grpc-host.js';
 
 export interface SchemaApiOptions {
   exec: ExecFn;
+  /** REST Get through the shard's `row-json` encoding (encode once); without it Get uses `exec`. */
+  execRowJson?: ExecRowJsonFn;
   /** HMAC key for page tokens; random per process when omitted (tokens then die with it). */
   pageTokenKey?: Uint8Array;
   onInternal?: (e: unknown, where: string) => void;
@@ -96,6 +98,11 @@ export class SchemaApi {
     const match = matchResourceRoute(this.models, req.path);
     if (!match) return null;
     const op = restOperation(match, req);
+    if (op.kind === 'get' && this.opts.execRowJson) {
+      const r = await runGetEncoded(match.model, op, this.opts.execRowJson, this.tokens);
+      if (r instanceof Uint8Array) return { status: 200, body: undefined, raw: r };
+      return restReply(match.model, op, r);
+    }
     return restReply(match.model, op, await runOperation(match.model, op, this.opts.exec, this.tokens));
   }
 

@@ -18,7 +18,7 @@ import type { MethodModel, TableModel } from './api-model.js';
 import { afterPredicate, keyExpr, keyResultColumn, parseOrderBy, ROWID_ALIAS, sortKeys } from './keyset.js';
 import { queryDigest, type PageTokens } from './page-token.js';
 import { quoteIdent } from './sql-text.js';
-import type { ApiValue, ExecFn, ExecResult, SqlStatement } from './types.js';
+import type { ApiValue, ExecFn, ExecResult, ExecRowJsonFn, SqlStatement } from './types.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -136,6 +136,23 @@ export function rowsOf(res: ExecResult): Row[] {
 }
 
 const noRow = (m: TableModel, id: ApiValue): HeliosError => notFound(`${m.pkg}: no row with ${m.pk?.name ?? 'key'} ${typeof id === 'string' ? JSON.stringify(id) : String(id)}`);
+
+/**
+ * Get with the reply encoded in the shard: the resource body's bytes (NOT_FOUND when the shard
+ * found no row), or the shaped result when values came back (the statement was not routed to
+ * one partition alone).
+ */
+export async function runGetEncoded(m: TableModel, op: Extract<Operation, { kind: 'get' }>, exec: ExecRowJsonFn, tokens: PageTokens): Promise<Uint8Array | OperationResult> {
+  const st = planOperation(m, op, tokens);
+  const res = await exec(st.sql, st.params);
+  if (res instanceof Uint8Array) {
+    if (res.byteLength === 0) throw noRow(m, op.id);
+    return res;
+  }
+  const rows = rowsOf(res);
+  if (rows.length === 0) throw noRow(m, op.id);
+  return { kind: 'row', row: rows[0]! };
+}
 
 /** Plans, executes and shapes one operation. */
 export async function runOperation(m: TableModel, op: Operation, exec: ExecFn, tokens: PageTokens): Promise<OperationResult> {

@@ -37,6 +37,8 @@ export interface RestRequest {
 export interface RestReply {
   status: number;
   body: unknown;
+  /** The body already encoded as JSON (by the shard: encode once); sent instead of `body`. */
+  raw?: Uint8Array;
 }
 
 export type RouteMatch =

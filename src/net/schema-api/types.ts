@@ -57,6 +57,13 @@ export interface ExecResult {
 /** Runs one statement with positional parameters (`?` / `?NNN`); injected by the server. */
 export type ExecFn = (sql: string, params: ApiValue[]) => Promise<ExecResult>;
 
+/**
+ * {@link ExecFn} whose reply may come back already encoded by the shard as the REST resource
+ * body (the fragment protocol's `row-json`: the first row as a JSON object, no bytes when there
+ * is no row); values come back when the statement did not run on one partition alone.
+ */
+export type ExecRowJsonFn = (sql: string, params: ApiValue[]) => Promise<ExecResult | Uint8Array>;
+
 /** One SQL statement with its positional parameters. */
 export interface SqlStatement {
   sql: string;
