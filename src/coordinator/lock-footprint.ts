@@ -79,7 +79,9 @@ export function statementFootprint(ctx: FootprintContext, s: Statement, params: 
     readAll(tablesOf(s, cat), t.name);
     if (s.kind === 'insert') {
       const replaces = s.or === 'REPLACE' || s.upsert.length > 0;
-      if (rows === undefined || s.select || replaces) {
+      // `rows`: the router planned every inserted row (VALUES, or a SELECT reading no table —
+      // the parser keeps VALUES in `s.select` too), so only their keys are written.
+      if (rows === undefined || replaces) {
         writeAll(t.name);
         return fp;
       }

@@ -502,7 +502,8 @@ export class Router {
   /** An INSERT … VALUES the router plans even on one partition (see planAuto). */
   private plainInsert(s: Extract<Statement, { kind: 'insert' }>): boolean {
     const t = this.mirror.catalog.table(s.table);
-    return !!t && !s.select && s.or !== 'REPLACE' && s.upsert.length === 0 && !hasSubquery(s) && tablesOf(s, this.mirror.catalog).size === 0 && !hasTriggers(t) && globalUniqueIndexes(t, this.keyOf(t)).length === 0;
+    // VALUES is a `select` too: what matters is that the source reads no table.
+    return !!t && s.or !== 'REPLACE' && s.upsert.length === 0 && !hasSubquery(s) && tablesOf(s, this.mirror.catalog).size === 0 && !hasTriggers(t) && globalUniqueIndexes(t, this.keyOf(t)).length === 0;
   }
 
   /** Runs one statement inside a distributed transaction (the caller holds its locks). */
