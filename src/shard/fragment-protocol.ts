@@ -9,6 +9,7 @@
  */
 import { HeliosError } from '../errors.js';
 import type { Value } from '../storage/api.js';
+import { decodeRowMatrix, encodeRowMatrix } from './row-matrix-wire.js';
 
 /** A statement for one partition. `rows`: the INSERT's planned rows for this partition (`[rowid, row]`). */
 export interface FragmentStmt {
@@ -113,32 +114,69 @@ function valueOf(w: unknown): Value {
   throw new HeliosError('INTERNAL', `fragment protocol: not a value: ${JSON.stringify(w)}`);
 }
 
-/** JSON.stringify with every {@link Value} (anywhere in the structure) tagged. */
+/**
+ * JSON.stringify with every {@link Value} (anywhere in the structure) tagged — except a member
+ * `rows` holding a matrix of values (a result's rows), which goes out of line as a binary block
+ * (row-matrix-wire.ts) and is replaced by `{"#r": block index}`. With blocks the message is
+ * framed: a 0 byte (JSON never starts with one), u32 JSON length, the JSON, then per block a u32
+ * length and its bytes. Without, it is the JSON alone.
+ */
 export function encodeWire(x: unknown): Uint8Array {
-  return Buffer.from(JSON.stringify(x, function (this: unknown, k: string, v: unknown) {
+  const blocks: Uint8Array[] = [];
+  const json = JSON.stringify(x, function (this: unknown, k: string, v: unknown) {
     // JSON.stringify has already called toJSON; bigints and typed arrays arrive raw here.
     const raw = (this as Record<string, unknown>)[k];
+    if (k === 'rows' && Array.isArray(raw) && raw.length > 0 && Array.isArray(raw[0])) {
+      const block = encodeRowMatrix(raw);
+      if (block) return { '#r': blocks.push(block) - 1 };
+    }
     if (typeof raw === 'bigint' || raw instanceof Uint8Array || (typeof raw === 'number' && (!Number.isFinite(raw) || Object.is(raw, -0)))) return wireValue(raw as Value);
     return v;
-  }));
+  });
+  if (blocks.length === 0) return Buffer.from(json);
+  const jsonLen = Buffer.byteLength(json);
+  const out = Buffer.allocUnsafe(5 + jsonLen + blocks.reduce((n, b) => n + 4 + b.byteLength, 0));
+  out[0] = 0;
+  out.writeUInt32LE(jsonLen, 1);
+  out.write(json, 5, 'utf8');
+  let at = 5 + jsonLen;
+  for (const b of blocks) {
+    out.writeUInt32LE(b.byteLength, at);
+    out.set(b, at + 4);
+    at += 4 + b.byteLength;
+  }
+  return out;
 }
 
 /**
- * Parses {@link encodeWire}'s output, turning tagged values back into {@link Value}s. A plain
- * JSON.parse and one walk that replaces tagged objects in place: a JSON.parse reviver (called
- * for every key, with its holder) cost several times more on the coordinator's hot path.
+ * Parses {@link encodeWire}'s output, turning tagged values back into {@link Value}s and row
+ * blocks back into rows. A plain JSON.parse and one walk that replaces tagged objects in place:
+ * a JSON.parse reviver (called for every key, with its holder) cost several times more on the
+ * coordinator's hot path.
  */
 export function decodeWire<T>(bytes: Uint8Array): T {
-  return untag(JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))) as T;
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length === 0 || b[0] !== 0) return untag(JSON.parse(b.toString('utf8')), NO_BLOCKS) as T;
+  const jsonLen = b.readUInt32LE(1);
+  const blocks: Uint8Array[] = [];
+  for (let at = 5 + jsonLen; at < b.length; ) {
+    const n = b.readUInt32LE(at);
+    if (at + 4 + n > b.length) throw new HeliosError('INTERNAL', 'fragment protocol: truncated row block');
+    blocks.push(b.subarray(at + 4, at + 4 + n));
+    at += 4 + n;
+  }
+  return untag(JSON.parse(b.toString('utf8', 5, 5 + jsonLen)), blocks) as T;
 }
 
+const NO_BLOCKS: readonly Uint8Array[] = [];
+
 /** A tagged value's replacement, or `w` itself with its members untagged in place. */
-function untag(w: unknown): unknown {
+function untag(w: unknown, blocks: readonly Uint8Array[]): unknown {
   if (w === null || typeof w !== 'object') return w;
   if (Array.isArray(w)) {
     for (let i = 0; i < w.length; i++) {
       const x: unknown = w[i];
-      if (x !== null && typeof x === 'object') w[i] = untag(x);
+      if (x !== null && typeof x === 'object') w[i] = untag(x, blocks);
     }
     return w;
   }
@@ -150,10 +188,15 @@ function untag(w: unknown): unknown {
     only = k;
   }
   if (n === 1 && (only === '#i' || only === '#b' || only === '#f') && typeof o[only] === 'string') return valueOf(o);
+  if (n === 1 && only === '#r' && typeof o[only] === 'number') {
+    const block = blocks[o[only] as number];
+    if (!block) throw new HeliosError('INTERNAL', `fragment protocol: no row block ${o[only] as number}`);
+    return decodeRowMatrix(block);
+  }
   for (const k in o) {
     const x = o[k];
     if (x === null || typeof x !== 'object') continue;
-    const y = untag(x);
+    const y = untag(x, blocks);
     if (y === x) continue;
     // A key "__proto__" from JSON.parse is an own data property; plain assignment would set the prototype.
     if (k === '__proto__') Object.defineProperty(o, k, { value: y, writable: true, enumerable: true, configurable: true });

@@ -34,3 +34,40 @@ test('fragment wire: objects that are not exactly one string tag stay objects', 
   assert.deepEqual(Object.keys(p), ['__proto__', 'x']);
   assert.equal(Object.getOwnPropertyDescriptor(p, '__proto__')?.value, 7n);
 });
+
+test('fragment wire: result rows travel as a binary block, every value exact, other `rows` stay JSON', () => {
+  const edge = [2147483647n, -2147483648n, 2147483648n, -2147483649n, NaN, 'héllo 🌍 ñ', 'x'.repeat(100_000), new Uint8Array(70_000).fill(7)];
+  const results = [
+    { columns: ['a'], rows: [VALUES, edge, []], rowsAffected: 0, lastInsertId: null },
+    { columns: [], rows: [], rowsAffected: 3, lastInsertId: 4n },
+    { columns: ['b'], rows: [[1n], [null]], rowsAffected: 0, lastInsertId: null },
+  ];
+  const bytes = encodeWire(results);
+  assert.equal(bytes[0], 0, 'framed with row blocks');
+  const back = decodeWire<typeof results>(bytes);
+  assert.deepEqual(back, results);
+  const got = back[0]!.rows[1]!;
+  assert.ok(Number.isNaN(got[4]));
+  assert.ok(Object.is(back[0]!.rows[0]![VALUES.indexOf(-0)], -0));
+  // A decoded BLOB owns its bytes (the frame's buffer is reused by the ring).
+  const blob = back[0]!.rows[0]![12] as Uint8Array;
+  bytes.fill(0xee);
+  assert.deepEqual([...blob], [0, 255]);
+  // An INSERT's planned rows (objects, not a matrix) keep the JSON form.
+  const op = { op: 'run', p: 0, stmts: [{ sql: 'INSERT INTO t VALUES (?)', params: [], rows: [{ rowid: 5n, row: [1n, 'a'] }] }] };
+  const opBytes = encodeWire(op);
+  assert.notEqual(opBytes[0], 0);
+  assert.deepEqual(decodeWire(opBytes), op);
+  // A matrix holding something that is not a value is sent as JSON as it is.
+  assert.deepEqual(decodeWire(encodeWire({ rows: [[true, 1n]] })), { rows: [[true, 1n]] });
+});
+
+test('fragment wire: a damaged row block is an INTERNAL error, never a crash or wrong rows', () => {
+  const bytes = encodeWire([{ columns: ['a', 'b'], rows: [[1n, 'abc'], [2n, 'def']], rowsAffected: 0, lastInsertId: null }]);
+  for (const cut of [bytes.length - 1, bytes.length - 4, bytes.length - 9]) {
+    assert.throws(() => decodeWire(bytes.subarray(0, cut)), (e: Error & { code?: string }) => e.code === 'INTERNAL' && /row block/.test(e.message), `cut at ${cut}`);
+  }
+  const badTag = Buffer.from(bytes);
+  badTag[badTag.length - 13] = 99; // the second row's INTEGER tag (i32 5 bytes, then TEXT 'def' 8 bytes)
+  assert.throws(() => decodeWire(badTag), /unknown value tag 99|row block/);
+});

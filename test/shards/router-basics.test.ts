@@ -245,3 +245,29 @@ for (const partitions of [16, 1]) {
     assert.deepEqual((await router.execute([{ sql: 'SELECT count(*), count(DISTINCT id) FROM t', params: [] }], 'one'))[0]!.rows, [[320n, 320n]]);
   });
 }
+
+test('a filter-and-project SELECT over every partition runs there as it is and concatenates; with LIMIT it keeps one database\'s rows', async () => {
+  const { router, exec } = await localRouter(4, 2);
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE f (id INTEGER PRIMARY KEY, n INTEGER, s TEXT)');
+  await one('CREATE INDEX fn ON f (n)');
+  await one(`INSERT INTO f (id, n, s) VALUES ${Array.from({ length: 120 }, (_, i) => `(${i + 1}, ${(i * 13) % 50}, 's${i + 1}')`).join(', ')}`);
+  const rows = Array.from({ length: 120 }, (_, i) => ({ id: BigInt(i + 1), n: BigInt((i * 13) % 50), s: `s${i + 1}` }));
+  const sorted = (rs: readonly (readonly unknown[])[]) => rs.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `${v}` : v))).sort();
+
+  exec.sent.length = 0;
+  const r = await one('SELECT s, n * 2 AS d FROM f WHERE n % 7 = ? AND s <> ?', [3n, 's4']);
+  assert.deepEqual(r.columns, ['s', 'd']);
+  assert.deepEqual(sorted(r.rows), sorted(rows.filter((x) => x.n % 7n === 3n && x.s !== 's4').map((x) => [x.s, x.n * 2n])));
+  const ops = exec.sent as { op: string; p?: number }[];
+  assert.deepEqual(ops.filter((o) => o.op === 'run').map((o) => o.p).sort(), [0, 1, 2, 3], 'the statement runs on each partition');
+  assert.ok(!ops.some((o) => o.op === 'scan'), 'no rows are gathered into the coordinator');
+
+  const none = await one('SELECT id, s FROM f WHERE n > 1000');
+  assert.deepEqual([none.columns, none.rows], [['id', 's'], []]);
+  await assert.rejects(one('SELECT id, nope FROM f WHERE n > 1'), /no such column: nope/);
+
+  // With LIMIT (no ORDER BY) the rows are the ones a single database returns: rowid order here.
+  const limited = await one('SELECT id FROM f WHERE s <> ? LIMIT 5', ['s2']);
+  assert.deepEqual(limited.rows, [[1n], [3n], [4n], [5n], [6n]]);
+});
