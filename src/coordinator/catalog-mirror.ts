@@ -19,6 +19,7 @@ import { SqlEngine, type EngineOptions, type SqlSession } from '../sql/index.js'
 import { SCHEMA_TABLE, SEQUENCE_TABLE, type Catalog } from '../sql/catalog.js';
 import { columnKind } from '../sql/table-writer.js';
 import { indexDefOf } from '../sql/index-predicate.js';
+import { checkInterrupt, type CallContext } from './call-context.js';
 
 export class CatalogMirror {
   private engine: SqlEngine;
@@ -26,17 +27,17 @@ export class CatalogMirror {
   /** Bumped per rebuild: the schema version the generated APIs see. */
   generation = 0;
 
-  /**
-   * @param interrupt the engines' interrupt hook (EngineOptions.interrupt): the router passes
-   *   one that stops a fan-out query or central write at its caller's deadline.
-   */
-  constructor(private readonly interrupt?: () => void) {
+  /** The caller of the synchronous run in progress ({@link withRows}, {@link scratch}), for the engines' interrupt hook. */
+  private running: CallContext | undefined;
+
+  constructor() {
     this.engine = new SqlEngine(openMemoryPartition(0), this.options());
     this.session = this.engine.session();
   }
 
+  /** The engines' interrupt hook (EngineOptions.interrupt) stops a fan-out query or central write at its caller's deadline. */
   private options(): EngineOptions {
-    return this.interrupt ? { interrupt: this.interrupt } : {};
+    return { interrupt: () => checkInterrupt(this.running) };
   }
 
   get catalog(): Catalog {
@@ -82,9 +83,15 @@ export class CatalogMirror {
    * Runs `fn` on a session whose transaction holds `rows` (table name → `[rowid, ...columns]`
    * rows), then discards them. Synchronous: nothing else can see the rows.
    */
-  withRows<T>(rows: ReadonlyMap<string, readonly Value[][]>, fn: (s: SqlSession) => T): T {
-    if (rows.size === 0) return fn(this.session);
-    return this.scratch(rows, fn);
+  withRows<T>(rows: ReadonlyMap<string, readonly Value[][]>, fn: (s: SqlSession) => T, cx?: CallContext): T {
+    if (rows.size > 0) return this.scratch(rows, fn, cx);
+    const outer = this.running;
+    this.running = cx;
+    try {
+      return fn(this.session);
+    } finally {
+      this.running = outer;
+    }
   }
 
   /**
@@ -92,9 +99,11 @@ export class CatalogMirror {
    * the central write path (central-write.ts) runs a write here and reads back what it changed
    * through `s.storageTxn()`. Everything is rolled back when `fn` returns.
    */
-  scratch<T>(rows: ReadonlyMap<string, readonly Value[][]>, fn: (s: SqlSession) => T): T {
+  scratch<T>(rows: ReadonlyMap<string, readonly Value[][]>, fn: (s: SqlSession) => T, cx?: CallContext): T {
     const s = this.session;
+    const outer = this.running;
     s.execute('BEGIN');
+    this.running = cx;
     try {
       const txn = s.storageTxn()!;
       for (const [name, list] of rows) {
@@ -106,6 +115,7 @@ export class CatalogMirror {
       return fn(s);
     } finally {
       if (s.inTransaction()) s.rollback();
+      this.running = outer;
     }
   }
 }

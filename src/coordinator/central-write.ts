@@ -128,7 +128,7 @@ export async function planCentral(ctx: CentralContext, tx: DistributedTxn, sql: 
     } finally {
       for (const f of flagged) f.t.autoincrement = f.was;
     }
-  });
+  }, tx.cx);
   for (const [table, r] of plan.maxPut) ctx.advanceCounter(table, r);
   return plan;
 }

@@ -24,11 +24,13 @@
  */
 import { HeliosError, serializationFailure } from '../errors.js';
 import type { FragmentOp } from '../shard/fragment-protocol.js';
+import type { CallContext } from './call-context.js';
 
 /** Sends one fragment op to the shard owning its partition (`inDoubt` goes to every shard). */
 export interface PartitionExecutor {
   readonly partitions: number;
-  call(op: FragmentOp): Promise<unknown>;
+  /** `cx`: the caller's deadline and cancellation (ring-executor.ts); COMMIT/ABORT ignore it. */
+  call(op: FragmentOp, cx?: CallContext): Promise<unknown>;
 }
 
 /** The durable decision log (src/coordinator/txn/decision-log.ts) and transaction ids, as the router needs them. */
@@ -99,6 +101,8 @@ export class DistributedTxn {
   writing = false;
   /** Set when it ran DDL: the router refreshes its catalog copy when it ends. */
   ddl = false;
+  /** The current caller's deadline and cancellation: its work and PREPARE stop at them (COMMIT/ABORT never do). */
+  cx: CallContext | undefined;
   private readonly txn: bigint;
   readonly gid: string;
   /** The restart epoch of each partition when the transaction began there. */
@@ -120,7 +124,7 @@ export class DistributedTxn {
       this.wrote.add(op.p);
       this.stmtWrote.add(op.p);
     }
-    return this.exec.call({ ...op, tx: this.gid });
+    return this.exec.call({ ...op, tx: this.gid }, this.cx);
   }
 
   /** True when a shard serving one of its partitions restarted since the transaction began there. */
@@ -148,7 +152,7 @@ export class DistributedTxn {
     }
     const t0 = performance.now();
     this.stats.prepares += ps.length;
-    await Promise.all(ps.map((p) => this.exec.call({ op: 'prepare', p, tx: this.gid })));
+    await Promise.all(ps.map((p) => this.exec.call({ op: 'prepare', p, tx: this.gid }, this.cx)));
     this.fault('2pc:after-prepare');
     // A shard that died after its PREPARE is in doubt, and the router may already have aborted it
     // (presumed abort): never log COMMIT then. Nothing awaits between here and the log append.

@@ -33,7 +33,8 @@ import { createStatsBlock, ShardStatsRow } from '../shard/stats-block.js';
 import { ShardSupervisor } from './shard-supervisor.js';
 import type { ShardStorageSettings } from './shard-client.js';
 import { Router, type Stmt } from './router.js';
-import { RingExecutor, withCall } from './ring-executor.js';
+import { RingExecutor } from './ring-executor.js';
+import { callContext, type CallContext } from './call-context.js';
 import { DEFAULT_CHUNK, QueryStreams, resultStream, type QueryOptions, type QueryStream, type QueryStreamStats } from './query-stream.js';
 import { LockReadHold } from './read-hold.js';
 import { resolvePartitionCount } from './partition-meta.js';
@@ -305,14 +306,14 @@ export class Coordinator {
       if (this.draining) throw unavailable('the server is shutting down');
       return encodeExecuteResponse(await this.txns.execute(st.txId, st));
     }
-    const r = await withCall(callOptions(timeoutMs, signal), () => this.runOne(st, body, 'proto'));
+    const r = await this.runOne(st, body, 'proto', callContext({ timeoutMs, signal }));
     return r instanceof Uint8Array ? r : encodeExecuteResponse(r);
   }
 
   /** A protobuf `BatchRequest` → a protobuf `BatchResponse`. */
   async batchProto(body: Uint8Array, timeoutMs?: number, signal?: AbortSignal): Promise<Uint8Array> {
     const b = decodeBatch(body);
-    return encodeBatchResponse(await withCall(callOptions(timeoutMs, signal), () => this.run(b.statements, b.transaction ? 'atomic' : 'batch', body)));
+    return encodeBatchResponse(await this.run(b.statements, b.transaction ? 'atomic' : 'batch', body, callContext({ timeoutMs, signal })));
   }
 
   /**
@@ -340,7 +341,7 @@ export class Coordinator {
 
   /** One statement with positional parameters, answered as values (the generated APIs' path). */
   async exec(sql: string, params: readonly Value[], timeoutMs?: number): Promise<StructuredResult> {
-    const [r] = await withCall(callOptions(timeoutMs), () => this.run([{ sql, params: [...params] }], 'one', null));
+    const [r] = await this.run([{ sql, params: [...params] }], 'one', null, callContext({ timeoutMs }));
     return r!;
   }
 
@@ -350,7 +351,7 @@ export class Coordinator {
    * once); otherwise the values come back and the caller encodes them.
    */
   execEncoded(sql: string, params: readonly Value[], reply: ReplyFormat, timeoutMs?: number): Promise<StructuredResult | Uint8Array> {
-    return withCall(callOptions(timeoutMs), () => this.runOne({ sql, params: [...params] }, null, reply));
+    return this.runOne({ sql, params: [...params] }, null, reply, callContext({ timeoutMs }));
   }
 
   /** The catalog as the generated APIs need it (the coordinator's copy, current after every DDL). */
@@ -368,13 +369,13 @@ export class Coordinator {
     this.ddlListener = listener;
   }
 
-  private run(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic', body: Uint8Array | null): Promise<ExecResult[]> {
-    return this.guarded(stmts, mode, body, () => this.router.execute(stmts, mode));
+  private run(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic', body: Uint8Array | null, cx?: CallContext): Promise<ExecResult[]> {
+    return this.guarded(stmts, mode, body, () => this.router.execute(stmts, mode, cx));
   }
 
   /** One statement whose reply is wanted in `reply` format: bytes from the shard when it took the single-partition path. */
-  private runOne(st: Stmt, body: Uint8Array | null, reply: ReplyFormat): Promise<ExecResult | Uint8Array> {
-    return this.guarded([st], 'one', body, () => this.router.executeOne(st, reply));
+  private runOne(st: Stmt, body: Uint8Array | null, reply: ReplyFormat, cx?: CallContext): Promise<ExecResult | Uint8Array> {
+    return this.guarded([st], 'one', body, () => this.router.executeOne(st, reply, cx));
   }
 
   /** Draining check, the one-statement error, and the schema refresh after possible DDL. */
@@ -434,10 +435,6 @@ export class Coordinator {
     if (!c) throw new HeliosError('INTERNAL', `no shard ${shard}`);
     return c;
   }
-}
-
-function callOptions(timeoutMs?: number, signal?: AbortSignal): { timeoutMs?: number; signal?: AbortSignal } {
-  return { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) };
 }
 
 /** A syntax error caused by a second statement becomes the contract's "one statement per call" error. */

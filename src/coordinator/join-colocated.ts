@@ -49,7 +49,7 @@ export async function runColocated(cx: JoinContext, shape: JoinShape, sql: strin
     });
     if (plan) {
       cx.stats.colocated.partialAggregate++;
-      return runPartialAggregate(plan, names, async (q) => (await onEveryPartition(cx, q, [])).map((r) => r.rows), cx.mirror);
+      return runPartialAggregate(plan, names, async (q) => (await onEveryPartition(cx, q, [])).map((r) => r.rows), cx.mirror, cx.callCx);
     }
   }
   return runReduced(cx, shape, sql, params);
@@ -159,7 +159,7 @@ async function runReduced(cx: JoinContext, shape: JoinShape, sql: string, params
     fetched.set(jt.table.name, rows);
   }));
   cx.stats.colocated.reduced++;
-  return cx.mirror.withRows(fetched, (ses) => ses.execute(sql, params));
+  return cx.mirror.withRows(fetched, (ses) => ses.execute(sql, params), cx.callCx);
 }
 
 /** An integer literal (a bound parameter is one after inlining), possibly negated; null for anything else. */

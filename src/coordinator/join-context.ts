@@ -9,6 +9,7 @@ import type { TableInfo } from '../sql/catalog.js';
 import type { FragmentResult, ScanPushdown } from '../shard/fragment-protocol.js';
 import type { CatalogMirror } from './catalog-mirror.js';
 import type { ShardKey } from './route-analysis.js';
+import type { CallContext } from './call-context.js';
 
 /** How a co-located join was answered. */
 export type ColocatedMode = 'concat' | 'merge' | 'partialAggregate' | 'reduced';
@@ -38,6 +39,8 @@ export interface JoinContext {
   readonly mirror: CatalogMirror;
   readonly stats: JoinStats;
   readonly semiJoinMaxKeys: number;
+  /** The caller's deadline and cancellation, for the coordinator-side merge (catalog-mirror.ts). */
+  readonly callCx?: CallContext;
   keyOf(t: TableInfo): ShardKey;
   /** One read-only statement on partition p (inside the open transaction where it has touched p). */
   query(p: number, sql: string, params: Params): Promise<FragmentResult>;

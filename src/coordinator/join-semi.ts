@@ -107,7 +107,7 @@ export async function runSemiJoin(cx: JoinContext, shape: JoinShape, plan: SemiJ
     fetched.set(next, rows);
   }
   const byName = new Map([...fetched].map(([i, rows]) => [tables[i]!.table.name, rows] as const));
-  return cx.mirror.withRows(byName, (ses) => ses.execute(sql, params));
+  return cx.mirror.withRows(byName, (ses) => ses.execute(sql, params), cx.callCx);
 }
 
 /** The distinct non-NULL values of a column (-1: the rowid) over `[rowid, ...columns]` rows. */

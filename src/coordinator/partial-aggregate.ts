@@ -25,6 +25,7 @@ import type { Catalog } from '../sql/catalog.js';
 import type { CollationName } from '../sql/value.js';
 import type { ExecResult } from '../sql/index.js';
 import type { CatalogMirror } from './catalog-mirror.js';
+import type { CallContext } from './call-context.js';
 import { isAggregateCall } from '../sql/aggregates.js';
 import { printExpr, printSelect } from '../sql/ast-printer.js';
 import { hasSubquery, inlineParams } from './route-analysis.js';
@@ -203,8 +204,8 @@ function isExpr(v: unknown): v is Expr {
  * rows), then the merge query runs in the catalog mirror. `names`: the result's column names
  * (the original query's, from the mirror).
  */
-export async function runPartialAggregate(plan: PartialAggregatePlan, names: readonly string[], runEach: (sql: string) => Promise<Value[][][]>, mirror: CatalogMirror): Promise<ExecResult> {
+export async function runPartialAggregate(plan: PartialAggregatePlan, names: readonly string[], runEach: (sql: string) => Promise<Value[][][]>, mirror: CatalogMirror, callCx?: CallContext): Promise<ExecResult> {
   const parts = await runEach(plan.partitionSql);
-  const merged = mirror.withRows(new Map(), (ses) => ses.execute(plan.mergeSql(parts.flat(), names)));
+  const merged = mirror.withRows(new Map(), (ses) => ses.execute(plan.mergeSql(parts.flat(), names)), callCx);
   return { ...merged, columns: [...names] };
 }

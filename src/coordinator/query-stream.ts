@@ -32,7 +32,7 @@ import { encodeQueryResponse } from '../shard/grpc-codec.js';
 import type { FragmentOp } from '../shard/fragment-protocol.js';
 import type { PartitionExecutor } from './distributed-txn.js';
 import type { ReadHold } from './read-hold.js';
-import { requestContext, type CallContext } from './ring-executor.js';
+import { callContext, type CallContext } from './call-context.js';
 import type { Router, Stmt } from './router.js';
 
 /** Bounds of one chunk a shard sends (and of one message the coordinator assembles). */
@@ -94,10 +94,10 @@ export class QueryStreams {
   constructor(private readonly router: Router, private readonly exec: PartitionExecutor, private readonly hold: ReadHold) {}
 
   async open(st: Stmt, o: QueryOptions = {}): Promise<QueryStream> {
-    const cx: CallContext = { ...(o.timeoutMs !== undefined ? { deadline: Date.now() + o.timeoutMs } : {}), ...(o.signal ? { signal: o.signal } : {}) };
-    const route = await requestContext.run(cx, () => this.router.queryRoute(st));
+    const cx = callContext(o);
+    const route = await this.router.queryRoute(st);
     if (route.kind === 'execute') {
-      const r = (await requestContext.run(cx, () => this.router.executeOne(st))) as ExecResult;
+      const r = (await this.router.executeOne(st, undefined, cx)) as ExecResult;
       return resultStream(r, o.chunk ?? DEFAULT_CHUNK);
     }
     const partitions = route.kind === 'single' ? [route.p] : [...Array(this.exec.partitions).keys()];
@@ -157,7 +157,7 @@ class CursorStream implements QueryStream {
   constructor(
     private readonly owner: QueryStreams,
     private readonly exec: PartitionExecutor,
-    private readonly cx: CallContext,
+    private readonly cx: CallContext | undefined,
     private readonly id: string,
     partitions: readonly number[],
     private readonly release: () => void,
@@ -171,7 +171,7 @@ class CursorStream implements QueryStream {
   }
 
   private call(op: FragmentOp): Promise<Uint8Array> {
-    return requestContext.run(this.cx, () => this.exec.call(op)) as Promise<Uint8Array>;
+    return this.exec.call(op, this.cx) as Promise<Uint8Array>;
   }
 
   private take(f: Feed, bytes: Uint8Array): void {

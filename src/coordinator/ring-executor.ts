@@ -3,50 +3,12 @@
  * goes, as one `FrameKind.Fragment` frame, to the shard serving p (p mod shards); `inDoubt`
  * goes to every shard. The only file that joins the router to the rings.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { cancelled, deadlineExceeded } from '../errors.js';
+import type { CallContext } from './call-context.js';
 import { FrameKind } from '../shard/protocol.js';
 import { decodeWire, encodeWire, rawReplyOp, type FragmentOp } from '../shard/fragment-protocol.js';
 import type { PartitionExecutor } from './distributed-txn.js';
 import type { ShardClient } from './shard-client.js';
-
-/**
- * The caller's deadline (ms since the epoch) and cancellation for the fragments sent on its
- * behalf: set by the coordinator around a request (a gRPC call's deadline and its 'cancelled'
- * event), read here for each frame, so the work of a routed statement (runs, fan-out scans,
- * PREPARE, cursor chunks) stops waiting at the caller's deadline instead of the executor's
- * default, and a cancelled or timed-out fragment is stopped on its shard too (cancel flags).
- * COMMIT/ABORT and in-doubt resolution always finish.
- */
-export interface CallContext {
-  readonly deadline?: number;
-  readonly signal?: AbortSignal;
-}
-export const requestContext = new AsyncLocalStorage<CallContext>();
-
-/** Runs `fn` with a deadline `timeoutMs` from now for its fragments (none: the default applies). */
-export function withDeadline<T>(timeoutMs: number | undefined, fn: () => Promise<T>): Promise<T> {
-  return withCall({ ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, fn);
-}
-
-/** Runs `fn` with a call's deadline and cancel signal for its fragments. */
-export function withCall<T>(o: { timeoutMs?: number; signal?: AbortSignal }, fn: () => Promise<T>): Promise<T> {
-  if (o.timeoutMs === undefined && o.signal === undefined) return fn();
-  return requestContext.run({ ...(o.timeoutMs !== undefined ? { deadline: Date.now() + o.timeoutMs } : {}), ...(o.signal ? { signal: o.signal } : {}) }, fn);
-}
-
-/**
- * The coordinator-side engines' interrupt hook (the catalog mirror runs fan-out queries and
- * central writes in the main thread): throws once the current call's deadline has passed, or
- * its signal was aborted before the synchronous run began — the main thread cannot see an abort
- * while it computes, but it can read the clock.
- */
-export function interruptFromContext(): void {
-  const cx = requestContext.getStore();
-  if (cx === undefined) return;
-  if (cx.signal?.aborted) throw cancelled('the request was cancelled; the statement was stopped and left no effect');
-  if (cx.deadline !== undefined && Date.now() > cx.deadline) throw deadlineExceeded('the request deadline passed; the statement was stopped and left no effect');
-}
 
 /** The ops that must finish whatever the caller does: cutting them only leaves a decided transaction unsettled. */
 const NEVER_CUT = new Set(['commit', 'abort', 'resolve', 'inDoubt', 'cursorClose']);
@@ -59,17 +21,17 @@ export class RingExecutor implements PartitionExecutor {
     this.framesPerPartition = new Array<number>(partitions).fill(0);
   }
 
-  async call(op: FragmentOp): Promise<unknown> {
+  async call(op: FragmentOp, callCx?: CallContext): Promise<unknown> {
     if (op.op === 'inDoubt') {
-      const all = await Promise.all(this.clients.map((c) => this.send(c, op)));
+      const all = await Promise.all(this.clients.map((c) => this.send(c, op, undefined)));
       return (all as unknown[][]).flat();
     }
     this.framesPerPartition[op.p] = (this.framesPerPartition[op.p] ?? 0) + 1;
-    return this.send(this.clients[op.p % this.clients.length]!, op);
+    return this.send(this.clients[op.p % this.clients.length]!, op, callCx);
   }
 
-  private async send(c: ShardClient, op: FragmentOp): Promise<unknown> {
-    const cx = NEVER_CUT.has(op.op) ? undefined : requestContext.getStore();
+  private async send(c: ShardClient, op: FragmentOp, callCx: CallContext | undefined): Promise<unknown> {
+    const cx = NEVER_CUT.has(op.op) ? undefined : callCx;
     const deadline = cx?.deadline;
     const left = deadline === undefined ? this.timeoutMs : Math.min(this.timeoutMs, deadline - Date.now());
     if (left <= 0) throw deadlineExceeded('the request deadline passed before its work reached the shard');

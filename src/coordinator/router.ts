@@ -47,7 +47,7 @@ import { partialAggregatePlan, runPartialAggregate } from './partial-aggregate.j
 import { colocatedPoint, describeJoin, routeJoin } from './join-pushdown.js';
 import { newJoinStats, SEMI_JOIN_MAX_KEYS, type JoinContext, type JoinStats } from './join-context.js';
 import { fanoutShape, type QueryRoute } from './query-plan.js';
-import { interruptFromContext } from './ring-executor.js';
+import type { CallContext } from './call-context.js';
 import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
 
 export interface Stmt { readonly sql: string; readonly params: Params }
@@ -87,7 +87,7 @@ type Plan =
   | { kind: 'multi'; insertRows?: PlannedRow[] };
 
 export class Router {
-  readonly mirror = new CatalogMirror(interruptFromContext);
+  readonly mirror = new CatalogMirror();
   readonly locks: Locks;
   readonly stats: TxnStats = newTxnStats();
   /** Restart epochs and the 2PC decisions in progress, shared by every transaction. */
@@ -117,7 +117,7 @@ export class Router {
       mirror: this.mirror,
       partitions: o.executor.partitions,
       keyOf: (t) => this.keyOf(t),
-      scan: (tx, p, table) => (tx.touched.has(p) ? tx.run({ op: 'scan', p, table }) : this.exec.call({ op: 'scan', p, table })) as Promise<Value[][]>,
+      scan: (tx, p, table) => (tx.touched.has(p) ? tx.run({ op: 'scan', p, table }) : this.exec.call({ op: 'scan', p, table }, tx.cx)) as Promise<Value[][]>,
       loadCounters: async (tables) => {
         for (const t of tables) await this.ensureCounter(t);
       },
@@ -187,9 +187,9 @@ export class Router {
    * one by one, BEGIN … COMMIT groups atomic, stopping at the first error; `atomic`: all or none.
    * Errors of a batch name the statement (`statement i: …`, `statementIndex`).
    */
-  async execute(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic'): Promise<ExecResult[]> {
-    if (mode === 'one') return [(await this.executeOne(stmts[0]!)) as ExecResult];
-    if (mode === 'atomic') return this.runGroup(stmts, 0, true);
+  async execute(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic', cx?: CallContext): Promise<ExecResult[]> {
+    if (mode === 'one') return [(await this.executeOne(stmts[0]!, undefined, cx)) as ExecResult];
+    if (mode === 'atomic') return this.runGroup(stmts, 0, true, cx);
     const out: ExecResult[] = [];
     for (let i = 0; i < stmts.length; i++) {
       const kind = this.kindAt(stmts, i);
@@ -198,14 +198,14 @@ export class Router {
         while (j < stmts.length && !['commit', 'rollback'].includes(this.kindAt(stmts, j) ?? '')) j++;
         out.push(empty());
         const commit = j < stmts.length && this.kindAt(stmts, j) === 'commit';
-        out.push(...(await this.runGroup(stmts.slice(i + 1, j), i + 1, commit)));
+        out.push(...(await this.runGroup(stmts.slice(i + 1, j), i + 1, commit, cx)));
         if (j < stmts.length) out.push(empty());
         i = j;
       } else if (kind === 'commit' || kind === 'rollback') {
         throw atIndex(sqlError(`cannot ${kind} - no transaction is active`), i);
       } else {
         try {
-          out.push(await this.runAuto(stmts[i]!));
+          out.push(await this.runAuto(stmts[i]!, undefined, cx));
         } catch (e) {
           throw atIndex(e, i);
         }
@@ -223,7 +223,7 @@ export class Router {
   }
 
   /** A group run as one transaction; `commit` false = run it, then roll it back (…; ROLLBACK). */
-  private async runGroup(stmts: readonly Stmt[], base: number, commit: boolean): Promise<ExecResult[]> {
+  private async runGroup(stmts: readonly Stmt[], base: number, commit: boolean, cx: CallContext | undefined): Promise<ExecResult[]> {
     for (let i = 0; i < stmts.length; i++) {
       const k = this.kindAt(stmts, i);
       if (k !== undefined && CONTROL.has(k)) throw atIndex(sqlError(k === 'begin' ? 'cannot start a transaction within a transaction' : `${k.toUpperCase()} inside an atomic batch: the batch commits or rolls back as a whole`), base + i);
@@ -232,11 +232,11 @@ export class Router {
       const plans = await this.tryPlanAll(stmts);
       const fp = plans ? exclusiveAll(0) : exclusiveAll(this.partitions);
       if (plans) stmts.forEach((st, i) => fp.merge(this.footprintOf(st, plans[i]!)));
-      return { fp, run: () => this.runGroupLocked(stmts, base, commit, plans) };
+      return { fp, run: () => this.runGroupLocked(stmts, base, commit, plans, cx) };
     });
   }
 
-  private async runGroupLocked(stmts: readonly Stmt[], base: number, commit: boolean, plans: Plan[] | null): Promise<ExecResult[]> {
+  private async runGroupLocked(stmts: readonly Stmt[], base: number, commit: boolean, plans: Plan[] | null, cx: CallContext | undefined): Promise<ExecResult[]> {
     // Fast path: every statement on one partition → one fragment, atomic on its shard.
     if (commit && plans && plans.length > 0 && plans.every((p) => p.kind === 'single' && p.p === (plans[0] as { p: number }).p)) {
       const singles = plans as Extract<Plan, { kind: 'single' }>[];
@@ -245,7 +245,7 @@ export class Router {
         this.stats.singlePartition++;
         this.lastRoute = { kind: 'single', partition: p };
         try {
-          const rs = (await this.exec.call({ op: 'run', p, stmts: singles.map((s) => s.frag) })) as FragmentResult[];
+          const rs = (await this.exec.call({ op: 'run', p, stmts: singles.map((s) => s.frag) }, cx)) as FragmentResult[];
           return rs.map((r) => ({ ...r }));
         } catch (e) {
           const err = HeliosError.from(e);
@@ -253,7 +253,7 @@ export class Router {
         }
       })();
     }
-    return this.inTxn(async (tx) => {
+    return this.inTxn(cx, async (tx) => {
       const out: ExecResult[] = [];
       for (let i = 0; i < stmts.length; i++) {
         try {
@@ -343,39 +343,39 @@ export class Router {
    * shard encodes the response body and it comes back as bytes (forwarded unchanged); any other
    * route, or no `reply`, answers with values.
    */
-  async executeOne(st: Stmt, reply?: ReplyFormat): Promise<ExecResult | Uint8Array> {
+  async executeOne(st: Stmt, reply?: ReplyFormat, cx?: CallContext): Promise<ExecResult | Uint8Array> {
     const kind = this.parse(st.sql).kind;
     if (kind === 'begin') return empty();
     if (kind === 'commit' || kind === 'rollback') throw sqlError(`cannot ${kind} - no transaction is active`);
-    return reply === undefined ? this.runAuto(st) : this.runAuto(st, reply);
+    return this.runAuto(st, reply, cx);
   }
 
-  private async runAuto(st: Stmt): Promise<ExecResult>;
-  private async runAuto(st: Stmt, reply: ReplyFormat): Promise<ExecResult | Uint8Array>;
-  private async runAuto(st: Stmt, reply?: ReplyFormat): Promise<ExecResult | Uint8Array> {
-    if (this.parse(st.sql).kind === 'vacuum') return this.locked(async () => ({ fp: exclusiveAll(this.partitions), run: () => this.vacuumAll(st) }));
+  private async runAuto(st: Stmt, reply: undefined, cx: CallContext | undefined): Promise<ExecResult>;
+  private async runAuto(st: Stmt, reply: ReplyFormat | undefined, cx: CallContext | undefined): Promise<ExecResult | Uint8Array>;
+  private async runAuto(st: Stmt, reply: ReplyFormat | undefined, cx: CallContext | undefined): Promise<ExecResult | Uint8Array> {
+    if (this.parse(st.sql).kind === 'vacuum') return this.locked(async () => ({ fp: exclusiveAll(this.partitions), run: () => this.vacuumAll(st, cx) }));
     return this.locked(async () => {
       const plan = await this.planAuto(st);
-      return { fp: this.planOf(st, plan), run: () => this.runAutoLocked(st, plan, reply) };
+      return { fp: this.planOf(st, plan), run: () => this.runAutoLocked(st, plan, reply, cx) };
     });
   }
 
-  private async runAutoLocked(st: Stmt, plan: Plan, reply?: ReplyFormat): Promise<ExecResult | Uint8Array> {
+  private async runAutoLocked(st: Stmt, plan: Plan, reply: ReplyFormat | undefined, cx: CallContext | undefined): Promise<ExecResult | Uint8Array> {
     if (plan.kind === 'single') {
       this.stats.singlePartition++;
       this.lastRoute = { kind: 'single', partition: plan.p };
-      if (reply !== undefined) return (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag], reply })) as Uint8Array;
-      const [r] = (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[];
+      if (reply !== undefined) return (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag], reply }, cx)) as Uint8Array;
+      const [r] = (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag] }, cx)) as FragmentResult[];
       return { ...r! };
     }
-    return this.inTxn((tx) => this.runIn(tx, st, plan.insertRows));
+    return this.inTxn(cx, (tx) => this.runIn(tx, st, plan.insertRows));
   }
 
   // --- interactive transactions (their lifetime, timeouts and limits: interactive-txns.ts) ---
 
   /** Opens an interactive transaction: a distributed transaction plus a lock holder. */
   beginTx(): TxHandle {
-    return { dtx: this.newTxn(), lockId: this.locks.begin(), cancelled: false };
+    return { dtx: this.newTxn(undefined), lockId: this.locks.begin(), cancelled: false };
   }
 
   /**
@@ -383,11 +383,12 @@ export class Router {
    * transaction holds), then it runs in the transaction on the partitions it routes to.
    * IMPORTANT: one statement at a time per transaction (the caller serializes them).
    */
-  async runInTx(h: TxHandle, st: Stmt): Promise<ExecResult> {
+  async runInTx(h: TxHandle, st: Stmt, cx?: CallContext): Promise<ExecResult> {
     const s = this.parse(st.sql);
     if (CONTROL.has(s.kind)) throw sqlError(`${s.kind.toUpperCase()} inside an interactive transaction: use its commit or rollback call`);
     if (DDL.has(s.kind) || s.kind === 'vacuum') throw sqlError(`${s.kind === 'vacuum' ? 'VACUUM' : 'DDL (CREATE, DROP, ALTER)'} is not supported inside an interactive transaction: run it outside the transaction (auto-commit or /v1/batch)`);
     h.dtx.stmtWrote.clear(); // what this statement writes decides whether its failure ends the transaction
+    h.dtx.cx = cx; // this statement's deadline and cancellation (one statement at a time)
     for (let i = 0; ; i++) {
       const gen = this.mirror.generation;
       const plan = await this.planAuto(st);
@@ -422,12 +423,14 @@ export class Router {
     }
   }
 
-  private newTxn(): DistributedTxn {
-    return new DistributedTxn(this.exec, this.decisions, this.stats, this.fault, this.shared);
+  private newTxn(cx: CallContext | undefined): DistributedTxn {
+    const tx = new DistributedTxn(this.exec, this.decisions, this.stats, this.fault, this.shared);
+    tx.cx = cx;
+    return tx;
   }
 
-  private async inTxn<T>(fn: (tx: DistributedTxn) => Promise<T>): Promise<T> {
-    const tx = this.newTxn();
+  private async inTxn<T>(cx: CallContext | undefined, fn: (tx: DistributedTxn) => Promise<T>): Promise<T> {
+    const tx = this.newTxn(cx);
     let out: T;
     try {
       out = await fn(tx);
@@ -564,12 +567,12 @@ export class Router {
       const joined = this.joinRouting ? await routeJoin(this.joinContext(tx), s, st.sql, st.params) : null;
       if (joined) return joined;
       const rows = await this.fetch(tx, tablesOf(s, cat), pushdownFor(s, cat, st.params, (q) => this.mirror.explain(q), st.sql));
-      return this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params));
+      return this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params), tx.cx);
     }
     if (s.kind === 'explain') return this.explain(s.stmt, st);
     if (s.kind === 'pragma') return { ...((await tx.run({ op: 'run', p: 0, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]! };
     if (s.kind === 'vacuum') throw sqlError('cannot VACUUM from within a transaction');
-    return this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params)); // REINDEX, ANALYZE: checks only
+    return this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params), tx.cx); // REINDEX, ANALYZE: checks only
   }
 
   /**
@@ -607,8 +610,8 @@ export class Router {
    * inside a transaction). It changes no rows, so it needs no 2PC; X on every partition keeps
    * other work away while it runs.
    */
-  private async vacuumAll(st: Stmt): Promise<ExecResult> {
-    await Promise.all([...Array(this.partitions).keys()].map((p) => this.exec.call({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }] })));
+  private async vacuumAll(st: Stmt, cx: CallContext | undefined): Promise<ExecResult> {
+    await Promise.all([...Array(this.partitions).keys()].map((p) => this.exec.call({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }] }, cx)));
     this.lastRoute = { kind: 'multi', partitions: [...Array(this.partitions).keys()] };
     return { columns: [], rows: [], rowsAffected: 0, lastInsertId: null };
   }
@@ -634,21 +637,22 @@ export class Router {
     const plan = partialAggregatePlan(s, this.mirror.catalog, st.params);
     if (!plan) return null;
     // The original query over the empty mirror: validates it and gives the result's column names.
-    const names = this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params)).columns;
+    const names = this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params), tx.cx).columns;
     return runPartialAggregate(plan, names, (sql) => Promise.all([...Array(this.partitions).keys()].map(async (p) => {
       const op = { op: 'run' as const, p, stmts: [{ sql, params: [] }] };
-      return ((await (tx.touched.has(p) ? tx.run(op) : this.exec.call(op))) as FragmentResult[])[0]!.rows;
-    })), this.mirror);
+      return ((await (tx.touched.has(p) ? tx.run(op) : this.exec.call(op, tx.cx))) as FragmentResult[])[0]!.rows;
+    })), this.mirror, tx.cx);
   }
 
   /** The join paths' reads, inside `tx` on the partitions it has touched. */
   private joinContext(tx: DistributedTxn): JoinContext {
-    const call = (op: Extract<FragmentOp, { op: 'run' | 'scan' }>): Promise<unknown> => (tx.touched.has(op.p) ? tx.run(op) : this.exec.call(op));
+    const call = (op: Extract<FragmentOp, { op: 'run' | 'scan' }>): Promise<unknown> => (tx.touched.has(op.p) ? tx.run(op) : this.exec.call(op, tx.cx));
     return {
       partitions: this.partitions,
       mirror: this.mirror,
       stats: this.joinStats,
       semiJoinMaxKeys: this.semiJoinMaxKeys,
+      ...(tx.cx ? { callCx: tx.cx } : {}),
       keyOf: (t) => this.keyOf(t),
       query: async (p, sql, params) => ((await call({ op: 'run', p, stmts: [{ sql, params }] })) as FragmentResult[])[0]!,
       scan: (p, table, pushdown) => call({ op: 'scan', p, table, ...(pushdown ? { pushdown } : {}) }) as Promise<Value[][]>,
@@ -677,7 +681,7 @@ export class Router {
     await Promise.all([...tables].map(async (name) => {
       const pushdown = pd && pd.table === name ? { alias: pd.alias, ...(pd.where !== undefined ? { where: pd.where } : {}), ...(pd.orderBy !== undefined ? { orderBy: pd.orderBy, limit: pd.limit! } : {}) } : undefined;
       const op = { op: 'scan' as const, table: name, ...(pushdown ? { pushdown } : {}) };
-      const parts = await Promise.all([...Array(this.partitions).keys()].map((p) => (tx.touched.has(p) ? tx.run({ ...op, p }) : this.exec.call({ ...op, p })) as Promise<Value[][]>));
+      const parts = await Promise.all([...Array(this.partitions).keys()].map((p) => (tx.touched.has(p) ? tx.run({ ...op, p }) : this.exec.call({ ...op, p }, tx.cx)) as Promise<Value[][]>));
       out.set(name, parts.flat());
     }));
     return out;
@@ -686,7 +690,7 @@ export class Router {
   /** Reads rows of `t` passing `where` from partition p (inside `tx` where it is open). */
   private scanWhere(tx: DistributedTxn, p: number, t: TableInfo, where: string): Promise<Value[][]> {
     const op = { op: 'scan' as const, p, table: t.name, pushdown: { alias: t.name, where } };
-    return (tx.touched.has(p) ? tx.run(op) : this.exec.call(op)) as Promise<Value[][]>;
+    return (tx.touched.has(p) ? tx.run(op) : this.exec.call(op, tx.cx)) as Promise<Value[][]>;
   }
 
   private planInsert(st: Stmt, rows: ReadonlyMap<string, readonly Value[][]>): PlannedRow[] {
