@@ -122,6 +122,14 @@ function valueOf(w: unknown): Value {
  * length and its bytes. Without, it is the JSON alone.
  */
 export function encodeWire(x: unknown): Uint8Array {
+  const run = plainRun(x);
+  if (run) {
+    try {
+      return Buffer.from(JSON.stringify(run));
+    } catch {
+      // a bigint somewhere else in the op: the replacer path below tags it
+    }
+  }
   const blocks: Uint8Array[] = [];
   const json = JSON.stringify(x, function (this: unknown, k: string, v: unknown) {
     // JSON.stringify has already called toJSON; bigints and typed arrays arrive raw here.
@@ -145,6 +153,30 @@ export function encodeWire(x: unknown): Uint8Array {
     out.set(b, at + 4);
     at += 4 + b.byteLength;
   }
+  return out;
+}
+
+/**
+ * A `run` op whose statements carry no planned rows, with its parameters already tagged: the
+ * same JSON as the replacer path, without a replacer call per key — the op every point
+ * statement sends, where that call was 7% of the coordinator thread's CPU. Null for any other
+ * message.
+ */
+function plainRun(x: unknown): unknown {
+  const op = x as { op?: unknown; stmts?: readonly FragmentStmt[] };
+  if (op === null || typeof op !== 'object' || op.op !== 'run' || !Array.isArray(op.stmts)) return null;
+  const stmts: { sql: string; params: unknown }[] = [];
+  for (const st of op.stmts) {
+    if (st.rows !== undefined) return null;
+    stmts.push({ sql: st.sql, params: Array.isArray(st.params) ? st.params.map(wireValue) : tagNamed(st.params) });
+  }
+  return { ...op, stmts };
+}
+
+function tagNamed(params: Record<string, Value>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  // defineProperty: a parameter spelled "__proto__" stays an own key (the replacer path keeps it too).
+  for (const k of Object.keys(params)) Object.defineProperty(out, k, { value: wireValue(params[k]!), enumerable: true, writable: true, configurable: true });
   return out;
 }
 

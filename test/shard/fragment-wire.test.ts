@@ -71,3 +71,20 @@ test('fragment wire: a damaged row block is an INTERNAL error, never a crash or 
   badTag[badTag.length - 13] = 99; // the second row's INTEGER tag (i32 5 bytes, then TEXT 'def' 8 bytes)
   assert.throws(() => decodeWire(badTag), /unknown value tag 99|row block/);
 });
+
+test('fragment wire: a point statement\'s run op (the fast path) round-trips every value class and odd parameter names', () => {
+  const named: Record<string, unknown> = { ':n': NaN, '@z': -0, $i: -9223372036854775808n, ':b': new Uint8Array([9]), ':s': '#i', ':x': null };
+  Object.defineProperty(named, '__proto__', { value: 5n, enumerable: true, writable: true, configurable: true });
+  const op = { op: 'run', p: 7, tx: 'g1', reply: 'row-json', stmts: [{ sql: 'SELECT ?', params: VALUES }, { sql: 'SELECT :n', params: named }] };
+  const bytes = encodeWire(op);
+  assert.notEqual(bytes[0], 0);
+  const back = decodeWire<typeof op>(bytes);
+  assert.deepEqual(back.stmts[0]!.params, VALUES);
+  const p = back.stmts[1]!.params as Record<string, unknown>;
+  assert.ok(Number.isNaN(p[':n']) && Object.is(p['@z'], -0));
+  assert.deepEqual(Object.keys(p).sort(), ['$i', ':b', ':n', ':s', ':x', '@z', '__proto__']);
+  assert.equal(Object.getPrototypeOf(p), Object.prototype);
+  assert.equal(Object.getOwnPropertyDescriptor(p, '__proto__')?.value, 5n);
+  assert.deepEqual([p['$i'], p[':b'], p[':s'], p[':x']], [-9223372036854775808n, new Uint8Array([9]), '#i', null]);
+  assert.deepEqual({ ...back, stmts: [] }, { ...op, stmts: [] });
+});
