@@ -33,6 +33,7 @@ import { parse } from '../sql/parser.js';
 import type { Statement } from '../sql/ast.js';
 import type { TableInfo } from '../sql/catalog.js';
 import type { FragmentOp, FragmentResult, FragmentStmt, ReplyFormat } from '../shard/fragment-protocol.js';
+import { spliceResultParts } from '../shard/result-parts.js';
 import { CatalogMirror } from './catalog-mirror.js';
 import { centralTables, hasTriggers, planCentral, shipCentral, type CentralContext } from './central-write.js';
 import { DistributedTxn, MemoryDecisions, newTxnStats, PartitionEpochs, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnShared, type TxnStats } from './distributed-txn.js';
@@ -368,6 +369,10 @@ export class Router {
       const [r] = (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag] }, cx)) as FragmentResult[];
       return { ...r! };
     }
+    if (reply === 'json' || reply === 'proto') {
+      const spliced = await this.concatEncoded(st, reply, cx);
+      if (spliced) return spliced;
+    }
     return this.inTxn(cx, (tx) => this.runIn(tx, st, plan.insertRows));
   }
 
@@ -630,6 +635,25 @@ export class Router {
     if (!shape || shape.ordered || s.limit || s.offset) return null;
     const rs = await Promise.all([...Array(this.partitions).keys()].map(async (p) => ((await tx.run({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]!));
     return combine(rs);
+  }
+
+  /**
+   * {@link concatFanout} for an auto-commit statement whose reply is wanted encoded: each
+   * partition runs it on its own (the S locks on the table, already held, make the partitions'
+   * reads one consistent state, so no transaction is opened — and none has to be ended) and
+   * writes its rows in the caller's format; the parts are spliced into one body
+   * (shard/result-parts.ts). Null when the statement has another shape.
+   */
+  private async concatEncoded(st: Stmt, format: 'json' | 'proto', cx: CallContext | undefined): Promise<Uint8Array | null> {
+    const s = this.parse(st.sql);
+    if (s.kind !== 'select') return null;
+    const shape = fanoutShape(s, this.mirror.catalog, st.params);
+    if (!shape || shape.ordered || s.limit || s.offset) return null;
+    const all = [...Array(this.partitions).keys()];
+    const parts = await Promise.all(all.map((p) => this.exec.call({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }], reply: { kind: 'part', part: format } }, cx) as Promise<Uint8Array>));
+    this.stats.singlePartition++; // as a read-only transaction is counted (nothing to commit)
+    this.lastRoute = { kind: 'multi', partitions: all };
+    return spliceResultParts(parts, format);
   }
 
   /** The partial-aggregate fast path (partial-aggregate.ts), or null when the query is not eligible. */

@@ -24,7 +24,17 @@ export interface FragmentStmt {
  * the first row as a JSON object keyed by column name, or no bytes at all when there is no row
  * (the caller answers 404).
  */
-export type ReplyFormat = 'json' | 'proto' | 'row-json';
+export type ReplyFormat = 'json' | 'proto' | 'row-json' | PartReply;
+
+/**
+ * A partition's part of a concatenated fan-out's body in the caller's format (`json` or
+ * `proto`): its rows as they go into the body, after a small header (result-parts.ts); the
+ * coordinator splices the parts.
+ */
+export interface PartReply {
+  readonly kind: 'part';
+  readonly part: 'json' | 'proto';
+}
 
 /** A handler result that is already the frame's payload (not wrapped by {@link encodeWire}). */
 export class RawReply {

@@ -129,8 +129,34 @@ function writeRows(w: ProtoWriter, rows: readonly (readonly Value[])[]): void {
 function writeResultBody(w: ProtoWriter, r: ResultLike): void {
   for (const c of r.columns) w.string(1, c);
   writeRows(w, r.rows);
-  if (r.rowsAffected !== 0) w.int64(3, BigInt(r.rowsAffected));
-  if (r.lastInsertId !== null) w.int64(4, r.lastInsertId);
+  writeTrailer(w, r.rowsAffected, r.lastInsertId);
+}
+
+function writeTrailer(w: ProtoWriter, rowsAffected: number, lastInsertId: bigint | null): void {
+  if (rowsAffected !== 0) w.int64(3, BigInt(rowsAffected));
+  if (lastInsertId !== null) w.int64(4, lastInsertId);
+}
+
+/**
+ * The three slices of an ExecuteResponse, for splicing one from partitions' parts
+ * (result-parts.ts): columns + every part's rows + trailer = {@link encodeExecuteResponse}.
+ */
+export function encodeColumnsOnly(columns: readonly string[]): Uint8Array {
+  const w = new ProtoWriter();
+  for (const c of columns) w.string(1, c);
+  return w.finish();
+}
+
+export function encodeRowsOnly(rows: readonly (readonly Value[])[]): Uint8Array {
+  const w = new ProtoWriter();
+  writeRows(w, rows);
+  return w.finish();
+}
+
+export function encodeResultTrailer(rowsAffected: number, lastInsertId: bigint | null): Uint8Array {
+  const w = new ProtoWriter();
+  writeTrailer(w, rowsAffected, lastInsertId);
+  return w.finish();
 }
 
 export function encodeExecuteResponse(r: ResultLike): Uint8Array {

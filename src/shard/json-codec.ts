@@ -44,15 +44,20 @@ export function firstRowToJson(r: ExecResult): string {
 
 /** The `/v1/sql` result body. */
 export function resultToJson(r: ExecResult): string {
-  let rows = '';
-  for (let i = 0; i < r.rows.length; i++) {
-    const row = r.rows[i]!;
+  const last = r.lastInsertId === null ? 'null' : valueToJson(r.lastInsertId);
+  return `{"columns":${JSON.stringify(r.columns)},"rows":[${rowsToJson(r.rows)}],"rows_affected":${r.rowsAffected},"last_insert_id":${last}}`;
+}
+
+/** Rows as the body's row arrays joined by commas (what goes between `"rows":[` and `]`). */
+export function rowsToJson(rows: readonly (readonly Value[])[]): string {
+  let out = '';
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
     let s = '[';
     for (let j = 0; j < row.length; j++) s += (j ? ',' : '') + valueToJson(row[j]!);
-    rows += (i ? ',' : '') + s + ']';
+    out += (i ? ',' : '') + s + ']';
   }
-  const last = r.lastInsertId === null ? 'null' : valueToJson(r.lastInsertId);
-  return `{"columns":${JSON.stringify(r.columns)},"rows":[${rows}],"rows_affected":${r.rowsAffected},"last_insert_id":${last}}`;
+  return out;
 }
 
 export function paramValue(v: unknown, where: string): Value {

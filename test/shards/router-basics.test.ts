@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { localRouter } from './harness.js';
 import { resultToJson } from '../../src/shard/json-codec.js';
-import { decodeExecuteResponse } from '../../src/shard/grpc-codec.js';
+import { decodeExecuteResponse, encodeExecuteResponse } from '../../src/shard/grpc-codec.js';
 
 test('partitioned basics', async () => {
   const { router, exec } = await localRouter(4, 2);
@@ -270,4 +270,26 @@ test('a filter-and-project SELECT over every partition runs there as it is and c
   // With LIMIT (no ORDER BY) the rows are the ones a single database returns: rowid order here.
   const limited = await one('SELECT id FROM f WHERE s <> ? LIMIT 5', ['s2']);
   assert.deepEqual(limited.rows, [[1n], [3n], [4n], [5n], [6n]]);
+});
+
+test('an encoded concatenated fan-out: each partition writes its rows in the caller\'s format and the parts splice into the values path\'s exact bytes', async () => {
+  const { router, exec } = await localRouter(4, 2);
+  const one = async (sql: string, params: unknown[] = []) => (await router.execute([{ sql, params: params as never }], 'one'))[0]!;
+  await one('CREATE TABLE e (id INTEGER PRIMARY KEY, i INTEGER, r REAL, t TEXT, b BLOB)');
+  await one(`INSERT INTO e VALUES (1, 9007199254740993, -0.0, 'é"\\n', x'00ff'), (2, NULL, 1.5, '', x''), (3, -5, NULL, 'z', NULL), (4, 0, 2.25, 'ü', x'01'), (5, 7, 1e300, 'a', NULL)`);
+  for (const [sql, params] of [['SELECT * FROM e', []], ['SELECT t, i * 2 AS d, b FROM e WHERE id <> ?', [3n]], ['SELECT id FROM e WHERE id > 100', []]] as const) {
+    const values = (await router.executeOne({ sql, params: [...params] })) as Parameters<typeof resultToJson>[0];
+    for (const format of ['json', 'proto'] as const) {
+      exec.sent.length = 0;
+      const bytes = await router.executeOne({ sql, params: [...params] }, format);
+      assert.ok(bytes instanceof Uint8Array, `${sql}: ${format} answered with bytes`);
+      const expected = format === 'json' ? Buffer.from(resultToJson(values)) : Buffer.from(encodeExecuteResponse(values));
+      assert.deepEqual(Buffer.from(bytes), expected, `${sql}: ${format} bytes`);
+      const ops = exec.sent as { op: string; tx?: string; reply?: unknown }[];
+      assert.equal(ops.length, 4, 'one run per partition, and nothing to end: no transaction was opened');
+      assert.ok(ops.every((o) => o.op === 'run' && o.tx === undefined && JSON.stringify(o.reply) === JSON.stringify({ kind: 'part', part: format })));
+    }
+  }
+  assert.deepEqual(decodeExecuteResponse((await router.executeOne({ sql: 'SELECT id FROM e WHERE i = ?', params: [-5n] }, 'proto')) as Uint8Array).rows, [[3n]]);
+  await assert.rejects(router.executeOne({ sql: 'SELECT nope FROM e', params: [] }, 'json'), /no such column: nope/);
 });
