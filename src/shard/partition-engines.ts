@@ -17,6 +17,7 @@ import { SCHEMA_TABLE, SEQUENCE_TABLE } from '../sql/catalog.js';
 import { RawReply, type FragmentOp, type FragmentResult, type FragmentStmt, type ReplyFormat, type ScanPushdown, type TableWrites } from './fragment-protocol.js';
 import { firstRowToJson, resultToJson } from './json-codec.js';
 import { encodeExecuteResponse } from './grpc-codec.js';
+import { encodeFirstRowProto } from './row-proto.js';
 import { QueryCursors } from './query-cursors.js';
 
 export class PartitionEngines {
@@ -249,6 +250,7 @@ const utf8 = new TextEncoder();
 
 /** One statement's result as the caller's response body: encoded once, here in the shard. */
 function encodeReply(r: FragmentResult, format: ReplyFormat): RawReply {
+  if (typeof format === 'object') return new RawReply(encodeFirstRowProto(r, format));
   if (format === 'proto') return new RawReply(encodeExecuteResponse(r));
   return new RawReply(utf8.encode(format === 'json' ? resultToJson(r) : firstRowToJson(r)));
 }
