@@ -114,6 +114,15 @@ test('row-proto: known bytes — field order by number, zero values written, NUL
   assert.deepEqual(o, { id: '7', late: 'ü', i: '-9223372036854775808', r: 2.5, o_r: NaN, t: 'ok', b: [0, 255], f: true, of: false });
 });
 
+test('row-proto: a lone surrogate becomes U+FFFD (valid UTF-8), where protobufjs writes the surrogate\'s invalid bytes', () => {
+  // The one deliberate difference: strict clients (upb, Go) reject ED A0 80 as a string. The
+  // file storage already stores TEXT as UTF-8, so such a value only lives in memory partitions.
+  const row = [...ZERO_ROW];
+  row[COLUMNS.indexOf('ot')] = '\ud800x';
+  assert.match(Buffer.from(shardBytes(COLUMNS, [row])).toString('hex'), /3a04efbfbd78/);
+  assert.match(Buffer.from(coordinatorBytes(COLUMNS, [row])).toString('hex'), /3a04eda08078/);
+});
+
 test('row-proto: result columns are matched by name — missing ones stay unset, extra ones are ignored', () => {
   const columns = ['extra', 'id', 'ot', 'i', 'ot'];
   const rows: Value[][] = [['ignored', 3n, 'first', 4n, 'last wins']];
