@@ -146,6 +146,7 @@ describe('gRPC Get encoded once, in the shard', () => {
       const theirs = await rawGet(old.port, '/kinds.KindService/GetKind', BigInt(id));
       assert.ok('code' in ours, `id ${id} should fail`);
       assert.deepEqual(ours, theirs, `id ${id}`);
+      assert.equal(ours.code, grpc.status.INVALID_ARGUMENT);
       assert.match(ours.details, new RegExp(`^SQL_ERROR: column ${column} holds `));
     }
   });
