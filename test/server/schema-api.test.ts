@@ -224,6 +224,12 @@ describe('schema-generated APIs on the running server', () => {
     const e = await callError(kinds, 'GetKind', { id: '3' });
     assert.equal(e.code, grpc.status.NOT_FOUND);
     assert.equal(e.details, 'NOT_FOUND: kinds: no row with id 3');
+    // A value its field cannot carry fails in the shard; the error crosses the ring and reads as List's does.
+    assert.equal((await sql("INSERT INTO kinds (id, i) VALUES (5, 'not a number')")).status, 200);
+    const misfit = await raw('/kinds.KindService/GetKind', 5);
+    assert.equal(misfit.err?.code, grpc.status.INVALID_ARGUMENT);
+    assert.equal(misfit.err.details, 'SQL_ERROR: column i holds TEXT "not a number", which its gRPC type int64 cannot carry');
+    assert.equal((await raw('/kinds.KindService/ListKinds', 5)).err?.details, misfit.err.details);
   });
 
   test('a [[api.methods]] custom method answers over REST', async () => {
