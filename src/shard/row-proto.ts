@@ -7,19 +7,23 @@
  *
  * The rules, per field type (SQLite is dynamically typed, so a stored value may not fit):
  *
- *   int64   INTEGER; a REAL with no fraction part inside int64's range (else SQL_ERROR, naming
- *           the column)
+ *   int64   INTEGER; a REAL with no fraction part inside int64's range
  *   double  REAL; INTEGER (as the nearest double)
  *   string  TEXT; INTEGER or REAL as their decimal text    (String(v): 1e+21, NaN, Infinity)
  *   bytes   BLOB; TEXT as its UTF-8 bytes
  *   bool    INTEGER or REAL, true when not zero
  *   NULL    the field is left unset, whatever its type
  *
+ * Anything else fails with SQL_ERROR naming the column and the value's class, rather than
+ * inventing a value.
+ *
  * The message bytes are what protobufjs 7 writes for the generated `.proto` from the object
  * net's `rowToMessage` builds: fields in field-number order, and every non-NULL value written,
  * zero values included. protobufjs's encoder tests only `!= null` (src/encoder.js), not proto3's
  * implicit presence, so a non-`optional` field holding 0, "" or false is written too; a decoder
  * reads that exactly as an omitted field, and writing it keeps the two paths byte-identical.
+ * One exception: TEXT holding a lone UTF-16 surrogate (only memory partitions keep one; files
+ * store UTF-8) is written as U+FFFD, where protobufjs writes bytes that are not UTF-8.
  *
  * The layout travels with each request as one short string (see {@link rowProtoReply}), so the
  * shard needs no copy of the generated API: `<field number><type letter><column name>` per
