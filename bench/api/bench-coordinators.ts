@@ -5,10 +5,11 @@
  *   ConstantCoordinator    answers every call with fixed bytes captured from the real server:
  *                          no ring, no shard, no SQL. What is left is the cost of this HTTP/1.1
  *                          and HTTP/2 stack plus src/net — the ceiling on this machine.
- *   ReencodingCoordinator  the real shards, but the "encode once" path turned off: /v1/sql and
- *                          Database/Execute go through `exec()` (the shard returns values in the
- *                          protobuf Value encoding, the main thread decodes them into JS values)
- *                          and the main thread encodes the reply again (JSON or protobuf).
+ *   ReencodingCoordinator  the real shards, but the "encode once" path turned off: /v1/sql,
+ *                          Database/Execute and the generated Gets (REST `row-json`, gRPC
+ *                          `row-proto`) go through `exec()` (the shard returns values, the main
+ *                          thread decodes them into JS values) and the main thread encodes the
+ *                          reply again (JSON or protobuf): the path every request took before.
  */
 import { readFileSync } from 'node:fs';
 import { unavailable } from '../../src/errors.js';
@@ -16,6 +17,7 @@ import { Coordinator, type CatalogSchema, type CoordinatorOptions, type ShardRun
 import { decodeExecuteResponse, decodeStatement, encodeExecuteResponse } from '../../src/shard/grpc-codec.js';
 import { firstRowToJson, parseJsonBody, resultToJson, sqlBody } from '../../src/shard/json-codec.js';
 import type { ReplyFormat } from '../../src/shard/fragment-protocol.js';
+import { encodeFirstRowProto } from '../../src/shard/row-proto.js';
 import type { ShardStatus } from '../../src/shard/protocol.js';
 import type { Value } from '../../src/storage/api.js';
 
@@ -100,7 +102,8 @@ export class ConstantCoordinator extends Coordinator {
     return this.row;
   }
   override async execEncoded(_sql: string, _params: readonly Value[], reply: ReplyFormat): Promise<StructuredResult | Uint8Array> {
-    // REST Get asks for the shard-encoded resource body: answer it as bytes too, as ours does.
+    // The generated Gets ask for the shard-encoded row: answer it as bytes too, as ours does.
+    if (typeof reply === 'object' && reply.kind === 'row-proto') return encodeFirstRowProto(this.row, reply);
     return reply === 'row-json' ? this.rowJson : this.row;
   }
   override async schema(): Promise<CatalogSchema> {
@@ -122,5 +125,10 @@ export class ReencodingCoordinator extends Coordinator {
     const st = decodeStatement(body);
     if (!Array.isArray(st.params)) throw new Error('bench: the re-encoding variant takes positional parameters only');
     return encodeExecuteResponse(await this.exec(st.sql, st.params, timeoutMs));
+  }
+
+  /** Values, whatever format is asked for: the generated APIs then shape the row in the main thread. */
+  override execEncoded(sql: string, params: readonly Value[], _reply: ReplyFormat, timeoutMs?: number): Promise<StructuredResult> {
+    return this.exec(sql, params, timeoutMs);
   }
 }

@@ -127,7 +127,7 @@ const CASES: Case[] = [
   restCase('rest-sql', 'REST POST /v1/sql point SELECT (random id)', ['constant', 'ours', 'reencode', 'peer'], { method: 'POST', pathExpr: '"/v1/sql"', bodyExpr: sqlBody(POINT_SQL, true) }, { halfPeak: true }),
   restCase('rest-insert', 'REST POST /v1/orders (insert, durable commit)', ['constant', 'ours', 'peer'], { method: 'POST', pathExpr: '"/v1/orders"', bodyExpr: `'{"customer_id":' .. id .. ',"total_price":12.5,"quantity":3}'` }),
   grpcCase('grpc-exec', `gRPC Database/Execute point SELECT (id ${GRPC_ID})`, ['constant', 'ours', 'reencode'], '/heliosdb.v1.Database/Execute', { halfPeak: true }),
-  grpcCase('grpc-get', `gRPC OrderService/GetOrder (id ${GRPC_ID})`, ['constant', 'ours'], '/orders.OrderService/GetOrder', { halfPeak: true }),
+  grpcCase('grpc-get', `gRPC OrderService/GetOrder (id ${GRPC_ID})`, ['constant', 'ours', 'reencode'], '/orders.OrderService/GetOrder', { halfPeak: true }),
   grpcCase('grpc-large', `gRPC Database/Execute, ${LARGE_ROWS}-row result`, ['constant', 'ours', 'reencode'], '/heliosdb.v1.Database/Execute', { rowsPerReply: Math.min(LARGE_ROWS, ROWS) }, 2, 2),
   restCase('rest-large', `REST POST /v1/sql, ${LARGE_ROWS}-row result`, ['constant', 'ours', 'reencode', 'peer'], { method: 'POST', pathExpr: '"/v1/sql"', bodyExpr: sqlBody(LARGE_SQL, false) }, { rowsPerReply: Math.min(LARGE_ROWS, ROWS) }, 4),
 ];

@@ -48,6 +48,10 @@ import { partitionsOf } from './shard-supervisor.js';
 export { partitionsOf } from './shard-supervisor.js';
 export type { QueryStream, QueryOptions, QueryStreamStats } from './query-stream.js';
 export type { CatalogSchema, SchemaTable, SchemaColumn } from '../shard/protocol.js';
+export type { ReplyFormat } from '../shard/fragment-protocol.js';
+// The generated gRPC API's value → field rules and `row-proto` reply format: one copy, used by
+// net's main-thread encoding and by the shard's encode-once path alike.
+export { protoFieldValue, rowProtoMessage, rowProtoReply, type ProtoFieldValue, type ProtoScalar, type RowProtoField, type RowProtoReply } from '../shard/row-proto.js';
 
 /** The result of {@link Coordinator.exec}: one statement's outcome as values. */
 export interface StructuredResult {

@@ -14,7 +14,7 @@
  * catalog.
  */
 import type * as protoLoader from '@grpc/proto-loader';
-import type { CatalogSchema, Coordinator } from '../coordinator/index.js';
+import type { CatalogSchema, Coordinator, RowProtoReply } from '../coordinator/index.js';
 import type { Logger } from '../log.js';
 import { SchemaApi, SchemaGrpcHost, buildModels, generateOpenApi, type ApiMethod, type ApiSchema, type RestReply, type RestRequest } from './schema-api/index.js';
 
@@ -50,6 +50,7 @@ export class SchemaService {
     const apiOpts = {
       exec: (sql: string, params: Parameters<Coordinator['exec']>[1]) => coordinator.exec(sql, params),
       execRowJson: (sql: string, params: Parameters<Coordinator['exec']>[1]) => coordinator.execEncoded(sql, params, 'row-json'),
+      execRowProto: (sql: string, params: Parameters<Coordinator['exec']>[1], reply: RowProtoReply) => coordinator.execEncoded(sql, params, reply),
       onInternal: (e: unknown, where: string) => log.error({ err: e instanceof Error ? e.stack : String(e), where }, 'internal error in generated API'),
       ...(opts.onGrpcCall ? { onGrpcCall: opts.onGrpcCall } : {}),
     };

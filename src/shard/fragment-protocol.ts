@@ -10,6 +10,7 @@
 import { HeliosError } from '../errors.js';
 import type { Value } from '../storage/api.js';
 import { decodeRowMatrix, encodeRowMatrix } from './row-matrix-wire.js';
+import type { RowProtoReply } from './row-proto.js';
 
 /** A statement for one partition. `rows`: the INSERT's planned rows for this partition (`[rowid, row]`). */
 export interface FragmentStmt {
@@ -21,10 +22,11 @@ export interface FragmentStmt {
 /**
  * The caller's wire format for a `run` op's reply (see {@link FragmentOp}): `json` the `/v1/sql`
  * body, `proto` a protobuf ExecuteResponse, `row-json` the generated REST API's resource body —
- * the first row as a JSON object keyed by column name, or no bytes at all when there is no row
- * (the caller answers 404).
+ * the first row as a JSON object keyed by column name — and {@link RowProtoReply} the generated
+ * gRPC API's table message (src/shard/row-proto.ts). With `row-json` and `row-proto` no bytes
+ * at all mean no row (the caller answers NOT_FOUND).
  */
-export type ReplyFormat = 'json' | 'proto' | 'row-json' | PartReply;
+export type ReplyFormat = 'json' | 'proto' | 'row-json' | RowProtoReply | PartReply;
 
 /**
  * A partition's part of a concatenated fan-out's body in the caller's format (`json` or
@@ -70,8 +72,8 @@ export interface TableWrites {
  *   Reply: {@link FragmentResult}[]; a failing statement fails the op (`statementIndex` set) and,
  *   without `tx`, undoes the whole op. With `reply` (one auto-commit statement: the router's
  *   single-partition fast path) the reply is instead the response body in the caller's wire
- *   format — REST JSON or a protobuf ExecuteResponse — written here and forwarded unchanged by
- *   the coordinator (design.md, "Encode once, in the shard").
+ *   format — REST JSON, a protobuf ExecuteResponse, or one row as a generated REST resource or
+ *   gRPC table message — written here and forwarded unchanged by the coordinator (design.md, "Encode once, in the shard").
  * - `scan`: the rows of a table (`[rowid, ...columns]`), inside `tx` when given: all of them, or
  *   a superset of those passing `pushdown` (src/coordinator/pushdown.ts). Reply: Value[][].
  * - `prepare` / `commit` / `abort`: end `tx` on this partition (commit without prepare = one phase).

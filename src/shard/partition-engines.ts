@@ -18,6 +18,7 @@ import { RawReply, type FragmentOp, type FragmentResult, type FragmentStmt, type
 import { firstRowToJson, resultToJson } from './json-codec.js';
 import { encodeExecuteResponse } from './grpc-codec.js';
 import { encodeResultPart } from './result-parts.js';
+import { encodeFirstRowProto } from './row-proto.js';
 import { QueryCursors } from './query-cursors.js';
 
 export class PartitionEngines {
@@ -251,6 +252,7 @@ const utf8 = new TextEncoder();
 /** One statement's result as the caller's response body: encoded once, here in the shard. */
 function encodeReply(r: FragmentResult, format: ReplyFormat): RawReply {
   if (typeof format === 'object' && format.kind === 'part') return new RawReply(encodeResultPart(r, format.part));
+  if (typeof format === 'object') return new RawReply(encodeFirstRowProto(r, format));
   if (format === 'proto') return new RawReply(encodeExecuteResponse(r));
   return new RawReply(utf8.encode(format === 'json' ? resultToJson(r) : firstRowToJson(r)));
 }

@@ -198,6 +198,40 @@ describe('schema-generated APIs on the running server', () => {
     }
   });
 
+  test('gRPC GetKind is encoded in the shard (row-proto): same bytes as ListKinds\' coordinator encoding; NOT_FOUND on a missing row', async () => {
+    // Raw calls (bytes in, bytes out): what a client receives, before any decoding.
+    const raw = (path: string, id: number): Promise<{ bytes?: Buffer; err?: grpc.ServiceError }> => {
+      const client = new grpc.Client(`127.0.0.1:${s.ports.grpc}`, grpc.credentials.createInsecure());
+      return new Promise((resolve) => client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0x08, id]), (err, res) => {
+        client.close();
+        resolve(err ? { err } : { bytes: res! });
+      }));
+    };
+    for (const id of [1, 2]) {
+      const got = await raw('/kinds.KindService/GetKind', id);
+      assert.ok(got.bytes, got.err?.details);
+      // ListKinds (filter id = ?) still encodes in the coordinator: its one `kinds` entry is the old Get reply.
+      const list = (await raw('/kinds.KindService/ListKinds', id)).bytes!;
+      assert.equal(list[0], 0x0a, 'field 1, length-delimited');
+      assert.ok(list[1]! < 0x80);
+      assert.equal(got.bytes.toString('hex'), list.subarray(2, 2 + list[1]!).toString('hex'), `row ${id}`);
+      assert.equal(list.length, 2 + list[1]!, 'one row, no next page');
+    }
+    const kinds = await grpcClient('kinds.proto', 'kinds', 'KindService');
+    const one = await call(kinds, 'GetKind', { id: '1' });
+    const fields = ['id', 'i', 'big', 'r', 'inf', 't', 'b', 'n'].map((k) => [k, k === 'b' ? [...(one[k] as Buffer)] : one[k]]);
+    assert.deepEqual(fields, [['id', '1'], ['i', '-42'], ['big', '9223372036854775807'], ['r', 12.5], ['inf', Infinity], ['t', 'quote " ünï ✓ \\ end'], ['b', [0, 254, 1, 255]], ['n', undefined]]);
+    const e = await callError(kinds, 'GetKind', { id: '3' });
+    assert.equal(e.code, grpc.status.NOT_FOUND);
+    assert.equal(e.details, 'NOT_FOUND: kinds: no row with id 3');
+    // A value its field cannot carry fails in the shard; the error crosses the ring and reads as List's does.
+    assert.equal((await sql("INSERT INTO kinds (id, i) VALUES (5, 'not a number')")).status, 200);
+    const misfit = await raw('/kinds.KindService/GetKind', 5);
+    assert.equal(misfit.err?.code, grpc.status.INVALID_ARGUMENT);
+    assert.equal(misfit.err.details, 'SQL_ERROR: column i holds TEXT "not a number", which its gRPC type int64 cannot carry');
+    assert.equal((await raw('/kinds.KindService/ListKinds', 5)).err?.details, misfit.err.details);
+  });
+
   test('a [[api.methods]] custom method answers over REST', async () => {
     const r = await rest('POST', '/v1/orders:updateOrderStatus', { id: 2, status: 'returned' });
     assert.equal(r.status, 200, JSON.stringify(r.body));

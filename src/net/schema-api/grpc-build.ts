@@ -7,6 +7,11 @@
  * Wire decoding follows proto-loader with `{keepCase, longs: String, defaults: false}`: int64
  * arrives as a decimal string, bytes as a Buffer, and an unset field is absent. A field without
  * `optional` has no presence in proto3, so its absence means the zero value (0, "", false).
+ *
+ * Encode once for Get: with {@link HandlerOptions.execRowProto}, `Get<Message>` asks for the
+ * `row-proto` reply (src/shard/row-proto.ts, layout {@link GrpcTableApi.getReply}), so the shard
+ * writes the message bytes and the reply serializer passes them through untouched; every other
+ * RPC, and a Get whose statement did not run on one partition, is shaped here from values.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -15,11 +20,12 @@ import { HeliosError, badRequest } from '../../errors.js';
 import { errorMessage, grpcStatusOf } from '../error-map.js';
 import { updateColumns, filterColumns, type ColumnModel, type TableModel } from './api-model.js';
 import { descriptorsFor } from './descriptors.js';
-import { runOperation, type Operation, type OperationResult, type Row } from './operations.js';
+import { runGetEncoded, runOperation, type Operation, type OperationResult, type Row } from './operations.js';
 import type { PageTokens } from './page-token.js';
 import { generateProto, protoFileName } from './proto-gen.js';
 import { fromProtoValue, omittable, toProtoValue, type ProtoScalar } from './proto-types.js';
-import type { ApiValue, ExecFn } from './types.js';
+import type { ApiValue, ExecFn, ExecRowProtoFn } from './types.js';
+import { rowProtoMessage, rowProtoReply, type RowProtoReply } from '../../coordinator/index.js';
 
 export const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: false, oneofs: false };
 
@@ -33,6 +39,11 @@ export interface GrpcTableApi {
   definition: grpc.ServiceDefinition;
   /** proto-loader's package definition, with reflection-ready file descriptors. */
   packageDefinition: protoLoader.PackageDefinition;
+  /**
+   * The table message's layout for the shard (`row-proto`): built once per model, so it follows
+   * DDL with the model; null when the table has no Get (no single-column primary key).
+   */
+  getReply: RowProtoReply | null;
 }
 
 /** Parses a table's generated proto into a resolved Root that also holds the imported well-known types. */
@@ -65,10 +76,11 @@ export function buildGrpcTable(model: TableModel): GrpcTableApi {
     // Replies are built by rowToMessage with exactly the field types (int64 as decimal strings,
     // which the encoder parses): encoding them directly skips proto-loader's fromObject copy,
     // 3 of the ~12 µs a GetOrder costs here (bench/api).
+    // A Uint8Array reply is the message already encoded by the shard (encode once): sent as is.
     const type = service.methods[name]!.resolvedResponseType!;
     (m as { responseSerialize: (o: object) => Buffer }).responseSerialize = (o) => {
-      const bytes = type.encode(o).finish();
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const bytes = o instanceof Uint8Array ? o : type.encode(o).finish();
+      return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     };
     // grpc-js answers a deserializer that throws with INTERNAL, which the contract keeps for
     // bugs: garbage bytes are the client's mistake. Hand the handler a marker instead, which it
@@ -82,7 +94,8 @@ export function buildGrpcTable(model: TableModel): GrpcTableApi {
       }
     };
   }
-  return { model, fileName: protoFileName(model), protoText, root, serviceName, definition, packageDefinition: pkgDef };
+  const getReply = model.pk ? rowProtoReply(model.columns.map((c) => ({ column: c.name, number: c.fieldNumber, scalar: c.scalar }))) : null;
+  return { model, fileName: protoFileName(model), protoText, root, serviceName, definition, packageDefinition: pkgDef, getReply };
 }
 
 type Msg = Record<string, unknown>;
@@ -176,6 +189,8 @@ export function grpcError(e: unknown, onInternal?: (e: unknown) => void): Partia
 
 export interface HandlerOptions {
   exec: ExecFn;
+  /** Get through the shard's `row-proto` encoding (encode once); without it Get uses `exec`. */
+  execRowProto?: ExecRowProtoFn;
   tokens: PageTokens;
   /** Called with unexpected (INTERNAL) failures, for the log. */
   onInternal?: (e: unknown, rpc: string) => void;
@@ -186,10 +201,15 @@ export interface HandlerOptions {
 /** The implementation object for `server.addService(api.definition, …)`. */
 export function grpcHandlers(api: GrpcTableApi, opts: HandlerOptions): grpc.UntypedServiceImplementation {
   const impl: grpc.UntypedServiceImplementation = {};
+  const { execRowProto } = opts;
+  const getReply = api.getReply;
+  const encodedGet = execRowProto && getReply
+    ? (op: Extract<Operation, { kind: 'get' }>) => runGetEncoded(api.model, op, (sql, params) => execRowProto(sql, params, getReply), opts.tokens)
+    : null;
   for (const rpc of Object.keys(api.definition)) {
-    impl[rpc] = ((call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+    impl[rpc] = ((call: grpc.ServerUnaryCall<Msg, Msg | Uint8Array>, cb: grpc.sendUnaryData<Msg | Uint8Array>) => {
       const t0 = performance.now();
-      const done = (err: Partial<grpc.StatusObject> | null, reply?: Msg): void => {
+      const done = (err: Partial<grpc.StatusObject> | null, reply?: Msg | Uint8Array): void => {
         opts.onCall?.(rpc, err ? grpc.status[err.code ?? grpc.status.UNKNOWN] : 'OK', (performance.now() - t0) / 1000);
         if (err) cb(err);
         else cb(null, reply);
@@ -207,17 +227,18 @@ export function grpcHandlers(api: GrpcTableApi, opts: HandlerOptions): grpc.Unty
         fail(e);
         return;
       }
-      runOperation(api.model, op, opts.exec, opts.tokens).then((res) => {
-        let reply: Msg;
+      const run = op.kind === 'get' && encodedGet ? encodedGet(op) : runOperation(api.model, op, opts.exec, opts.tokens);
+      run.then((res) => {
+        let reply: Msg | Uint8Array;
         try {
-          reply = grpcReply(api.model, res);
+          reply = res instanceof Uint8Array ? rowProtoMessage(res) : grpcReply(api.model, res);
         } catch (e) {
           fail(e);
           return;
         }
         done(null, reply);
       }, fail);
-    }) as grpc.handleUnaryCall<Msg, Msg>;
+    }) as grpc.handleUnaryCall<Msg, Msg | Uint8Array>;
   }
   return impl;
 }

@@ -15,7 +15,9 @@
  *                                      operations.ts: Operation → SQL (+ keyset.ts,
  *                                      page-token.ts) → exec → rows, NOT_FOUND
  *
- * May import: src/errors.ts, src/net/error-map.ts, @grpc/*, protobufjs. Read next:
+ * May import: src/errors.ts, src/net/error-map.ts, @grpc/*, protobufjs, and from the coordinator
+ * only the value → protobuf field rules and `row-proto` layout it shares with the shard's
+ * encode-once Get (src/shard/row-proto.ts, re-exported there). Read next:
  * api-model.ts (what is generated and why), operations.ts (the SQL), docs/api.md (the tour).
  */
 import type * as grpc from '@grpc/grpc-js';
@@ -26,7 +28,7 @@ import { runGetEncoded, runOperation } from './operations.js';
 import { PageTokens } from './page-token.js';
 import { WKT_FILES } from './proto-gen.js';
 import { matchResourceRoute, restOperation, restReply, type RestReply, type RestRequest } from './rest-resource.js';
-import type { ApiSchema, ExecFn, ExecRowJsonFn } from './types.js';
+import type { ApiSchema, ExecFn, ExecRowJsonFn, ExecRowProtoFn } from './types.js';
 
 export * from './types.js';
 export { buildModels, tableModel, META_FIELD_BASE, type TableModel, type ColumnModel, type MethodModel } from './api-model.js';
@@ -47,6 +49,8 @@ export interface SchemaApiOptions {
   exec: ExecFn;
   /** REST Get through the shard's `row-json` encoding (encode once); without it Get uses `exec`. */
   execRowJson?: ExecRowJsonFn;
+  /** gRPC `Get<Message>` through the shard's `row-proto` encoding (encode once); without it Get uses `exec`. */
+  execRowProto?: ExecRowProtoFn;
   /** HMAC key for page tokens; random per process when omitted (tokens then die with it). */
   pageTokenKey?: Uint8Array;
   onInternal?: (e: unknown, where: string) => void;
@@ -120,6 +124,7 @@ export class SchemaApi {
       name: g.serviceName, definition: g.definition,
       implementation: grpcHandlers(g, {
         exec: this.opts.exec, tokens: this.tokens,
+        ...(this.opts.execRowProto ? { execRowProto: this.opts.execRowProto } : {}),
         onInternal: (e, rpc) => this.opts.onInternal?.(e, `${g.serviceName}/${rpc}`),
         onCall: (rpc, status, seconds) => this.opts.onGrpcCall?.(`${g.serviceName}/${rpc}`, status, seconds),
       }),

@@ -138,9 +138,9 @@ export function rowsOf(res: ExecResult): Row[] {
 const noRow = (m: TableModel, id: ApiValue): HeliosError => notFound(`${m.pkg}: no row with ${m.pk?.name ?? 'key'} ${typeof id === 'string' ? JSON.stringify(id) : String(id)}`);
 
 /**
- * Get with the reply encoded in the shard: the resource body's bytes (NOT_FOUND when the shard
- * found no row), or the shaped result when values came back (the statement was not routed to
- * one partition alone).
+ * Get with the reply encoded in the shard (`row-json` or `row-proto`): the shard's bytes
+ * (NOT_FOUND when it sent none: it found no row), or the shaped result when values came back
+ * (the statement was not routed to one partition alone).
  */
 export async function runGetEncoded(m: TableModel, op: Extract<Operation, { kind: 'get' }>, exec: ExecRowJsonFn, tokens: PageTokens): Promise<Uint8Array | OperationResult> {
   const st = planOperation(m, op, tokens);

@@ -11,12 +11,14 @@
  *
  * SQLite is dynamically typed, so a stored value may not fit its column's proto type (TEXT in an
  * INTEGER column). {@link toProtoValue} converts what it can losslessly and otherwise fails with
- * SQL_ERROR naming the column, rather than inventing a value.
+ * SQL_ERROR naming the column, rather than inventing a value; the rules live below net, in
+ * src/shard/row-proto.ts (re-exported by the coordinator), because the shard applies them too.
  */
-import { HeliosError, sqlError } from '../../errors.js';
+import { HeliosError } from '../../errors.js';
+import { protoFieldValue, type ProtoScalar } from '../../coordinator/index.js';
 import type { ApiColumn, ApiValue } from './types.js';
 
-export type ProtoScalar = 'int64' | 'double' | 'string' | 'bytes' | 'bool';
+export type { ProtoScalar };
 
 export function protoScalarOf(declaredType: string): ProtoScalar {
   const t = declaredType.toUpperCase().trim();
@@ -45,42 +47,20 @@ export function nullableInMessage(c: ApiColumn): boolean {
   return c.nullable && !c.primaryKey;
 }
 
-function mismatch(col: string, v: ApiValue, t: ProtoScalar): HeliosError {
-  const shown = v instanceof Uint8Array ? `a BLOB of ${v.byteLength} bytes` : typeof v === 'bigint' ? `INTEGER ${v}` : typeof v === 'number' ? `REAL ${v}` : `TEXT ${JSON.stringify(String(v).slice(0, 40))}`;
-  return sqlError(`column ${col} holds ${shown}, which its gRPC type ${t} cannot carry`);
-}
-
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /**
  * A stored value as the protobufjs object field of type `t` (int64 as a decimal string, bytes as
- * a Buffer), or undefined for NULL (the field is left unset).
+ * a Buffer), or undefined for NULL (the field is left unset). The rules, and the SQL_ERROR for a
+ * value that does not fit, are {@link protoFieldValue}'s: the shard's encode-once Get
+ * (src/shard/row-proto.ts) applies the same ones.
  */
 export function toProtoValue(col: string, v: ApiValue, t: ProtoScalar): string | number | boolean | Buffer | undefined {
-  if (v === null) return undefined;
-  switch (t) {
-    case 'int64':
-      if (typeof v === 'bigint') return v.toString();
-      if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v).toString();
-      throw mismatch(col, v, t);
-    case 'double':
-      if (typeof v === 'number') return v;
-      if (typeof v === 'bigint') return Number(v);
-      throw mismatch(col, v, t);
-    case 'string':
-      if (typeof v === 'string') return v;
-      if (typeof v === 'bigint' || typeof v === 'number') return String(v);
-      throw mismatch(col, v, t);
-    case 'bytes':
-      if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-      if (typeof v === 'string') return Buffer.from(v, 'utf8');
-      throw mismatch(col, v, t);
-    case 'bool':
-      if (typeof v === 'bigint') return v !== 0n;
-      if (typeof v === 'number') return v !== 0;
-      throw mismatch(col, v, t);
-  }
+  const f = protoFieldValue(col, v, t);
+  if (typeof f === 'bigint') return f.toString();
+  if (f instanceof Uint8Array) return Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+  return f;
 }
 
 /** A decoded protobufjs field value (longs: String, bytes: Buffer) as a SQL parameter. */

@@ -3,6 +3,7 @@
  * builds it from the SQL catalog (`src/sql/catalog.ts`) plus the `[[api.methods]]` of the TOML
  * file; nothing here reads the catalog itself, so the generators stay pure and testable.
  */
+import type { RowProtoReply } from '../../coordinator/index.js';
 
 /** One column. `fieldNumber` is what keeps generated protobuf numbering stable. */
 export interface ApiColumn {
@@ -63,6 +64,14 @@ export type ExecFn = (sql: string, params: ApiValue[]) => Promise<ExecResult>;
  * is no row); values come back when the statement did not run on one partition alone.
  */
 export type ExecRowJsonFn = (sql: string, params: ApiValue[]) => Promise<ExecResult | Uint8Array>;
+
+/**
+ * {@link ExecFn} whose reply may come back already encoded by the shard as a gRPC table message
+ * in the `reply` layout (the fragment protocol's `row-proto`: a marker byte and the message, no
+ * bytes when there is no row); values come back when the statement did not run on one
+ * partition alone.
+ */
+export type ExecRowProtoFn = (sql: string, params: ApiValue[], reply: RowProtoReply) => Promise<ExecResult | Uint8Array>;
 
 /** One SQL statement with its positional parameters. */
 export interface SqlStatement {
