@@ -113,6 +113,15 @@ export class DistributedTxn {
     this.gid = gidOfTxn(this.txn);
   }
 
+  /**
+   * A read for the transaction: inside it on a partition it has already touched (so it sees the
+   * transaction's own writes there), otherwise as an auto-commit read that opens nothing on `p`
+   * (the coordinator's locks isolate it).
+   */
+  read(op: Extract<FragmentOp, { op: 'run' | 'scan' }>): Promise<unknown> {
+    return this.touched.has(op.p) ? this.run(op) : this.exec.call(op, this.cx);
+  }
+
   /** Runs an op on `p` inside this transaction (the op's `tx` is set here). */
   async run(op: Extract<FragmentOp, { op: 'run' | 'scan' | 'apply' }>): Promise<unknown> {
     this.checkEpoch(op.p);

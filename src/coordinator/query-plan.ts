@@ -42,6 +42,17 @@ export function fanoutShape(s: Statement, catalog: Catalog, params: Value[] | Re
   return { ordered: (s.orderBy?.length ?? 0) > 0, limit: limit === null || limit < 0n ? null : limit, offset: offset < 0n ? 0n : offset };
 }
 
+/**
+ * True for a SELECT whose result is the concatenation of every partition's result of the same
+ * statement: the unordered fan-out shape without LIMIT/OFFSET. (With LIMIT, Execute keeps the
+ * rows one database would return — the first n in its plan's order — so it does not qualify.)
+ */
+export function concatShape(s: Statement, catalog: Catalog, params: Value[] | Record<string, Value>): boolean {
+  if (s.kind !== 'select' || s.limit || s.offset) return false;
+  const shape = fanoutShape(s, catalog, params);
+  return shape !== null && !shape.ordered;
+}
+
 /** An integer literal or parameter, possibly negated (`LIMIT -1` means no limit). */
 function signedInt(e: Expr, params: Value[] | Record<string, Value>): bigint | null {
   if (e.kind === 'unary' && e.op === '-') {

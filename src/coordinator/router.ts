@@ -32,8 +32,7 @@ import type { ExecResult, Params, PlannedRow } from '../sql/index.js';
 import { parse } from '../sql/parser.js';
 import type { Statement } from '../sql/ast.js';
 import type { TableInfo } from '../sql/catalog.js';
-import type { FragmentOp, FragmentResult, FragmentStmt, ReplyFormat } from '../shard/fragment-protocol.js';
-import { spliceResultParts } from '../shard/result-parts.js';
+import type { FragmentResult, FragmentStmt, ReplyFormat } from '../shard/fragment-protocol.js';
 import { CatalogMirror } from './catalog-mirror.js';
 import { centralTables, hasTriggers, planCentral, shipCentral, type CentralContext } from './central-write.js';
 import { DistributedTxn, MemoryDecisions, newTxnStats, PartitionEpochs, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnShared, type TxnStats } from './distributed-txn.js';
@@ -43,11 +42,12 @@ import { Footprint, Locks, type LocksOptions } from './txn/locks.js';
 import type { LockStep } from './txn/lock-modes.js';
 import { exclusiveAll, statementFootprint, type FootprintContext } from './lock-footprint.js';
 import type { TxnId } from './txn/txn-ids.js';
-import { pushdownFor, type Pushdown } from './pushdown.js';
-import { partialAggregatePlan, runPartialAggregate } from './partial-aggregate.js';
+import { pushdownFor } from './pushdown.js';
 import { colocatedPoint, describeJoin, routeJoin } from './join-pushdown.js';
-import { newJoinStats, SEMI_JOIN_MAX_KEYS, type JoinContext, type JoinStats } from './join-context.js';
+import { newJoinStats, SEMI_JOIN_MAX_KEYS, type JoinStats } from './join-context.js';
 import { fanoutShape, type QueryRoute } from './query-plan.js';
+import { combine, FanoutReads } from './fanout-reads.js';
+import { combineInsert, RowidCounters, splitRows } from './insert-rows.js';
 import type { CallContext } from './call-context.js';
 import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
 
@@ -102,31 +102,32 @@ export class Router {
   /** See {@link JoinContext.semiJoinMaxKeys} (tests lower it). */
   semiJoinMaxKeys = SEMI_JOIN_MAX_KEYS;
   private readonly exec: PartitionExecutor;
+  private readonly reads: FanoutReads;
   private readonly shardKeys: Readonly<Record<string, string>>;
   private readonly decisions: Decisions;
   private readonly fault: (point: string) => void;
-  /** Per table (lower-case name): the largest rowid handed out or seen. */
-  private readonly counters = new Map<string, bigint>();
-  private readonly counterInit = new Map<string, Promise<void>>();
+  private readonly counters: RowidCounters;
   private readonly parsed = new Map<string, Statement>();
   /** What the central write path (central-write.ts) uses of the router. */
   private readonly centralCtx: CentralContext;
 
   constructor(o: RouterOptions) {
     this.exec = o.executor;
+    this.counters = new RowidCounters(o.executor);
+    this.reads = new FanoutReads({
+      exec: o.executor, mirror: this.mirror, partitions: o.executor.partitions, joinStats: this.joinStats,
+      keyOf: (t) => this.keyOf(t), semiJoinMaxKeys: () => this.semiJoinMaxKeys,
+    });
     this.centralCtx = {
       mirror: this.mirror,
       partitions: o.executor.partitions,
       keyOf: (t) => this.keyOf(t),
-      scan: (tx, p, table) => (tx.touched.has(p) ? tx.run({ op: 'scan', p, table }) : this.exec.call({ op: 'scan', p, table }, tx.cx)) as Promise<Value[][]>,
+      scan: (tx, p, table) => tx.read({ op: 'scan', p, table }) as Promise<Value[][]>,
       loadCounters: async (tables) => {
-        for (const t of tables) await this.ensureCounter(t);
+        for (const t of tables) await this.counters.ensure(t);
       },
-      counter: (table) => this.counters.get(table.toLowerCase())!,
-      advanceCounter: (table, rowid) => {
-        const key = table.toLowerCase();
-        if (this.counters.has(key) && rowid > this.counters.get(key)!) this.counters.set(key, rowid);
-      },
+      counter: (table) => this.counters.get(table)!,
+      advanceCounter: (table, rowid) => this.counters.raise(table, rowid),
     };
     this.shardKeys = o.shardKeys ?? {};
     this.decisions = o.decisions ?? new MemoryDecisions();
@@ -179,8 +180,7 @@ export class Router {
 
   async refreshCatalog(): Promise<void> {
     this.mirror.rebuild((await this.exec.call({ op: 'schema', p: 0 })) as Value[][]);
-    for (const k of [...this.counters.keys()]) if (!this.mirror.catalog.table(k)) this.counters.delete(k);
-    this.counterInit.clear();
+    this.counters.retain((t) => this.mirror.catalog.table(t) !== undefined);
   }
 
   /**
@@ -370,8 +370,13 @@ export class Router {
       return { ...r! };
     }
     if (reply === 'json' || reply === 'proto') {
-      const spliced = await this.concatEncoded(st, reply, cx);
-      if (spliced) return spliced;
+      const s = this.parse(st.sql);
+      const spliced = s.kind === 'select' ? await this.reads.concatEncoded(s, st, reply, cx) : null;
+      if (spliced) {
+        this.stats.singlePartition++; // as a read-only transaction is counted (nothing to commit)
+        this.lastRoute = { kind: 'multi', partitions: [...Array(this.partitions).keys()] };
+        return spliced;
+      }
     }
     return this.inTxn(cx, (tx) => this.runIn(tx, st, plan.insertRows));
   }
@@ -497,9 +502,9 @@ export class Router {
     if (s.kind === 'insert') {
       const t = this.writable(s.table);
       if (tablesOf(s, cat).size > 0 || hasSubquery(s) || hasTriggers(t)) return { kind: 'multi' };
-      await this.ensureCounter(t.name);
+      await this.counters.ensure(t.name);
       const rows = this.planInsert(st, new Map());
-      const parts = this.splitRows(t, rows);
+      const parts = splitRows(this.keyOf(t), rows, this.partitions);
       if (parts.size !== 1 || globalUniqueIndexes(t, this.keyOf(t)).length > 0) return { kind: 'multi', insertRows: rows };
       const [p, mine] = [...parts][0]!;
       return { kind: 'single', p, frag: { sql: st.sql, params: st.params, rows: mine }, insertOrder: rows };
@@ -538,15 +543,15 @@ export class Router {
       // Triggers, and a conflict resolution (OR REPLACE, ON CONFLICT … DO) that may act on a row
       // of another partition through a UNIQUE index without the shard key: central.
       if (hasTriggers(t) || ((s.or === 'REPLACE' || s.upsert.length > 0) && globalUniqueIndexes(t, this.keyOf(t)).length > 0)) return this.central(tx, st, centralTables(s, t.name, cat));
-      await this.ensureCounter(t.name);
-      const planned2 = planned ?? this.planInsert(st, await this.fetch(tx, tablesOf(s.select ?? null, cat)));
+      await this.counters.ensure(t.name);
+      const planned2 = planned ?? this.planInsert(st, await this.reads.fetch(tx, tablesOf(s.select ?? null, cat)));
       const key = this.keyOf(t);
       const rows = await checkInsertUnique(t, globalUniqueIndexes(t, key), planned2, {
         partitions: this.partitions,
         partitionOf: (r) => rowPartition(key, r.rowid, r.row, this.partitions),
-        scan: (p, where) => this.scanWhere(tx, p, t, where),
+        scan: (p, where) => this.reads.scanWhere(tx, p, t, where),
       }, s.or === 'IGNORE', s.or === 'REPLACE' || s.upsert.length > 0);
-      const parts = this.splitRows(t, rows);
+      const parts = splitRows(this.keyOf(t), rows, this.partitions);
       const rs = await Promise.all([...parts].map(async ([p, mine]) => [p, ((await tx.run({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params, rows: mine }] })) as FragmentResult[])[0]!] as const));
       return combineInsert(rs, rows, this.keyOf(t), this.partitions);
     }
@@ -558,20 +563,20 @@ export class Router {
       const rs = await Promise.all(targets.map(async (q) => ((await tx.run({ op: 'run', p: q, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]!));
       if (s.kind === 'update') {
         const global = globalUniqueIndexes(t, this.keyOf(t));
-        if (assignsIndexed(s.set.flatMap((x) => x.columns), t, global)) await checkUpdatedUnique(t, global, this.partitions, (p, where) => this.scanWhere(tx, p, t, where));
+        if (assignsIndexed(s.set.flatMap((x) => x.columns), t, global)) await checkUpdatedUnique(t, global, this.partitions, (p, where) => this.reads.scanWhere(tx, p, t, where));
       }
       return combine(rs);
     }
     if (s.kind === 'select') {
       const plan = await this.planAuto(st);
       if (plan.kind === 'single') return { ...((await tx.run({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[])[0]! };
-      const concat = await this.concatFanout(tx, s, st);
+      const concat = await this.reads.concat(tx, s, st);
       if (concat) return concat;
-      const partial = await this.partialAggregate(tx, s, st);
+      const partial = await this.reads.partialAggregate(tx, s, st);
       if (partial) return partial;
-      const joined = this.joinRouting ? await routeJoin(this.joinContext(tx), s, st.sql, st.params) : null;
+      const joined = this.joinRouting ? await routeJoin(this.reads.joinContext(tx), s, st.sql, st.params) : null;
       if (joined) return joined;
-      const rows = await this.fetch(tx, tablesOf(s, cat), pushdownFor(s, cat, st.params, (q) => this.mirror.explain(q), st.sql));
+      const rows = await this.reads.fetch(tx, tablesOf(s, cat), pushdownFor(s, cat, st.params, (q) => this.mirror.explain(q), st.sql));
       return this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params), tx.cx);
     }
     if (s.kind === 'explain') return this.explain(s.stmt, st);
@@ -621,68 +626,6 @@ export class Router {
     return { columns: [], rows: [], rowsAffected: 0, lastInsertId: null };
   }
 
-  /**
-   * A filter-and-project SELECT over one table (query-plan.ts's unordered fan-out shape, without
-   * LIMIT/OFFSET): every row of its result is a row of exactly one partition's result of the same
-   * statement, so each partition runs it as it is and the results are concatenated — partition
-   * by partition, as a streaming Query sends them (no ORDER BY: SQL promises no order). The
-   * general path would ship every matching row into the catalog mirror and run the statement
-   * again there (~4 µs a row). With LIMIT it stays on that path, which keeps the rows a single
-   * database would pick (the first n in rowid order). Null when the statement has another shape.
-   */
-  private async concatFanout(tx: DistributedTxn, s: Extract<Statement, { kind: 'select' }>, st: Stmt): Promise<ExecResult | null> {
-    const shape = fanoutShape(s, this.mirror.catalog, st.params);
-    if (!shape || shape.ordered || s.limit || s.offset) return null;
-    const rs = await Promise.all([...Array(this.partitions).keys()].map(async (p) => ((await tx.run({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]!));
-    return combine(rs);
-  }
-
-  /**
-   * {@link concatFanout} for an auto-commit statement whose reply is wanted encoded: each
-   * partition runs it on its own (the S locks on the table, already held, make the partitions'
-   * reads one consistent state, so no transaction is opened — and none has to be ended) and
-   * writes its rows in the caller's format; the parts are spliced into one body
-   * (shard/result-parts.ts). Null when the statement has another shape.
-   */
-  private async concatEncoded(st: Stmt, format: 'json' | 'proto', cx: CallContext | undefined): Promise<Uint8Array | null> {
-    const s = this.parse(st.sql);
-    if (s.kind !== 'select') return null;
-    const shape = fanoutShape(s, this.mirror.catalog, st.params);
-    if (!shape || shape.ordered || s.limit || s.offset) return null;
-    const all = [...Array(this.partitions).keys()];
-    const parts = await Promise.all(all.map((p) => this.exec.call({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }], reply: { kind: 'part', part: format } }, cx) as Promise<Uint8Array>));
-    this.stats.singlePartition++; // as a read-only transaction is counted (nothing to commit)
-    this.lastRoute = { kind: 'multi', partitions: all };
-    return spliceResultParts(parts, format);
-  }
-
-  /** The partial-aggregate fast path (partial-aggregate.ts), or null when the query is not eligible. */
-  private async partialAggregate(tx: DistributedTxn, s: Extract<Statement, { kind: 'select' }>, st: Stmt): Promise<ExecResult | null> {
-    const plan = partialAggregatePlan(s, this.mirror.catalog, st.params);
-    if (!plan) return null;
-    // The original query over the empty mirror: validates it and gives the result's column names.
-    const names = this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params), tx.cx).columns;
-    return runPartialAggregate(plan, names, (sql) => Promise.all([...Array(this.partitions).keys()].map(async (p) => {
-      const op = { op: 'run' as const, p, stmts: [{ sql, params: [] }] };
-      return ((await (tx.touched.has(p) ? tx.run(op) : this.exec.call(op, tx.cx))) as FragmentResult[])[0]!.rows;
-    })), this.mirror, tx.cx);
-  }
-
-  /** The join paths' reads, inside `tx` on the partitions it has touched. */
-  private joinContext(tx: DistributedTxn): JoinContext {
-    const call = (op: Extract<FragmentOp, { op: 'run' | 'scan' }>): Promise<unknown> => (tx.touched.has(op.p) ? tx.run(op) : this.exec.call(op, tx.cx));
-    return {
-      partitions: this.partitions,
-      mirror: this.mirror,
-      stats: this.joinStats,
-      semiJoinMaxKeys: this.semiJoinMaxKeys,
-      ...(tx.cx ? { callCx: tx.cx } : {}),
-      keyOf: (t) => this.keyOf(t),
-      query: async (p, sql, params) => ((await call({ op: 'run', p, stmts: [{ sql, params }] })) as FragmentResult[])[0]!,
-      scan: (p, table, pushdown) => call({ op: 'scan', p, table, ...(pushdown ? { pushdown } : {}) }) as Promise<Value[][]>,
-    };
-  }
-
   /** EXPLAIN at the coordinator: the route first, then the plan a partition would run. */
   private async explain(inner: Statement, st: Stmt): Promise<ExecResult> {
     const innerSql = st.sql.slice(inner.kind === 'select' ? (inner as { start: number }).start : st.sql.search(/\b(insert|update|delete|replace)\b/i));
@@ -699,74 +642,13 @@ export class Router {
     return { columns: ['detail'], rows: lines.map((l) => [l]), rowsAffected: 0, lastInsertId: null };
   }
 
-  /** Every row of each table (or those a pushdown keeps), from every partition (inside `tx` where it is open). */
-  private async fetch(tx: DistributedTxn, tables: ReadonlySet<string>, pd: Pushdown | null = null): Promise<Map<string, Value[][]>> {
-    const out = new Map<string, Value[][]>();
-    await Promise.all([...tables].map(async (name) => {
-      const pushdown = pd && pd.table === name ? { alias: pd.alias, ...(pd.where !== undefined ? { where: pd.where } : {}), ...(pd.orderBy !== undefined ? { orderBy: pd.orderBy, limit: pd.limit! } : {}) } : undefined;
-      const op = { op: 'scan' as const, table: name, ...(pushdown ? { pushdown } : {}) };
-      const parts = await Promise.all([...Array(this.partitions).keys()].map((p) => (tx.touched.has(p) ? tx.run({ ...op, p }) : this.exec.call({ ...op, p }, tx.cx)) as Promise<Value[][]>));
-      out.set(name, parts.flat());
-    }));
-    return out;
-  }
-
-  /** Reads rows of `t` passing `where` from partition p (inside `tx` where it is open). */
-  private scanWhere(tx: DistributedTxn, p: number, t: TableInfo, where: string): Promise<Value[][]> {
-    const op = { op: 'scan' as const, p, table: t.name, pushdown: { alias: t.name, where } };
-    return (tx.touched.has(p) ? tx.run(op) : this.exec.call(op, tx.cx)) as Promise<Value[][]>;
-  }
-
   private planInsert(st: Stmt, rows: ReadonlyMap<string, readonly Value[][]>): PlannedRow[] {
     const s = this.parse(st.sql) as Extract<Statement, { kind: 'insert' }>;
     const key = this.writable(s.table).name.toLowerCase();
     const out: PlannedRow[] = [];
-    this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params, { plan: { out, allocRowid: () => this.allocRowid(key) } }));
-    for (const r of out) if (r.rowid > (this.counters.get(key) ?? 0n)) this.counters.set(key, r.rowid);
+    this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params, { plan: { out, allocRowid: () => this.counters.alloc(key) } }));
+    for (const r of out) this.counters.raise(key, r.rowid);
     return out;
-  }
-
-  private splitRows(t: TableInfo, rows: readonly PlannedRow[]): Map<number, PlannedRow[]> {
-    const key = this.keyOf(t);
-    const parts = new Map<number, PlannedRow[]>();
-    for (const r of rows) {
-      const p = rowPartition(key, r.rowid, r.row, this.partitions);
-      let list = parts.get(p);
-      if (!list) parts.set(p, (list = []));
-      list.push(r);
-    }
-    if (parts.size === 0) parts.set(0, []); // no rows: still run it once (errors, RETURNING columns)
-    return parts;
-  }
-
-  private allocRowid(table: string): bigint {
-    const cur = this.counters.get(table);
-    if (cur === undefined) throw new HeliosError('INTERNAL', `rowid counter of ${table} not loaded`);
-    const next = cur + 1n;
-    if (next > 9223372036854775807n) throw sqlError('database or disk is full (rowid space exhausted)');
-    this.counters.set(table, next);
-    return next;
-  }
-
-  /**
-   * Loads a table's rowid counter (max over partitions of rows and AUTOINCREMENT sequence). No
-   * locks: storage shows uncommitted rows too, and a counter only has to be above every rowid in use.
-   */
-  private async ensureCounter(table: string): Promise<void> {
-    const key = table.toLowerCase();
-    if (this.counters.has(key)) return;
-    const load = async (): Promise<void> => {
-      if (this.counters.has(key)) return;
-      const maxes = (await Promise.all([...Array(this.partitions).keys()].map((p) => this.exec.call({ op: 'maxRowid', p, table })))) as bigint[];
-      this.counters.set(key, maxes.reduce((a, b) => (b > a ? b : a), 0n));
-    };
-    let pr = this.counterInit.get(key);
-    if (!pr) {
-      pr = load();
-      this.counterInit.set(key, pr);
-      pr.catch(() => this.counterInit.delete(key));
-    }
-    await pr;
   }
 
   private keyOf(t: TableInfo) {
@@ -808,38 +690,4 @@ function atIndex(e: unknown, i: number): HeliosError {
   const msg = err.message.replace(/^statement \d+: /, '');
   const { code: _c, message: _m, ...extra } = err.toData();
   return new HeliosError(err.code, `statement ${i}: ${msg}`, { ...extra, statementIndex: i });
-}
-
-/** Results of one statement on several partitions: rows concatenated, counts summed. */
-function combine(rs: readonly FragmentResult[]): ExecResult {
-  const first = rs[0]!;
-  let lastInsertId: bigint | null = null;
-  for (const r of rs) if (r.lastInsertId !== null) lastInsertId = r.lastInsertId;
-  return { columns: first.columns, rows: rs.flatMap((r) => r.rows), rowsAffected: rs.reduce((n, r) => n + r.rowsAffected, 0), lastInsertId };
-}
-
-/**
- * An INSERT's results: `lastInsertId` is the rowid of the last planned row its partition inserted.
- * RETURNING rows come in VALUES order, as from one database, when every partition returned one
- * row per row it was given; otherwise (OR IGNORE skipped some) partition by partition.
- */
-function combineInsert(rs: readonly (readonly [number, FragmentResult])[], rows: readonly PlannedRow[], key: ReturnType<typeof shardKeyOf>, partitions: number): ExecResult {
-  const out = combine(rs.map((x) => x[1]));
-  const byP = new Map(rs.map(([p, r]) => [p, r.lastInsertId]));
-  if (out.rows.length > 0 && rs.length > 1) {
-    const home = rows.map((r) => rowPartition(key, r.rowid, r.row, partitions));
-    const given = new Map<number, number>();
-    for (const p of home) given.set(p, (given.get(p) ?? 0) + 1);
-    if (rs.every(([p, r]) => r.rows.length === (given.get(p) ?? 0))) {
-      const queues = new Map(rs.map(([p, r]) => [p, { rows: r.rows, at: 0 }]));
-      out.rows = home.map((p) => { const q = queues.get(p)!; return q.rows[q.at++]!; });
-    }
-  }
-  out.lastInsertId = null;
-  for (let i = rows.length - 1; i >= 0; i--) {
-    const r = rows[i]!;
-    const last = byP.get(rowPartition(key, r.rowid, r.row, partitions));
-    if (last !== null && last !== undefined) { out.lastInsertId = last === r.rowid ? r.rowid : last; break; }
-  }
-  return out;
 }
