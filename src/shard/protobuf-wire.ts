@@ -174,6 +174,9 @@ export class ProtoReader {
   /** Reads a tag: [field number, wire type]. */
   tag(): [number, number] {
     const t = this.varint();
+    // A tag is a uint32. A longer varint would lose its low bits in a double and could read as
+    // a valid wire type (0 or 2): a garbage message would then decode as an empty one.
+    if (t > 0xffff_ffff) throw badRequest('malformed protobuf: a field tag beyond 32 bits');
     const field = Math.floor(t / 8);
     if (field === 0) throw badRequest('malformed protobuf: field number 0');
     return [field, t & 7];

@@ -82,3 +82,30 @@ test('garbage bytes are BAD_REQUEST, never a crash', () => {
     }
   }
 });
+
+test('bytes protobufjs rejects as a BatchRequest or ExecuteRequest, we reject too', () => {
+  // Field tags of 6–10 bytes once lost their low bits in a double and read as wire type 0 or 2,
+  // so random bytes could decode as an empty Batch and "succeed".
+  let seed = 612424216;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rejects = (f: () => unknown) => {
+    try {
+      f();
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  let theirs = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const bytes = new Uint8Array([0xff, ...Array.from({ length: Math.floor(rand() * 40) }, () => Math.floor(rand() * 256))]);
+    if (rejects(() => T('BatchRequest').decode(bytes))) {
+      theirs++;
+      assert.ok(rejects(() => decodeBatch(bytes)), `decodeBatch accepted ${Buffer.from(bytes).toString('hex')}`);
+    }
+    if (rejects(() => T('ExecuteRequest').decode(bytes))) assert.ok(rejects(() => decodeStatement(bytes)), `decodeStatement accepted ${Buffer.from(bytes).toString('hex')}`);
+  }
+  assert.ok(theirs > 10_000, `protobufjs rejected only ${theirs} of 20,000`);
+  const tenByteTag = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00]);
+  assert.throws(() => decodeBatch(tenByteTag), /tag beyond 32 bits/);
+});
