@@ -39,5 +39,5 @@ VOLUME ["/data"]
 EXPOSE 8080 50051 9090
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "dist/src/cli.js"]
+ENTRYPOINT ["node", "--v8-pool-size=1", "--max-semi-space-size=16", "dist/src/cli.js"]
 CMD ["serve", "--config", "/etc/heliosdb/heliosdb.toml"]

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --v8-pool-size=1 --max-semi-space-size=16
 /**
  * The `heliosdb` command. `heliosdb serve [--config FILE]` runs the server; without a file (and
  * no HELIOSDB_CONFIG) it runs on the embedded default configuration. Exit codes: 0 after a clean

@@ -8,6 +8,9 @@
  *   reencode  ours with "encode once" off: the shard's values are decoded in the main thread and
  *             the reply encoded again there (bench-coordinators.ts).
  *
+ * Ours, constant and reencode run with the product's Node flags (src/node-flags.ts, as `npm start`
+ * and the Docker image launch it); the peer runs with Node's defaults, as a typical deployment does.
+ *
  * Every case runs each target back to back, `rounds` times interleaved; the report takes the
  * median, with the server CPU per request. Then ours runs paced at half its median peak for the
  * p99 aim, beside the constant server at the same offered rate. Writes
@@ -25,6 +28,7 @@ import * as grpc from '@grpc/grpc-js';
 import { encodeExecuteRequest } from '../../src/shard/grpc-codec.js';
 import type { CatalogSchema } from '../../src/coordinator/index.js';
 import type { ConstantAnswers } from './bench-coordinators.js';
+import { SERVER_NODE_FLAGS } from '../../src/node-flags.js';
 import { cpuMs, freePort, postgresPids, sh, spawnServer, startPostgres, waitReady, type ServerProcess } from './bench-processes.js';
 import { loadHelios, loadPostgres } from './bench-dataset.js';
 import { grpcFrame, h2load, toolVersions, wrk, type LoadResult, type WrkRequest } from './load-tools.js';
@@ -197,16 +201,16 @@ async function main(): Promise<void> {
 
     // Ours: load, copy the data directory for the re-encoding variant.
     const dataDir = join(tmp, 'helios');
-    let ours = await spawnServer('ours', [CLI, 'serve', '--config', heliosConfig(tmp, dataDir)], {});
+    let ours = await spawnServer('ours', [...SERVER_NODE_FLAGS, CLI, 'serve', '--config', heliosConfig(tmp, dataDir)], {});
     await waitReady(ours.rest);
     console.log(`loading ${ROWS} rows into HeliosDB-Lite …`);
     await loadHelios(ours.rest, ROWS);
     await ours.stop();
     cpSync(dataDir, join(tmp, 'helios-reencode'), { recursive: true });
-    ours = await spawnServer('ours', [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), CLI, 'serve', '--config', heliosConfig(tmp, dataDir)], {});
+    ours = await spawnServer('ours', [...SERVER_NODE_FLAGS, ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), CLI, 'serve', '--config', heliosConfig(tmp, dataDir)], {});
     stops.push(() => ours.stop());
     await waitReady(ours.rest);
-    const reencode = await spawnServer('reencode', [BENCH_SERVER, 'reencode', '--config', heliosConfig(tmp, join(tmp, 'helios-reencode'))], {});
+    const reencode = await spawnServer('reencode', [...SERVER_NODE_FLAGS, BENCH_SERVER, 'reencode', '--config', heliosConfig(tmp, join(tmp, 'helios-reencode'))], {});
     stops.push(reencode.stop);
     await waitReady(reencode.rest);
 
@@ -225,7 +229,7 @@ async function main(): Promise<void> {
     };
     const answersFile = join(tmp, 'answers.json');
     writeFileSync(answersFile, JSON.stringify(answers));
-    const constant = await spawnServer('constant', [BENCH_SERVER, 'constant', answersFile, '--config', heliosConfig(tmp, join(tmp, 'constant'))], {});
+    const constant = await spawnServer('constant', [...SERVER_NODE_FLAGS, BENCH_SERVER, 'constant', answersFile, '--config', heliosConfig(tmp, join(tmp, 'constant'))], {});
     stops.push(constant.stop);
     await waitReady(constant.rest);
 

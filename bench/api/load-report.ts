@@ -2,6 +2,7 @@
  * The markdown report of the API load bench: every measured number (median of the rounds),
  * the ratios, and the issue's aims checked against them.
  */
+import { SERVER_NODE_FLAGS } from '../../src/node-flags.js';
 import os from 'node:os';
 import type { LoadResult } from './load-tools.js';
 
@@ -68,7 +69,7 @@ export function renderReport(r: ReportInput): string {
   out.push('');
   out.push(`Setup: \`orders\` with ${r.rows.toLocaleString('en-US')} rows in both databases; HeliosDB-Lite with 2 shards (worker_threads = 2), wal_mode sync; PostgreSQL as initdb makes it (fsync on, synchronous_commit on), fastify in one process with a pg.Pool of 10. `
     + `REST load: wrk -t1 -c${r.load.restConnections} (4 for the large result), random ids in 1..${r.rows} from a Lua script. gRPC load: h2load -t1 -c${r.load.grpcClients} -m${r.load.grpcStreams} (-c2 -m2 for the large result) with gRPC framing, one fixed request (h2load sends one body file). `
-    + `${r.seconds} s per run after a warm-up pass; ${r.rounds} interleaved rounds (constant, ours, re-encode, peer back to back per case); the table shows medians. Load tools, servers and PostgreSQL share the same ${r.cpu.split(' x')[1] ?? '?'} cores.`);
+    + `${r.seconds} s per run after a warm-up pass; ${r.rounds} interleaved rounds (constant, ours, re-encode, peer back to back per case); the table shows medians. Load tools, servers and PostgreSQL share the same ${r.cpu.split(' x')[1] ?? '?'} cores. Ours, constant and re-encode run with the product's Node flags (\`${SERVER_NODE_FLAGS.join(' ')}\`, src/node-flags.ts); the peer with Node's defaults.`);
   out.push('');
   out.push('## Requests/s and latency (median of rounds)', '');
   out.push('"server CPU": user + system time of the server\'s threads (and, for the peer, of PostgreSQL\'s processes) per answered request — the number that the other jobs on this machine disturb least. "ours ÷ this": HeliosDB-Lite\'s req/s over this target\'s.', '');

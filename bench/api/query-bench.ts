@@ -14,6 +14,7 @@
  *
  * Run: npm run bench:api-query -- [--rows 100000] [--rounds 3] [--no-write]
  */
+import { SERVER_NODE_FLAGS } from '../../src/node-flags.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(os.tmpdir(), 'heliosdb-query-bench-'));
   const toml = join(tmp, 'heliosdb.toml');
   writeFileSync(toml, `[database]\npath = ${JSON.stringify(join(tmp, 'data'))}\n\n[api]\nbind_address = "127.0.0.1"\nrest_port = 0\ngrpc_port = 0\n\n[performance]\nworker_threads = 2\n\n[observability]\nmetrics_port = 0\n`);
-  const server = await spawnServer('ours', [CLI, 'serve', '--config', toml], {});
+  const server = await spawnServer('ours', [...SERVER_NODE_FLAGS, CLI, 'serve', '--config', toml], {});
   const load0 = os.loadavg();
   try {
     await waitReady(server.rest);

@@ -11,6 +11,7 @@
  * the same 2 cores; the ratios are the point. Writes bench/results/api-wired.md.
  * Run: `npm run build && node dist/bench/api/wired-bench.js [rounds]`.
  */
+import { SERVER_NODE_FLAGS } from '../../src/node-flags.js';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -27,7 +28,7 @@ const CONCURRENCY = 16;
 
 async function startServer(dir: string): Promise<{ rest: number; grpc: number; stop: () => Promise<void> }> {
   const env = { ...process.env, HELIOSDB_PATH: join(dir, 'db'), HELIOSDB_REST_PORT: '0', HELIOSDB_GRPC_PORT: '0', HELIOSDB_METRICS_PORT: '0', HELIOSDB_WORKER_THREADS: '2', HELIOSDB_LOG_LEVEL: 'info' };
-  const proc = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const ports = await new Promise<{ rest: number; grpc: number }>((resolve, reject) => {
     let buf = '';
     proc.stdout.on('data', (d: Buffer) => {

@@ -3,6 +3,7 @@
  * temporary data directory, the way users and the acceptance tests do, and waits for its
  * `listening` line. `stop()` sends SIGTERM and returns the exit code; the data dir is removed.
  */
+import { SERVER_NODE_FLAGS } from '../../src/node-flags.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ export interface SpawnOptions {
 
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [...SERVER_NODE_FLAGS, CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -60,7 +61,7 @@ export async function spawnServer(o: SpawnOptions = {}): Promise<ServerProcess> 
     ...(o.workerThreads ? { HELIOSDB_WORKER_THREADS: String(o.workerThreads) } : {}),
     ...o.env,
   };
-  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
   let stderr = '';
   let buf = '';
