@@ -382,17 +382,32 @@ export class Coordinator {
     return this.guarded([st], 'one', body, () => this.router.executeOne(st, reply, cx));
   }
 
-  /** Draining check, the one-statement error, and the schema refresh after possible DDL. */
-  private async guarded<T>(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic', body: Uint8Array | null, fn: () => Promise<T>): Promise<T> {
-    if (this.draining) throw unavailable('the server is shutting down');
+  /**
+   * Draining check, the one-statement error, and the schema refresh after possible DDL. Not
+   * async on the common path (no DDL): every request passes here, and an async frame with
+   * try/finally cost a promise, a generator and two microtask hops each.
+   */
+  private guarded<T>(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic', body: Uint8Array | null, fn: () => Promise<T>): Promise<T> {
+    if (this.draining) return Promise.reject(unavailable('the server is shutting down'));
     const listener = this.ddlListener;
     const ddl = listener !== null && (body === null ? stmts.some((s) => DDL_WORD.test(s.sql)) : mayHoldDdl(body));
+    if (ddl) return this.guardedDdl(stmts, mode, listener, fn);
+    let p: Promise<T>;
+    try {
+      p = fn();
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    return mode === 'one' ? p.catch((e: unknown) => { throw oneStatementOnly(e, stmts[0]!.sql); }) : p;
+  }
+
+  private async guardedDdl<T>(stmts: readonly Stmt[], mode: 'one' | 'batch' | 'atomic', listener: () => Promise<void>, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
       throw mode === 'one' ? oneStatementOnly(e, stmts[0]!.sql) : e;
     } finally {
-      if (ddl) await listener!().catch((e: unknown) => this.opts.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'schema refresh after DDL failed'));
+      await listener().catch((e: unknown) => this.opts.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'schema refresh after DDL failed'));
     }
   }
 

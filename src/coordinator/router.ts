@@ -344,11 +344,56 @@ export class Router {
    * shard encodes the response body and it comes back as bytes (forwarded unchanged); any other
    * route, or no `reply`, answers with values.
    */
-  async executeOne(st: Stmt, reply?: ReplyFormat, cx?: CallContext): Promise<ExecResult | Uint8Array> {
-    const kind = this.parse(st.sql).kind;
-    if (kind === 'begin') return empty();
-    if (kind === 'commit' || kind === 'rollback') throw sqlError(`cannot ${kind} - no transaction is active`);
-    return this.runAuto(st, reply, cx);
+  executeOne(st: Stmt, reply?: ReplyFormat, cx?: CallContext): Promise<ExecResult | Uint8Array> {
+    let kind: Statement['kind'];
+    try {
+      kind = this.parse(st.sql).kind;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (kind === 'begin') return Promise.resolve(empty());
+    if (kind === 'commit' || kind === 'rollback') return Promise.reject(sqlError(`cannot ${kind} - no transaction is active`));
+    return this.pointNow(st, reply, cx) ?? this.runAuto(st, reply, cx);
+  }
+
+  /**
+   * The hot path of an auto-commit point statement (one partition, one key lock). If its lock is
+   * free now, it is taken, the statement is sent, and the lock is released when the shard answers.
+   * None of {@link locked}'s awaits run: planning and taking the lock are synchronous here, so DDL
+   * cannot slip in between them. Anything else returns null and takes the general path, which
+   * waits, retries and re-plans: a held lock, a plan that is not a point, or a planning error.
+   */
+  private pointNow(st: Stmt, reply: ReplyFormat | undefined, cx: CallContext | undefined): Promise<ExecResult | Uint8Array> | null {
+    let plan: Plan | undefined;
+    try {
+      plan = this.planNow(st);
+    } catch {
+      return null; // the general path reports it
+    }
+    if (plan?.kind !== 'single' || !plan.point) return null;
+    const id = this.locks.begin();
+    if (!this.locks.tryAcquire(id, Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, plan.point.write))) {
+      this.locks.release(id);
+      return null;
+    }
+    this.stats.singlePartition++;
+    this.lastRoute = { kind: 'single', partition: plan.p };
+    let call: Promise<unknown>;
+    try {
+      call = this.exec.call(reply !== undefined ? { op: 'run', p: plan.p, stmts: [plan.frag], reply } : { op: 'run', p: plan.p, stmts: [plan.frag] }, cx);
+    } catch (e) {
+      call = Promise.reject(e);
+    }
+    return call.then(
+      (v) => {
+        this.locks.release(id);
+        return reply !== undefined ? (v as Uint8Array) : { ...(v as FragmentResult[])[0]! };
+      },
+      (e: unknown) => {
+        this.locks.release(id);
+        throw e;
+      },
+    );
   }
 
   private async runAuto(st: Stmt, reply: undefined, cx: CallContext | undefined): Promise<ExecResult>;
@@ -473,6 +518,23 @@ export class Router {
 
   /** Decides, without touching data, whether a statement runs on one partition. */
   private async planAuto(st: Stmt): Promise<Plan> {
+    const plan = this.planNow(st);
+    if (plan) return plan;
+    const s = this.parse(st.sql) as Extract<Statement, { kind: 'insert' }>;
+    const t = this.writable(s.table);
+    await this.counters.ensure(t.name);
+    const rows = this.planInsert(st, new Map());
+    const parts = splitRows(this.keyOf(t), rows, this.partitions);
+    if (parts.size !== 1 || globalUniqueIndexes(t, this.keyOf(t)).length > 0) return { kind: 'multi', insertRows: rows };
+    const [p, mine] = [...parts][0]!;
+    return { kind: 'single', p, frag: { sql: st.sql, params: st.params, rows: mine }, insertOrder: rows };
+  }
+
+  /**
+   * {@link planAuto}'s synchronous part: every plan but that of an INSERT whose rows the router
+   * places (undefined then: it may have to load the table's rowid counter first).
+   */
+  private planNow(st: Stmt): Plan | undefined {
     const s = this.parse(st.sql);
     const cat = this.mirror.catalog;
     // One partition holds everything: the engine runs the statement as it is — except a plain
@@ -502,12 +564,7 @@ export class Router {
     if (s.kind === 'insert') {
       const t = this.writable(s.table);
       if (tablesOf(s, cat).size > 0 || hasSubquery(s) || hasTriggers(t)) return { kind: 'multi' };
-      await this.counters.ensure(t.name);
-      const rows = this.planInsert(st, new Map());
-      const parts = splitRows(this.keyOf(t), rows, this.partitions);
-      if (parts.size !== 1 || globalUniqueIndexes(t, this.keyOf(t)).length > 0) return { kind: 'multi', insertRows: rows };
-      const [p, mine] = [...parts][0]!;
-      return { kind: 'single', p, frag: { sql: st.sql, params: st.params, rows: mine }, insertOrder: rows };
+      return undefined; // planAuto places its rows
     }
     return { kind: 'multi' };
   }

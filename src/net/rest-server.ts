@@ -175,7 +175,8 @@ export class RestServer {
         return { status: 200, text };
       }
       const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-      for (const [k, v] of new URLSearchParams(req.path_query)) {
+      const qs = req.path_query;
+      if (qs !== '') for (const [k, v] of new URLSearchParams(qs)) {
         const prev = query[k];
         query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
       }

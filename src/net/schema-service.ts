@@ -156,9 +156,15 @@ export class SchemaService {
   }
 
   /** The REST answer for a resource route; null when the path names none (or REST generation is off). */
-  async rest(req: RestRequest): Promise<RestReply | null> {
-    await this.loaded();
-    return this.opts.rest ? this.api.rest(req) : null;
+  rest(req: RestRequest): Promise<RestReply | null> {
+    // Not async: every REST resource request passes here, and an async wrapper around the
+    // promise it returns costs two more microtask hops and their allocations.
+    if (this.catalog.version === '') return this.refresh().then(() => this.restLoaded(req));
+    return this.restLoaded(req);
+  }
+
+  private restLoaded(req: RestRequest): Promise<RestReply | null> {
+    return this.opts.rest ? this.api.rest(req) : Promise.resolve(null);
   }
 
   /** `GET /v1/schema` (contract "Schema"). */

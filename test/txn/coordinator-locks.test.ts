@@ -98,3 +98,25 @@ test('lock-wait timeout fails the waiter; a release fails the holder\'s own pend
   l.release(a);
   assert.equal(l.counts().resources, 0);
 });
+
+test('tryAcquire: granted only when nothing has to wait; a refusal withdrawn by release leaves no trace and jumps no queue', async () => {
+  const l = new Locks({ verify: true });
+  const [a, b, c] = [l.begin(), l.begin(), l.begin()];
+  assert.equal(l.tryAcquire(a, key(0, 'i1', false)), true, 'free: granted at once');
+  assert.equal(l.tryAcquire(b, key(0, 'i1', false)), true, 'S with S');
+  const w = l.begin();
+  const writer = l.acquire(w, key(0, 'i1', true));
+  assert.equal(await state(writer), 'pending');
+  assert.equal(l.tryAcquire(c, key(0, 'i1', false)), false, 'a new reader queues behind the waiting writer, so the fast path declines');
+  l.release(c);
+  assert.equal(l.counts().waiting, 1, 'only the writer waits');
+  l.release(a);
+  l.release(b);
+  assert.equal(await state(writer), 'granted');
+  const d = l.begin();
+  assert.equal(l.tryAcquire(d, key(0, 'i1', false)), false, 'X held');
+  l.release(d);
+  l.release(w);
+  assert.equal(l.counts().resources, 0, 'everything released');
+  assert.equal(l.stats.waits, 1, 'a refused tryAcquire is not a wait');
+});

@@ -83,6 +83,14 @@ export class Locks {
     });
   }
 
+  /**
+   * Takes every lock of `plan` if none has to wait; false otherwise. After false the caller
+   * must {@link release} `id`: that also withdraws the wait the lock manager queued.
+   */
+  tryAcquire(id: TxnId, plan: readonly LockStep[]): boolean {
+    return this.lm.acquire(id, plan, performance.now()).status === 'granted';
+  }
+
   /** Releases every lock of `id` and forgets it; a statement of it still waiting fails with `why`. */
   release(id: TxnId, why?: HeliosError): void {
     const w = this.waiting.get(id);
