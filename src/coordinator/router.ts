@@ -371,11 +371,8 @@ export class Router {
       return null; // the general path reports it
     }
     if (plan?.kind !== 'single' || !plan.point) return null;
-    const id = this.locks.begin();
-    if (!this.locks.tryAcquire(id, Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, plan.point.write))) {
-      this.locks.release(id);
-      return null;
-    }
+    const lockPlan = Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, plan.point.write);
+    if (!this.locks.tryAcquireAnonymous(lockPlan)) return null;
     this.stats.singlePartition++;
     this.lastRoute = { kind: 'single', partition: plan.p };
     let call: Promise<unknown>;
@@ -386,11 +383,11 @@ export class Router {
     }
     return call.then(
       (v) => {
-        this.locks.release(id);
+        this.locks.releaseAnonymous(lockPlan);
         return reply !== undefined ? (v as Uint8Array) : { ...(v as FragmentResult[])[0]! };
       },
       (e: unknown) => {
-        this.locks.release(id);
+        this.locks.releaseAnonymous(lockPlan);
         throw e;
       },
     );

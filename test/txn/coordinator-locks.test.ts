@@ -99,24 +99,25 @@ test('lock-wait timeout fails the waiter; a release fails the holder\'s own pend
   assert.equal(l.counts().resources, 0);
 });
 
-test('tryAcquire: granted only when nothing has to wait; a refusal withdrawn by release leaves no trace and jumps no queue', async () => {
+test('tryAcquireAnonymous: granted only when nothing has to wait, all or nothing; a refusal leaves no trace and jumps no queue', async () => {
   const l = new Locks({ verify: true });
-  const [a, b, c] = [l.begin(), l.begin(), l.begin()];
-  assert.equal(l.tryAcquire(a, key(0, 'i1', false)), true, 'free: granted at once');
-  assert.equal(l.tryAcquire(b, key(0, 'i1', false)), true, 'S with S');
+  const read = key(0, 'i1', false);
+  assert.equal(l.tryAcquireAnonymous(read), true, 'free: granted at once');
+  assert.equal(l.tryAcquireAnonymous(read), true, 'S with S');
   const w = l.begin();
   const writer = l.acquire(w, key(0, 'i1', true));
+  assert.equal(await state(writer), 'pending', 'a writer waits for anonymous readers');
+  const before = l.counts();
+  assert.equal(l.tryAcquireAnonymous(read), false, 'a new reader queues behind the waiting writer, so the fast path declines');
+  assert.deepEqual(l.counts(), before, 'the refusal took nothing, not even the intention locks');
+  l.releaseAnonymous(read);
   assert.equal(await state(writer), 'pending');
-  assert.equal(l.tryAcquire(c, key(0, 'i1', false)), false, 'a new reader queues behind the waiting writer, so the fast path declines');
-  l.release(c);
-  assert.equal(l.counts().waiting, 1, 'only the writer waits');
-  l.release(a);
-  l.release(b);
-  assert.equal(await state(writer), 'granted');
-  const d = l.begin();
-  assert.equal(l.tryAcquire(d, key(0, 'i1', false)), false, 'X held');
-  l.release(d);
+  l.releaseAnonymous(read);
+  assert.equal(await state(writer), 'granted', 'the last anonymous reader out wakes the writer');
+  assert.equal(l.tryAcquireAnonymous(read), false, 'X held');
+  assert.equal(l.tryAcquireAnonymous(key(0, 'i2', false)), true, 'another key of the table is free');
+  l.releaseAnonymous(key(0, 'i2', false));
   l.release(w);
   assert.equal(l.counts().resources, 0, 'everything released');
-  assert.equal(l.stats.waits, 1, 'a refused tryAcquire is not a wait');
+  assert.equal(l.stats.waits, 1, 'a refused tryAcquireAnonymous is not a wait');
 });

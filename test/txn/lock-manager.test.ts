@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HeliosError } from '../../src/errors.js';
-import { compatible, LockManager, lockPlans, rowResource, supremum, tableResource, txnId, type AcquireResult, type LockMode, type TxnId } from '../../src/coordinator/txn/index.js';
+import { compatible, LockManager, lockPlans, rowResource, supremum, tableResource, txnId, type AcquireResult, type LockMode, type LockStep, type TxnId } from '../../src/coordinator/txn/index.js';
 import { rng, seedFrom } from '../storage/helpers.js';
 
 const P = 0;
@@ -255,9 +255,21 @@ for (const policy of ['wait-die', 'detect'] as const) test(`randomized ${policy}
   const waiting = new Set<TxnId>();
   let next = 1;
   const modes: LockMode[] = ['IS', 'IX', 'S', 'SIX', 'X'];
+  const anons: LockStep[][] = [];
   for (let step = 0; step < 4000; step++) {
     const x = r();
-    if (x < 0.2 || open.length === 0) {
+    if (x >= 0.9) {
+      // Anonymous holders (the router's point fast path): all or nothing, never waiting.
+      if (anons.length > 0 && r() < 0.5) {
+        for (const w of l.releaseAnonymous(anons.splice(Math.floor(r() * anons.length), 1)[0]!)) waiting.delete(w.txn);
+      } else {
+        const row = BigInt(Math.floor(r() * 6));
+        const plan: LockStep[] = [{ resource: tableResource(P, 1), mode: r() < 0.5 ? 'IS' : 'IX' }, { resource: rowResource(P, 1, row), mode: modes[Math.floor(r() * 5)]! }];
+        const before = l.stats().resources;
+        if (l.acquireAnonymous(plan)) anons.push(plan);
+        else assert.equal(l.stats().resources, before, `seed ${seed}: a refused anonymous plan takes nothing`);
+      }
+    } else if (x < 0.2 || open.length === 0) {
       const t = txnId(next++);
       l.begin(t, step);
       open.push(t);
@@ -281,6 +293,24 @@ for (const policy of ['wait-die', 'detect'] as const) test(`randomized ${policy}
     l.check();
     for (const t of waiting) assert.ok(l.isWaiting(t), `seed ${seed}: ${t} should still wait`);
   }
+  for (const plan of anons) for (const w of l.releaseAnonymous(plan)) waiting.delete(w.txn);
   for (const t of [...open]) for (const w of l.releaseAll(t)) waiting.delete(w.txn);
   assert.deepEqual(l.stats(), { transactions: 0, resources: 0, waiting: 0 }, `seed ${seed}`);
+});
+
+test('anonymous holders: counted like named ones, never queued, and their release wakes waiters', () => {
+  const l = lm('detect');
+  const row = rowResource(P, 1, 7n);
+  const read: LockStep[] = [{ resource: tableResource(P, 1), mode: 'IS' }, { resource: row, mode: 'S' }];
+  assert.equal(l.acquireAnonymous(read), true);
+  assert.equal(l.acquireAnonymous(read), true, 'S with S');
+  l.begin(T1, 0);
+  assert.deepEqual(l.acquire(T1, [{ resource: tableResource(P, 1), mode: 'IX' }, { resource: row, mode: 'X' }], 0), { status: 'waiting' }, 'a writer waits for the anonymous readers');
+  assert.equal(l.acquireAnonymous(read), false, 'a new reader does not pass the waiting writer (FIFO)');
+  assert.deepEqual(l.waitsFor(T1), [], 'anonymous holders are on no wait-for edge: they never wait');
+  assert.deepEqual(l.releaseAnonymous(read), []);
+  assert.deepEqual(l.releaseAnonymous(read), [{ txn: T1 }], 'the last reader out wakes the writer');
+  assert.equal(l.acquireAnonymous([{ resource: tableResource(P, 1), mode: 'IS' }, { resource: rowResource(P, 1, 8n), mode: 'S' }]), true, 'another row of the table is free');
+  assert.equal(l.acquireAnonymous([{ resource: tableResource(P, 1), mode: 'S' }]), false, 'a table read waits for the IX writer');
+  assert.throws(() => l.releaseAnonymous([{ resource: tableResource(P, 1), mode: 'S' }]), /no anonymous S/);
 });

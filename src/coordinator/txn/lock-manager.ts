@@ -71,8 +71,10 @@ interface Waiter {
 interface Entry {
   resource: Resource;
   readonly holders: Map<TxnId, LockMode>;
-  /** Holders per mode (index as {@link MODES}): a grant test costs 5 checks, not one per holder. */
+  /** Holders per mode (index as {@link MODES}), anonymous ones included: a grant test costs 5 checks, not one per holder. */
   readonly counts: number[];
+  /** Anonymous holders per mode ({@link LockManager.acquireAnonymous}): counted, never named. */
+  readonly anon: number[];
   readonly queue: Waiter[];
 }
 
@@ -188,6 +190,49 @@ export class LockManager {
   }
 
   /**
+   * Takes every lock of `plan` for an anonymous holder if all are grantable now; otherwise takes
+   * nothing and returns false. It is for a statement that takes its whole plan at once and never
+   * waits while it holds (an auto-commit point statement on the router's fast path). Such a holder
+   * can never be on a wait cycle, so nobody needs its name. It is only counted, which spares the
+   * transaction table and the holder maps an insert and a delete each per statement. Map churn
+   * in long-lived Maps allocates straight into V8's old generation (docs/api.md, "The p99 tail").
+   * The resources of `plan` must be distinct (a Footprint's are). Release with
+   * {@link releaseAnonymous} and the same plan.
+   */
+  acquireAnonymous(plan: readonly LockStep[]): boolean {
+    for (let i = 0; i < plan.length; i++) {
+      const step = plan[i]!;
+      const e = this.entries.get(step.resource.key);
+      if (e !== undefined && !this.grantable(e, null, step.mode, e.queue.length)) return false;
+    }
+    for (let i = 0; i < plan.length; i++) {
+      const step = plan[i]!;
+      const m = MODE_INDEX[step.mode];
+      const e = this.entryFor(step.resource);
+      e.counts[m]!++;
+      e.anon[m]!++;
+    }
+    this.verify();
+    return true;
+  }
+
+  /** Releases what {@link acquireAnonymous} took for `plan`. Returns the plans that can now proceed. */
+  releaseAnonymous(plan: readonly LockStep[]): Wakeup[] {
+    const wakeups: Wakeup[] = [];
+    for (let i = 0; i < plan.length; i++) {
+      const step = plan[i]!;
+      const e = this.entries.get(step.resource.key);
+      const m = MODE_INDEX[step.mode];
+      invariant(e !== undefined && e.anon[m]! > 0, `lock manager: no anonymous ${step.mode} on ${step.resource.key} to release`);
+      e.counts[m]!--;
+      e.anon[m]!--;
+      this.pump(step.resource.key, e, wakeups);
+    }
+    this.verify();
+    return wakeups;
+  }
+
+  /**
    * Timeouts: a request waiting `lockWaitTimeoutMs` is cancelled and reported; a transaction idle
    * for its idle timeout (not PREPAREd, not waiting) is reported once. The shard aborts each reported
    * transaction and calls {@link releaseAll}; cancelling a wait may itself wake others.
@@ -243,26 +288,29 @@ export class LockManager {
     let waiting = 0;
     for (const t of this.txns.values()) if (t.waitingOn !== null) waiting++;
     let resources = 0; // held or waited for (persistent entries stay when empty)
-    for (const e of this.entries.values()) if (e.holders.size > 0 || e.queue.length > 0) resources++;
+    for (const e of this.entries.values()) if (e.holders.size > 0 || e.queue.length > 0 || e.anon.some((n) => n > 0)) resources++;
     return { transactions: this.txns.size, resources, waiting };
   }
 
   /** Checks the invariants (holders pairwise compatible, back-pointers, every waiter blocked by someone, no wait cycle); throws INTERNAL. */
   check(): void {
     for (const [key, e] of this.entries) {
-      invariant(e.holders.size > 0 || e.queue.length > 0 || e.resource.persistent === true, `lock manager: empty entry ${key}`);
+      invariant(e.holders.size > 0 || e.queue.length > 0 || e.resource.persistent === true || e.anon.some((n) => n > 0), `lock manager: empty entry ${key}`);
       const hs = [...e.holders];
-      const counts = [0, 0, 0, 0, 0];
+      const counts = [...e.anon];
       for (const [, m] of hs) counts[MODE_INDEX[m]]!++;
-      invariant(counts.every((c, i) => c === e.counts[i]), `lock manager: mode counts of ${key} are off`);
-      for (let i = 0; i < hs.length; i++) {
-        invariant(this.txns.get(hs[i]![0])?.held.has(key) === true, `lock manager: holder ${hs[i]![0]} of ${key} does not know it`);
-        for (let j = i + 1; j < hs.length; j++) invariant(compatible(hs[i]![1], hs[j]![1]), `lock manager: incompatible holders on ${key}`);
+      invariant(counts.every((c, i) => c === e.counts[i]) && e.anon.every((n) => n >= 0), `lock manager: mode counts of ${key} are off`);
+      // Every holder's mode, the anonymous ones at most twice per mode (enough to test a mode against itself).
+      const modes: LockMode[] = hs.map(([, m]) => m);
+      e.anon.forEach((n, m) => modes.push(...Array<LockMode>(Math.min(n, 2)).fill(MODES[m]!)));
+      for (const [id] of hs) invariant(this.txns.get(id)?.held.has(key) === true, `lock manager: holder ${id} of ${key} does not know it`);
+      for (let i = 0; i < modes.length; i++) {
+        for (let j = i + 1; j < modes.length; j++) invariant(compatible(modes[i]!, modes[j]!), `lock manager: incompatible holders on ${key}`);
       }
-      for (const w of e.queue) {
+      e.queue.forEach((w, i) => {
         invariant(w.txn.waitingOn === key, `lock manager: waiter ${w.txn.id} on ${key} is not waiting there`);
-        invariant(this.blockersOfWaiter(w.txn).length > 0, `lock manager: ${w.txn.id} waits on ${key} for nobody (a lost wakeup)`);
-      }
+        invariant(!this.grantable(e, w.txn, w.target, i), `lock manager: ${w.txn.id} waits on ${key} for nobody (a lost wakeup)`);
+      });
     }
     for (const t of this.txns.values()) invariant(!this.reaches(t, t.id), `lock manager: wait cycle through ${t.id} (${this.policy})`);
   }
@@ -290,13 +338,7 @@ export class LockManager {
 
   private tryStep(t: TxnState, step: LockStep, now: number): 'granted' | 'waiting' | HeliosError {
     const key = step.resource.key;
-    let e = this.entries.get(key);
-    if (!e) {
-      e = this.freeEntries.pop();
-      if (e) e.resource = step.resource;
-      else e = { resource: step.resource, holders: new Map(), counts: [0, 0, 0, 0, 0], queue: [] };
-      this.entries.set(key, e);
-    }
+    const e = this.entryFor(step.resource);
     const held = e.holders.get(t.id);
     if (held !== undefined && covers(held, step.mode)) return 'granted';
     const target = held === undefined ? step.mode : supremum(held, step.mode);
@@ -327,6 +369,17 @@ export class LockManager {
     return 'waiting';
   }
 
+  private entryFor(resource: Resource): Entry {
+    let e = this.entries.get(resource.key);
+    if (!e) {
+      e = this.freeEntries.pop();
+      if (e) e.resource = resource;
+      else e = { resource, holders: new Map(), counts: [0, 0, 0, 0, 0], anon: [0, 0, 0, 0, 0], queue: [] };
+      this.entries.set(resource.key, e);
+    }
+    return e;
+  }
+
   /** Upgrades queue ahead of plain requests, behind earlier upgrades. */
   private upgradeSlot(e: Entry): number {
     let i = 0;
@@ -334,9 +387,9 @@ export class LockManager {
     return i;
   }
 
-  /** True when nothing stops `t` holding `target` (the fast form of `blockers(...).length === 0`). */
-  private grantable(e: Entry, t: TxnState, target: LockMode, ahead: number): boolean {
-    const own = e.holders.get(t.id);
+  /** True when nothing stops `t` (null: an anonymous holder) holding `target`: no incompatible holder, named or not, and no incompatible waiter among the first `ahead`. */
+  private grantable(e: Entry, t: TxnState | null, target: LockMode, ahead: number): boolean {
+    const own = t === null ? undefined : e.holders.get(t.id);
     for (let m = 0; m < 5; m++) {
       const n = e.counts[m]! - (own !== undefined && MODE_INDEX[own] === m ? 1 : 0);
       if (n > 0 && !compatible(MODES[m]!, target)) return false;
@@ -431,7 +484,7 @@ export class LockManager {
   }
 
   private dropIfEmpty(key: string, e: Entry): void {
-    if (e.holders.size === 0 && e.queue.length === 0 && e.resource.persistent !== true) {
+    if (e.holders.size === 0 && e.queue.length === 0 && e.resource.persistent !== true && !e.anon.some((n) => n > 0)) {
       this.entries.delete(key);
       if (this.freeEntries.length < POOL_MAX) this.freeEntries.push(e); // empty: holders, counts and queue are clear
     }

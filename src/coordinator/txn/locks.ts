@@ -84,11 +84,17 @@ export class Locks {
   }
 
   /**
-   * Takes every lock of `plan` if none has to wait; false otherwise. After false the caller
-   * must {@link release} `id`: that also withdraws the wait the lock manager queued.
+   * Takes every lock of `plan` for a holder that never waits, if none has to wait now; false
+   * (nothing taken) otherwise. The holder is counted, not named (LockManager.acquireAnonymous):
+   * use it only for a statement that runs right after and then {@link releaseAnonymous}.
    */
-  tryAcquire(id: TxnId, plan: readonly LockStep[]): boolean {
-    return this.lm.acquire(id, plan, performance.now()).status === 'granted';
+  tryAcquireAnonymous(plan: readonly LockStep[]): boolean {
+    return this.lm.acquireAnonymous(plan);
+  }
+
+  /** Releases what {@link tryAcquireAnonymous} took for `plan`, waking whom that unblocks. */
+  releaseAnonymous(plan: readonly LockStep[]): void {
+    this.wake(this.lm.releaseAnonymous(plan));
   }
 
   /** Releases every lock of `id` and forgets it; a statement of it still waiting fails with `why`. */
