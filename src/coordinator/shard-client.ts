@@ -190,7 +190,7 @@ export class ShardClient {
       this.pending.delete(requestId);
       p.done?.();
       if (kind === FrameKind.Error) p.reject(HeliosError.fromData(decodeJson<ErrorData>(f.payload)));
-      else p.resolve(f.payload.slice());
+      else p.resolve(copyOut(f.payload));
     }
   }
 
@@ -220,4 +220,17 @@ export class ShardClient {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
   }
+}
+
+/**
+ * A reply's bytes copied out of the ring, whose room is released when this batch is delivered.
+ * Buffer.allocUnsafe carves replies under 4 KiB out of Node's shared 8 KiB pool: one view object
+ * each, where `slice()` made an ArrayBuffer with its own malloc'd store and tracking object per
+ * reply, which showed in the main thread's GC (docs/api.md, "The p99 tail"). Consumers read
+ * replies through byteOffset/byteLength, as any Uint8Array must be read.
+ */
+function copyOut(payload: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(payload.byteLength);
+  out.set(payload);
+  return out;
 }
