@@ -1,6 +1,7 @@
 /**
  * The router's fan-out reads of one SELECT over every partition, cheapest first: concatenated
- * results (a filter-and-project SELECT, also encoded once for an auto-commit statement), partial
+ * results (a filter-and-project SELECT, also encoded once for an auto-commit statement), ordered
+ * results merged here (ordered-fanout.ts), partial
  * aggregates (partial-aggregate.ts), the join paths' reads (join-pushdown.ts), and the table
  * fetches the catalog mirror's generic path runs over. Reads go inside the statement's
  * transaction on the partitions it has touched ({@link DistributedTxn.read}).
@@ -20,6 +21,8 @@ import type { Pushdown } from './pushdown.js';
 import { partialAggregatePlan, runPartialAggregate } from './partial-aggregate.js';
 import type { JoinContext, JoinStats } from './join-context.js';
 import { concatShape } from './query-plan.js';
+import { orderedFanoutPlan } from './ordered-fanout.js';
+import { mergeSorted } from './ordered-merge.js';
 
 type Select = Extract<Statement, { kind: 'select' }>;
 
@@ -40,6 +43,9 @@ export interface FanoutReadsOptions {
 }
 
 export class FanoutReads {
+  /** How often each path ran (tests assert which path a query took). */
+  readonly stats = { orderedMerge: 0 };
+
   constructor(private readonly o: FanoutReadsOptions) {}
 
   private get all(): number[] {
@@ -71,6 +77,25 @@ export class FanoutReads {
     if (!concatShape(s, this.o.mirror.catalog, st.params)) return null;
     const parts = await Promise.all(this.all.map((p) => this.o.exec.call({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }], reply: { kind: 'part', part: format } }, cx) as Promise<Uint8Array>));
     return spliceResultParts(parts, format);
+  }
+
+  /**
+   * ORDER BY over every partition, merged here (ordered-fanout.ts): each partition returns its
+   * first LIMIT + OFFSET rows in order with the sort keys as hidden columns, and the coordinator
+   * k-way merges them. Null when the statement has another shape.
+   */
+  async merged(tx: DistributedTxn, s: Select, st: ReadStmt): Promise<ExecResult | null> {
+    const plan = orderedFanoutPlan(s, this.o.mirror.catalog, st.params);
+    if (!plan) return null;
+    const rs = await Promise.all(this.all.map(async (p) => ((await tx.read({ op: 'run', p, stmts: [{ sql: plan.sql, params: [] }] })) as FragmentResult[])[0]!));
+    const visible = rs[0]!.columns.length - plan.hidden;
+    const rows = mergeSorted(rs.map((r) => r.rows), plan.keys.map((k) => ({ ...k, index: visible + k.index })), plan.offset, plan.limit);
+    for (const row of rows) row.length = visible;
+    // The column names as the engine gives them for the statement as written: the partitions
+    // ran a printed copy, whose expression columns would be named by the printed text.
+    const columns = this.o.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params), tx.cx).columns;
+    this.stats.orderedMerge++;
+    return { columns, rows, rowsAffected: 0, lastInsertId: null };
   }
 
   /** The partial-aggregate fast path (partial-aggregate.ts), or null when the query is not eligible. */

@@ -160,7 +160,7 @@ function callsVolatile(node: unknown): boolean {
   return Object.entries(o).some(([k, v]) => k !== 'start' && k !== 'end' && callsVolatile(v));
 }
 
-function quotedLiteral(node: unknown, resolve: (e: Expr) => ColumnRef | null): boolean {
+export function quotedLiteral(node: unknown, resolve: (e: Expr) => ColumnRef | null): boolean {
   if (node === null || typeof node !== 'object' || node instanceof Uint8Array) return false;
   if (Array.isArray(node)) return node.some((x) => quotedLiteral(x, resolve));
   const o = node as Record<string, unknown>;

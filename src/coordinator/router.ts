@@ -102,7 +102,7 @@ export class Router {
   /** See {@link JoinContext.semiJoinMaxKeys} (tests lower it). */
   semiJoinMaxKeys = SEMI_JOIN_MAX_KEYS;
   private readonly exec: PartitionExecutor;
-  private readonly reads: FanoutReads;
+  readonly reads: FanoutReads;
   private readonly shardKeys: Readonly<Record<string, string>>;
   private readonly decisions: Decisions;
   private readonly fault: (point: string) => void;
@@ -626,6 +626,8 @@ export class Router {
       if (plan.kind === 'single') return { ...((await tx.run({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[])[0]! };
       const concat = await this.reads.concat(tx, s, st);
       if (concat) return concat;
+      const merged = await this.reads.merged(tx, s, st);
+      if (merged) return merged;
       const partial = await this.reads.partialAggregate(tx, s, st);
       if (partial) return partial;
       const joined = this.joinRouting ? await routeJoin(this.reads.joinContext(tx), s, st.sql, st.params) : null;
