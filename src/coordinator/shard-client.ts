@@ -6,6 +6,7 @@
  * (an aborted signal) fails with CANCELLED at once. In both cases the shard is told to stop the
  * work through the cancel flags (src/shard/cancel-block.ts).
  */
+import { IdTable } from './id-table.js';
 import { Worker } from 'node:worker_threads';
 import { HeliosError, cancelled, deadlineExceeded, unavailable, type ErrorData } from '../errors.js';
 import { CoordinatorPort, createShardRings, readRingStats, type Frame, type RingStats, type ShardRings } from '../ring/index.js';
@@ -58,7 +59,7 @@ export class ShardClient {
   private worker: Worker | undefined;
   private port: CoordinatorPort | undefined;
   private rings: ShardRings | undefined;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new IdTable<Pending>();
   private nextId = 1;
   /** Shared with the worker (kept across restarts: request ids keep increasing). */
   private readonly cancelBlock = createCancelBlock();
@@ -196,7 +197,7 @@ export class ShardClient {
 
   private sweep(): void {
     const now = Date.now();
-    for (const [id, p] of this.pending) {
+    for (const [id, p] of this.pending.entries()) {
       if (p.deadline <= now) {
         this.pending.delete(id);
         p.done?.();
@@ -208,7 +209,7 @@ export class ShardClient {
   }
 
   private failAll(e: HeliosError): void {
-    const waiting = [...this.pending.values()];
+    const waiting = this.pending.entries().map(([, p]) => p);
     this.pending.clear();
     for (const p of waiting) {
       p.done?.();
