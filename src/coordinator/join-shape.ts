@@ -95,25 +95,7 @@ export function joinShape(s: Select, catalog: Catalog, keyOf: (t: TableInfo) => 
     seen.add(a);
   }
 
-  const resolve = (e: Expr): ColumnRef | null => {
-    if (e.kind !== 'col') return null;
-    const name = e.name.toLowerCase();
-    let found: ColumnRef | null = null;
-    for (let i = 0; i < tables.length; i++) {
-      const jt = tables[i]!;
-      if (e.table !== undefined && e.table.toLowerCase() !== jt.alias.toLowerCase()) continue;
-      const ci = jt.table.columns.findIndex((c) => c.name.toLowerCase() === name);
-      let ref: ColumnRef | null = null;
-      if (ci >= 0) {
-        const c = jt.table.columns[ci]!;
-        ref = { t: i, column: ci === jt.table.rowidColumn ? -1 : ci, aff: c.aff, coll: c.coll };
-      } else if (ROWID_NAMES.includes(name)) ref = { t: i, column: -1, aff: 'integer', coll: 'BINARY' };
-      if (!ref) continue;
-      if (found) return null; // ambiguous
-      found = ref;
-    }
-    return found;
-  };
+  const resolve = columnResolver(tables);
 
   // A "double-quoted" name that names no column is a string literal to the engine, but the AST
   // printer writes it back as a bare identifier: SQL sent to partitions would change meaning.
@@ -188,6 +170,33 @@ function usesOf(e: Expr, resolve: (e: Expr) => ColumnRef | null): Set<number> | 
 }
 
 const affClass = (a: Affinity): 'numeric' | 'text' | 'none' => (isNumericAff(a) ? 'numeric' : a === 'text' ? 'text' : 'none');
+
+/**
+ * Resolves a column reference against table instances the way the engine would: by alias when
+ * qualified, the rowid under its names (or its INTEGER PRIMARY KEY alias); null when it names no
+ * column, or more than one (ambiguous).
+ */
+export function columnResolver(tables: readonly { readonly alias: string; readonly table: TableInfo }[]): (e: Expr) => ColumnRef | null {
+  return (e) => {
+    if (e.kind !== 'col') return null;
+    const name = e.name.toLowerCase();
+    let found: ColumnRef | null = null;
+    for (let i = 0; i < tables.length; i++) {
+      const jt = tables[i]!;
+      if (e.table !== undefined && e.table.toLowerCase() !== jt.alias.toLowerCase()) continue;
+      const ci = jt.table.columns.findIndex((c) => c.name.toLowerCase() === name);
+      let ref: ColumnRef | null = null;
+      if (ci >= 0) {
+        const c = jt.table.columns[ci]!;
+        ref = { t: i, column: ci === jt.table.rowidColumn ? -1 : ci, aff: c.aff, coll: c.coll };
+      } else if (ROWID_NAMES.includes(name)) ref = { t: i, column: -1, aff: 'integer', coll: 'BINARY' };
+      if (!ref) continue;
+      if (found) return null; // ambiguous
+      found = ref;
+    }
+    return found;
+  };
+}
 
 /**
  * Whether `left = right` true implies both stored values hash to the same partition

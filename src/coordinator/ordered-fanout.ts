@@ -20,7 +20,7 @@ import { printSelect } from '../sql/ast-printer.js';
 import { fanoutShape } from './query-plan.js';
 import { inlineParams } from './route-analysis.js';
 import { termCollation, type MergeKey } from './ordered-merge.js';
-import { quotedLiteral, type ColumnRef } from './join-shape.js';
+import { columnResolver, quotedLiteral } from './join-shape.js';
 
 /** What each partition runs, and how the coordinator merges the results. */
 export interface OrderedFanoutPlan {
@@ -36,7 +36,6 @@ export interface OrderedFanoutPlan {
 }
 
 const HIDDEN_ALIAS = '__ok';
-const ROWID_NAMES = ['rowid', 'oid', '_rowid_'];
 const span = { start: 0, end: 0 };
 
 export function orderedFanoutPlan(s: Select, catalog: Catalog, params: Params): OrderedFanoutPlan | null {
@@ -48,14 +47,7 @@ export function orderedFanoutPlan(s: Select, catalog: Catalog, params: Params): 
   const from = core.from;
   if (!from || from.kind !== 'table' || from.indexedBy) return null;
   const t = catalog.table(from.name)!;
-  const alias = (from.alias ?? t.name).toLowerCase();
-  const resolve = (e: Expr): ColumnRef | null => {
-    if (e.kind !== 'col' || (e.table !== undefined && e.table.toLowerCase() !== alias)) return null;
-    const name = e.name.toLowerCase();
-    const ci = t.columns.findIndex((c) => c.name.toLowerCase() === name);
-    if (ci >= 0) return { t: 0, column: ci === t.rowidColumn ? -1 : ci, aff: t.columns[ci]!.aff, coll: t.columns[ci]!.coll };
-    return ROWID_NAMES.includes(name) ? { t: 0, column: -1, aff: 'integer', coll: 'BINARY' } : null;
-  };
+  const resolve = columnResolver([{ alias: from.alias ?? t.name, table: t }]);
   if (quotedLiteral(inl, resolve)) return null;
   const aliases = new Set(core.columns.flatMap((c) => (c.kind === 'expr' && c.alias ? [c.alias.toLowerCase()] : [])));
   const keys: MergeKey[] = [];
