@@ -1,11 +1,13 @@
 /**
- * The router of a partitioned database: turns SQL statements into work on partitions.
+ * The router of a partitioned database: turns SQL statements into work on partitions. Where a
+ * statement runs and what it locks is decided in route-planner.ts; this file runs the plans.
  *
  * How a statement is routed (docs/sharding.md has the whole story):
  *   - SELECT over one table whose WHERE binds the shard key by equality (a literal or a
  *     parameter), with no subquery → the owning partition alone (auto-commit on its shard); so
  *     does a co-located join whose WHERE binds the shard key of one of its tables (join-pushdown.ts).
- *   - Any other SELECT → fan-out: partial aggregates (partial-aggregate.ts), joins
+ *   - Any other SELECT → fan-out: concatenated or ORDER BY-merged partition results
+ *     (fanout-reads.ts), partial aggregates (partial-aggregate.ts), joins
  *     (join-pushdown.ts: co-located joins run on the partitions, others move the smaller side),
  *     else every table it reads is fetched from every partition into the coordinator's scratch
  *     copy of the catalog (catalog-mirror.ts) and the query runs there.
@@ -28,22 +30,21 @@
  */
 import { HeliosError, serializationFailure, sqlError } from '../errors.js';
 import type { Value } from '../storage/api.js';
-import type { ExecResult, Params, PlannedRow } from '../sql/index.js';
-import { parse } from '../sql/parser.js';
+import type { ExecResult, PlannedRow } from '../sql/index.js';
 import type { Statement } from '../sql/ast.js';
-import type { TableInfo } from '../sql/catalog.js';
-import type { FragmentResult, FragmentStmt, ReplyFormat } from '../shard/fragment-protocol.js';
+import type { FragmentResult, ReplyFormat } from '../shard/fragment-protocol.js';
 import { CatalogMirror } from './catalog-mirror.js';
+import { RoutePlanner, type Plan, type Stmt } from './route-planner.js';
 import { centralTables, hasTriggers, planCentral, shipCentral, type CentralContext } from './central-write.js';
 import { DistributedTxn, MemoryDecisions, newTxnStats, PartitionEpochs, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnShared, type TxnStats } from './distributed-txn.js';
-import { hasSubquery, pointKey, pointPartition, rowPartition, shardKeyOf, tablesOf, updatesKey } from './route-analysis.js';
-import { canonicalKey, partitionOf } from './partition-hash.js';
+import { pointPartition, rowPartition, tablesOf } from './route-analysis.js';
+import { partitionOf } from './partition-hash.js';
 import { Footprint, Locks, type LocksOptions } from './txn/locks.js';
 import type { LockStep } from './txn/lock-modes.js';
-import { exclusiveAll, statementFootprint, type FootprintContext } from './lock-footprint.js';
+import { exclusiveAll } from './lock-footprint.js';
 import type { TxnId } from './txn/txn-ids.js';
 import { pushdownFor } from './pushdown.js';
-import { colocatedPoint, describeJoin, routeJoin } from './join-pushdown.js';
+import { routeJoin } from './join-pushdown.js';
 import { newJoinStats, SEMI_JOIN_MAX_KEYS, type JoinStats } from './join-context.js';
 import { fanoutShape, type QueryRoute } from './query-plan.js';
 import { combine, FanoutReads } from './fanout-reads.js';
@@ -51,7 +52,7 @@ import { combineInsert, RowidCounters, splitRows } from './insert-rows.js';
 import type { CallContext } from './call-context.js';
 import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
 
-export interface Stmt { readonly sql: string; readonly params: Params }
+export type { Stmt } from './route-planner.js';
 
 export interface RouterOptions {
   readonly executor: PartitionExecutor;
@@ -73,9 +74,6 @@ export interface TxHandle {
   cancelled: boolean;
 }
 
-/** The one key lock of a point statement (its shard-key value, canonical text), found while planning. */
-interface PointLock { readonly table: string; readonly key: string; readonly write: boolean }
-
 /** Where the last statement went (tests and EXPLAIN read it). */
 export type RouteTaken = { readonly kind: 'single'; readonly partition: number } | { readonly kind: 'multi'; readonly partitions: readonly number[] } | { readonly kind: 'coordinator' };
 
@@ -83,17 +81,12 @@ const DDL = new Set(['createTable', 'createIndex', 'createView', 'createTrigger'
 const CONTROL = new Set(['begin', 'commit', 'rollback']);
 const DML = new Set(['select', 'insert', 'update', 'delete']);
 
-type Plan =
-  | { kind: 'single'; p: number; frag: FragmentStmt; insertOrder?: PlannedRow[]; point?: PointLock }
-  | { kind: 'multi'; insertRows?: PlannedRow[] };
-
 export class Router {
   readonly mirror = new CatalogMirror();
   readonly locks: Locks;
   readonly stats: TxnStats = newTxnStats();
   /** Restart epochs and the 2PC decisions in progress, shared by every transaction. */
   readonly shared: TxnShared;
-  private readonly fpCtx: FootprintContext;
   lastRoute: RouteTaken = { kind: 'coordinator' };
   /** How fan-out joins were answered (join-pushdown.ts). */
   readonly joinStats: JoinStats = newJoinStats();
@@ -103,25 +96,26 @@ export class Router {
   semiJoinMaxKeys = SEMI_JOIN_MAX_KEYS;
   private readonly exec: PartitionExecutor;
   readonly reads: FanoutReads;
-  private readonly shardKeys: Readonly<Record<string, string>>;
   private readonly decisions: Decisions;
   private readonly fault: (point: string) => void;
   private readonly counters: RowidCounters;
-  private readonly parsed = new Map<string, Statement>();
+  /** Where statements run and what they lock (route-planner.ts); also the parse cache. */
+  readonly planner: RoutePlanner;
   /** What the central write path (central-write.ts) uses of the router. */
   private readonly centralCtx: CentralContext;
 
   constructor(o: RouterOptions) {
     this.exec = o.executor;
     this.counters = new RowidCounters(o.executor);
+    this.planner = new RoutePlanner({ mirror: this.mirror, partitions: o.executor.partitions, shardKeys: o.shardKeys ?? {}, counters: this.counters, joinRouting: () => this.joinRouting });
     this.reads = new FanoutReads({
       exec: o.executor, mirror: this.mirror, partitions: o.executor.partitions, joinStats: this.joinStats,
-      keyOf: (t) => this.keyOf(t), semiJoinMaxKeys: () => this.semiJoinMaxKeys,
+      keyOf: (t) => this.planner.keyOf(t), semiJoinMaxKeys: () => this.semiJoinMaxKeys,
     });
     this.centralCtx = {
       mirror: this.mirror,
       partitions: o.executor.partitions,
-      keyOf: (t) => this.keyOf(t),
+      keyOf: (t) => this.planner.keyOf(t),
       scan: (tx, p, table) => tx.read({ op: 'scan', p, table }) as Promise<Value[][]>,
       loadCounters: async (tables) => {
         for (const t of tables) await this.counters.ensure(t);
@@ -129,20 +123,11 @@ export class Router {
       counter: (table) => this.counters.get(table)!,
       advanceCounter: (table, rowid) => this.counters.raise(table, rowid),
     };
-    this.shardKeys = o.shardKeys ?? {};
     this.decisions = o.decisions ?? new MemoryDecisions();
     this.fault = o.fault ?? (() => undefined);
     this.joinRouting = o.joinRouting ?? true;
     this.locks = new Locks(o.locks);
     this.shared = { epochs: new PartitionEpochs(o.executor.partitions), committing: new Set() };
-    const mirror = this.mirror;
-    this.fpCtx = {
-      get catalog() { return mirror.catalog; },
-      partitions: o.executor.partitions,
-      keyOf: (t) => this.keyOf(t),
-      pointWrite: (s, t) => !this.needsCentral(s, t) && !(s.kind === 'update' && assignsIndexed(s.set.flatMap((x) => x.columns), t, globalUniqueIndexes(t, this.keyOf(t)))),
-      hasGlobalUnique: (t) => globalUniqueIndexes(t, this.keyOf(t)).length > 0,
-    };
   }
 
   get partitions(): number {
@@ -217,7 +202,7 @@ export class Router {
 
   private kindAt(stmts: readonly Stmt[], i: number): string | undefined {
     try {
-      return this.parse(stmts[i]!.sql).kind;
+      return this.planner.parse(stmts[i]!.sql).kind;
     } catch (e) {
       throw atIndex(e, i);
     }
@@ -232,7 +217,7 @@ export class Router {
     return this.locked(async () => {
       const plans = await this.tryPlanAll(stmts);
       const fp = plans ? exclusiveAll(0) : exclusiveAll(this.partitions);
-      if (plans) stmts.forEach((st, i) => fp.merge(this.footprintOf(st, plans[i]!)));
+      if (plans) stmts.forEach((st, i) => fp.merge(this.planner.footprint(st, plans[i]!)));
       return { fp, run: () => this.runGroupLocked(stmts, base, commit, plans, cx) };
     });
   }
@@ -308,31 +293,11 @@ export class Router {
     }
   }
 
-  /** The lock plan of one statement (a point statement's without building a Footprint). */
-  private planOf(st: Stmt, plan: Plan): readonly LockStep[] {
-    if (plan.kind === 'single' && plan.point) return Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, plan.point.write);
-    return this.footprintOf(st, plan).plan();
-  }
-
-  /** The locks a statement needs (lock-footprint.ts); `plan` null: it could not be planned (X everywhere). */
-  private footprintOf(st: Stmt, plan: Plan | null): Footprint {
-    // A point plan already knows its one lock (the hot path: no second look at the statement).
-    if (plan?.kind === 'single' && plan.point) return new Footprint().key(plan.p, plan.point.table, plan.point.key, plan.point.write);
-    let s: Statement;
-    try {
-      s = this.parse(st.sql);
-    } catch {
-      return exclusiveAll(0); // a syntax error: fails before touching anything
-    }
-    const rows = plan === null ? undefined : plan.kind === 'single' ? plan.insertOrder : plan.insertRows;
-    return statementFootprint(this.fpCtx, s, st.params, rows, plan !== null);
-  }
-
   /** Every statement's plan (a multi-partition one included), or null when one cannot be planned yet. */
   private async tryPlanAll(stmts: readonly Stmt[]): Promise<Plan[] | null> {
     try {
       const plans: Plan[] = [];
-      for (const st of stmts) plans.push(await this.planAuto(st));
+      for (const st of stmts) plans.push(await this.planner.plan(st));
       return plans;
     } catch {
       return null; // e.g. a table created earlier in the batch: the general path reports errors
@@ -347,7 +312,7 @@ export class Router {
   executeOne(st: Stmt, reply?: ReplyFormat, cx?: CallContext): Promise<ExecResult | Uint8Array> {
     let kind: Statement['kind'];
     try {
-      kind = this.parse(st.sql).kind;
+      kind = this.planner.parse(st.sql).kind;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -366,25 +331,23 @@ export class Router {
   private pointNow(st: Stmt, reply: ReplyFormat | undefined, cx: CallContext | undefined): Promise<ExecResult | Uint8Array> | null {
     let plan: Plan | undefined;
     try {
-      plan = this.planNow(st);
+      plan = this.planner.planNow(st);
     } catch {
       return null; // the general path reports it
     }
     if (plan?.kind !== 'single' || !plan.point) return null;
     const lockPlan = Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, plan.point.write);
     if (!this.locks.tryAcquireAnonymous(lockPlan)) return null;
-    this.stats.singlePartition++;
-    this.lastRoute = { kind: 'single', partition: plan.p };
-    let call: Promise<unknown>;
+    let call: Promise<ExecResult | Uint8Array>;
     try {
-      call = this.exec.call(reply !== undefined ? { op: 'run', p: plan.p, stmts: [plan.frag], reply } : { op: 'run', p: plan.p, stmts: [plan.frag] }, cx);
+      call = this.runSingle(plan, reply, cx);
     } catch (e) {
       call = Promise.reject(e);
     }
     return call.then(
       (v) => {
         this.locks.releaseAnonymous(lockPlan);
-        return reply !== undefined ? (v as Uint8Array) : { ...(v as FragmentResult[])[0]! };
+        return v;
       },
       (e: unknown) => {
         this.locks.releaseAnonymous(lockPlan);
@@ -396,23 +359,25 @@ export class Router {
   private async runAuto(st: Stmt, reply: undefined, cx: CallContext | undefined): Promise<ExecResult>;
   private async runAuto(st: Stmt, reply: ReplyFormat | undefined, cx: CallContext | undefined): Promise<ExecResult | Uint8Array>;
   private async runAuto(st: Stmt, reply: ReplyFormat | undefined, cx: CallContext | undefined): Promise<ExecResult | Uint8Array> {
-    if (this.parse(st.sql).kind === 'vacuum') return this.locked(async () => ({ fp: exclusiveAll(this.partitions), run: () => this.vacuumAll(st, cx) }));
+    if (this.planner.parse(st.sql).kind === 'vacuum') return this.locked(async () => ({ fp: exclusiveAll(this.partitions), run: () => this.vacuumAll(st, cx) }));
     return this.locked(async () => {
-      const plan = await this.planAuto(st);
-      return { fp: this.planOf(st, plan), run: () => this.runAutoLocked(st, plan, reply, cx) };
+      const plan = await this.planner.plan(st);
+      return { fp: this.planner.lockPlan(st, plan), run: () => this.runAutoLocked(st, plan, reply, cx) };
     });
   }
 
+  /** A single-partition plan, auto-commit: one fragment on its partition; with `reply`, the body the shard encoded. */
+  private runSingle(plan: Extract<Plan, { kind: 'single' }>, reply: ReplyFormat | undefined, cx: CallContext | undefined): Promise<ExecResult | Uint8Array> {
+    this.stats.singlePartition++;
+    this.lastRoute = { kind: 'single', partition: plan.p };
+    if (reply !== undefined) return this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag], reply }, cx) as Promise<Uint8Array>;
+    return this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag] }, cx).then((rs) => ({ ...(rs as FragmentResult[])[0]! }));
+  }
+
   private async runAutoLocked(st: Stmt, plan: Plan, reply: ReplyFormat | undefined, cx: CallContext | undefined): Promise<ExecResult | Uint8Array> {
-    if (plan.kind === 'single') {
-      this.stats.singlePartition++;
-      this.lastRoute = { kind: 'single', partition: plan.p };
-      if (reply !== undefined) return (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag], reply }, cx)) as Uint8Array;
-      const [r] = (await this.exec.call({ op: 'run', p: plan.p, stmts: [plan.frag] }, cx)) as FragmentResult[];
-      return { ...r! };
-    }
+    if (plan.kind === 'single') return this.runSingle(plan, reply, cx);
     if (reply === 'json' || reply === 'proto') {
-      const s = this.parse(st.sql);
+      const s = this.planner.parse(st.sql);
       const spliced = s.kind === 'select' ? await this.reads.concatEncoded(s, st, reply, cx) : null;
       if (spliced) {
         this.stats.singlePartition++; // as a read-only transaction is counted (nothing to commit)
@@ -436,15 +401,15 @@ export class Router {
    * IMPORTANT: one statement at a time per transaction (the caller serializes them).
    */
   async runInTx(h: TxHandle, st: Stmt, cx?: CallContext): Promise<ExecResult> {
-    const s = this.parse(st.sql);
+    const s = this.planner.parse(st.sql);
     if (CONTROL.has(s.kind)) throw sqlError(`${s.kind.toUpperCase()} inside an interactive transaction: use its commit or rollback call`);
     if (DDL.has(s.kind) || s.kind === 'vacuum') throw sqlError(`${s.kind === 'vacuum' ? 'VACUUM' : 'DDL (CREATE, DROP, ALTER)'} is not supported inside an interactive transaction: run it outside the transaction (auto-commit or /v1/batch)`);
     h.dtx.stmtWrote.clear(); // what this statement writes decides whether its failure ends the transaction
     h.dtx.cx = cx; // this statement's deadline and cancellation (one statement at a time)
     for (let i = 0; ; i++) {
       const gen = this.mirror.generation;
-      const plan = await this.planAuto(st);
-      await this.locks.acquire(h.lockId, this.planOf(st, plan));
+      const plan = await this.planner.plan(st);
+      await this.locks.acquire(h.lockId, this.planner.lockPlan(st, plan));
       if (h.cancelled) throw serializationFailure('the transaction was rolled back while this statement waited for its locks');
       if (this.mirror.generation !== gen && i < 8) continue; // DDL ran meanwhile: plan again (the locks taken stay)
       return this.runIn(h.dtx, st, plan.kind === 'single' ? plan.insertOrder : plan.insertRows);
@@ -504,78 +469,18 @@ export class Router {
    * later, when it runs; a statement the router cannot route here takes the Execute path.
    */
   async queryRoute(st: Stmt): Promise<QueryRoute> {
-    const s = this.parse(st.sql);
+    const s = this.planner.parse(st.sql);
     if (s.kind !== 'select') return { kind: 'execute' };
     const tables = [...tablesOf(s, this.mirror.catalog)].map((t) => t.toLowerCase());
-    const plan = await this.planAuto(st);
+    const plan = await this.planner.plan(st);
     if (plan.kind === 'single') return { kind: 'single', p: plan.p, tables };
     const shape = fanoutShape(s, this.mirror.catalog, st.params);
     return shape ? { kind: 'fanout', tables, ...shape } : { kind: 'execute' };
   }
 
-  /** Decides, without touching data, whether a statement runs on one partition. */
-  private async planAuto(st: Stmt): Promise<Plan> {
-    const plan = this.planNow(st);
-    if (plan) return plan;
-    const s = this.parse(st.sql) as Extract<Statement, { kind: 'insert' }>;
-    const t = this.writable(s.table);
-    await this.counters.ensure(t.name);
-    const rows = this.planInsert(st, new Map());
-    const parts = splitRows(this.keyOf(t), rows, this.partitions);
-    if (parts.size !== 1 || globalUniqueIndexes(t, this.keyOf(t)).length > 0) return { kind: 'multi', insertRows: rows };
-    const [p, mine] = [...parts][0]!;
-    return { kind: 'single', p, frag: { sql: st.sql, params: st.params, rows: mine }, insertOrder: rows };
-  }
-
-  /**
-   * {@link planAuto}'s synchronous part: every plan but that of an INSERT whose rows the router
-   * places (undefined then: it may have to load the table's rowid counter first).
-   */
-  private planNow(st: Stmt): Plan | undefined {
-    const s = this.parse(st.sql);
-    const cat = this.mirror.catalog;
-    // One partition holds everything: the engine runs the statement as it is — except a plain
-    // INSERT, whose rows are planned here as with several partitions, so that it locks the key
-    // values it inserts rather than the whole table (concurrent inserts keep group commit).
-    if (this.partitions === 1 && DML.has(s.kind) && !(s.kind === 'insert' && this.plainInsert(s))) return { kind: 'single', p: 0, frag: { sql: st.sql, params: st.params } };
-    if (s.kind === 'select') {
-      if (s.with || s.cores.length !== 1 || hasSubquery(s)) return { kind: 'multi' };
-      const from = s.cores[0]!.from;
-      if (from?.kind === 'join' && this.joinRouting) {
-        const p = colocatedPoint(s, cat, (t) => this.keyOf(t), st.params, this.partitions);
-        return p === null ? { kind: 'multi' } : { kind: 'single', p, frag: { sql: st.sql, params: st.params } };
-      }
-      if (!from || from.kind !== 'table') return { kind: 'multi' };
-      const t = cat.table(from.name);
-      if (!t) return { kind: 'multi' };
-      const k = pointKey(s.cores[0]!.where, t, from.alias ?? t.name, this.keyOf(t), st.params);
-      return k === undefined ? { kind: 'multi' } : { kind: 'single', p: k === null ? 0 : partitionOf(k, this.partitions), frag: { sql: st.sql, params: st.params }, point: { table: t.name, key: canonicalKey(k), write: false } };
-    }
-    if (s.kind === 'update' || s.kind === 'delete') {
-      const t = this.writable(s.table);
-      if (this.needsCentral(s, t)) return { kind: 'multi' };
-      if (s.kind === 'update' && assignsIndexed(s.set.flatMap((x) => x.columns), t, globalUniqueIndexes(t, this.keyOf(t)))) return { kind: 'multi' };
-      const k = pointKey(s.where, t, s.alias ?? t.name, this.keyOf(t), st.params);
-      return k === undefined ? { kind: 'multi' } : { kind: 'single', p: k === null ? 0 : partitionOf(k, this.partitions), frag: { sql: st.sql, params: st.params }, point: { table: t.name, key: canonicalKey(k), write: true } };
-    }
-    if (s.kind === 'insert') {
-      const t = this.writable(s.table);
-      if (tablesOf(s, cat).size > 0 || hasSubquery(s) || hasTriggers(t)) return { kind: 'multi' };
-      return undefined; // planAuto places its rows
-    }
-    return { kind: 'multi' };
-  }
-
-  /** An INSERT … VALUES the router plans even on one partition (see planAuto). */
-  private plainInsert(s: Extract<Statement, { kind: 'insert' }>): boolean {
-    const t = this.mirror.catalog.table(s.table);
-    // VALUES is a `select` too: what matters is that the source reads no table.
-    return !!t && s.or !== 'REPLACE' && s.upsert.length === 0 && !hasSubquery(s) && tablesOf(s, this.mirror.catalog).size === 0 && !hasTriggers(t) && globalUniqueIndexes(t, this.keyOf(t)).length === 0;
-  }
-
   /** Runs one statement inside a distributed transaction (the caller holds its locks). */
   private async runIn(tx: DistributedTxn, st: Stmt, planned?: PlannedRow[]): Promise<ExecResult> {
-    const s = this.parse(st.sql);
+    const s = this.planner.parse(st.sql);
     const cat = this.mirror.catalog;
     const all = [...Array(this.partitions).keys()];
     tx.stmtWrote.clear();
@@ -593,36 +498,36 @@ export class Router {
       return { ...rs[0]![0]! };
     }
     if (s.kind === 'insert') {
-      const t = this.writable(s.table);
+      const t = this.planner.writable(s.table);
       // Triggers, and a conflict resolution (OR REPLACE, ON CONFLICT … DO) that may act on a row
       // of another partition through a UNIQUE index without the shard key: central.
-      if (hasTriggers(t) || ((s.or === 'REPLACE' || s.upsert.length > 0) && globalUniqueIndexes(t, this.keyOf(t)).length > 0)) return this.central(tx, st, centralTables(s, t.name, cat));
+      if (hasTriggers(t) || ((s.or === 'REPLACE' || s.upsert.length > 0) && globalUniqueIndexes(t, this.planner.keyOf(t)).length > 0)) return this.central(tx, st, centralTables(s, t.name, cat));
       await this.counters.ensure(t.name);
-      const planned2 = planned ?? this.planInsert(st, await this.reads.fetch(tx, tablesOf(s.select ?? null, cat)));
-      const key = this.keyOf(t);
+      const planned2 = planned ?? this.planner.planInsert(st, await this.reads.fetch(tx, tablesOf(s.select ?? null, cat)));
+      const key = this.planner.keyOf(t);
       const rows = await checkInsertUnique(t, globalUniqueIndexes(t, key), planned2, {
         partitions: this.partitions,
         partitionOf: (r) => rowPartition(key, r.rowid, r.row, this.partitions),
         scan: (p, where) => this.reads.scanWhere(tx, p, t, where),
       }, s.or === 'IGNORE', s.or === 'REPLACE' || s.upsert.length > 0);
-      const parts = splitRows(this.keyOf(t), rows, this.partitions);
+      const parts = splitRows(this.planner.keyOf(t), rows, this.partitions);
       const rs = await Promise.all([...parts].map(async ([p, mine]) => [p, ((await tx.run({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params, rows: mine }] })) as FragmentResult[])[0]!] as const));
-      return combineInsert(rs, rows, this.keyOf(t), this.partitions);
+      return combineInsert(rs, rows, this.planner.keyOf(t), this.partitions);
     }
     if (s.kind === 'update' || s.kind === 'delete') {
-      const t = this.writable(s.table);
-      if (this.needsCentral(s, t)) return this.central(tx, st, centralTables(s, t.name, cat));
-      const p = pointPartition(s.where, t, s.alias ?? t.name, this.keyOf(t), st.params, this.partitions);
+      const t = this.planner.writable(s.table);
+      if (this.planner.needsCentral(s, t)) return this.central(tx, st, centralTables(s, t.name, cat));
+      const p = pointPartition(s.where, t, s.alias ?? t.name, this.planner.keyOf(t), st.params, this.partitions);
       const targets = p === null ? all : [p];
       const rs = await Promise.all(targets.map(async (q) => ((await tx.run({ op: 'run', p: q, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]!));
       if (s.kind === 'update') {
-        const global = globalUniqueIndexes(t, this.keyOf(t));
+        const global = globalUniqueIndexes(t, this.planner.keyOf(t));
         if (assignsIndexed(s.set.flatMap((x) => x.columns), t, global)) await checkUpdatedUnique(t, global, this.partitions, (p, where) => this.reads.scanWhere(tx, p, t, where));
       }
       return combine(rs);
     }
     if (s.kind === 'select') {
-      const plan = await this.planAuto(st);
+      const plan = await this.planner.plan(st);
       if (plan.kind === 'single') return { ...((await tx.run({ op: 'run', p: plan.p, stmts: [plan.frag] })) as FragmentResult[])[0]! };
       const concat = await this.reads.concat(tx, s, st);
       if (concat) return concat;
@@ -635,19 +540,10 @@ export class Router {
       const rows = await this.reads.fetch(tx, tablesOf(s, cat), pushdownFor(s, cat, st.params, (q) => this.mirror.explain(q), st.sql));
       return this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params), tx.cx);
     }
-    if (s.kind === 'explain') return this.explain(s.stmt, st);
+    if (s.kind === 'explain') return this.planner.explain(s.stmt, st);
     if (s.kind === 'pragma') return { ...((await tx.run({ op: 'run', p: 0, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]! };
     if (s.kind === 'vacuum') throw sqlError('cannot VACUUM from within a transaction');
     return this.mirror.withRows(new Map(), (ses) => ses.execute(st.sql, st.params), tx.cx); // REINDEX, ANALYZE: checks only
-  }
-
-  /**
-   * Whether an UPDATE/DELETE must run centrally (central-write.ts): it reads rows other partitions
-   * hold (subquery, FROM, WITH), picks rows across partitions (LIMIT), moves rows (a new shard
-   * key), or fires triggers (which must see and write whole tables).
-   */
-  private needsCentral(s: Extract<Statement, { kind: 'update' | 'delete' }>, t: TableInfo): boolean {
-    return !!(s.with || hasSubquery(s) || s.limit || hasTriggers(t) || (s.kind === 'update' && (s.from || updatesKey(s, t, this.keyOf(t)) || (s.or === 'REPLACE' && globalUniqueIndexes(t, this.keyOf(t)).length > 0))));
   }
 
   private central(tx: DistributedTxn, st: Stmt, tables: ReadonlySet<string>): Promise<ExecResult> {
@@ -669,8 +565,6 @@ export class Router {
     return shipCentral(tx, plan);
   }
 
-
-
   /**
    * VACUUM rebuilds every partition's file, each in its own auto-commit step (as in SQLite, never
    * inside a transaction). It changes no rows, so it needs no 2PC; X on every partition keeps
@@ -680,53 +574,6 @@ export class Router {
     await Promise.all([...Array(this.partitions).keys()].map((p) => this.exec.call({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }] }, cx)));
     this.lastRoute = { kind: 'multi', partitions: [...Array(this.partitions).keys()] };
     return { columns: [], rows: [], rowsAffected: 0, lastInsertId: null };
-  }
-
-  /** EXPLAIN at the coordinator: the route first, then the plan a partition would run. */
-  private async explain(inner: Statement, st: Stmt): Promise<ExecResult> {
-    const innerSql = st.sql.slice(inner.kind === 'select' ? (inner as { start: number }).start : st.sql.search(/\b(insert|update|delete|replace)\b/i));
-    let route: string;
-    try {
-      const plan = await this.planAuto({ sql: innerSql, params: st.params });
-      route = plan.kind === 'single' ? `ROUTE ONE PARTITION (${plan.p} of ${this.partitions})` : `ROUTE ALL PARTITIONS (${this.partitions})`;
-      const join = plan.kind === 'multi' && inner.kind === 'select' && this.joinRouting ? describeJoin(inner, this.mirror.catalog, (t) => this.keyOf(t)) : null;
-      if (join) route += `, ${join}`;
-    } catch {
-      route = `ROUTE ALL PARTITIONS (${this.partitions})`;
-    }
-    const lines = [route, ...this.mirror.explain(innerSql)];
-    return { columns: ['detail'], rows: lines.map((l) => [l]), rowsAffected: 0, lastInsertId: null };
-  }
-
-  private planInsert(st: Stmt, rows: ReadonlyMap<string, readonly Value[][]>): PlannedRow[] {
-    const s = this.parse(st.sql) as Extract<Statement, { kind: 'insert' }>;
-    const key = this.writable(s.table).name.toLowerCase();
-    const out: PlannedRow[] = [];
-    this.mirror.withRows(rows, (ses) => ses.execute(st.sql, st.params, { plan: { out, allocRowid: () => this.counters.alloc(key) } }));
-    for (const r of out) this.counters.raise(key, r.rowid);
-    return out;
-  }
-
-  private keyOf(t: TableInfo) {
-    return shardKeyOf(t, this.shardKeys);
-  }
-
-  private writable(name: string): TableInfo {
-    const t = this.mirror.catalog.table(name);
-    if (t) return t;
-    if (this.mirror.catalog.views.has(name.toLowerCase())) throw sqlError(`cannot modify ${name} because it is a view`);
-    throw sqlError(`no such table: ${name}`);
-  }
-
-  private parse(sql: string): Statement {
-    if (typeof sql !== 'string') throw sqlError('SQL must be a string');
-    let s = this.parsed.get(sql);
-    if (!s) {
-      s = parse(sql).stmt;
-      if (this.parsed.size >= 1024) this.parsed.delete(this.parsed.keys().next().value!);
-      this.parsed.set(sql, s);
-    }
-    return s;
   }
 }
 
