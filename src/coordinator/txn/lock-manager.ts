@@ -288,14 +288,14 @@ export class LockManager {
     let waiting = 0;
     for (const t of this.txns.values()) if (t.waitingOn !== null) waiting++;
     let resources = 0; // held or waited for (persistent entries stay when empty)
-    for (const e of this.entries.values()) if (e.holders.size > 0 || e.queue.length > 0 || e.anon.some((n) => n > 0)) resources++;
+    for (const e of this.entries.values()) if (e.holders.size > 0 || e.queue.length > 0 || heldAnonymously(e)) resources++;
     return { transactions: this.txns.size, resources, waiting };
   }
 
   /** Checks the invariants (holders pairwise compatible, back-pointers, every waiter blocked by someone, no wait cycle); throws INTERNAL. */
   check(): void {
     for (const [key, e] of this.entries) {
-      invariant(e.holders.size > 0 || e.queue.length > 0 || e.resource.persistent === true || e.anon.some((n) => n > 0), `lock manager: empty entry ${key}`);
+      invariant(e.holders.size > 0 || e.queue.length > 0 || e.resource.persistent === true || heldAnonymously(e), `lock manager: empty entry ${key}`);
       const hs = [...e.holders];
       const counts = [...e.anon];
       for (const [, m] of hs) counts[MODE_INDEX[m]]!++;
@@ -484,9 +484,15 @@ export class LockManager {
   }
 
   private dropIfEmpty(key: string, e: Entry): void {
-    if (e.holders.size === 0 && e.queue.length === 0 && e.resource.persistent !== true && !e.anon.some((n) => n > 0)) {
+    if (e.holders.size === 0 && e.queue.length === 0 && e.resource.persistent !== true && !heldAnonymously(e)) {
       this.entries.delete(key);
       if (this.freeEntries.length < POOL_MAX) this.freeEntries.push(e); // empty: holders, counts and queue are clear
     }
   }
+}
+
+/** Whether anonymous holders hold any mode on `e` (a loop: dropIfEmpty runs at every release). */
+function heldAnonymously(e: Entry): boolean {
+  for (let m = 0; m < 5; m++) if (e.anon[m]! > 0) return true;
+  return false;
 }
