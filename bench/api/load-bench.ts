@@ -6,9 +6,11 @@
  *             bytes captured from ours — no ring, no shard: the ceiling of this stack here;
  *   peer      fastify + node-postgres + PostgreSQL (Debian's), same schema and rows;
  *   reencode  ours with "encode once" off: the shard's values are decoded in the main thread and
- *             the reply encoded again there (bench-coordinators.ts).
+ *             the reply encoded again there (bench-coordinators.ts);
+ *   ring      ours with point reads from the shards' pages off (HELIOS_PAGE_READS=0): every
+ *             point read makes the ring round trip to its shard, as before they existed.
  *
- * Ours, constant and reencode run with the product's Node flags (src/node-flags.ts, as `npm start`
+ * Ours, constant, reencode and ring run with the product's Node flags (src/node-flags.ts, as `npm start`
  * and the Docker image launch it); the peer runs with Node's defaults, as a typical deployment does.
  *
  * Every case runs each target back to back, `rounds` times interleaved; the report takes the
@@ -50,7 +52,7 @@ const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const BENCH_SERVER = fileURLToPath(new URL('./bench-server.js', import.meta.url));
 const PEER = fileURLToPath(new URL('./peer-server.js', import.meta.url));
 
-type Target = 'constant' | 'ours' | 'reencode' | 'peer';
+type Target = 'constant' | 'ours' | 'reencode' | 'ring' | 'peer';
 
 interface Case {
   id: string;
@@ -127,11 +129,11 @@ const POINT_SQL = 'SELECT * FROM orders WHERE id = ?';
 const LARGE_SQL = `SELECT * FROM orders WHERE id <= ${LARGE_ROWS}`;
 
 const CASES: Case[] = [
-  restCase('rest-get', 'REST GET /v1/orders/{id} (random id)', ['constant', 'ours', 'peer'], { method: 'GET', pathExpr: '"/v1/orders/" .. id' }, { halfPeak: true }),
-  restCase('rest-sql', 'REST POST /v1/sql point SELECT (random id)', ['constant', 'ours', 'reencode', 'peer'], { method: 'POST', pathExpr: '"/v1/sql"', bodyExpr: sqlBody(POINT_SQL, true) }, { halfPeak: true }),
+  restCase('rest-get', 'REST GET /v1/orders/{id} (random id)', ['constant', 'ours', 'ring', 'peer'], { method: 'GET', pathExpr: '"/v1/orders/" .. id' }, { halfPeak: true }),
+  restCase('rest-sql', 'REST POST /v1/sql point SELECT (random id)', ['constant', 'ours', 'ring', 'reencode', 'peer'], { method: 'POST', pathExpr: '"/v1/sql"', bodyExpr: sqlBody(POINT_SQL, true) }, { halfPeak: true }),
   restCase('rest-insert', 'REST POST /v1/orders (insert, durable commit)', ['constant', 'ours', 'peer'], { method: 'POST', pathExpr: '"/v1/orders"', bodyExpr: `'{"customer_id":' .. id .. ',"total_price":12.5,"quantity":3}'` }),
-  grpcCase('grpc-exec', `gRPC Database/Execute point SELECT (id ${GRPC_ID})`, ['constant', 'ours', 'reencode'], '/heliosdb.v1.Database/Execute', { halfPeak: true }),
-  grpcCase('grpc-get', `gRPC OrderService/GetOrder (id ${GRPC_ID})`, ['constant', 'ours', 'reencode'], '/orders.OrderService/GetOrder', { halfPeak: true }),
+  grpcCase('grpc-exec', `gRPC Database/Execute point SELECT (id ${GRPC_ID})`, ['constant', 'ours', 'ring', 'reencode'], '/heliosdb.v1.Database/Execute', { halfPeak: true }),
+  grpcCase('grpc-get', `gRPC OrderService/GetOrder (id ${GRPC_ID})`, ['constant', 'ours', 'ring', 'reencode'], '/orders.OrderService/GetOrder', { halfPeak: true }),
   grpcCase('grpc-large', `gRPC Database/Execute, ${LARGE_ROWS}-row result`, ['constant', 'ours', 'reencode'], '/heliosdb.v1.Database/Execute', { rowsPerReply: Math.min(LARGE_ROWS, ROWS) }, 2, 2),
   restCase('rest-large', `REST POST /v1/sql, ${LARGE_ROWS}-row result`, ['constant', 'ours', 'reencode', 'peer'], { method: 'POST', pathExpr: '"/v1/sql"', bodyExpr: sqlBody(LARGE_SQL, false) }, { rowsPerReply: Math.min(LARGE_ROWS, ROWS) }, 4),
 ];
@@ -207,12 +209,16 @@ async function main(): Promise<void> {
     await loadHelios(ours.rest, ROWS);
     await ours.stop();
     cpSync(dataDir, join(tmp, 'helios-reencode'), { recursive: true });
+    cpSync(dataDir, join(tmp, 'helios-ring'), { recursive: true });
     ours = await spawnServer('ours', [...SERVER_NODE_FLAGS, ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), CLI, 'serve', '--config', heliosConfig(tmp, dataDir)], {});
     stops.push(() => ours.stop());
     await waitReady(ours.rest);
     const reencode = await spawnServer('reencode', [...SERVER_NODE_FLAGS, BENCH_SERVER, 'reencode', '--config', heliosConfig(tmp, join(tmp, 'helios-reencode'))], {});
     stops.push(reencode.stop);
     await waitReady(reencode.rest);
+    const ring = await spawnServer('ring', [...SERVER_NODE_FLAGS, CLI, 'serve', '--config', heliosConfig(tmp, join(tmp, 'helios-ring'))], { HELIOS_PAGE_READS: '0' });
+    stops.push(ring.stop);
+    await waitReady(ring.rest);
 
     // Requests for h2load, and the replies the constant server will give.
     const execPoint = encodeExecuteRequest(POINT_SQL, [BigInt(GRPC_ID)]);
@@ -242,7 +248,7 @@ async function main(): Promise<void> {
     body('grpc-exec', execPoint, protoPoint);
     body('grpc-get', getOrder, orderReply);
     body('grpc-large', execLarge, protoLarge);
-    const s: Servers = { byTarget: new Map([['constant', constant], ['ours', ours], ['reencode', reencode], ['peer', peer]]), tmp, grpcBodies };
+    const s: Servers = { byTarget: new Map([['constant', constant], ['ours', ours], ['reencode', reencode], ['ring', ring], ['peer', peer]]), tmp, grpcBodies };
 
     // Warm-up (JIT, pools), then interleaved rounds.
     for (const c of cases) for (const t of c.targets) await c.run(s, t).catch((e: Error) => console.error(`warm-up ${c.id}/${t}: ${e.message}`));

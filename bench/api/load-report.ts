@@ -6,7 +6,7 @@ import { SERVER_NODE_FLAGS } from '../../src/node-flags.js';
 import os from 'node:os';
 import type { LoadResult } from './load-tools.js';
 
-type Target = 'constant' | 'ours' | 'reencode' | 'peer';
+type Target = 'constant' | 'ours' | 'reencode' | 'ring' | 'peer';
 
 export interface CaseResult {
   id: string;
@@ -52,6 +52,7 @@ const TARGET_NAME: Record<Target, string> = {
   constant: 'constant answer (ceiling)',
   ours: '**HeliosDB-Lite**',
   reencode: 'HeliosDB-Lite, re-encode in coordinator',
+  ring: 'HeliosDB-Lite, point reads through the ring',
   peer: 'fastify + pg + PostgreSQL',
 };
 
@@ -120,6 +121,16 @@ export function renderReport(r: ReportInput): string {
     const o = get(id, 'ours');
     if (!c || !o) continue;
     aim(`streaming > 300k rows/s (${c.title}; one large Execute; the streaming Query is measured by npm run bench:api-query)`, o.rps * c.rowsPerReply!, `${f0(o.rps * c.rowsPerReply!)} rows/s`, o.rps * c.rowsPerReply! > 300_000);
+  }
+  out.push('');
+  out.push('## Point reads from the shards\' pages', '');
+  out.push('"pages": the coordinator answers a point SELECT by rowid from the serving shard\'s buffer pool in shared memory, under the row\'s key lock and the pool\'s sequence lock (the product; docs/sharding.md). "ring": the same server with HELIOS_PAGE_READS=0, every point read a round trip to its shard.', '');
+  out.push('| case | pages req/s | ring req/s | pages ÷ ring | pages CPU µs/req | ring CPU µs/req | pages p99 ms | ring p99 ms |', '|---|---|---|---|---|---|---|---|');
+  for (const c of r.cases) {
+    const w = get(c.id, 'ours');
+    const wo = get(c.id, 'ring');
+    if (!w || !wo) continue;
+    out.push(`| ${c.title} | ${f0(w.rps)} | ${f0(wo.rps)} | ${ratio(w.rps, wo.rps)} | ${w.cpu.toFixed(1)} | ${wo.cpu.toFixed(1)} | ${f2(w.p99)} | ${f2(wo.p99)} |`);
   }
   out.push('');
   out.push('## Encode once', '');

@@ -23,6 +23,7 @@
  * half its writes gone.
  */
 import { HeliosError, serializationFailure } from '../errors.js';
+import type { ShardPages } from '../shard/page-reads.js';
 import type { FragmentOp } from '../shard/fragment-protocol.js';
 import type { CallContext } from './call-context.js';
 
@@ -31,6 +32,8 @@ export interface PartitionExecutor {
   readonly partitions: number;
   /** `cx`: the caller's deadline and cancellation (ring-executor.ts); COMMIT/ABORT ignore it. */
   call(op: FragmentOp, cx?: CallContext): Promise<unknown>;
+  /** The shard's pool view serving partition p, for point reads from its pages (absent: none). */
+  pagesOf?(p: number): ShardPages | undefined;
 }
 
 /** The durable decision log (src/coordinator/txn/decision-log.ts) and transaction ids, as the router needs them. */

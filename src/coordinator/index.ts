@@ -16,6 +16,8 @@
  *      and notifies once;
  *   5. the coordinator, waiting with Atomics.waitAsync, resolves the waiting promises, the router
  *      merges the partitions' results, and the reply is encoded in the client's wire format.
+ * A point SELECT by rowid skips 2–5: the router reads the row from the shard's shared pages under
+ * its key lock and the pool's sequence lock (point-reads.ts), else takes the ring as above.
  * Read next: router.ts (routing, fan-out, 2PC), shard-client.ts (ids, deadlines, failure),
  * shard-supervisor.ts (restart policy), then src/shard/worker-main.ts.
  */
@@ -33,6 +35,7 @@ import { createStatsBlock, ShardStatsRow } from '../shard/stats-block.js';
 import { ShardSupervisor } from './shard-supervisor.js';
 import type { ShardStorageSettings } from './shard-client.js';
 import { Router, type Stmt } from './router.js';
+import type { PointReadStats } from './point-reads.js';
 import { RingExecutor } from './ring-executor.js';
 import { callContext, type CallContext } from './call-context.js';
 import { DEFAULT_CHUNK, QueryStreams, resultStream, type QueryOptions, type QueryStream, type QueryStreamStats } from './query-stream.js';
@@ -188,6 +191,8 @@ export class Coordinator {
       shardKeys: this.opts.shardKeys ?? {},
       decisions: this.decisions,
       fault: faultHook(process.env['HELIOS_FAULT']),
+      // A diagnostic switch (docs/sharding.md): 0 sends point reads to their shard as before.
+      pageReads: process.env['HELIOS_PAGE_READS'] !== '0',
       ...(this.opts.lockWaitTimeoutMs !== undefined ? { locks: { lockWaitTimeoutMs: this.opts.lockWaitTimeoutMs } } : {}),
     });
     const settled = await router.start();
@@ -264,6 +269,11 @@ export class Coordinator {
   }
 
   /** Transaction counters for metrics: single- vs multi-partition, 2PC prepares/commits/aborts and latency. */
+  /** Point reads answered from the shards' pages, and the others (point-reads.ts); null before start. */
+  pointReadStats(): PointReadStats | null {
+    return this.routerOrNull?.pointReads?.stats ?? null;
+  }
+
   txnStats(): TxnStats | null {
     return this.routerOrNull?.stats ?? null;
   }

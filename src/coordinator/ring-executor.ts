@@ -9,6 +9,7 @@ import { FrameKind } from '../shard/protocol.js';
 import { decodeWire, encodeWire, rawReplyOp, type FragmentOp } from '../shard/fragment-protocol.js';
 import type { PartitionExecutor } from './distributed-txn.js';
 import type { ShardClient } from './shard-client.js';
+import type { ShardPages } from '../shard/page-reads.js';
 
 /** The ops that must finish whatever the caller does: cutting them only leaves a decided transaction unsettled. */
 const NEVER_CUT = new Set(['commit', 'abort', 'resolve', 'inDoubt', 'cursorClose']);
@@ -19,6 +20,10 @@ export class RingExecutor implements PartitionExecutor {
 
   constructor(private readonly clients: readonly ShardClient[], readonly partitions: number, private readonly timeoutMs = 30_000) {
     this.framesPerPartition = new Array<number>(partitions).fill(0);
+  }
+
+  pagesOf(p: number): ShardPages | undefined {
+    return this.clients[p % this.clients.length]!.pages;
   }
 
   async call(op: FragmentOp, callCx?: CallContext): Promise<unknown> {

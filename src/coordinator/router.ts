@@ -32,7 +32,7 @@ import { HeliosError, serializationFailure, sqlError } from '../errors.js';
 import type { Value } from '../storage/api.js';
 import type { ExecResult, PlannedRow } from '../sql/index.js';
 import type { Statement } from '../sql/ast.js';
-import type { FragmentResult, ReplyFormat } from '../shard/fragment-protocol.js';
+import type { FragmentResult, ReplyFormat, TableLocation } from '../shard/fragment-protocol.js';
 import { CatalogMirror } from './catalog-mirror.js';
 import { RoutePlanner, type Plan, type Stmt } from './route-planner.js';
 import { centralTables, hasTriggers, planCentral, shipCentral, type CentralContext } from './central-write.js';
@@ -51,6 +51,7 @@ import { combine, FanoutReads } from './fanout-reads.js';
 import { combineInsert, RowidCounters, splitRows } from './insert-rows.js';
 import type { CallContext } from './call-context.js';
 import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
+import { PointReads } from './point-reads.js';
 
 export type { Stmt } from './route-planner.js';
 
@@ -64,6 +65,11 @@ export interface RouterOptions {
   /** Join routing (join-pushdown.ts); false = every join fetches whole tables (the bench's baseline). Default true. */
   readonly joinRouting?: boolean;
   readonly locks?: LocksOptions;
+  /**
+   * Answer point SELECTs by rowid from the shard's shared pages when the executor offers them
+   * (point-reads.ts). Default true; false sends every statement to its shard (the bench's A/B).
+   */
+  readonly pageReads?: boolean;
 }
 
 /** An interactive transaction as the router runs it (see {@link Router.beginTx}). */
@@ -101,6 +107,10 @@ export class Router {
   private readonly counters: RowidCounters;
   /** Where statements run and what they lock (route-planner.ts); also the parse cache. */
   readonly planner: RoutePlanner;
+  /** Point reads from the shards' pages (point-reads.ts); undefined when the executor has none. */
+  readonly pointReads: PointReads | undefined;
+  /** See {@link RouterOptions.pageReads}; tests and the bench flip it. */
+  pageReads: boolean;
   /** What the central write path (central-write.ts) uses of the router. */
   private readonly centralCtx: CentralContext;
 
@@ -127,6 +137,15 @@ export class Router {
     this.fault = o.fault ?? (() => undefined);
     this.joinRouting = o.joinRouting ?? true;
     this.locks = new Locks(o.locks);
+    const exec = o.executor;
+    this.pageReads = o.pageReads ?? true;
+    this.pointReads = exec.pagesOf
+      ? new PointReads({
+        pagesOf: (p) => exec.pagesOf!(p),
+        epoch: () => this.locks.structuralEpoch,
+        locate: (p, table) => exec.call({ op: 'locate', p, table }) as Promise<TableLocation | null>,
+      })
+      : undefined;
     this.shared = { epochs: new PartitionEpochs(o.executor.partitions), committing: new Set() };
   }
 
@@ -338,6 +357,19 @@ export class Router {
     if (plan?.kind !== 'single' || !plan.point) return null;
     const lockPlan = Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, plan.point.write);
     if (!this.locks.tryAcquireAnonymous(lockPlan)) return null;
+    if (!plan.point.write && this.pointReads && this.pageReads) {
+      let local: ExecResult | Uint8Array | undefined;
+      try {
+        local = this.pointReads.answer(plan.p, this.planner.parse(st.sql), st.params, reply);
+      } finally {
+        if (local !== undefined) this.locks.releaseAnonymous(lockPlan);
+      }
+      if (local !== undefined) {
+        this.stats.singlePartition++;
+        this.lastRoute = { kind: 'single', partition: plan.p };
+        return Promise.resolve(local);
+      }
+    }
     let call: Promise<ExecResult | Uint8Array>;
     try {
       call = this.runSingle(plan, reply, cx);

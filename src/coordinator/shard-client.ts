@@ -13,6 +13,7 @@ import { CoordinatorPort, createShardRings, readRingStats, type Frame, type Ring
 import { FrameKind, decodeJson, type ShardStatus } from '../shard/protocol.js';
 import type { ShardWorkerData } from '../shard/worker-main.js';
 import { CancelFlags, CancelReason, createCancelBlock } from '../shard/cancel-block.js';
+import { ShardPages, type SharedPoolBlock } from '../shard/page-reads.js';
 
 export interface ShardClientOptions {
   shard: number;
@@ -73,6 +74,12 @@ export class ShardClient {
   isReady = false;
   /** The status the shard reported when it became Ready. */
   readyStatus: ShardStatus | undefined;
+  /**
+   * A read-only view of this incarnation's buffer pool, for point reads from the coordinator's
+   * thread (src/shard/page-reads.ts); undefined until the worker sends it and from the moment
+   * the worker exits (its pages may hold work that was never made durable).
+   */
+  pages: ShardPages | undefined;
 
   constructor(private readonly opts: ShardClientOptions) {
     this.shard = opts.shard;
@@ -102,6 +109,10 @@ export class ShardClient {
     };
     const worker = new Worker(WORKER_URL, { workerData: data, name: `shard-${this.opts.shard}` });
     this.worker = worker;
+    this.pages = undefined;
+    worker.on('message', (m: { kind?: string; block?: SharedPoolBlock }) => {
+      if (this.worker === worker && m.kind === 'pool' && m.block) this.pages = new ShardPages(m.block);
+    });
     const port = new CoordinatorPort(this.rings);
     this.port = port;
     port.start((frames) => this.onFrames(frames));
@@ -111,6 +122,7 @@ export class ShardClient {
     });
     worker.on('exit', (code) => {
       if (this.worker !== worker) return;
+      this.pages = undefined; // before any lock is released below
       const expected = this.stopping;
       this.worker = undefined;
       this.isReady = false;

@@ -3,7 +3,8 @@
  * ({@link Coordinator.txnStats}, {@link Coordinator.lockStats}) at scrape time: single- vs
  * multi-partition transactions, 2PC prepares, commits and aborts, the total time spent in
  * two-phase commits; lock waits and their time, deadlocks and lock-wait timeouts; interactive
- * transactions open, committed, rolled back, timed out and aborted by the server.
+ * transactions open, committed, rolled back, timed out and aborted by the server; point reads
+ * answered from the shards' pages and why others went to the shard.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Coordinator } from '../coordinator/index.js';
@@ -29,6 +30,22 @@ export function registerTxnMetrics(registry: Registry, coordinator: Coordinator)
   counter('heliosdb_2pc_prepares_total', 'PREPARE requests sent to partitions.', (s) => s.prepares);
   counter('heliosdb_2pc_commits_total', 'Two-phase commits whose COMMIT decision was logged.', (s) => s.commits);
   counter('heliosdb_2pc_aborts_total', 'Multi-partition transactions rolled back (a statement or a PREPARE failed).', (s) => s.aborts);
+  const reads = () => (typeof coordinator.pointReadStats === 'function' ? coordinator.pointReadStats() : null);
+  new Counter({
+    name: 'heliosdb_point_reads_total',
+    help: 'Point SELECTs by rowid the coordinator tried to answer from the shard\'s pages, by outcome: pages (answered there), busy (the shard was writing), raced (it wrote during the read), missed (a page out of memory or a large value); all but pages went to the shard.',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const s = reads();
+      if (!s) return;
+      this.inc({ outcome: 'pages' }, s.read);
+      this.inc({ outcome: 'busy' }, s.busy);
+      this.inc({ outcome: 'raced' }, s.raced);
+      this.inc({ outcome: 'missed' }, s.missed);
+    },
+  });
   const locks = () => (typeof coordinator.lockStats === 'function' ? coordinator.lockStats() : null);
   const lockCounter = (name: string, help: string, read: (s: NonNullable<ReturnType<typeof locks>>) => number) => {
     new Counter({

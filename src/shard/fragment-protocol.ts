@@ -8,7 +8,7 @@
  * A finite REAL is a JSON number and TEXT a JSON string. Nothing here does I/O.
  */
 import { HeliosError } from '../errors.js';
-import type { Value } from '../storage/api.js';
+import type { ColumnKind, Value } from '../storage/api.js';
 import { decodeRowMatrix, encodeRowMatrix } from './row-matrix-wire.js';
 import type { RowProtoReply } from './row-proto.js';
 
@@ -58,6 +58,19 @@ export interface ScanPushdown {
   readonly limit?: bigint;
 }
 
+/**
+ * A table's place in its shard's buffer pool (the `locate` op's reply): the storage location
+ * (pool owner, root page, column kinds) and what a `SELECT *` of it returns — the column names
+ * and which of them is the rowid alias.
+ */
+export interface TableLocation {
+  readonly owner: number;
+  readonly root: number;
+  readonly columns: readonly ColumnKind[];
+  readonly names: readonly string[];
+  readonly rowidColumn: number;
+}
+
 /** One table's share of a central write for one partition: rows to (re)write and rowids to remove. */
 export interface TableWrites {
   readonly table: string;
@@ -86,6 +99,9 @@ export interface TableWrites {
  *   LIMIT/OFFSET; `keys`: send each row's ORDER BY values for a merge), then pull chunks of at
  *   most `chunk.rows` rows / about `chunk.bytes` bytes. Reply: a chunk (src/shard/cursor-chunk.ts),
  *   raw bytes like `run` with `reply`. A chunk marked done closes the cursor; close is idempotent.
+ * - `locate`: where a table's rows live in the shard's shared buffer pool ({@link TableLocation}),
+ *   for the coordinator's optimistic point reads (src/shard/page-reads.ts); null when the table
+ *   has no rowid alias column or the partition is fenced.
  * - `apply`: inside `tx`, writes rows the coordinator computed centrally (src/coordinator/central-write.ts)
  *   straight to storage: no SQL, constraints or triggers run here (the coordinator's run checked
  *   and fired them over the whole tables). An AUTOINCREMENT table's sequence follows the rows put.
@@ -98,6 +114,7 @@ export type FragmentOp =
   | { readonly op: 'inDoubt' }
   | { readonly op: 'schema'; readonly p: number }
   | { readonly op: 'maxRowid'; readonly p: number; readonly table: string }
+  | { readonly op: 'locate'; readonly p: number; readonly table: string }
   | { readonly op: 'apply'; readonly p: number; readonly tx?: string; readonly writes: readonly TableWrites[] }
   | { readonly op: 'cursorOpen'; readonly p: number; readonly cursor: string; readonly sql: string; readonly params: Value[] | Record<string, Value>; readonly limit?: { readonly limit: bigint | null; readonly offset: bigint }; readonly keys: boolean; readonly chunk: { readonly rows: number; readonly bytes: number } }
   | { readonly op: 'cursorNext'; readonly p: number; readonly cursor: string; readonly chunk: { readonly rows: number; readonly bytes: number } }

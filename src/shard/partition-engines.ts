@@ -12,13 +12,11 @@
  */
 import { HeliosError, sqlError, unavailable } from '../errors.js';
 import type { Partition, Value } from '../storage/api.js';
+import type { PagedPartition } from '../storage/index.js';
 import { SqlEngine, type EngineOptions, type ExecResult, type SqlSession } from '../sql/index.js';
 import { SCHEMA_TABLE, SEQUENCE_TABLE } from '../sql/catalog.js';
-import { RawReply, type FragmentOp, type FragmentResult, type FragmentStmt, type ReplyFormat, type ScanPushdown, type TableWrites } from './fragment-protocol.js';
-import { firstRowToJson, resultToJson } from './json-codec.js';
-import { encodeExecuteResponse } from './grpc-codec.js';
-import { encodeResultPart } from './result-parts.js';
-import { encodeFirstRowProto } from './row-proto.js';
+import { RawReply, type FragmentOp, type FragmentResult, type FragmentStmt, type ReplyFormat, type ScanPushdown, type TableLocation, type TableWrites } from './fragment-protocol.js';
+import { encodeReplyBody } from './reply-encoding.js';
 import { QueryCursors } from './query-cursors.js';
 
 export class PartitionEngines {
@@ -78,6 +76,7 @@ export class PartitionEngines {
       case 'inDoubt': return this.inDoubt();
       case 'schema': return this.schema(op.p);
       case 'maxRowid': this.unfenced(op.p); return this.maxRowid(op.p, op.table);
+      case 'locate': return this.locate(op.p, op.table);
       case 'cursorOpen':
         this.unfenced(op.p);
         return this.cursors.openCursor(`${op.cursor}@${op.p}`, this.engine(op.p), op.sql, op.params, { keys: op.keys, ...(op.limit ? { limit: op.limit } : {}) }, op.chunk);
@@ -232,6 +231,16 @@ export class PartitionEngines {
     return null;
   }
 
+  private locate(p: number, table: string): TableLocation | null {
+    if (this.fenced.has(p)) return null;
+    const t = this.engine(p).catalog.table(table);
+    const part = this.partitions.get(p);
+    if (!t || t.rowidColumn < 0 || !part || !('tableLocation' in part)) return null;
+    const at = (part as PagedPartition).tableLocation(t.id);
+    if (!at || at.columns.length !== t.columns.length) return null;
+    return { ...at, names: t.columns.map((c) => c.name), rowidColumn: t.rowidColumn };
+  }
+
   private maxRowid(p: number, table: string): bigint {
     const t = this.engine(p).catalog.table(table);
     if (!t) throw sqlError(`no such table: ${table}`);
@@ -247,14 +256,9 @@ export class PartitionEngines {
   }
 }
 
-const utf8 = new TextEncoder();
-
 /** One statement's result as the caller's response body: encoded once, here in the shard. */
 function encodeReply(r: FragmentResult, format: ReplyFormat): RawReply {
-  if (typeof format === 'object' && format.kind === 'part') return new RawReply(encodeResultPart(r, format.part));
-  if (typeof format === 'object') return new RawReply(encodeFirstRowProto(r, format));
-  if (format === 'proto') return new RawReply(encodeExecuteResponse(r));
-  return new RawReply(utf8.encode(format === 'json' ? resultToJson(r) : firstRowToJson(r)));
+  return new RawReply(encodeReplyBody(r, format));
 }
 
 function exec(s: SqlSession, st: FragmentStmt, i: number): FragmentResult {

@@ -28,7 +28,8 @@ export class PartitionHost {
   private readonly byId = new Map<number, PagedPartition & Partition>();
 
   constructor(opts: PartitionHostOptions) {
-    this.pool = createBufferPool({ bytes: opts.cacheBytes, pageSize: shardPageSize({ dir: opts.dataDir, partitions: opts.partitions, configured: opts.pageSize, log: opts.log }) });
+    this.pool = createBufferPool({ bytes: opts.cacheBytes, pageSize: shardPageSize({ dir: opts.dataDir, partitions: opts.partitions, configured: opts.pageSize, log: opts.log }), shared: true });
+    this.pool.writeBegin(); // recovery writes pages: no reader until the worker ends this
     this.kernels = createKernels({ memory: this.pool.memory, scratch: this.pool.scratch, backend: opts.simd, log: (message) => opts.log('kernels', { message }) });
     try {
       for (const id of opts.partitions) {
@@ -60,6 +61,15 @@ export class PartitionHost {
   /** Every partition this shard owns, by id. */
   all(): ReadonlyMap<number, Partition> {
     return this.byId;
+  }
+
+  /**
+   * False once a partition failed (poisoned): its pages may hold writes its WAL never got, so the
+   * worker leaves the pool's sequence odd and other threads read nothing more from it.
+   */
+  healthy(): boolean {
+    for (const p of this.byId.values()) if (p.failed) return false;
+    return true;
   }
 
   /** Group commit: makes every commit appended during the batch durable (per the WAL mode). */

@@ -12,10 +12,16 @@
  * A Shutdown frame ends the loop after its batch; the partitions are checkpointed and closed and
  * the thread exits by returning.
  *
+ * The buffer pool is shared with the coordinator, which answers point reads from its pages
+ * (page-reads.ts). Everything that may change pages — a batch, the event-loop turn where timers
+ * run — sits between `pool.writeBegin()` and `pool.writeEnd()`, so the coordinator's reads know to
+ * back off; the bracket closes only after group commit and only while every partition is healthy.
+ * The pool's shared parts go to the coordinator with postMessage before Ready.
+ *
  * IMPORTANT: Atomics.wait blocks this thread's event loop, so timers (the async-mode WAL
  * fdatasync) only run when the loop yields; it yields at least every `asyncSyncIntervalMs`.
  */
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { SimdAcceleration } from '../kernels/index.js';
 import { createLogger } from '../log.js';
@@ -90,6 +96,9 @@ async function run(data: ShardWorkerData): Promise<void> {
     fragments: new PartitionEngines(host.all(), { kernels: host.kernels, interrupt: new CancelFlags(data.cancelBlock).interrupt(() => current) }, new QueryCursors(stats)),
   });
 
+  const pool = host.pool;
+  parentPort?.postMessage({ kind: 'pool', block: pool.sharedBlock() });
+  if (host.healthy()) pool.writeEnd(); // recovered: readers may read (a fenced partition is refused by `locate`)
   port.send({ requestId: 0, kind: FrameKind.Ready, txnId: 0n, statementId: 0, flags: 0 }, encodeJson(actor.status()));
   port.flush();
 
@@ -102,6 +111,7 @@ async function run(data: ShardWorkerData): Promise<void> {
       const frames = port.receive(waitMs);
       if (frames.length > 0) {
         const t0 = performance.now();
+        pool.writeBegin();
         replies.length = 0;
         for (const frame of frames) {
           fault(frame);
@@ -110,6 +120,7 @@ async function run(data: ShardWorkerData): Promise<void> {
           current = 0;
         }
         host.syncAll(); // group commit before any acknowledgement leaves the shard
+        if (host.healthy()) pool.writeEnd(); // a throw above leaves it odd: the thread is ending
         for (let i = 0; i < frames.length; i++) {
           const h = frames[i]!.header;
           const reply = replies[i]!;
@@ -122,7 +133,9 @@ async function run(data: ShardWorkerData): Promise<void> {
         stats.add('busyMs', performance.now() - t0);
       }
       if (performance.now() - lastYield >= waitMs) {
+        pool.writeBegin();
         await yieldToEventLoop(); // lets the async-mode fdatasync timer run
+        if (host.healthy()) pool.writeEnd();
         lastYield = performance.now();
       }
     }

@@ -17,8 +17,9 @@ import { NodeFileIO, type FileIO } from './io/file-io.js';
 import { storedPageSize } from './pager/stored-page-size.js';
 
 export * from './api.js';
-export { BufferPool, SCRATCH_BYTES } from './buffer/buffer-pool.js';
-export type { PageOwner } from './buffer/buffer-pool.js';
+export { BufferPool, ReadOnlyPool, NeedsOwner, SCRATCH_BYTES } from './buffer/buffer-pool.js';
+export type { PageOwner, SharedPoolBlock } from './buffer/buffer-pool.js';
+export { ViewTable, type TableLocation } from './btree/view-table.js';
 export { PagedPartition } from './partition/partition.js';
 export type { PagedStorageOptions, RecoveryReport } from './partition/partition.js';
 export { type FileIO, type FileHandle, NodeFileIO } from './io/file-io.js';
@@ -29,9 +30,10 @@ export { FAILPOINTS, armFailpoint, disarmFailpoints, type FailpointName } from '
 
 /**
  * A shard's buffer pool: `bytes` of page frames (e.g. `cache_size_mb` / shards) plus a kernel
- * scratch region of at least 256 KiB at the start of `.memory` that pages never use.
+ * scratch region of at least 256 KiB at the start of `.memory` that pages never use. `shared`:
+ * in shared memory, so other threads can read pages through {@link BufferPool.attach}.
  */
-export function createBufferPool(opts: { bytes: number; pageSize?: number }): BufferPool {
+export function createBufferPool(opts: { bytes: number; pageSize?: number; shared?: boolean }): BufferPool {
   return new BufferPool(opts);
 }
 

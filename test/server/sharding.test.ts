@@ -59,6 +59,14 @@ test('rows spread over every partition, point statements hit one, restarts with 
       parts.add(plan[0]!);
     }
     assert.equal(parts.size, 16, 'the 200 rows live in all 16 partitions');
+    // Point SELECT * by id: answered from the shards' pages once each partition is located.
+    for (let round = 0; round < 3; round++) {
+      for (let id = 1; id <= 50; id++) assert.equal(rowsOf(await sql(s, 'SELECT * FROM t WHERE id = ?', [id]))[0]![0], id);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const after = await (await fetch(`http://127.0.0.1:${s.ports.metrics}/metrics`)).text();
+    const pages = Number(/^heliosdb_point_reads_total\{outcome="pages"\} (\S+)$/m.exec(after)?.[1] ?? NaN);
+    assert.ok(pages >= 50, `point reads answered from the shards' pages: ${pages}`);
     assert.match(rowsOf(await sql(s, 'EXPLAIN SELECT count(*) FROM t'))[0]![0] as string, /^ROUTE ALL PARTITIONS/);
     const expected = rowsOf(await sql(s, 'SELECT id, name, n FROM t ORDER BY id'));
     assert.equal(expected.length, 200);

@@ -54,6 +54,14 @@ export class Locks {
   private next = 1n;
   private timer: NodeJS.Timeout | null = null;
   readonly stats: LockStats = { waits: 0, waitMsTotal: 0, deadlocks: 0, timeouts: 0 };
+  /** Holders that asked for a whole partition exclusively (DDL, VACUUM, in-doubt resolution). */
+  private readonly structural = new Set<TxnId>();
+  /**
+   * Bumped when a holder asks for a partition exclusively and again when it ends: anything
+   * learned about a partition's layout (a table's root page, its columns) under one value is
+   * stale under another. The coordinator's page reads key their table locations by it.
+   */
+  structuralEpoch = 0;
 
   constructor(o: LocksOptions = {}) {
     this.lm = new LockManager({ policy: 'detect', lockWaitTimeoutMs: o.lockWaitTimeoutMs ?? 10_000, idleTimeoutMs: Infinity, verify: o.verify ?? process.env['HELIOS_VERIFY'] === 'all' });
@@ -69,6 +77,13 @@ export class Locks {
   /** Takes every lock of `plan` (ancestors first), waiting as needed; rejects with SERIALIZATION_FAILURE on a deadlock or the lock-wait timeout. */
   acquire(id: TxnId, plan: readonly LockStep[]): Promise<void> {
     if (plan.length === 0) return Promise.resolve();
+    for (const step of plan) {
+      if (step.mode === 'X' && !step.resource.key.includes('/')) {
+        this.structural.add(id);
+        this.structuralEpoch++;
+        break;
+      }
+    }
     const now = performance.now();
     const r = this.lm.acquire(id, plan, now);
     if (r.status === 'granted') return Promise.resolve();
@@ -99,6 +114,7 @@ export class Locks {
 
   /** Releases every lock of `id` and forgets it; a statement of it still waiting fails with `why`. */
   release(id: TxnId, why?: HeliosError): void {
+    if (this.structural.delete(id)) this.structuralEpoch++;
     const w = this.waiting.get(id);
     if (w) {
       this.waiting.delete(id);

@@ -112,6 +112,13 @@ export function cellLength(b: Uint8Array, dv: DataView, off: number): number {
   return 5 + dv.getUint32(off + 1, true);
 }
 
+/**
+ * An inline cell is at most a quarter page (larger values go to overflow chains); a longer length
+ * is corruption — or a torn page seen by another thread's optimistic read, which must then fail
+ * rather than copy up to the whole pool.
+ */
+const MAX_INLINE = 65536 / 4;
+
 /** Decodes an inline cell (not an overflow reference). */
 export function decodeCell(b: Uint8Array, dv: DataView, off: number): Value {
   const tag = b[off]!;
@@ -124,10 +131,12 @@ export function decodeCell(b: Uint8Array, dv: DataView, off: number): Value {
       return dv.getFloat64(off + 1, true);
     case TAG_TEXT: {
       const n = dv.getUint32(off + 1, true);
+      if (n > MAX_INLINE) throw new HeliosError('INTERNAL', `storage corruption: an inline cell of ${n} bytes`);
       return decodeTextRange(b, off + 5, off + 5 + n);
     }
     case TAG_BLOB: {
       const n = dv.getUint32(off + 1, true);
+      if (n > MAX_INLINE) throw new HeliosError('INTERNAL', `storage corruption: an inline cell of ${n} bytes`);
       return b.slice(off + 5, off + 5 + n);
     }
     default:

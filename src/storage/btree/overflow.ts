@@ -7,6 +7,7 @@
  * ```
  */
 import { HeliosError } from '../../errors.js';
+import { NeedsOwner } from '../buffer/buffer-pool.js';
 import { PageType } from '../pager/page-format.js';
 import type { PageStore } from './btree.js';
 import { OVERFLOW_BIT, OVERFLOW_REF_LEN, TAG_BLOB, TAG_TEXT, decodeText } from './cell-codec.js';
@@ -47,6 +48,7 @@ export function writeChain(store: PageStore, payload: Uint8Array): number {
 /** Reads a whole chain of `len` bytes starting at page `first`. */
 export function readChain(store: PageStore, first: number, len: number): Uint8Array {
   const pool = store.pool;
+  if (len > pool.readLimit) throw new NeedsOwner(`an overflow value of ${len} bytes`);
   const out = new Uint8Array(len);
   let at = 0;
   chain(store, first, (o) => {

@@ -11,9 +11,20 @@
  * ({@link PageOwner.spillPage}), which decides where (the engine spills to a side file so the data
  * file only ever changes at a checkpoint). The memory never grows, so typed-array views and frame
  * offsets stay valid for the pool's life.
+ *
+ * A pool made with `shared: true` keeps its memory, page table and a sequence counter in shared
+ * memory ({@link SharedPoolBlock}), so another thread can read pages without asking the owner:
+ * {@link BufferPool.attach} gives that thread a read-only view. The owner brackets every stretch
+ * of work that may change pages or the table with {@link writeBegin}/{@link writeEnd} (the counter
+ * is odd meanwhile); a reader notes the counter before it reads ({@link ReadOnlyPool.readBegin},
+ * -1 while odd) and keeps what it read only if the counter is unchanged after
+ * ({@link ReadOnlyPool.readValid}) — a sequence lock. What a reader sees between the two may be
+ * torn, so reads through a view are bounded (descent depth, chain lengths, {@link readLimit}) and
+ * any exception just means "ask the owner".
  */
 import { HeliosError, invariant } from '../../errors.js';
 import { validPageSize } from '../pager/stored-page-size.js';
+import { PageTable } from './page-table.js';
 
 export interface PageOwner {
   /** Fills `dst` (a frame) with page `pageNo`; throws a HeliosError naming file and page. */
@@ -32,6 +43,27 @@ export interface BufferPoolOptions {
   /** Bytes for page frames (the kernel scratch comes on top). */
   readonly bytes: number;
   readonly pageSize?: number;
+  /** Memory, page table and sequence counter in shared memory, for {@link BufferPool.attach}. */
+  readonly shared?: boolean;
+}
+
+/** What another thread needs to read a shared pool's pages (sent with postMessage). */
+export interface SharedPoolBlock {
+  readonly memory: WebAssembly.Memory;
+  readonly table: SharedArrayBuffer;
+  readonly seq: SharedArrayBuffer;
+  readonly pageSize: number;
+  readonly frameCount: number;
+}
+
+/**
+ * A read through a {@link ReadOnlyPool} must be left to the pool's owner: it met a page that is
+ * not in memory, or a value larger than the view's {@link BufferPool.readLimit}.
+ */
+export class NeedsOwner extends Error {
+  constructor(why: string) {
+    super(why);
+  }
 }
 
 export class BufferPool {
@@ -46,12 +78,15 @@ export class BufferPool {
   readonly dv: DataView;
   readonly i64: BigInt64Array;
   readonly f64: Float64Array;
-  private readonly base: number;
+  /** Largest overflow value a read may assemble (a reader's bound; the owner's is unlimited). */
+  readonly readLimit: number = Infinity;
+  protected readonly base: number;
+  protected readonly table: PageTable;
+  protected readonly seq: Int32Array;
   private readonly keys: Float64Array;
   private readonly pins: Int32Array;
   private readonly dirty: Uint8Array;
   private readonly refbit: Uint8Array;
-  private readonly map = new Map<number, number>();
   private readonly owners: (PageOwner | null)[] = [];
   private hand = 0;
   private freeFrames: number[] = [];
@@ -60,19 +95,24 @@ export class BufferPool {
   /** Freed pages whose frames were still pinned (see {@link discard}). */
   orphaned = 0;
 
-  constructor(opts: BufferPoolOptions) {
-    const pageSize = opts.pageSize ?? 8192;
+  constructor(opts: BufferPoolOptions, attachTo?: SharedPoolBlock) {
+    const pageSize = attachTo?.pageSize ?? opts.pageSize ?? 8192;
     if (!validPageSize(pageSize)) {
       throw new HeliosError('INTERNAL', `buffer pool: page size ${pageSize} must be a power of two in 1024..65536`);
     }
     this.pageSize = pageSize;
-    this.frameCount = Math.max(MIN_FRAMES, Math.floor(opts.bytes / pageSize));
+    this.frameCount = attachTo?.frameCount ?? Math.max(MIN_FRAMES, Math.floor(opts.bytes / pageSize));
     this.base = Math.ceil(SCRATCH_BYTES / pageSize) * pageSize;
     const total = this.base + this.frameCount * pageSize;
     if (total > 65536 * 65535) {
       throw new HeliosError('INTERNAL', `buffer pool: ${total} bytes exceed a WebAssembly memory's 4 GiB; lower cache_size_mb or add shards`);
     }
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil(total / WASM_PAGE) });
+    const pages = Math.ceil(total / WASM_PAGE);
+    const shared = attachTo !== undefined || opts.shared === true;
+    this.memory = attachTo?.memory ?? (shared ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : new WebAssembly.Memory({ initial: pages }));
+    const tableBuf = attachTo?.table ?? (shared ? new SharedArrayBuffer(PageTable.bytesFor(this.frameCount)) : new ArrayBuffer(PageTable.bytesFor(this.frameCount)));
+    this.table = new PageTable(tableBuf, this.frameCount, attachTo === undefined);
+    this.seq = new Int32Array(attachTo?.seq ?? (shared ? new SharedArrayBuffer(4) : new ArrayBuffer(4)));
     this.scratch = { byteOffset: 0, byteLength: this.base };
     const buf = this.memory.buffer as ArrayBuffer;
     this.bytes = new Uint8Array(buf);
@@ -84,7 +124,28 @@ export class BufferPool {
     this.pins = new Int32Array(this.frameCount);
     this.dirty = new Uint8Array(this.frameCount);
     this.refbit = new Uint8Array(this.frameCount);
-    for (let f = this.frameCount - 1; f >= 0; f--) this.freeFrames.push(f);
+    if (attachTo === undefined) for (let f = this.frameCount - 1; f >= 0; f--) this.freeFrames.push(f);
+  }
+
+  /** A read-only view of a shared pool for another thread (see the file comment). */
+  static attach(block: SharedPoolBlock): ReadOnlyPool {
+    return new ReadOnlyPool(block);
+  }
+
+  /** The shared parts, for {@link attach} on another thread; undefined for a private pool. */
+  sharedBlock(): SharedPoolBlock | undefined {
+    if (!(this.table.buf instanceof SharedArrayBuffer)) return undefined;
+    return { memory: this.memory, table: this.table.buf, seq: this.seq.buffer as SharedArrayBuffer, pageSize: this.pageSize, frameCount: this.frameCount };
+  }
+
+  /** Pages or the page table may change until {@link writeEnd}: readers on other threads back off. */
+  writeBegin(): void {
+    if ((Atomics.load(this.seq, 0) & 1) === 0) Atomics.add(this.seq, 0, 1);
+  }
+
+  /** Pages are consistent again: readers may read. */
+  writeEnd(): void {
+    if ((Atomics.load(this.seq, 0) & 1) !== 0) Atomics.add(this.seq, 0, 1);
   }
 
   registerOwner(owner: PageOwner): number {
@@ -117,8 +178,8 @@ export class BufferPool {
   /** Pins and returns the frame holding the page, loading it on a miss. */
   fetch(owner: number, pageNo: number): number {
     const key = owner * 2 ** 32 + pageNo;
-    const hit = this.map.get(key);
-    if (hit !== undefined) {
+    const hit = this.table.get(owner, pageNo);
+    if (hit >= 0) {
       this.hits++;
       this.pins[hit]!++;
       this.refbit[hit] = 1;
@@ -139,8 +200,8 @@ export class BufferPool {
   /** Pins a zeroed frame for a page that is new (or whose old content is irrelevant); dirty. */
   create(owner: number, pageNo: number): number {
     const key = owner * 2 ** 32 + pageNo;
-    let f = this.map.get(key);
-    if (f === undefined) {
+    let f = this.table.get(owner, pageNo);
+    if (f < 0) {
       f = this.victim();
       this.install(f, key);
     } else {
@@ -164,7 +225,7 @@ export class BufferPool {
   }
 
   isResident(owner: number, pageNo: number): boolean {
-    return this.map.has(owner * 2 ** 32 + pageNo);
+    return this.table.get(owner, pageNo) >= 0;
   }
 
   /**
@@ -173,12 +234,11 @@ export class BufferPool {
    * until the last unpin returns it to the free frames. The cursor re-seeks before using it again.
    */
   discard(owner: number, pageNo: number): void {
-    const key = owner * 2 ** 32 + pageNo;
-    const f = this.map.get(key);
-    if (f === undefined) return;
+    const f = this.table.get(owner, pageNo);
+    if (f < 0) return;
     if (this.pins[f]! > 0) {
       this.orphaned++;
-      this.map.delete(key);
+      this.table.delete(owner, pageNo);
       this.keys[f] = ORPHAN;
       this.dirty[f] = 0;
       return;
@@ -211,14 +271,15 @@ export class BufferPool {
 
   private install(f: number, key: number): void {
     this.keys[f] = key;
-    this.map.set(key, f);
+    this.table.set(Math.floor(key / 2 ** 32), key % 2 ** 32, f);
     this.pins[f] = 1;
     this.refbit[f] = 1;
     this.dirty[f] = 0;
   }
 
   private dropFrame(f: number): void {
-    this.map.delete(this.keys[f]!);
+    const key = this.keys[f]!;
+    this.table.delete(Math.floor(key / 2 ** 32), key % 2 ** 32);
     this.keys[f] = -1;
     this.dirty[f] = 0;
     this.pins[f] = 0;
@@ -242,11 +303,58 @@ export class BufferPool {
         const owner = this.owners[Math.floor(key / 2 ** 32)]!;
         owner.spillPage(key % 2 ** 32, this.frameBytes(f));
       }
-      this.map.delete(key);
+      this.table.delete(Math.floor(key / 2 ** 32), key % 2 ** 32);
       this.keys[f] = -1;
       this.dirty[f] = 0;
       return f;
     }
     throw new HeliosError('INTERNAL', `buffer pool exhausted: all ${this.frameCount} frames are pinned (a cursor left open?)`);
+  }
+}
+
+/**
+ * Another thread's view of a shared pool: page lookups only. A page that is not resident throws
+ * {@link NeedsOwner} (the reader asks the owner instead of loading it); nothing is pinned,
+ * written or evicted. Validate every read with {@link readBegin}/{@link readValid}.
+ */
+export class ReadOnlyPool extends BufferPool {
+  override readonly readLimit = 1 << 20;
+
+  constructor(block: SharedPoolBlock) {
+    super({ bytes: 0 }, block);
+  }
+
+  /** The sequence to validate against, or -1 while the owner is writing. */
+  readBegin(): number {
+    const s = Atomics.load(this.seq, 0);
+    return (s & 1) === 0 ? s : -1;
+  }
+
+  /**
+   * True when the owner wrote nothing since {@link readBegin} returned `s`. A read-modify-write,
+   * not a load: it is a full barrier, so the reads before it cannot be ordered after it.
+   */
+  readValid(s: number): boolean {
+    return Atomics.compareExchange(this.seq, 0, s, s) === s;
+  }
+
+  override fetch(owner: number, pageNo: number): number {
+    const f = this.table.get(owner, pageNo);
+    if (f < 0 || f >= this.frameCount) throw new NeedsOwner('page not resident');
+    return f;
+  }
+
+  override unpin(): void {}
+
+  override create(): number {
+    throw new HeliosError('INTERNAL', 'a read-only pool view cannot create pages');
+  }
+
+  override markDirty(): void {
+    throw new HeliosError('INTERNAL', 'a read-only pool view cannot write pages');
+  }
+
+  override discard(): void {
+    throw new HeliosError('INTERNAL', 'a read-only pool view cannot free pages');
   }
 }

@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { HeliosError } from '../../errors.js';
 import type { Partition, PartitionStats, StorageOptions, StorageTxn, Value } from '../api.js';
 import type { PageStore } from '../btree/btree.js';
+import type { TableLocation } from '../btree/view-table.js';
 import type { BufferPool } from '../buffer/buffer-pool.js';
 import { type FileIO, NodeFileIO } from '../io/file-io.js';
 import { failpoint } from '../io/failpoint.js';
@@ -163,6 +164,21 @@ export class PagedPartition implements Partition {
       lastLsn: this.lsn,
     };
     this.log('storage.recovery', { partition: this.id, file: this.wal.file, ...this.recovery, checkpointLsn: String(ckpt), lastLsn: String(this.lsn) });
+  }
+
+  /** True once a failure poisoned the partition: its pages may hold work the WAL never got. */
+  get failed(): boolean {
+    return this.poisoned !== null;
+  }
+
+  /**
+   * Where table `id`'s tree lives in the buffer pool — the pool's owner id, the root page and the
+   * column kinds — for optimistic reads from another thread ({@link BufferPool.attach}). Valid
+   * until DDL or VACUUM changes the table or the partition's files; undefined: no such table.
+   */
+  tableLocation(id: number): TableLocation | undefined {
+    const t = this.catalog.tables.get(id);
+    return t ? { owner: this.owner, root: t.tree.root, columns: [...t.columns] } : undefined;
   }
 
   // --- state guards ---
