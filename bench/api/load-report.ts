@@ -123,25 +123,18 @@ export function renderReport(r: ReportInput): string {
     aim(`streaming > 300k rows/s (${c.title}; one large Execute; the streaming Query is measured by npm run bench:api-query)`, o.rps * c.rowsPerReply!, `${f0(o.rps * c.rowsPerReply!)} rows/s`, o.rps * c.rowsPerReply! > 300_000);
   }
   out.push('');
-  out.push('## Point reads from the shards\' pages', '');
-  out.push('"pages": the coordinator answers a point SELECT by rowid from the serving shard\'s buffer pool in shared memory, under the row\'s key lock and the pool\'s sequence lock (the product; docs/sharding.md). "ring": the same server with HELIOS_PAGE_READS=0, every point read a round trip to its shard.', '');
-  out.push('| case | pages req/s | ring req/s | pages ÷ ring | pages CPU µs/req | ring CPU µs/req | pages p99 ms | ring p99 ms |', '|---|---|---|---|---|---|---|---|');
-  for (const c of r.cases) {
-    const w = get(c.id, 'ours');
-    const wo = get(c.id, 'ring');
-    if (!w || !wo) continue;
-    out.push(`| ${c.title} | ${f0(w.rps)} | ${f0(wo.rps)} | ${ratio(w.rps, wo.rps)} | ${w.cpu.toFixed(1)} | ${wo.cpu.toFixed(1)} | ${f2(w.p99)} | ${f2(wo.p99)} |`);
-  }
-  out.push('');
-  out.push('## Encode once', '');
-  out.push('"with": the shard encodes the reply (JSON or protobuf) and the coordinator forwards the bytes (the product). "without": the same shards, but the coordinator decodes the shard\'s values and encodes the reply itself (bench-only ReencodingCoordinator).', '');
-  out.push('| case | with req/s | without req/s | with ÷ without | with CPU µs/req | without CPU µs/req | with p99 ms | without p99 ms |', '|---|---|---|---|---|---|---|---|');
-  for (const c of r.cases) {
-    const w = get(c.id, 'ours');
-    const wo = get(c.id, 'reencode');
-    if (!w || !wo) continue;
-    out.push(`| ${c.title} | ${f0(w.rps)} | ${f0(wo.rps)} | ${ratio(w.rps, wo.rps)} | ${w.cpu.toFixed(1)} | ${wo.cpu.toFixed(1)} | ${f2(w.p99)} | ${f2(wo.p99)} |`);
-  }
-  out.push('');
+  const versus = (heading: string, intro: string, a: string, b: string, other: Target) => {
+    out.push(`## ${heading}`, '', intro, '');
+    out.push(`| case | ${a} req/s | ${b} req/s | ${a} ÷ ${b} | ${a} CPU µs/req | ${b} CPU µs/req | ${a} p99 ms | ${b} p99 ms |`, '|---|---|---|---|---|---|---|---|');
+    for (const c of r.cases) {
+      const w = get(c.id, 'ours');
+      const wo = get(c.id, other);
+      if (!w || !wo) continue;
+      out.push(`| ${c.title} | ${f0(w.rps)} | ${f0(wo.rps)} | ${ratio(w.rps, wo.rps)} | ${w.cpu.toFixed(1)} | ${wo.cpu.toFixed(1)} | ${f2(w.p99)} | ${f2(wo.p99)} |`);
+    }
+    out.push('');
+  };
+  versus('Point reads from the shards\' pages', '"pages": the coordinator answers a point SELECT by rowid from the serving shard\'s buffer pool in shared memory, under the row\'s key lock and the pool\'s sequence lock (the product; docs/sharding.md). "ring": the same server with HELIOS_PAGE_READS=0, every point read a round trip to its shard.', 'pages', 'ring', 'ring');
+  versus('Encode once', '"with": the shard encodes the reply (JSON or protobuf) and the coordinator forwards the bytes (the product). "without": the same shards, but the coordinator decodes the shard\'s values and encodes the reply itself (bench-only ReencodingCoordinator).', 'with', 'without', 'reencode');
   return out.join('\n');
 }
