@@ -356,20 +356,17 @@ export class Router {
     }
     if (plan?.kind !== 'single' || !plan.point) return null;
     const lockPlan = Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, plan.point.write);
-    if (!this.locks.tryAcquireAnonymous(lockPlan)) return null;
-    if (!plan.point.write && this.pointReads && this.pageReads) {
-      let local: ExecResult | Uint8Array | undefined;
-      try {
-        local = this.pointReads.answer(plan.p, this.planner.parse(st.sql), st.params, reply);
-      } finally {
-        if (local !== undefined) this.locks.releaseAnonymous(lockPlan);
-      }
+    // A read from the shard's pages runs to its end before this thread does anything else, so
+    // its shared key lock is checked rather than taken and released (Locks.grantableNow).
+    if (!plan.point.write && this.pointReads && this.pageReads && this.locks.grantableNow(lockPlan)) {
+      const local = this.pointReads.answer(plan.p, this.planner.parse(st.sql), st.params, reply);
       if (local !== undefined) {
         this.stats.singlePartition++;
         this.lastRoute = { kind: 'single', partition: plan.p };
         return Promise.resolve(local);
       }
     }
+    if (!this.locks.tryAcquireAnonymous(lockPlan)) return null;
     let call: Promise<ExecResult | Uint8Array>;
     try {
       call = this.runSingle(plan, reply, cx);

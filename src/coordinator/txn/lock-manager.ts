@@ -200,11 +200,7 @@ export class LockManager {
    * {@link releaseAnonymous} and the same plan.
    */
   acquireAnonymous(plan: readonly LockStep[]): boolean {
-    for (let i = 0; i < plan.length; i++) {
-      const step = plan[i]!;
-      const e = this.entries.get(step.resource.key);
-      if (e !== undefined && !this.grantable(e, null, step.mode, e.queue.length)) return false;
-    }
+    if (!this.grantableNow(plan)) return false;
     for (let i = 0; i < plan.length; i++) {
       const step = plan[i]!;
       const m = MODE_INDEX[step.mode];
@@ -213,6 +209,19 @@ export class LockManager {
       e.anon[m]!++;
     }
     this.verify();
+    return true;
+  }
+
+  /**
+   * True when {@link acquireAnonymous} would take `plan` now. Nothing is taken: for work that
+   * finishes before this thread runs anything else, checking is the same as taking and releasing.
+   */
+  grantableNow(plan: readonly LockStep[]): boolean {
+    for (let i = 0; i < plan.length; i++) {
+      const step = plan[i]!;
+      const e = this.entries.get(step.resource.key);
+      if (e !== undefined && !this.grantable(e, null, step.mode, e.queue.length)) return false;
+    }
     return true;
   }
 

@@ -107,6 +107,15 @@ export class Locks {
     return this.lm.acquireAnonymous(plan);
   }
 
+  /**
+   * True when {@link tryAcquireAnonymous} would take `plan` now; takes nothing. For a statement
+   * answered synchronously, before the coordinator's thread runs anything else (a point read from
+   * the shard's pages): holding the locks over no interleaving at all is the same as checking.
+   */
+  grantableNow(plan: readonly LockStep[]): boolean {
+    return this.lm.grantableNow(plan);
+  }
+
   /** Releases what {@link tryAcquireAnonymous} took for `plan`, waking whom that unblocks. */
   releaseAnonymous(plan: readonly LockStep[]): void {
     this.wake(this.lm.releaseAnonymous(plan));
