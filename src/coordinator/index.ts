@@ -297,10 +297,16 @@ export class Coordinator {
   }
 
   /** A `/v1/sql` request body (JSON bytes) → the response body (JSON bytes). */
-  async sql(body: Uint8Array): Promise<Uint8Array> {
-    const st = sqlBody(parseJsonBody(body), 'body');
-    const r = await this.runOne(st, body, 'json');
-    return r instanceof Uint8Array ? r : encoder.encode(resultToJson(r));
+  sql(body: Uint8Array): Promise<Uint8Array> {
+    let st: Stmt;
+    try {
+      st = sqlBody(parseJsonBody(body), 'body');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const now = this.answerNow(st, 'json');
+    if (now !== undefined) return Promise.resolve(now);
+    return this.runOne(st, body, 'json').then((r) => (r instanceof Uint8Array ? r : encoder.encode(resultToJson(r))));
   }
 
   /** A `/v1/batch` request body → its response body. */
@@ -320,6 +326,8 @@ export class Coordinator {
       if (this.draining) throw unavailable('the server is shutting down');
       return encodeExecuteResponse(await this.txns.execute(st.txId, st));
     }
+    const now = this.answerNow(st, 'proto');
+    if (now !== undefined) return now;
     const r = await this.runOne(st, body, 'proto', callContext({ timeoutMs, signal }));
     return r instanceof Uint8Array ? r : encodeExecuteResponse(r);
   }
@@ -366,6 +374,22 @@ export class Coordinator {
    */
   execEncoded(sql: string, params: readonly Value[], reply: ReplyFormat, timeoutMs?: number): Promise<StructuredResult | Uint8Array> {
     return this.runOne({ sql, params: [...params] }, null, reply, callContext({ timeoutMs }));
+  }
+
+  /**
+   * {@link execEncoded}'s answer when it is at hand now — a point read from the shard's pages
+   * (Router.answerNow) — else undefined: call execEncoded, which also reports any error.
+   */
+  execEncodedNow(sql: string, params: readonly Value[], reply: ReplyFormat): Uint8Array | undefined {
+    return this.answerNow({ sql, params: params as Value[] }, reply);
+  }
+
+  /** A statement's encoded reply if the router has it at hand now (Router.answerNow), else undefined. */
+  private answerNow(st: Stmt, reply: ReplyFormat): Uint8Array | undefined {
+    const router = this.routerOrNull;
+    if (this.draining || router === null) return undefined;
+    const r = router.answerNow(st, reply);
+    return r instanceof Uint8Array ? r : undefined;
   }
 
   /** The catalog as the generated APIs need it (the coordinator's copy, current after every DDL). */

@@ -67,6 +67,13 @@ export class PointReads {
 
   constructor(private readonly o: PointReadsOptions) {}
 
+  /** Table locations held now, by partition (tests). */
+  locatedOn(p: number): number {
+    let n = 0;
+    for (const key of this.located.keys()) if (key.startsWith(`${p}/`)) n++;
+    return n;
+  }
+
   /**
    * The answer to `s` (a point SELECT the router routed to partition `p`, whose key lock the
    * caller holds) read from the shard's pages, encoded as `reply`; undefined: ask the shard.
@@ -89,6 +96,15 @@ export class PointReads {
     if (rows === undefined) return undefined;
     const r = selectStarResult(at.loc, rows);
     return reply === undefined ? r : encodePointReply(r, reply);
+  }
+
+  /**
+   * Forgets the locations on `partitions` (their shard died): each holds the dead incarnation's
+   * pool view, and with it a whole buffer pool of memory, until it is replaced.
+   */
+  forget(partitions: readonly number[]): void {
+    const gone = new Set(partitions);
+    for (const key of [...this.located.keys()]) if (gone.has(Number(key.slice(0, key.indexOf('/'))))) this.located.delete(key);
   }
 
   /** Asks the shard where the table lives, once at a time; kept if nothing changed meanwhile. */

@@ -180,6 +180,7 @@ export class Router {
   /** The shard serving `partitions` died: every transaction that began there fails at its next use of them. */
   partitionsLost(partitions: readonly number[]): void {
     this.shared.epochs.bump(partitions);
+    this.pointReads?.forget(partitions); // drops the dead shard's pool view with its locations
   }
 
   async refreshCatalog(): Promise<void> {
@@ -356,15 +357,9 @@ export class Router {
     }
     if (plan?.kind !== 'single' || !plan.point) return null;
     const lockPlan = Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, plan.point.write);
-    // A read from the shard's pages runs to its end before this thread does anything else, so
-    // its shared key lock is checked rather than taken and released (Locks.grantableNow).
-    if (!plan.point.write && this.pointReads && this.pageReads && this.locks.grantableNow(lockPlan)) {
-      const local = this.pointReads.answer(plan.p, this.planner.parse(st.sql), st.params, reply);
-      if (local !== undefined) {
-        this.stats.singlePartition++;
-        this.lastRoute = { kind: 'single', partition: plan.p };
-        return Promise.resolve(local);
-      }
+    if (!plan.point.write) {
+      const local = this.fromPages(plan, lockPlan, st, reply);
+      if (local !== undefined) return Promise.resolve(local);
     }
     if (!this.locks.tryAcquireAnonymous(lockPlan)) return null;
     let call: Promise<ExecResult | Uint8Array>;
@@ -383,6 +378,37 @@ export class Router {
         throw e;
       },
     );
+  }
+
+  /**
+   * An auto-commit point SELECT answered now, synchronously, from the shard's pages
+   * (point-reads.ts); undefined when it cannot be — the caller then runs it as usual, which also
+   * reports any error. For callers that save their own promise layers when the answer is at hand.
+   */
+  answerNow(st: Stmt, reply: ReplyFormat | undefined): ExecResult | Uint8Array | undefined {
+    if (!this.pointReads || !this.pageReads) return undefined;
+    let plan: Plan | undefined;
+    try {
+      plan = this.planner.planNow(st);
+    } catch {
+      return undefined;
+    }
+    if (plan?.kind !== 'single' || !plan.point || plan.point.write) return undefined;
+    return this.fromPages(plan, Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, false), st, reply);
+  }
+
+  /**
+   * A read from the shard's pages runs to its end before this thread does anything else, so its
+   * shared key lock is checked rather than taken and released (Locks.grantableNow).
+   */
+  private fromPages(plan: Extract<Plan, { kind: 'single' }>, lockPlan: readonly LockStep[], st: Stmt, reply: ReplyFormat | undefined): ExecResult | Uint8Array | undefined {
+    if (!this.pointReads || !this.pageReads || !this.locks.grantableNow(lockPlan)) return undefined;
+    const local = this.pointReads.answer(plan.p, this.planner.parse(st.sql), st.params, reply);
+    if (local !== undefined) {
+      this.stats.singlePartition++;
+      this.lastRoute = { kind: 'single', partition: plan.p };
+    }
+    return local;
   }
 
   private async runAuto(st: Stmt, reply: undefined, cx: CallContext | undefined): Promise<ExecResult>;

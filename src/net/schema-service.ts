@@ -50,6 +50,7 @@ export class SchemaService {
     const apiOpts = {
       exec: (sql: string, params: Parameters<Coordinator['exec']>[1]) => coordinator.exec(sql, params),
       execRowJson: (sql: string, params: Parameters<Coordinator['exec']>[1]) => coordinator.execEncoded(sql, params, 'row-json'),
+      execRowJsonNow: (sql: string, params: Parameters<Coordinator['exec']>[1]) => coordinator.execEncodedNow(sql, params, 'row-json'),
       execRowProto: (sql: string, params: Parameters<Coordinator['exec']>[1], reply: RowProtoReply) => coordinator.execEncoded(sql, params, reply),
       onInternal: (e: unknown, where: string) => log.error({ err: e instanceof Error ? e.stack : String(e), where }, 'internal error in generated API'),
       ...(opts.onGrpcCall ? { onGrpcCall: opts.onGrpcCall } : {}),
@@ -161,6 +162,12 @@ export class SchemaService {
     // promise it returns costs two more microtask hops and their allocations.
     if (this.catalog.version === '') return this.refresh().then(() => this.restLoaded(req));
     return this.restLoaded(req);
+  }
+
+  /** {@link rest}'s reply when it is at hand synchronously (SchemaApi.restNow), else undefined. */
+  restNow(req: RestRequest): RestReply | undefined {
+    if (this.catalog.version === '' || !this.opts.rest) return undefined;
+    return this.api.restNow(req);
   }
 
   private restLoaded(req: RestRequest): Promise<RestReply | null> {

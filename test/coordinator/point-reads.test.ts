@@ -91,6 +91,22 @@ describe('point reads from shared pages', () => {
     assert.equal(r.rows[0]![0], 50n, 'other spellings of the same statement read right');
   });
 
+  test('execEncodedNow: the same bytes synchronously when the row is at hand, else undefined', async () => {
+    let now = 0;
+    for (let id = 1n; id <= 40n; id++) {
+      const sync = c.execEncodedNow(GET, [id], 'row-json');
+      const viaPromise = await c.execEncoded(GET, [id], 'row-json');
+      if (sync !== undefined) {
+        now++;
+        assert.equal(text(sync), text(viaPromise), `id ${id}`);
+      }
+    }
+    assert.ok(now >= 36, `answered synchronously: ${now} of 40`);
+    assert.equal(c.execEncodedNow('SELECT s FROM t WHERE id = ?', [1n], 'row-json'), undefined, 'not a SELECT *');
+    assert.equal(c.execEncodedNow('SELEC nonsense', [], 'row-json'), undefined, 'an error is left to execEncoded');
+    assert.equal(text(c.execEncodedNow(GET, [100_000n], 'row-json')), '', 'an absent row: no bytes');
+  });
+
   test('statements that are not a plain rowid SELECT * go to the shard', async () => {
     const before = { ...c.router.pointReads!.stats };
     const shapes: [string, Value[]][] = [
@@ -177,8 +193,12 @@ describe('point reads from shared pages', () => {
     const client = (c as unknown as { supervisor: { clients: { pages: unknown; worker: { terminate(): Promise<number> } }[] } }).supervisor.clients[1]!;
     const old = client.pages;
     assert.ok(old, 'the shard sent its pool');
+    const pr = c.router.pointReads!;
+    assert.ok(pr.locatedOn(1) > 0, 'partition 1 (on shard 1) has located tables');
     await client.worker.terminate();
     assert.equal(client.pages, undefined, 'dropped when the worker exited');
+    assert.equal(pr.locatedOn(1), 0, 'and so are the locations holding its pool');
+    assert.ok(pr.locatedOn(0) > 0, 'shard 0\'s are kept');
     await until(() => client.pages !== undefined && client.pages !== old, 'the restarted shard sent its new pool');
     await c.router.resolveInDoubt([1, 3, 5, 7]);
     const before = c.router.pointReads!.stats.read;

@@ -24,11 +24,11 @@ import type * as grpc from '@grpc/grpc-js';
 import type * as protoLoader from '@grpc/proto-loader';
 import { buildModels, type TableModel } from './api-model.js';
 import { buildGrpcTable, grpcHandlers, type GrpcTableApi } from './grpc-build.js';
-import { runGetEncoded, runOperation } from './operations.js';
+import { planOperation, runGetEncoded, runOperation } from './operations.js';
 import { PageTokens } from './page-token.js';
 import { WKT_FILES } from './proto-gen.js';
 import { matchResourceRoute, restOperation, restReply, type RestReply, type RestRequest } from './rest-resource.js';
-import type { ApiSchema, ExecFn, ExecRowJsonFn, ExecRowProtoFn } from './types.js';
+import type { ApiSchema, ExecFn, ExecRowJsonFn, ExecRowJsonNowFn, ExecRowProtoFn } from './types.js';
 
 export * from './types.js';
 export { buildModels, tableModel, META_FIELD_BASE, type TableModel, type ColumnModel, type MethodModel } from './api-model.js';
@@ -49,6 +49,8 @@ export interface SchemaApiOptions {
   exec: ExecFn;
   /** REST Get through the shard's `row-json` encoding (encode once); without it Get uses `exec`. */
   execRowJson?: ExecRowJsonFn;
+  /** A Get's `row-json` body when the coordinator has it at hand now ({@link SchemaApi.restNow}). */
+  execRowJsonNow?: ExecRowJsonNowFn;
   /** gRPC `Get<Message>` through the shard's `row-proto` encoding (encode once); without it Get uses `exec`. */
   execRowProto?: ExecRowProtoFn;
   /** HMAC key for page tokens; random per process when omitted (tokens then die with it). */
@@ -108,6 +110,28 @@ export class SchemaApi {
       return restReply(match.model, op, r);
     }
     return restReply(match.model, op, await runOperation(match.model, op, this.opts.exec, this.tokens));
+  }
+
+  /**
+   * {@link rest}'s reply when it is at hand synchronously: a Get whose row the coordinator read
+   * from the shard's pages. Undefined otherwise — including a row not found and any error —
+   * and the caller then calls {@link rest}, which answers those. Saves the promise layers of the
+   * commonest request.
+   */
+  restNow(req: RestRequest): RestReply | undefined {
+    const now = this.opts.execRowJsonNow;
+    if (now === undefined || req.method !== 'GET') return undefined;
+    try {
+      const match = matchResourceRoute(this.models, req.path);
+      if (!match) return undefined;
+      const op = restOperation(match, req);
+      if (op.kind !== 'get') return undefined;
+      const st = planOperation(match.model, op, this.tokens);
+      const r = now(st.sql, st.params);
+      return r !== undefined && r.byteLength > 0 ? { status: 200, body: undefined, raw: r } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** `/v1/protos`: every generated file plus the two well-known ones they import. */

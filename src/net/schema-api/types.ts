@@ -65,6 +65,9 @@ export type ExecFn = (sql: string, params: ApiValue[]) => Promise<ExecResult>;
  */
 export type ExecRowJsonFn = (sql: string, params: ApiValue[]) => Promise<ExecResult | Uint8Array>;
 
+/** {@link ExecRowJsonFn}'s body when it is at hand synchronously (a point read); else undefined. */
+export type ExecRowJsonNowFn = (sql: string, params: ApiValue[]) => Uint8Array | undefined;
+
 /**
  * {@link ExecFn} whose reply may come back already encoded by the shard as a gRPC table message
  * in the `reply` layout (the fragment protocol's `row-proto`: a marker byte and the message, no
