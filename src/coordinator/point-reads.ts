@@ -20,7 +20,7 @@
 import type { Statement, Expr } from '../sql/ast.js';
 import type { ExecResult, Params } from '../sql/index.js';
 import type { ReplyFormat, TableLocation } from '../shard/fragment-protocol.js';
-import { encodePointReply, selectStarResult, type PageReadStats, type ShardPages, type ViewTable } from '../shard/page-reads.js';
+import { selectStarReply, type PageReadStats, type ShardPages, type ViewTable } from '../shard/page-reads.js';
 import { paramValue } from './route-analysis.js';
 
 export interface PointReadsOptions {
@@ -94,8 +94,7 @@ export class PointReads {
     if (rowid === undefined) return undefined;
     const rows = pages.readRow(at.table, rowid, this.stats);
     if (rows === undefined) return undefined;
-    const r = selectStarResult(at.loc, rows);
-    return reply === undefined ? r : encodePointReply(r, reply);
+    return selectStarReply(at.loc, rows, reply);
   }
 
   /**

@@ -74,12 +74,12 @@ export class ShardPages {
   }
 }
 
-/** What the shard's `SELECT * FROM t WHERE <rowid alias> = ?` returns for these rows. */
-export function selectStarResult(loc: TableLocation, rows: Row[]): FragmentResult {
-  return { columns: loc.names as string[], rows, rowsAffected: 0, lastInsertId: null };
-}
-
-/** The result in the caller's wire format, byte for byte what the shard would have written. */
-export function encodePointReply(r: FragmentResult, reply: ReplyFormat): Uint8Array {
-  return encodeReplyBody(r, reply);
+/**
+ * What the shard's `SELECT * FROM t WHERE <rowid alias> = ?` returns for these rows: in the
+ * caller's wire format (byte for byte what the shard would have written: the same encoder), or
+ * as values when `reply` is undefined.
+ */
+export function selectStarReply(loc: TableLocation, rows: Row[], reply: ReplyFormat | undefined): FragmentResult | Uint8Array {
+  if (reply !== undefined) return encodeReplyBody({ columns: loc.names as string[], rows, rowsAffected: 0, lastInsertId: null }, reply);
+  return { columns: [...loc.names], rows, rowsAffected: 0, lastInsertId: null }; // the caller's to keep
 }
