@@ -133,7 +133,7 @@ export class RestServer {
     });
 
     // SQL: the body bytes go to the shard as they are; it parses, executes and encodes the reply.
-    this.postBytes('/v1/sql', async (_req, body) => ({ status: 200, raw: await this.coordinator.sql(body) }));
+    this.postBytes('/v1/sql', (_req, body) => this.coordinator.sql(body).then((raw) => ({ status: 200, raw })));
     this.postBytes('/v1/batch', async (_req, body) => ({ status: 200, raw: await this.coordinator.batch(body) }));
     // Interactive transactions (docs/api.md): the id travels in the path.
     this.app.post('/v1/tx', (req: Req, res: Res) => this.run('/v1/tx', req, res, async (r) => ({ status: 201, body: { tx_id: this.coordinator.txBegin(await this.readOptionalBytes(r)) } })));

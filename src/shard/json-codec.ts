@@ -42,10 +42,28 @@ export function firstRowToJson(r: ExecResult): string {
   return `${s}}`;
 }
 
+/**
+ * The column names last encoded (a copy) and their JSON: point reads of one table repeat the same
+ * names request after request, so the header is encoded again only when they differ (compared by
+ * value: a caller may reuse and change an array).
+ */
+let lastColumns: string[] = [];
+let lastColumnsJson = '[]';
+
+function columnsJson(columns: readonly string[]): string {
+  let same = columns.length === lastColumns.length;
+  for (let i = 0; same && i < columns.length; i++) same = columns[i] === lastColumns[i];
+  if (!same) {
+    lastColumnsJson = JSON.stringify(columns);
+    lastColumns = columns.slice();
+  }
+  return lastColumnsJson;
+}
+
 /** The `/v1/sql` result body. */
 export function resultToJson(r: ExecResult): string {
   const last = r.lastInsertId === null ? 'null' : valueToJson(r.lastInsertId);
-  return `{"columns":${JSON.stringify(r.columns)},"rows":[${rowsToJson(r.rows)}],"rows_affected":${r.rowsAffected},"last_insert_id":${last}}`;
+  return `{"columns":${columnsJson(r.columns)},"rows":[${rowsToJson(r.rows)}],"rows_affected":${r.rowsAffected},"last_insert_id":${last}}`;
 }
 
 /** Rows as the body's row arrays joined by commas (what goes between `"rows":[` and `]`). */
