@@ -403,7 +403,12 @@ export class Router {
    */
   private fromPages(plan: Extract<Plan, { kind: 'single' }>, lockPlan: readonly LockStep[], st: Stmt, reply: ReplyFormat | undefined): ExecResult | Uint8Array | undefined {
     if (!this.pointReads || !this.pageReads || !this.locks.grantableNow(lockPlan)) return undefined;
-    const local = this.pointReads.answer(plan.p, this.planner.parse(st.sql), st.params, reply);
+    let local: ExecResult | Uint8Array | undefined;
+    try {
+      local = this.pointReads.answer(plan.p, this.planner.parse(st.sql), st.params, reply);
+    } catch {
+      return undefined; // whatever it was, the shard's path answers it (and reports its own errors)
+    }
     if (local !== undefined) {
       this.stats.singlePartition++;
       this.lastRoute = { kind: 'single', partition: plan.p };
