@@ -212,3 +212,17 @@ function assertNothingElseWritten(cat: Catalog, txn: StorageTxn, gathered: Reado
     if (!gathered.has(t.name) && txn.rowCount(t.id) > 0) throw new HeliosError('INTERNAL', `central write touched ${t.name}, which was not gathered`);
   }
 }
+
+/**
+ * CREATE TABLE … AS SELECT: the statement runs centrally over its source tables; the CREATE
+ * TABLE text the engine derived from it runs on every partition (DDL), then the rows ship.
+ */
+export async function createTableAsSelect(ctx: CentralContext, tx: DistributedTxn, st: { readonly sql: string; readonly params: Params }, s: Extract<Statement, { kind: 'createTable' }>): Promise<ExecResult> {
+  const cat = ctx.mirror.catalog;
+  if (s.ifNotExists && (cat.table(s.name) || cat.views.has(s.name.toLowerCase()))) return { columns: [], rows: [], rowsAffected: 0, lastInsertId: null };
+  const plan = await planCentral(ctx, tx, st.sql, st.params, tablesOf(s.asSelect, cat), s.name);
+  tx.ddl = true;
+  await Promise.all([...Array(ctx.partitions).keys()].map((p) => tx.run({ op: 'run', p, stmts: [{ sql: plan.createSql!, params: [] }] })));
+  ctx.mirror.applyDdl(plan.createSql!);
+  return shipCentral(tx, plan);
+}

@@ -35,7 +35,7 @@ import type { Statement } from '../sql/ast.js';
 import type { FragmentResult, ReplyFormat, TableLocation } from '../shard/fragment-protocol.js';
 import { CatalogMirror } from './catalog-mirror.js';
 import { RoutePlanner, type Plan, type Stmt } from './route-planner.js';
-import { centralTables, hasTriggers, planCentral, shipCentral, type CentralContext } from './central-write.js';
+import { centralTables, createTableAsSelect, hasTriggers, planCentral, shipCentral, type CentralContext } from './central-write.js';
 import { DistributedTxn, MemoryDecisions, newTxnStats, PartitionEpochs, resolveInDoubt, type Decisions, type PartitionExecutor, type TxnShared, type TxnStats } from './distributed-txn.js';
 import { pointPartition, rowPartition, tablesOf } from './route-analysis.js';
 import { partitionOf } from './partition-hash.js';
@@ -52,6 +52,7 @@ import { combineInsert, RowidCounters, splitRows } from './insert-rows.js';
 import type { CallContext } from './call-context.js';
 import { assignsIndexed, checkInsertUnique, checkUpdatedUnique, globalUniqueIndexes } from './global-unique.js';
 import { PointReads } from './point-reads.js';
+import { PointPath } from './point-path.js';
 
 export type { Stmt } from './route-planner.js';
 
@@ -113,6 +114,8 @@ export class Router {
   pageReads: boolean;
   /** What the central write path (central-write.ts) uses of the router. */
   private readonly centralCtx: CentralContext;
+  /** The point-statement hot path (point-path.ts). */
+  private readonly point: PointPath;
 
   constructor(o: RouterOptions) {
     this.exec = o.executor;
@@ -146,6 +149,17 @@ export class Router {
         locate: (p, table) => exec.call({ op: 'locate', p, table }) as Promise<TableLocation | null>,
       })
       : undefined;
+    this.point = new PointPath({
+      planner: this.planner,
+      locks: this.locks,
+      reads: this.pointReads,
+      pageReads: () => this.pageReads,
+      runSingle: (plan, reply, cx) => this.runSingle(plan, reply, cx),
+      answeredFromPages: (p) => {
+        this.stats.singlePartition++;
+        this.lastRoute = { kind: 'single', partition: p };
+      },
+    });
     this.shared = { epochs: new PartitionEpochs(o.executor.partitions), committing: new Set() };
   }
 
@@ -327,9 +341,10 @@ export class Router {
   /**
    * One auto-commit statement. With `reply`, on the single-partition fast path the partition's
    * shard encodes the response body and it comes back as bytes (forwarded unchanged); any other
-   * route, or no `reply`, answers with values.
+   * route, or no `reply`, answers with values. `pages` false: skip the read from the shard's
+   * pages ({@link answerNow} just missed).
    */
-  executeOne(st: Stmt, reply?: ReplyFormat, cx?: CallContext): Promise<ExecResult | Uint8Array> {
+  executeOne(st: Stmt, reply?: ReplyFormat, cx?: CallContext, pages = true): Promise<ExecResult | Uint8Array> {
     let kind: Statement['kind'];
     try {
       kind = this.planner.parse(st.sql).kind;
@@ -338,82 +353,16 @@ export class Router {
     }
     if (kind === 'begin') return Promise.resolve(empty());
     if (kind === 'commit' || kind === 'rollback') return Promise.reject(sqlError(`cannot ${kind} - no transaction is active`));
-    return this.pointNow(st, reply, cx) ?? this.runAuto(st, reply, cx);
+    return this.point.run(st, reply, cx, pages) ?? this.runAuto(st, reply, cx);
   }
 
   /**
-   * The hot path of an auto-commit point statement (one partition, one key lock). If its lock is
-   * free now, it is taken, the statement is sent, and the lock is released when the shard answers.
-   * None of {@link locked}'s awaits run: planning and taking the lock are synchronous here, so DDL
-   * cannot slip in between them. Anything else returns null and takes the general path, which
-   * waits, retries and re-plans: a held lock, a plan that is not a point, or a planning error.
-   */
-  private pointNow(st: Stmt, reply: ReplyFormat | undefined, cx: CallContext | undefined): Promise<ExecResult | Uint8Array> | null {
-    let plan: Plan | undefined;
-    try {
-      plan = this.planner.planNow(st);
-    } catch {
-      return null; // the general path reports it
-    }
-    if (plan?.kind !== 'single' || !plan.point) return null;
-    const lockPlan = Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, plan.point.write);
-    if (!plan.point.write) {
-      const local = this.fromPages(plan, lockPlan, st, reply);
-      if (local !== undefined) return Promise.resolve(local);
-    }
-    if (!this.locks.tryAcquireAnonymous(lockPlan)) return null;
-    let call: Promise<ExecResult | Uint8Array>;
-    try {
-      call = this.runSingle(plan, reply, cx);
-    } catch (e) {
-      call = Promise.reject(e);
-    }
-    return call.then(
-      (v) => {
-        this.locks.releaseAnonymous(lockPlan);
-        return v;
-      },
-      (e: unknown) => {
-        this.locks.releaseAnonymous(lockPlan);
-        throw e;
-      },
-    );
-  }
-
-  /**
-   * An auto-commit point SELECT answered now, synchronously, from the shard's pages
-   * (point-reads.ts); undefined when it cannot be — the caller then runs it as usual, which also
-   * reports any error. For callers that save their own promise layers when the answer is at hand.
+   * An auto-commit point SELECT answered now, synchronously, from the shard's pages (point-path.ts);
+   * undefined when it cannot be. The caller then runs it with {@link executeOne} and `pages`
+   * false (the pages were just tried), which also reports any error.
    */
   answerNow(st: Stmt, reply: ReplyFormat | undefined): ExecResult | Uint8Array | undefined {
-    if (!this.pointReads || !this.pageReads) return undefined;
-    let plan: Plan | undefined;
-    try {
-      plan = this.planner.planNow(st);
-    } catch {
-      return undefined;
-    }
-    if (plan?.kind !== 'single' || !plan.point || plan.point.write) return undefined;
-    return this.fromPages(plan, Footprint.pointPlan(plan.p, plan.point.table, plan.point.key, false), st, reply);
-  }
-
-  /**
-   * A read from the shard's pages runs to its end before this thread does anything else, so its
-   * shared key lock is checked rather than taken and released (Locks.grantableNow).
-   */
-  private fromPages(plan: Extract<Plan, { kind: 'single' }>, lockPlan: readonly LockStep[], st: Stmt, reply: ReplyFormat | undefined): ExecResult | Uint8Array | undefined {
-    if (!this.pointReads || !this.pageReads || !this.locks.grantableNow(lockPlan)) return undefined;
-    let local: ExecResult | Uint8Array | undefined;
-    try {
-      local = this.pointReads.answer(plan.p, this.planner.parse(st.sql), st.params, reply);
-    } catch {
-      return undefined; // whatever it was, the shard's path answers it (and reports its own errors)
-    }
-    if (local !== undefined) {
-      this.stats.singlePartition++;
-      this.lastRoute = { kind: 'single', partition: plan.p };
-    }
-    return local;
+    return this.point.answerNow(st, reply);
   }
 
   private async runAuto(st: Stmt, reply: undefined, cx: CallContext | undefined): Promise<ExecResult>;
@@ -551,7 +500,7 @@ export class Router {
       return { ...((await tx.run({ op: 'run', p: 0, stmts: [{ sql: st.sql, params: st.params }] })) as FragmentResult[])[0]! };
     }
     if (DDL.has(s.kind)) {
-      if (s.kind === 'createTable' && s.asSelect) return this.createAsSelect(tx, st, s);
+      if (s.kind === 'createTable' && s.asSelect) return createTableAsSelect(this.centralCtx, tx, st, s);
       tx.ddl = true;
       const rs = await Promise.all(all.map((p) => tx.run({ op: 'run', p, stmts: [{ sql: st.sql, params: st.params }] }) as Promise<FragmentResult[]>));
       this.mirror.applyDdl(st.sql);
@@ -608,21 +557,6 @@ export class Router {
 
   private central(tx: DistributedTxn, st: Stmt, tables: ReadonlySet<string>): Promise<ExecResult> {
     return planCentral(this.centralCtx, tx, st.sql, st.params, tables).then((plan) => shipCentral(tx, plan));
-  }
-
-  /**
-   * CREATE TABLE … AS SELECT: the statement runs centrally over its source tables; the CREATE
-   * TABLE text the engine derived from it runs on every partition (DDL), then the rows ship.
-   */
-  private async createAsSelect(tx: DistributedTxn, st: Stmt, s: Extract<Statement, { kind: 'createTable' }>): Promise<ExecResult> {
-    const cat = this.mirror.catalog;
-    const lower = s.name.toLowerCase();
-    if (s.ifNotExists && (cat.table(s.name) || cat.views.has(lower))) return empty();
-    const plan = await planCentral(this.centralCtx, tx, st.sql, st.params, tablesOf(s.asSelect, cat), s.name);
-    tx.ddl = true;
-    await Promise.all([...Array(this.partitions).keys()].map((p) => tx.run({ op: 'run', p, stmts: [{ sql: plan.createSql!, params: [] }] })));
-    this.mirror.applyDdl(plan.createSql!);
-    return shipCentral(tx, plan);
   }
 
   /**
