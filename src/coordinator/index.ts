@@ -306,7 +306,7 @@ export class Coordinator {
     }
     const now = this.answerNow(st, 'json');
     if (now !== undefined) return Promise.resolve(now);
-    return this.runOne(st, body, 'json').then((r) => (r instanceof Uint8Array ? r : encoder.encode(resultToJson(r))));
+    return this.runOne(st, body, 'json', undefined, false).then((r) => (r instanceof Uint8Array ? r : encoder.encode(resultToJson(r))));
   }
 
   /** A `/v1/batch` request body → its response body. */
@@ -328,7 +328,7 @@ export class Coordinator {
     }
     const now = this.answerNow(st, 'proto');
     if (now !== undefined) return now;
-    const r = await this.runOne(st, body, 'proto', callContext({ timeoutMs, signal }));
+    const r = await this.runOne(st, body, 'proto', callContext({ timeoutMs, signal }), false);
     return r instanceof Uint8Array ? r : encodeExecuteResponse(r);
   }
 
@@ -370,10 +370,11 @@ export class Coordinator {
   /**
    * {@link exec} with the reply wanted in `reply` format: when the statement takes the router's
    * single-partition path the shard encodes it and the bytes come back as they are (encode
-   * once); otherwise the values come back and the caller encodes them.
+   * once); otherwise the values come back and the caller encodes them. `pagesTried`: the caller's
+   * {@link execEncodedNow} just missed, so the shard's pages are not read a second time.
    */
-  execEncoded(sql: string, params: readonly Value[], reply: ReplyFormat, timeoutMs?: number): Promise<StructuredResult | Uint8Array> {
-    return this.runOne({ sql, params: [...params] }, null, reply, callContext({ timeoutMs }));
+  execEncoded(sql: string, params: readonly Value[], reply: ReplyFormat, timeoutMs?: number, pagesTried = false): Promise<StructuredResult | Uint8Array> {
+    return this.runOne({ sql, params: [...params] }, null, reply, callContext({ timeoutMs }), !pagesTried);
   }
 
   /**
@@ -412,8 +413,8 @@ export class Coordinator {
   }
 
   /** One statement whose reply is wanted in `reply` format: bytes from the shard when it took the single-partition path. */
-  private runOne(st: Stmt, body: Uint8Array | null, reply: ReplyFormat, cx?: CallContext): Promise<ExecResult | Uint8Array> {
-    return this.guarded([st], 'one', body, () => this.router.executeOne(st, reply, cx));
+  private runOne(st: Stmt, body: Uint8Array | null, reply: ReplyFormat, cx?: CallContext, pages = true): Promise<ExecResult | Uint8Array> {
+    return this.guarded([st], 'one', body, () => this.router.executeOne(st, reply, cx, pages));
   }
 
   /**

@@ -161,7 +161,8 @@ export class RestServer {
     this.get('/v1/schema', async () => (await schema.loaded(), { status: 200, body: schema.schemaJson() }));
     this.get('/v1/protos', async () => (await schema.loaded(), { status: 200, body: { files: [...schema.protoFiles().keys()] } }));
     this.get('/v1/openapi.json', async (req) => (await schema.loaded(), { status: 200, body: schema.openApi([`${this.opts.tls ? 'https' : 'http'}://${req.headers['host'] ?? `${this.opts.host}:${this.port}`}`]) }));
-    const resource = async (req: Req, body: unknown): Promise<Reply> => {
+    // `pagesTried`: restNow just missed for this Get (see SchemaService.rest).
+    const resource = async (req: Req, body: unknown, pagesTried = false): Promise<Reply> => {
       if (req.method === 'GET' && req.path.startsWith('/v1/protos/')) {
         await schema.loaded();
         let name: string;
@@ -180,7 +181,7 @@ export class RestServer {
         const prev = query[k];
         query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
       }
-      const reply = await schema.rest({ method: req.method, path: req.path, query, body });
+      const reply = await schema.rest({ method: req.method, path: req.path, query, body }, pagesTried);
       if (!reply) throw new HeliosError('NOT_FOUND', `no route for ${req.method} ${req.path}`);
       return reply;
     };
@@ -188,13 +189,19 @@ export class RestServer {
     this.app.get(route, (req: Req, res: Res) => {
       // The commonest request, a Get by id, answered synchronously when the coordinator has the
       // row at hand (a read from the shard's pages): no promise layers. Else the usual path.
-      if (!req.path_query) { // uWebSockets gives undefined, not '', when there is no query
+      // (uWebSockets gives undefined, not '', when there is no query; /v1/protos/{file} is not a Get.)
+      if (!req.path_query && !req.path.startsWith('/v1/protos/')) {
         const t0 = performance.now();
-        const now = schema.restNow({ method: 'GET', path: req.path, query: NO_QUERY, body: undefined });
-        if (now !== undefined) {
-          this.send(routeLabel(req, schema), res, now, t0);
+        let now: Reply | undefined;
+        try {
+          now = schema.restNow({ method: 'GET', path: req.path, query: NO_QUERY, body: undefined });
+        } catch (e) {
+          this.sendError(res, HeliosError.from(e), t0, routeLabel(req, schema)); // NOT_FOUND
           return;
         }
+        if (now !== undefined) this.send(routeLabel(req, schema), res, now, t0);
+        else void this.run(routeLabel(req, schema), req, res, (r) => resource(r, undefined, true));
+        return;
       }
       void this.run(routeLabel(req, schema), req, res, (r) => resource(r, undefined));
     });

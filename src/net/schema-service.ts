@@ -49,7 +49,7 @@ export class SchemaService {
   constructor(private readonly coordinator: Coordinator, private readonly opts: SchemaServiceOptions, private readonly log: Logger) {
     const apiOpts = {
       exec: (sql: string, params: Parameters<Coordinator['exec']>[1]) => coordinator.exec(sql, params),
-      execRowJson: (sql: string, params: Parameters<Coordinator['exec']>[1]) => coordinator.execEncoded(sql, params, 'row-json'),
+      execRowJson: (sql: string, params: Parameters<Coordinator['exec']>[1], pagesTried?: boolean) => coordinator.execEncoded(sql, params, 'row-json', undefined, pagesTried),
       execRowJsonNow: (sql: string, params: Parameters<Coordinator['exec']>[1]) => coordinator.execEncodedNow(sql, params, 'row-json'),
       execRowProto: (sql: string, params: Parameters<Coordinator['exec']>[1], reply: RowProtoReply) => coordinator.execEncoded(sql, params, reply),
       onInternal: (e: unknown, where: string) => log.error({ err: e instanceof Error ? e.stack : String(e), where }, 'internal error in generated API'),
@@ -156,22 +156,25 @@ export class SchemaService {
     this.log.warn(fields, msg);
   }
 
-  /** The REST answer for a resource route; null when the path names none (or REST generation is off). */
-  rest(req: RestRequest): Promise<RestReply | null> {
+  /**
+   * The REST answer for a resource route; null when the path names none (or REST generation is
+   * off). `pagesTried`: {@link restNow} just missed (a Get does not read the shard's pages again).
+   */
+  rest(req: RestRequest, pagesTried = false): Promise<RestReply | null> {
     // Not async: every REST resource request passes here, and an async wrapper around the
     // promise it returns costs two more microtask hops and their allocations.
-    if (this.catalog.version === '') return this.refresh().then(() => this.restLoaded(req));
-    return this.restLoaded(req);
+    if (this.catalog.version === '') return this.refresh().then(() => this.restLoaded(req, pagesTried));
+    return this.restLoaded(req, pagesTried);
   }
 
-  /** {@link rest}'s reply when it is at hand synchronously (SchemaApi.restNow), else undefined. */
+  /** {@link rest}'s reply when it is at hand synchronously (SchemaApi.restNow), else undefined; throws NOT_FOUND. */
   restNow(req: RestRequest): RestReply | undefined {
     if (this.catalog.version === '' || !this.opts.rest) return undefined;
     return this.api.restNow(req);
   }
 
-  private restLoaded(req: RestRequest): Promise<RestReply | null> {
-    return this.opts.rest ? this.api.rest(req) : Promise.resolve(null);
+  private restLoaded(req: RestRequest, pagesTried: boolean): Promise<RestReply | null> {
+    return this.opts.rest ? this.api.rest(req, pagesTried) : Promise.resolve(null);
   }
 
   /** `GET /v1/schema` (contract "Schema"). */

@@ -105,6 +105,10 @@ describe('point reads from shared pages', () => {
     assert.equal(c.execEncodedNow('SELECT s FROM t WHERE id = ?', [1n], 'row-json'), undefined, 'not a SELECT *');
     assert.equal(c.execEncodedNow('SELEC nonsense', [], 'row-json'), undefined, 'an error is left to execEncoded');
     assert.equal(text(c.execEncodedNow(GET, [100_000n], 'row-json')), '', 'an absent row: no bytes');
+    const before = c.router.pointReads!.stats.read;
+    const viaShard = await c.execEncoded(GET, [7n], 'row-json', undefined, true);
+    assert.equal(c.router.pointReads!.stats.read, before, 'pagesTried: the pages are not read a second time');
+    assert.equal(text(viaShard), text(c.execEncodedNow(GET, [7n], 'row-json')), 'and the shard gives the same bytes');
   });
 
   test('statements that are not a plain rowid SELECT * go to the shard', async () => {

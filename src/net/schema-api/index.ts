@@ -24,7 +24,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type * as protoLoader from '@grpc/proto-loader';
 import { buildModels, type TableModel } from './api-model.js';
 import { buildGrpcTable, grpcHandlers, type GrpcTableApi } from './grpc-build.js';
-import { planOperation, runGetEncoded, runOperation } from './operations.js';
+import { noRow, planOperation, runGetEncoded, runOperation, type Operation } from './operations.js';
 import { PageTokens } from './page-token.js';
 import { WKT_FILES } from './proto-gen.js';
 import { matchResourceRoute, restOperation, restReply, type RestReply, type RestRequest } from './rest-resource.js';
@@ -100,12 +100,13 @@ export class SchemaApi {
   }
 
   /** The REST answer for a resource route, or null when the path is not one (answer 404). Throws HeliosError. */
-  async rest(req: RestRequest): Promise<RestReply | null> {
+  async rest(req: RestRequest, pagesTried = false): Promise<RestReply | null> {
     const match = matchResourceRoute(this.models, req.path);
     if (!match) return null;
     const op = restOperation(match, req);
-    if (op.kind === 'get' && this.opts.execRowJson) {
-      const r = await runGetEncoded(match.model, op, this.opts.execRowJson, this.tokens);
+    const execRowJson = this.opts.execRowJson;
+    if (op.kind === 'get' && execRowJson) {
+      const r = await runGetEncoded(match.model, op, (sql, params) => execRowJson(sql, params, pagesTried), this.tokens);
       if (r instanceof Uint8Array) return { status: 200, body: undefined, raw: r };
       return restReply(match.model, op, r);
     }
@@ -114,24 +115,29 @@ export class SchemaApi {
 
   /**
    * {@link rest}'s reply when it is at hand synchronously: a Get whose row the coordinator read
-   * from the shard's pages. Undefined otherwise — including a row not found and any error —
-   * and the caller then calls {@link rest}, which answers those. Saves the promise layers of the
-   * commonest request.
+   * from the shard's pages (NOT_FOUND is thrown when the pages say there is none). Undefined
+   * otherwise, including any error; the caller then calls {@link rest} with `pagesTried`, which
+   * answers those. Saves the promise layers of the commonest request.
    */
   restNow(req: RestRequest): RestReply | undefined {
     const now = this.opts.execRowJsonNow;
     if (now === undefined || req.method !== 'GET') return undefined;
+    let r: Uint8Array | undefined;
+    let get: { model: TableModel; op: Extract<Operation, { kind: 'get' }> };
     try {
       const match = matchResourceRoute(this.models, req.path);
       if (!match) return undefined;
       const op = restOperation(match, req);
       if (op.kind !== 'get') return undefined;
       const st = planOperation(match.model, op, this.tokens);
-      const r = now(st.sql, st.params);
-      return r !== undefined && r.byteLength > 0 ? { status: 200, body: undefined, raw: r } : undefined;
+      r = now(st.sql, st.params);
+      get = { model: match.model, op };
     } catch {
       return undefined;
     }
+    if (r === undefined) return undefined;
+    if (r.byteLength === 0) throw noRow(get.model, get.op.id);
+    return { status: 200, body: undefined, raw: r };
   }
 
   /** `/v1/protos`: every generated file plus the two well-known ones they import. */

@@ -135,7 +135,7 @@ export function rowsOf(res: ExecResult): Row[] {
   });
 }
 
-const noRow = (m: TableModel, id: ApiValue): HeliosError => notFound(`${m.pkg}: no row with ${m.pk?.name ?? 'key'} ${typeof id === 'string' ? JSON.stringify(id) : String(id)}`);
+export const noRow = (m: TableModel, id: ApiValue): HeliosError => notFound(`${m.pkg}: no row with ${m.pk?.name ?? 'key'} ${typeof id === 'string' ? JSON.stringify(id) : String(id)}`);
 
 /**
  * Get with the reply encoded in the shard (`row-json` or `row-proto`): the shard's bytes

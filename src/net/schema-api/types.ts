@@ -63,7 +63,7 @@ export type ExecFn = (sql: string, params: ApiValue[]) => Promise<ExecResult>;
  * body (the fragment protocol's `row-json`: the first row as a JSON object, no bytes when there
  * is no row); values come back when the statement did not run on one partition alone.
  */
-export type ExecRowJsonFn = (sql: string, params: ApiValue[]) => Promise<ExecResult | Uint8Array>;
+export type ExecRowJsonFn = (sql: string, params: ApiValue[], pagesTried?: boolean) => Promise<ExecResult | Uint8Array>;
 
 /** {@link ExecRowJsonFn}'s body when it is at hand synchronously (a point read); else undefined. */
 export type ExecRowJsonNowFn = (sql: string, params: ApiValue[]) => Uint8Array | undefined;
