@@ -4,7 +4,9 @@
  *
  *   ConstantCoordinator    answers every call with fixed bytes captured from the real server:
  *                          no ring, no shard, no SQL. What is left is the cost of this HTTP/1.1
- *                          and HTTP/2 stack plus src/net — the ceiling on this machine.
+ *                          and HTTP/2 stack plus src/net — the ceiling on this machine. It
+ *                          answers synchronously wherever ours can (execProtoNow,
+ *                          execEncodedNow), so both take the same src/net path.
  *   ReencodingCoordinator  the real shards, but the "encode once" path turned off: /v1/sql,
  *                          Database/Execute and the generated Gets (REST `row-json`, gRPC
  *                          `row-proto`) go through `exec()` (the shard returns values, the main
@@ -98,8 +100,17 @@ export class ConstantCoordinator extends Coordinator {
   override execProto(body: Uint8Array): Promise<Uint8Array> {
     return this.up ? Promise.resolve(this.proto.reply(body)) : Promise.reject(unavailable('draining'));
   }
+  /** Answers in the call's tick, as ours does for a point read from the pages: same path, same cost. */
+  override execProtoNow(body: Uint8Array): Uint8Array | undefined {
+    return this.up ? this.proto.reply(body) : undefined;
+  }
   override async exec(): Promise<StructuredResult> {
     return this.row;
+  }
+  override execEncodedNow(_sql: string, _params: readonly Value[], reply: ReplyFormat): Uint8Array | undefined {
+    if (!this.up) return undefined;
+    if (typeof reply === 'object' && reply.kind === 'row-proto') return encodeFirstRowProto(this.row, reply);
+    return reply === 'row-json' ? this.rowJson : undefined;
   }
   override async execEncoded(_sql: string, _params: readonly Value[], reply: ReplyFormat): Promise<StructuredResult | Uint8Array> {
     // The generated Gets ask for the shard-encoded row: answer it as bytes too, as ours does.
@@ -125,6 +136,14 @@ export class ReencodingCoordinator extends Coordinator {
     const st = decodeStatement(body);
     if (!Array.isArray(st.params)) throw new Error('bench: the re-encoding variant takes positional parameters only');
     return encodeExecuteResponse(await this.exec(st.sql, st.params, timeoutMs));
+  }
+
+  /** Never at hand already encoded: every call takes the re-encoding path above. */
+  override execProtoNow(): undefined {
+    return undefined;
+  }
+  override execEncodedNow(): undefined {
+    return undefined;
   }
 
   /** Values, whatever format is asked for: the generated APIs then shape the row in the main thread. */

@@ -319,17 +319,32 @@ export class Coordinator {
   /**
    * A protobuf `ExecuteRequest` → a protobuf `ExecuteResponse` (both as bytes). `signal`: the
    * call was cancelled — work still running on a shard is stopped (cancel-block.ts).
+   * `pagesTried`: {@link execProtoNow} just missed, so the shard's pages are not read again.
    */
-  async execProto(body: Uint8Array, timeoutMs?: number, signal?: AbortSignal): Promise<Uint8Array> {
+  async execProto(body: Uint8Array, timeoutMs?: number, signal?: AbortSignal, pagesTried = false): Promise<Uint8Array> {
     const st = decodeStatement(body);
     if (st.txId !== '') {
       if (this.draining) throw unavailable('the server is shutting down');
       return encodeExecuteResponse(await this.txns.execute(st.txId, st));
     }
-    const now = this.answerNow(st, 'proto');
+    const now = pagesTried ? undefined : this.answerNow(st, 'proto');
     if (now !== undefined) return now;
     const r = await this.runOne(st, body, 'proto', callContext({ timeoutMs, signal }), false);
     return r instanceof Uint8Array ? r : encodeExecuteResponse(r);
+  }
+
+  /**
+   * {@link execProto}'s response when it is at hand now (a point read from the shard's pages),
+   * else undefined — also for a request that does not decode: execProto then reports the error.
+   */
+  execProtoNow(body: Uint8Array): Uint8Array | undefined {
+    let st: ReturnType<typeof decodeStatement>;
+    try {
+      st = decodeStatement(body);
+    } catch {
+      return undefined;
+    }
+    return st.txId === '' ? this.answerNow(st, 'proto') : undefined;
   }
 
   /** A protobuf `BatchRequest` → a protobuf `BatchResponse`. */

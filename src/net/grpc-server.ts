@@ -116,7 +116,11 @@ export class GrpcServer {
     const database = passthrough(this.definitions['heliosdb.v1.Database'] as grpc.ServiceDefinition);
     this.server.addService(database, {
       Session: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.session(call),
-      Execute: this.unary('heliosdb.v1.Database/Execute', (body, timeoutMs, signal) => this.coordinator.execProto(body, timeoutMs, signal)),
+      Execute: this.unary(
+        'heliosdb.v1.Database/Execute',
+        (body, timeoutMs, signal, pagesTried) => this.coordinator.execProto(body, timeoutMs, signal, pagesTried),
+        (body) => this.coordinator.execProtoNow(body),
+      ),
       Batch: this.unary('heliosdb.v1.Database/Batch', (body, timeoutMs, signal) => this.coordinator.batchProto(body, timeoutMs, signal)),
       Query: (call: grpc.ServerWritableStream<Buffer, Buffer>) => void this.query(call),
     });
@@ -181,8 +185,17 @@ export class GrpcServer {
     return new Map(files.map((f) => [f, readFileSync(PROTO_DIR + f, 'utf8')]));
   }
 
-  /** A unary handler over raw bytes, with the call's deadline, its cancellation and the contract's status codes. */
-  private unary(route: string, run: (body: Uint8Array, timeoutMs: number | undefined, signal: AbortSignal) => Promise<Uint8Array>): grpc.handleUnaryCall<Buffer, Buffer> {
+  /**
+   * A unary handler over raw bytes, with the call's deadline, its cancellation and the contract's
+   * status codes. `now`, when given, answers in the call's own tick if it can (a point read from
+   * the shard's pages): no promise, no AbortController, no listener — each costs per call, and
+   * such an answer cannot be cancelled half-way anyway. When it cannot, `run` is told so.
+   */
+  private unary(
+    route: string,
+    run: (body: Uint8Array, timeoutMs: number | undefined, signal: AbortSignal, pagesTried: boolean) => Promise<Uint8Array>,
+    now?: (body: Uint8Array) => Uint8Array | undefined,
+  ): grpc.handleUnaryCall<Buffer, Buffer> {
     return (call, cb) => {
       const t0 = performance.now();
       const ms = timeLeft(call);
@@ -190,10 +203,26 @@ export class GrpcServer {
         cb({ code: grpc.status.DEADLINE_EXCEEDED, details: 'deadline already passed' });
         return;
       }
+      if (now !== undefined) {
+        let bytes: Uint8Array | undefined;
+        try {
+          bytes = now(call.request);
+        } catch (e) {
+          const { code, details } = this.statusOf(e, route);
+          this.observe(route, grpc.status[code], t0);
+          cb({ code, details });
+          return;
+        }
+        if (bytes !== undefined) {
+          this.observe(route, 'OK', t0);
+          cb(null, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+          return;
+        }
+      }
       const ac = new AbortController();
       const onCancel = (): void => ac.abort();
       call.once('cancelled', onCancel);
-      run(call.request, ms, ac.signal).then(
+      run(call.request, ms, ac.signal, now !== undefined).then(
         (bytes) => {
           call.off('cancelled', onCancel);
           this.observe(route, 'OK', t0);

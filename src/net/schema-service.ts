@@ -51,7 +51,8 @@ export class SchemaService {
       exec: (sql: string, params: Parameters<Coordinator['exec']>[1]) => coordinator.exec(sql, params),
       execRowJson: (sql: string, params: Parameters<Coordinator['exec']>[1], pagesTried?: boolean) => coordinator.execEncoded(sql, params, 'row-json', undefined, pagesTried),
       execRowJsonNow: (sql: string, params: Parameters<Coordinator['exec']>[1]) => coordinator.execEncodedNow(sql, params, 'row-json'),
-      execRowProto: (sql: string, params: Parameters<Coordinator['exec']>[1], reply: RowProtoReply) => coordinator.execEncoded(sql, params, reply),
+      execRowProto: (sql: string, params: Parameters<Coordinator['exec']>[1], reply: RowProtoReply, pagesTried?: boolean) => coordinator.execEncoded(sql, params, reply, undefined, pagesTried),
+      execRowProtoNow: (sql: string, params: Parameters<Coordinator['exec']>[1], reply: RowProtoReply) => coordinator.execEncodedNow(sql, params, reply),
       onInternal: (e: unknown, where: string) => log.error({ err: e instanceof Error ? e.stack : String(e), where }, 'internal error in generated API'),
       ...(opts.onGrpcCall ? { onGrpcCall: opts.onGrpcCall } : {}),
     };

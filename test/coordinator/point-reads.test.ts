@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Coordinator } from '../../src/coordinator/index.js';
 import { createLogger } from '../../src/log.js';
+import { encodeExecuteRequest } from '../../src/shard/grpc-codec.js';
 import { rowProtoReply } from '../../src/shard/row-proto.js';
 import type { ReplyFormat } from '../../src/shard/fragment-protocol.js';
 import type { Value } from '../../src/storage/api.js';
@@ -109,6 +110,28 @@ describe('point reads from shared pages', () => {
     const viaShard = await c.execEncoded(GET, [7n], 'row-json', undefined, true);
     assert.equal(c.router.pointReads!.stats.read, before, 'pagesTried: the pages are not read a second time');
     assert.equal(text(viaShard), text(c.execEncodedNow(GET, [7n], 'row-json')), 'and the shard gives the same bytes');
+  });
+
+  test('execProtoNow (gRPC Execute): the same bytes synchronously, else undefined; execProto told pagesTried reads no pages', async () => {
+    let now = 0;
+    for (let id = 1n; id <= 40n; id++) {
+      const body = encodeExecuteRequest(GET, [id]);
+      const sync = c.execProtoNow(body);
+      const viaPromise = await c.execProto(body);
+      if (sync !== undefined) {
+        now++;
+        assert.equal(text(sync), text(viaPromise), `id ${id}`);
+      }
+    }
+    assert.ok(now >= 36, `answered synchronously: ${now} of 40`);
+    assert.equal(c.execProtoNow(new Uint8Array([0x0a, 0x7f, 0x01])), undefined, 'garbage is left to execProto, which reports it');
+    await assert.rejects(c.execProto(new Uint8Array([0x0a, 0x7f, 0x01])), (e: Error & { code?: string }) => e.code === 'BAD_REQUEST');
+    assert.equal(c.execProtoNow(encodeExecuteRequest('SELECT s FROM t WHERE id = ?', [1n])), undefined, 'not a SELECT *');
+    const before = c.router.pointReads!.stats.read;
+    const body = encodeExecuteRequest(GET, [9n]);
+    const viaShard = await c.execProto(body, undefined, undefined, true);
+    assert.equal(c.router.pointReads!.stats.read, before, 'pagesTried: the pages are not read a second time');
+    assert.equal(text(viaShard), text(c.execProtoNow(body)), 'and the shard gives the same bytes');
   });
 
   test('statements that are not a plain rowid SELECT * go to the shard', async () => {

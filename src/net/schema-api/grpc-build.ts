@@ -20,11 +20,11 @@ import { HeliosError, badRequest } from '../../errors.js';
 import { errorMessage, grpcStatusOf } from '../error-map.js';
 import { updateColumns, filterColumns, type ColumnModel, type TableModel } from './api-model.js';
 import { descriptorsFor } from './descriptors.js';
-import { runGetEncoded, runOperation, type Operation, type OperationResult, type Row } from './operations.js';
+import { noRow, planOperation, runGetEncoded, runOperation, type Operation, type OperationResult, type Row } from './operations.js';
 import type { PageTokens } from './page-token.js';
 import { generateProto, protoFileName } from './proto-gen.js';
 import { fromProtoValue, omittable, toProtoValue, type ProtoScalar } from './proto-types.js';
-import type { ApiValue, ExecFn, ExecRowProtoFn } from './types.js';
+import type { ApiValue, ExecFn, ExecRowProtoFn, ExecRowProtoNowFn } from './types.js';
 import { rowProtoMessage, rowProtoReply, type RowProtoReply } from '../../coordinator/index.js';
 
 export const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: false, oneofs: false };
@@ -191,6 +191,12 @@ export interface HandlerOptions {
   exec: ExecFn;
   /** Get through the shard's `row-proto` encoding (encode once); without it Get uses `exec`. */
   execRowProto?: ExecRowProtoFn;
+  /**
+   * Get's `row-proto` message when the coordinator has it at hand now (a point read from the
+   * shard's pages): answered in the call's own tick. On a miss Get goes through `execRowProto`
+   * told so (`pagesTried`), so the pages are not read twice.
+   */
+  execRowProtoNow?: ExecRowProtoNowFn;
   tokens: PageTokens;
   /** Called with unexpected (INTERNAL) failures, for the log. */
   onInternal?: (e: unknown, rpc: string) => void;
@@ -201,10 +207,19 @@ export interface HandlerOptions {
 /** The implementation object for `server.addService(api.definition, …)`. */
 export function grpcHandlers(api: GrpcTableApi, opts: HandlerOptions): grpc.UntypedServiceImplementation {
   const impl: grpc.UntypedServiceImplementation = {};
-  const { execRowProto } = opts;
+  const { execRowProto, execRowProtoNow } = opts;
   const getReply = api.getReply;
   const encodedGet = execRowProto && getReply
-    ? (op: Extract<Operation, { kind: 'get' }>) => runGetEncoded(api.model, op, (sql, params) => execRowProto(sql, params, getReply), opts.tokens)
+    ? (op: Extract<Operation, { kind: 'get' }>, pagesTried: boolean) => runGetEncoded(api.model, op, (sql, params) => execRowProto(sql, params, getReply, pagesTried), opts.tokens)
+    : null;
+  /** Get's message now, or undefined (then the pages were tried); throws NOT_FOUND for no row. */
+  const getNow = execRowProtoNow && getReply
+    ? (op: Extract<Operation, { kind: 'get' }>): Uint8Array | undefined => {
+      const st = planOperation(api.model, op, opts.tokens);
+      const r = execRowProtoNow(st.sql, st.params, getReply);
+      if (r !== undefined && r.byteLength === 0) throw noRow(api.model, op.id);
+      return r;
+    }
     : null;
   for (const rpc of Object.keys(api.definition)) {
     impl[rpc] = ((call: grpc.ServerUnaryCall<Msg, Msg | Uint8Array>, cb: grpc.sendUnaryData<Msg | Uint8Array>) => {
@@ -227,7 +242,23 @@ export function grpcHandlers(api: GrpcTableApi, opts: HandlerOptions): grpc.Unty
         fail(e);
         return;
       }
-      const run = op.kind === 'get' && encodedGet ? encodedGet(op) : runOperation(api.model, op, opts.exec, opts.tokens);
+      let pagesTried = false;
+      if (op.kind === 'get' && getNow) {
+        let reply: Uint8Array | undefined;
+        try {
+          const now = getNow(op);
+          reply = now === undefined ? undefined : rowProtoMessage(now);
+        } catch (e) {
+          fail(e);
+          return;
+        }
+        if (reply !== undefined) {
+          done(null, reply);
+          return;
+        }
+        pagesTried = true;
+      }
+      const run = op.kind === 'get' && encodedGet ? encodedGet(op, pagesTried) : runOperation(api.model, op, opts.exec, opts.tokens);
       run.then((res) => {
         let reply: Msg | Uint8Array;
         try {

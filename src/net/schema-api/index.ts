@@ -28,7 +28,7 @@ import { noRow, planOperation, runGetEncoded, runOperation, type Operation } fro
 import { PageTokens } from './page-token.js';
 import { WKT_FILES } from './proto-gen.js';
 import { matchResourceRoute, restOperation, restReply, type RestReply, type RestRequest } from './rest-resource.js';
-import type { ApiSchema, ExecFn, ExecRowJsonFn, ExecRowJsonNowFn, ExecRowProtoFn } from './types.js';
+import type { ApiSchema, ExecFn, ExecRowJsonFn, ExecRowJsonNowFn, ExecRowProtoFn, ExecRowProtoNowFn } from './types.js';
 
 export * from './types.js';
 export { buildModels, tableModel, META_FIELD_BASE, type TableModel, type ColumnModel, type MethodModel } from './api-model.js';
@@ -53,6 +53,8 @@ export interface SchemaApiOptions {
   execRowJsonNow?: ExecRowJsonNowFn;
   /** gRPC `Get<Message>` through the shard's `row-proto` encoding (encode once); without it Get uses `exec`. */
   execRowProto?: ExecRowProtoFn;
+  /** A gRPC Get's `row-proto` message when the coordinator has it at hand now (no promise, no tick). */
+  execRowProtoNow?: ExecRowProtoNowFn;
   /** HMAC key for page tokens; random per process when omitted (tokens then die with it). */
   pageTokenKey?: Uint8Array;
   onInternal?: (e: unknown, where: string) => void;
@@ -155,6 +157,7 @@ export class SchemaApi {
       implementation: grpcHandlers(g, {
         exec: this.opts.exec, tokens: this.tokens,
         ...(this.opts.execRowProto ? { execRowProto: this.opts.execRowProto } : {}),
+        ...(this.opts.execRowProtoNow ? { execRowProtoNow: this.opts.execRowProtoNow } : {}),
         onInternal: (e, rpc) => this.opts.onInternal?.(e, `${g.serviceName}/${rpc}`),
         onCall: (rpc, status, seconds) => this.opts.onGrpcCall?.(`${g.serviceName}/${rpc}`, status, seconds),
       }),

@@ -74,7 +74,10 @@ export type ExecRowJsonNowFn = (sql: string, params: ApiValue[]) => Uint8Array |
  * bytes when there is no row); values come back when the statement did not run on one
  * partition alone.
  */
-export type ExecRowProtoFn = (sql: string, params: ApiValue[], reply: RowProtoReply) => Promise<ExecResult | Uint8Array>;
+export type ExecRowProtoFn = (sql: string, params: ApiValue[], reply: RowProtoReply, pagesTried?: boolean) => Promise<ExecResult | Uint8Array>;
+
+/** {@link ExecRowProtoFn}'s message when it is at hand synchronously (a point read); else undefined. */
+export type ExecRowProtoNowFn = (sql: string, params: ApiValue[], reply: RowProtoReply) => Uint8Array | undefined;
 
 /** One SQL statement with its positional parameters. */
 export interface SqlStatement {
