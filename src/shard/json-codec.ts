@@ -22,7 +22,8 @@ export function valueToJson(v: Value): string {
     case 'bigint':
       return v > MAX_SAFE || v < MIN_SAFE ? `"${v}"` : v.toString();
     case 'number':
-      return Number.isFinite(v) ? JSON.stringify(v) : 'null';
+      // For a finite number JSON.stringify is ToString (same digits, -0 → "0"): String skips the serializer.
+      return Number.isFinite(v) ? String(v) : 'null';
     case 'string':
       return JSON.stringify(v);
     default:
@@ -37,33 +38,43 @@ export function valueToJson(v: Value): string {
 export function firstRowToJson(r: ExecResult): string {
   const row = r.rows[0];
   if (row === undefined) return '';
-  let s = '{';
-  for (let j = 0; j < r.columns.length; j++) s += `${j ? ',' : ''}${JSON.stringify(r.columns[j])}:${valueToJson(row[j] ?? null)}`;
-  return `${s}}`;
+  const keys = objectKeys.of(r.columns);
+  let s = '';
+  for (let j = 0; j < keys.length; j++) s += keys[j]! + valueToJson(row[j] ?? null);
+  return keys.length === 0 ? '{}' : `${s}}`;
 }
 
 /**
- * The column names last encoded (a copy) and their JSON: point reads of one table repeat the same
- * names request after request, so the header is encoded again only when they differ (compared by
- * value: a caller may reuse and change an array).
+ * A JSON rendering of the column names, kept for the names last seen (a copy): point reads of one
+ * table repeat the same names request after request, so they are encoded again only when they
+ * differ (compared by value: a caller may reuse and change an array).
  */
-let lastColumns: string[] = [];
-let lastColumnsJson = '[]';
-
-function columnsJson(columns: readonly string[]): string {
-  let same = columns.length === lastColumns.length;
-  for (let i = 0; same && i < columns.length; i++) same = columns[i] === lastColumns[i];
-  if (!same) {
-    lastColumnsJson = JSON.stringify(columns);
-    lastColumns = columns.slice();
+class ColumnsMemo<T> {
+  private names: string[] = [];
+  private value: T;
+  constructor(private readonly render: (columns: readonly string[]) => T) {
+    this.value = render([]);
   }
-  return lastColumnsJson;
+  of(columns: readonly string[]): T {
+    let same = columns.length === this.names.length;
+    for (let i = 0; same && i < columns.length; i++) same = columns[i] === this.names[i];
+    if (!same) {
+      this.value = this.render(columns);
+      this.names = columns.slice();
+    }
+    return this.value;
+  }
 }
+
+/** `["id","name"]`: the `/v1/sql` header. */
+const arrayJson = new ColumnsMemo((columns) => JSON.stringify(columns));
+/** `{"id":`, `,"name":`: each member's opening, for a row as a resource object. */
+const objectKeys = new ColumnsMemo((columns) => columns.map((c, j) => `${j ? ',' : '{'}${JSON.stringify(c)}:`));
 
 /** The `/v1/sql` result body. */
 export function resultToJson(r: ExecResult): string {
   const last = r.lastInsertId === null ? 'null' : valueToJson(r.lastInsertId);
-  return `{"columns":${columnsJson(r.columns)},"rows":[${rowsToJson(r.rows)}],"rows_affected":${r.rowsAffected},"last_insert_id":${last}}`;
+  return `{"columns":${arrayJson.of(r.columns)},"rows":[${rowsToJson(r.rows)}],"rows_affected":${r.rowsAffected},"last_insert_id":${last}}`;
 }
 
 /** Rows as the body's row arrays joined by commas (what goes between `"rows":[` and `]`). */

@@ -70,3 +70,14 @@ test('row-json: column names that need escaping keep their order and spelling', 
 test('row-json: no row → no bytes (the REST layer answers NOT_FOUND)', () => {
   assert.equal(firstRowToJson({ columns: ['id', 'v'], rows: [], rowsAffected: 0, lastInsertId: null }), '');
 });
+
+test('row-json: the member names follow the columns asked for, also when the caller reuses and changes one array', () => {
+  const columns = ['id', 'v'];
+  const row: Value[] = [1n, 'x'];
+  assert.equal(firstRowToJson({ columns, rows: [row], rowsAffected: 0, lastInsertId: null }), '{"id":1,"v":"x"}');
+  columns[1] = 'w';
+  assert.equal(firstRowToJson({ columns, rows: [row], rowsAffected: 0, lastInsertId: null }), '{"id":1,"w":"x"}');
+  columns.push('z');
+  assert.equal(firstRowToJson({ columns, rows: [[1n, 'x', null]], rowsAffected: 0, lastInsertId: null }), '{"id":1,"w":"x","z":null}');
+  assert.equal(firstRowToJson({ columns: [], rows: [[]], rowsAffected: 0, lastInsertId: null }), '{}');
+});
