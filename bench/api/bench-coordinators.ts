@@ -108,14 +108,15 @@ export class ConstantCoordinator extends Coordinator {
     return this.row;
   }
   override execEncodedNow(_sql: string, _params: readonly Value[], reply: ReplyFormat): Uint8Array | undefined {
-    if (!this.up) return undefined;
-    if (typeof reply === 'object' && reply.kind === 'row-proto') return encodeFirstRowProto(this.row, reply);
-    return reply === 'row-json' ? this.rowJson : undefined;
+    return this.up ? this.encodedRow(reply) : undefined;
   }
   override async execEncoded(_sql: string, _params: readonly Value[], reply: ReplyFormat): Promise<StructuredResult | Uint8Array> {
-    // The generated Gets ask for the shard-encoded row: answer it as bytes too, as ours does.
+    return this.encodedRow(reply) ?? this.row;
+  }
+  /** The generated Gets ask for the shard-encoded row: answer it as bytes too, as ours does. */
+  private encodedRow(reply: ReplyFormat): Uint8Array | undefined {
     if (typeof reply === 'object' && reply.kind === 'row-proto') return encodeFirstRowProto(this.row, reply);
-    return reply === 'row-json' ? this.rowJson : this.row;
+    return reply === 'row-json' ? this.rowJson : undefined;
   }
   override async schema(): Promise<CatalogSchema> {
     return this.catalog;

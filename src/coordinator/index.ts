@@ -268,12 +268,12 @@ export class Coordinator {
     return { ...r.locks.stats, ...t.stats, lockWaiting: r.locks.counts().waiting };
   }
 
-  /** Transaction counters for metrics: single- vs multi-partition, 2PC prepares/commits/aborts and latency. */
   /** Point reads answered from the shards' pages, and the others (point-reads.ts); null before start. */
   pointReadStats(): PointReadStats | null {
     return this.routerOrNull?.pointReads?.stats ?? null;
   }
 
+  /** Transaction counters for metrics: single- vs multi-partition, 2PC prepares/commits/aborts and latency. */
   txnStats(): TxnStats | null {
     return this.routerOrNull?.stats ?? null;
   }

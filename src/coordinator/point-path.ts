@@ -9,6 +9,7 @@
  *
  * May import: route-planner, txn/locks, point-reads; not router.ts.
  */
+import type { Statement } from '../sql/ast.js';
 import type { ExecResult } from '../sql/index.js';
 import type { ReplyFormat } from '../shard/fragment-protocol.js';
 import type { CallContext } from './call-context.js';
@@ -73,7 +74,17 @@ export class PointPath {
    * when it cannot be — the caller then runs it as usual (passing `pages: false` to {@link run}).
    */
   answerNow(st: Stmt, reply: ReplyFormat | undefined): ExecResult | Uint8Array | undefined {
-    if (this.x.reads === undefined || !this.x.pageReads()) return undefined;
+    const reads = this.x.reads;
+    if (reads === undefined || !this.x.pageReads()) return undefined;
+    // Writes and other statements come here first too (/v1/sql, Execute): turn them away on the
+    // parsed statement's shape, so they are not planned once here and again on their own path.
+    let s: Statement;
+    try {
+      s = this.x.planner.parse(st.sql);
+    } catch {
+      return undefined; // the general path reports it
+    }
+    if (!reads.mayAnswer(s)) return undefined;
     const plan = this.pointPlan(st);
     if (plan === undefined || plan.point!.write) return undefined;
     return this.fromPages(plan, Footprint.pointPlan(plan.p, plan.point!.table, plan.point!.key, false), st, reply);

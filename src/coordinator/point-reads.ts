@@ -75,6 +75,14 @@ export class PointReads {
   }
 
   /**
+   * False when `s` is not of the one shape the pages can answer (`SELECT * FROM t WHERE c = v`):
+   * a check on the parsed statement alone, before any planning.
+   */
+  mayAnswer(s: Statement): boolean {
+    return this.shapeOf(s) !== null;
+  }
+
+  /**
    * The answer to `s` (a point SELECT the router routed to partition `p`, whose key lock the
    * caller holds) read from the shard's pages, encoded as `reply`; undefined: ask the shard.
    */

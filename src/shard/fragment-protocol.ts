@@ -8,7 +8,8 @@
  * A finite REAL is a JSON number and TEXT a JSON string. Nothing here does I/O.
  */
 import { HeliosError } from '../errors.js';
-import type { ColumnKind, Value } from '../storage/api.js';
+import type { Value } from '../storage/api.js';
+import type { TableLocation as StorageLocation } from '../storage/index.js';
 import { decodeRowMatrix, encodeRowMatrix } from './row-matrix-wire.js';
 import type { RowProtoReply } from './row-proto.js';
 
@@ -60,13 +61,10 @@ export interface ScanPushdown {
 
 /**
  * A table's place in its shard's buffer pool (the `locate` op's reply): the storage location
- * (pool owner, root page, column kinds) and what a `SELECT *` of it returns — the column names
- * and which of them is the rowid alias.
+ * (pool owner, root page, column kinds: PagedPartition.tableLocation) and what a `SELECT *` of it
+ * returns — the column names and which of them is the rowid alias.
  */
-export interface TableLocation {
-  readonly owner: number;
-  readonly root: number;
-  readonly columns: readonly ColumnKind[];
+export interface TableLocation extends StorageLocation {
   readonly names: readonly string[];
   readonly rowidColumn: number;
 }

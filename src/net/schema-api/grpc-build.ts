@@ -20,7 +20,7 @@ import { HeliosError, badRequest } from '../../errors.js';
 import { errorMessage, grpcStatusOf } from '../error-map.js';
 import { updateColumns, filterColumns, type ColumnModel, type TableModel } from './api-model.js';
 import { descriptorsFor } from './descriptors.js';
-import { noRow, planOperation, runGetEncoded, runOperation, type Operation, type OperationResult, type Row } from './operations.js';
+import { runGetEncoded, runGetNow, runOperation, type Operation, type OperationResult, type Row } from './operations.js';
 import type { PageTokens } from './page-token.js';
 import { generateProto, protoFileName } from './proto-gen.js';
 import { fromProtoValue, omittable, toProtoValue, type ProtoScalar } from './proto-types.js';
@@ -214,12 +214,7 @@ export function grpcHandlers(api: GrpcTableApi, opts: HandlerOptions): grpc.Unty
     : null;
   /** Get's message now, or undefined (then the pages were tried); throws NOT_FOUND for no row. */
   const getNow = execRowProtoNow && getReply
-    ? (op: Extract<Operation, { kind: 'get' }>): Uint8Array | undefined => {
-      const st = planOperation(api.model, op, opts.tokens);
-      const r = execRowProtoNow(st.sql, st.params, getReply);
-      if (r !== undefined && r.byteLength === 0) throw noRow(api.model, op.id);
-      return r;
-    }
+    ? (op: Extract<Operation, { kind: 'get' }>) => runGetNow(api.model, op, (sql, params) => execRowProtoNow(sql, params, getReply), opts.tokens)
     : null;
   for (const rpc of Object.keys(api.definition)) {
     impl[rpc] = ((call: grpc.ServerUnaryCall<Msg, Msg | Uint8Array>, cb: grpc.sendUnaryData<Msg | Uint8Array>) => {

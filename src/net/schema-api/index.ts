@@ -24,7 +24,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type * as protoLoader from '@grpc/proto-loader';
 import { buildModels, type TableModel } from './api-model.js';
 import { buildGrpcTable, grpcHandlers, type GrpcTableApi } from './grpc-build.js';
-import { noRow, planOperation, runGetEncoded, runOperation, type Operation } from './operations.js';
+import { runGetEncoded, runGetNow, runOperation, type Operation } from './operations.js';
 import { PageTokens } from './page-token.js';
 import { WKT_FILES } from './proto-gen.js';
 import { matchResourceRoute, restOperation, restReply, type RestReply, type RestRequest } from './rest-resource.js';
@@ -117,29 +117,26 @@ export class SchemaApi {
 
   /**
    * {@link rest}'s reply when it is at hand synchronously: a Get whose row the coordinator read
-   * from the shard's pages (NOT_FOUND is thrown when the pages say there is none). Undefined
-   * otherwise, including any error; the caller then calls {@link rest} with `pagesTried`, which
+   * from the shard's pages (NOT_FOUND is thrown when the pages say there is none; so is an error
+   * in planning the Get, the one {@link rest} would report). Undefined otherwise, including a
+   * route or request it cannot read; the caller then calls {@link rest} with `pagesTried`, which
    * answers those. Saves the promise layers of the commonest request.
    */
   restNow(req: RestRequest): RestReply | undefined {
     const now = this.opts.execRowJsonNow;
     if (now === undefined || req.method !== 'GET') return undefined;
-    let r: Uint8Array | undefined;
     let get: { model: TableModel; op: Extract<Operation, { kind: 'get' }> };
     try {
       const match = matchResourceRoute(this.models, req.path);
       if (!match) return undefined;
       const op = restOperation(match, req);
       if (op.kind !== 'get') return undefined;
-      const st = planOperation(match.model, op, this.tokens);
-      r = now(st.sql, st.params);
       get = { model: match.model, op };
     } catch {
-      return undefined;
+      return undefined; // rest() reports it
     }
-    if (r === undefined) return undefined;
-    if (r.byteLength === 0) throw noRow(get.model, get.op.id);
-    return { status: 200, body: undefined, raw: r };
+    const r = runGetNow(get.model, get.op, now, this.tokens); // throws NOT_FOUND
+    return r === undefined ? undefined : { status: 200, body: undefined, raw: r };
   }
 
   /** `/v1/protos`: every generated file plus the two well-known ones they import. */

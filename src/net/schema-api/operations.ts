@@ -154,6 +154,18 @@ export async function runGetEncoded(m: TableModel, op: Extract<Operation, { kind
   return { kind: 'row', row: rows[0]! };
 }
 
+/**
+ * {@link runGetEncoded} when the shard-encoded row is at hand now (`now`: a point read from the
+ * shard's pages): the bytes, or undefined when it is not (then run the Get as usual); throws
+ * NOT_FOUND when the pages show no row.
+ */
+export function runGetNow(m: TableModel, op: Extract<Operation, { kind: 'get' }>, now: (sql: string, params: ApiValue[]) => Uint8Array | undefined, tokens: PageTokens): Uint8Array | undefined {
+  const st = planOperation(m, op, tokens);
+  const r = now(st.sql, st.params);
+  if (r !== undefined && r.byteLength === 0) throw noRow(m, op.id);
+  return r;
+}
+
 /** Plans, executes and shapes one operation. */
 export async function runOperation(m: TableModel, op: Operation, exec: ExecFn, tokens: PageTokens): Promise<OperationResult> {
   if (op.kind === 'list') {

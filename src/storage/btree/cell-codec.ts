@@ -119,6 +119,13 @@ export function cellLength(b: Uint8Array, dv: DataView, off: number): number {
  */
 const MAX_INLINE = 65536 / 4;
 
+/** The byte length of the TEXT or BLOB cell at `off`, checked against {@link MAX_INLINE}. */
+function inlineLength(dv: DataView, off: number): number {
+  const n = dv.getUint32(off + 1, true);
+  if (n > MAX_INLINE) throw new HeliosError('INTERNAL', `storage corruption: an inline cell of ${n} bytes`);
+  return n;
+}
+
 /** Decodes an inline cell (not an overflow reference). */
 export function decodeCell(b: Uint8Array, dv: DataView, off: number): Value {
   const tag = b[off]!;
@@ -129,16 +136,10 @@ export function decodeCell(b: Uint8Array, dv: DataView, off: number): Value {
       return dv.getBigInt64(off + 1, true);
     case TAG_REAL:
       return dv.getFloat64(off + 1, true);
-    case TAG_TEXT: {
-      const n = dv.getUint32(off + 1, true);
-      if (n > MAX_INLINE) throw new HeliosError('INTERNAL', `storage corruption: an inline cell of ${n} bytes`);
-      return decodeTextRange(b, off + 5, off + 5 + n);
-    }
-    case TAG_BLOB: {
-      const n = dv.getUint32(off + 1, true);
-      if (n > MAX_INLINE) throw new HeliosError('INTERNAL', `storage corruption: an inline cell of ${n} bytes`);
-      return b.slice(off + 5, off + 5 + n);
-    }
+    case TAG_TEXT:
+      return decodeTextRange(b, off + 5, off + 5 + inlineLength(dv, off));
+    case TAG_BLOB:
+      return b.slice(off + 5, off + 5 + inlineLength(dv, off));
     default:
       throw new HeliosError('INTERNAL', `storage corruption: unknown cell tag ${tag}`);
   }

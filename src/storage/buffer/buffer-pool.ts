@@ -164,7 +164,7 @@ export class BufferPool {
   /** Drops every frame of the owner without writing anything back. */
   unregisterOwner(owner: number): void {
     for (let f = 0; f < this.frameCount; f++) {
-      if (this.keys[f]! >= 0 && Math.floor(this.keys[f]! / 2 ** 32) === owner) this.dropFrame(f);
+      if (this.keys[f]! >= 0 && ownerOf(this.keys[f]!) === owner) this.dropFrame(f);
     }
     this.owners[owner] = null;
   }
@@ -180,7 +180,7 @@ export class BufferPool {
 
   /** Pins and returns the frame holding the page, loading it on a miss. */
   fetch(owner: number, pageNo: number): number {
-    const key = owner * 2 ** 32 + pageNo;
+    const key = frameKey(owner, pageNo);
     const hit = this.table.get(owner, pageNo);
     if (hit >= 0) {
       this.hits++;
@@ -202,7 +202,7 @@ export class BufferPool {
 
   /** Pins a zeroed frame for a page that is new (or whose old content is irrelevant); dirty. */
   create(owner: number, pageNo: number): number {
-    const key = owner * 2 ** 32 + pageNo;
+    const key = frameKey(owner, pageNo);
     let f = this.table.get(owner, pageNo);
     if (f < 0) {
       f = this.victim();
@@ -254,7 +254,7 @@ export class BufferPool {
     const out: [number, number][] = [];
     for (let f = 0; f < this.frameCount; f++) {
       const k = this.keys[f]!;
-      if (k >= 0 && this.dirty[f] && Math.floor(k / 2 ** 32) === owner) out.push([k % 2 ** 32, f]);
+      if (k >= 0 && this.dirty[f] && ownerOf(k) === owner) out.push([pageOf(k), f]);
     }
     return out;
   }
@@ -267,14 +267,14 @@ export class BufferPool {
     let n = 0;
     for (let f = 0; f < this.frameCount; f++) {
       const k = this.keys[f]!;
-      if (k >= 0 && this.pins[f]! > 0 && Math.floor(k / 2 ** 32) === owner) n++;
+      if (k >= 0 && this.pins[f]! > 0 && ownerOf(k) === owner) n++;
     }
     return n;
   }
 
   private install(f: number, key: number): void {
     this.keys[f] = key;
-    this.table.set(Math.floor(key / 2 ** 32), key % 2 ** 32, f);
+    this.table.set(ownerOf(key), pageOf(key), f);
     this.pins[f] = 1;
     this.refbit[f] = 1;
     this.dirty[f] = 0;
@@ -282,7 +282,7 @@ export class BufferPool {
 
   private dropFrame(f: number): void {
     const key = this.keys[f]!;
-    this.table.delete(Math.floor(key / 2 ** 32), key % 2 ** 32);
+    this.table.delete(ownerOf(key), pageOf(key));
     this.keys[f] = -1;
     this.dirty[f] = 0;
     this.pins[f] = 0;
@@ -303,10 +303,10 @@ export class BufferPool {
       }
       const key = this.keys[f]!;
       if (this.dirty[f]) {
-        const owner = this.owners[Math.floor(key / 2 ** 32)]!;
-        owner.spillPage(key % 2 ** 32, this.frameBytes(f));
+        const owner = this.owners[ownerOf(key)]!;
+        owner.spillPage(pageOf(key), this.frameBytes(f));
       }
-      this.table.delete(Math.floor(key / 2 ** 32), key % 2 ** 32);
+      this.table.delete(ownerOf(key), pageOf(key));
       this.keys[f] = -1;
       this.dirty[f] = 0;
       return f;
@@ -314,6 +314,11 @@ export class BufferPool {
     throw new HeliosError('INTERNAL', `buffer pool exhausted: all ${this.frameCount} frames are pinned (a cursor left open?)`);
   }
 }
+
+/** A resident frame's key in `keys`: owner and page number in one double (-1: a free frame). */
+const frameKey = (owner: number, pageNo: number): number => owner * 2 ** 32 + pageNo;
+const ownerOf = (key: number): number => Math.floor(key / 2 ** 32);
+const pageOf = (key: number): number => key % 2 ** 32;
 
 /**
  * Another thread's view of a shared pool: page lookups only. A page that is not resident throws
